@@ -1,0 +1,93 @@
+import type { Knex } from 'knex';
+import { getDb } from '~/utils/db.server';
+import { scrubLinkValues } from '~/utils/link-secrets';
+
+export type AuditActorType = 'staff' | 'system' | 'it_admin' | 'cli';
+
+export interface AuditActor {
+  type: AuditActorType;
+  id?: number | null;
+  /** The actor's name at the time (kept even if the account is renamed or disabled). */
+  label: string;
+}
+
+/** `subject.verb`, lower case: `setup_link.revoked`, `staff.signed_in`. */
+export type AuditAction = `${string}.${string}`;
+
+export interface AuditEventInput {
+  actor: AuditActor;
+  action: AuditAction;
+  organizationId?: number | null;
+  setupLinkId?: number | null;
+  details?: Record<string, unknown>;
+  note?: string | null;
+  requestId?: string | null;
+}
+
+export interface RecordedAuditEvent {
+  id: number;
+  /** True when the note (or a detail) held something link-like that was replaced by a marker. */
+  scrubbed: boolean;
+}
+
+export const AUDIT_NOTE_MAX_LENGTH = 5000;
+const ACTION_PATTERN = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
+
+/**
+ * Appends one event to the audit trail. Pass a transaction as `db` to write it atomically with
+ * the change it records. The note and every string in `details` pass through the link scrubber
+ * first: the audit trail must never hold a setup-link value.
+ */
+export async function recordAuditEvent(
+  event: AuditEventInput,
+  db: Knex | Knex.Transaction = getDb(),
+): Promise<RecordedAuditEvent> {
+  if (!ACTION_PATTERN.test(event.action)) {
+    throw new Error(`Audit action "${event.action}" must look like subject.verb in lower case`);
+  }
+  const label = event.actor.label.trim();
+  if (!label) throw new Error('Audit actor needs a label');
+
+  const note = event.note?.trim() ? scrubLinkValues(event.note.trim()) : null;
+  if (note && note.text.length > AUDIT_NOTE_MAX_LENGTH) {
+    throw new Error(`Audit note is longer than ${AUDIT_NOTE_MAX_LENGTH} characters`);
+  }
+  const details = scrubDetails(event.details ?? {});
+
+  const [row] = await db('audit_events')
+    .insert({
+      at: new Date().toISOString(),
+      request_id: event.requestId ?? null,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id ?? null,
+      actor_label: label.slice(0, 200),
+      action: event.action,
+      organization_id: event.organizationId ?? null,
+      setup_link_id: event.setupLinkId ?? null,
+      details: JSON.stringify(details.value),
+      note: note?.text ?? null,
+    })
+    .returning('id');
+  return { id: (row as { id: number }).id, scrubbed: Boolean(note?.scrubbed) || details.scrubbed };
+}
+
+function scrubDetails(value: unknown): { value: unknown; scrubbed: boolean } {
+  if (typeof value === 'string') {
+    const result = scrubLinkValues(value);
+    return { value: result.text, scrubbed: result.scrubbed };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(scrubDetails);
+    return { value: items.map((item) => item.value), scrubbed: items.some((item) => item.scrubbed) };
+  }
+  if (value && typeof value === 'object') {
+    let scrubbed = false;
+    const entries = Object.entries(value).map(([key, inner]) => {
+      const result = scrubDetails(inner);
+      scrubbed ||= result.scrubbed;
+      return [key, result.value] as const;
+    });
+    return { value: Object.fromEntries(entries), scrubbed };
+  }
+  return { value, scrubbed: false };
+}

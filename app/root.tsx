@@ -1,0 +1,105 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data } from '@remix-run/node';
+import {
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteLoaderData,
+} from '@remix-run/react';
+import type { ReactNode } from 'react';
+import { ErrorPage } from '~/components/error-page';
+import { ToastMessage } from '~/components/toast';
+import stylesheet from '~/tailwind.css';
+import { getEnv } from '~/utils/env.server';
+import { useNonce } from '~/utils/nonce-provider';
+import { getToast } from '~/utils/toast.server';
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: stylesheet },
+  { rel: 'icon', href: '/favicon.ico', sizes: 'any' },
+];
+
+export const meta: MetaFunction = () => [{ title: 'Setup Desk' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  // The shell itself is public (it is also the frame of the error pages); routes guard their data.
+  const { toast, headers } = await getToast(request);
+  return data({ toast, environment: getEnv().NODE_ENV }, { headers: headers ?? undefined });
+}
+
+const NAVIGATION = [{ to: '/', label: 'Home', end: true }];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
+  const rootData = useRouteLoaderData<typeof loader>('root');
+  return (
+    <html lang="en" className="h-full">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body className="flex min-h-full flex-col">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+        >
+          Skip to content
+        </a>
+        <header className="border-b border-slate-200 bg-white">
+          <div className="mx-auto flex max-w-6xl items-center gap-8 px-6 py-3">
+            <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
+              Setup Desk
+            </Link>
+            <nav aria-label="Main">
+              <ul className="flex gap-4 text-sm font-medium">
+                {NAVIGATION.map((item) => (
+                  <li key={item.to}>
+                    <NavLink
+                      to={item.to}
+                      end={item.end}
+                      className={({ isActive }) =>
+                        isActive ? 'text-indigo-700 underline underline-offset-4' : 'text-slate-600 hover:text-slate-900'
+                      }
+                    >
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            {rootData && rootData.environment !== 'production' ? (
+              <span className="ml-auto rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900">
+                {rootData.environment === 'test' ? 'Test' : 'Development'} — not production
+              </span>
+            ) : null}
+          </div>
+        </header>
+        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+          <ToastMessage toast={rootData?.toast ?? null} />
+          {children}
+        </main>
+        <footer className="border-t border-slate-200 bg-white">
+          <p className="mx-auto max-w-6xl px-6 py-3 text-xs text-slate-500">
+            Setup Desk — internal tool. Setup links are shown once and never stored.
+          </p>
+        </footer>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <ErrorPage />;
+}

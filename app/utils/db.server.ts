@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import { migrations } from '../../db/migrations/index';
+import { getEnv } from './env.server';
+import { forgetSingleton, singleton } from './singleton.server';
+
+/**
+ * Opens a SQLite database with the pragmas the app relies on. One connection: node-sqlite3 runs
+ * one transaction per connection, and a pool of one serializes them (DESIGN §2).
+ */
+export function openDatabase(filename: string): Knex {
+  if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  return knex({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      // Knex hands the raw node-sqlite3 connection here; pragmas are per connection.
+      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+        connection.exec(
+          [
+            'PRAGMA journal_mode = WAL;',
+            'PRAGMA foreign_keys = ON;',
+            'PRAGMA busy_timeout = 5000;',
+            'PRAGMA synchronous = FULL;',
+          ].join(' '),
+          (error) => done(error, connection),
+        );
+      },
+    },
+    migrations: { migrationSource: migrationSource(), tableName: 'knex_migrations' },
+  });
+}
+
+interface SqliteConnection {
+  exec(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/**
+ * Migrations are imported modules rather than files found at run time, so the bundled server,
+ * the CLI scripts and the tests all run exactly the same list.
+ */
+function migrationSource(): Knex.MigrationSource<(typeof migrations)[number]> {
+  return {
+    getMigrations: async () => migrations,
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => migration,
+  };
+}
+
+/** Applies every pending migration; returns the names applied now. */
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest()) as [number, string[]];
+  return applied;
+}
+
+/** The process-wide database, opened on first use at DATABASE_PATH. */
+export function getDb(): Knex {
+  return singleton('db', () => openDatabase(getEnv().DATABASE_PATH));
+}
+
+/** Closes the process-wide database (shutdown, tests); the next `getDb` opens it again. */
+export async function closeDb(): Promise<void> {
+  const store = globalThis as typeof globalThis & { __setupDeskSingletons?: Map<string, unknown> };
+  const db = store.__setupDeskSingletons?.get('db') as Knex | undefined;
+  if (!db) return;
+  forgetSingleton('db');
+  await db.destroy();
+}

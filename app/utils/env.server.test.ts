@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from './env.server';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  PUBLIC_URL: 'https://setup-desk.example.com/',
+  SESSION_SECRET: 'x'.repeat(32),
+  WORKOS_API_KEY: 'sk_live_abc',
+};
+
+function problemsOf(raw: Record<string, string | undefined>): string[] {
+  try {
+    parseEnv(raw);
+  } catch (error) {
+    if (error instanceof EnvError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('parseEnv', () => {
+  it('runs in development with no variables at all', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({
+      NODE_ENV: 'development',
+      isProduction: false,
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      PUBLIC_URL: 'http://localhost:3000',
+      DATABASE_PATH: 'db/setup-desk.sqlite',
+      HSTS: false,
+      TRUST_PROXY: false,
+    });
+    expect(env.SESSION_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(env.WORKOS_API_KEY.startsWith('sk_test_')).toBe(true);
+  });
+
+  it('derives PUBLIC_URL from PORT in development and strips a trailing slash', () => {
+    expect(parseEnv({ PORT: '4123' }).PUBLIC_URL).toBe('http://localhost:4123');
+    expect(parseEnv(PRODUCTION).PUBLIC_URL).toBe('https://setup-desk.example.com');
+  });
+
+  it('accepts a complete production environment and turns HSTS on', () => {
+    const env = parseEnv(PRODUCTION);
+    expect(env).toMatchObject({ isProduction: true, HOST: '0.0.0.0', HSTS: true });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(problemsOf({ ...PRODUCTION, SESSION_SECRET: '' })).toEqual([
+      expect.stringMatching(/^SESSION_SECRET is required in production/),
+    ]);
+  });
+
+  it.each([
+    ['PUBLIC_URL', { PUBLIC_URL: undefined }, /^PUBLIC_URL is required in production/],
+    ['PUBLIC_URL', { PUBLIC_URL: 'http://setup-desk.example.com' }, /^PUBLIC_URL must start with https:\/\//],
+    ['PUBLIC_URL', { PUBLIC_URL: 'not a url' }, /^PUBLIC_URL must be an absolute URL/],
+    ['SESSION_SECRET', { SESSION_SECRET: 'short' }, /^SESSION_SECRET must be at least 32 characters/],
+    ['SESSION_SECRET', { SESSION_SECRET: 'dev-only-session-secret-not-for-production-use' }, /development default/],
+    ['WORKOS_API_KEY', { WORKOS_API_KEY: undefined }, /^WORKOS_API_KEY is required in production/],
+    ['WORKOS_API_KEY', { WORKOS_API_KEY: 'pk_live_abc' }, /^WORKOS_API_KEY must start with sk_/],
+    ['WORKOS_CLIENT_ID', { WORKOS_CLIENT_ID: 'abc' }, /^WORKOS_CLIENT_ID must start with client_/],
+  ])('in production, rejects a bad %s and says how to fix it', (_name, override, expected) => {
+    const problems = problemsOf({ ...PRODUCTION, ...override });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it('reports every problem at once, not only the first', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems.map((problem) => problem.split(' ')[0])).toEqual(['PUBLIC_URL', 'SESSION_SECRET', 'WORKOS_API_KEY']);
+  });
+
+  it.each([
+    [{ NODE_ENV: 'staging' }, /^NODE_ENV must be development, production or test/],
+    [{ PORT: '70000' }, /^PORT must be between 0 and 65535/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be false, true, or the number of proxies/],
+    [{ HSTS: 'maybe' }, /^HSTS must be true or false/],
+  ])('names the variable in any environment: %o', (raw, expected) => {
+    expect(problemsOf(raw)[0]).toMatch(expected);
+  });
+
+  it('reads TRUST_PROXY as a boolean or a hop count', () => {
+    expect(parseEnv({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(parseEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+  });
+});

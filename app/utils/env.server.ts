@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the app reads, validated once at boot.
+ * Development and test work with no `.env` at all: each variable has a safe local default.
+ * Production has no defaults for secrets and refuses weak values (see `productionRules`).
+ */
+
+const DEV_SESSION_SECRET = 'dev-only-session-secret-not-for-production-use';
+const DEV_WORKOS_API_KEY = 'sk_test_sandbox_local_development_key';
+
+const booleanFromString = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z
+      .enum(['development', 'production', 'test'], {
+        error: 'must be development, production or test',
+      })
+      .default('development'),
+    HOST: z.string().min(1, 'must not be empty').optional(),
+    PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 65535')
+      .max(65535, 'must be between 0 and 65535')
+      .default(3000),
+    PUBLIC_URL: z
+      .url({ error: 'must be an absolute URL such as https://setup-desk.example.com' })
+      .optional(),
+    DATABASE_PATH: z.string().min(1, 'must not be empty').default('db/setup-desk.sqlite'),
+    SESSION_SECRET: z.string().optional(),
+    WORKOS_API_KEY: z.string().optional(),
+    WORKOS_CLIENT_ID: z.string().optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(false|true|\d{1,2})$/, 'must be false, true, or the number of proxies in front of the app')
+      .default('false'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(0, 'must not be negative')
+      .default(10_000),
+    HSTS: booleanFromString.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const issue of productionRules(env)) ctx.addIssue({ code: 'custom', ...issue });
+  })
+  .transform((env) => {
+    const isProduction = env.NODE_ENV === 'production';
+    const port = env.PORT;
+    return {
+      ...env,
+      isProduction,
+      HOST: env.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+      PUBLIC_URL: stripTrailingSlash(env.PUBLIC_URL ?? `http://localhost:${port}`),
+      SESSION_SECRET: env.SESSION_SECRET ?? DEV_SESSION_SECRET,
+      WORKOS_API_KEY: env.WORKOS_API_KEY ?? DEV_WORKOS_API_KEY,
+      HSTS: env.HSTS ?? isProduction,
+      TRUST_PROXY: parseTrustProxy(env.TRUST_PROXY),
+    };
+  });
+
+type RawEnv = z.input<typeof envSchema>;
+export type Env = z.output<typeof envSchema>;
+
+/** The checks that only production enforces; each names the variable and the fix. */
+function productionRules(env: {
+  PUBLIC_URL?: string;
+  SESSION_SECRET?: string;
+  WORKOS_API_KEY?: string;
+  WORKOS_CLIENT_ID?: string;
+}): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  if (!env.PUBLIC_URL) {
+    issues.push({ path: ['PUBLIC_URL'], message: 'is required in production (the https:// address staff and IT admins open)' });
+  } else if (URL.canParse(env.PUBLIC_URL) && !env.PUBLIC_URL.startsWith('https://')) {
+    issues.push({ path: ['PUBLIC_URL'], message: 'must start with https:// in production (setup links travel by email)' });
+  }
+  if (!env.SESSION_SECRET) {
+    issues.push({ path: ['SESSION_SECRET'], message: 'is required in production; generate one with `openssl rand -hex 32`' });
+  } else if (env.SESSION_SECRET.length < 32) {
+    issues.push({ path: ['SESSION_SECRET'], message: 'must be at least 32 characters; generate one with `openssl rand -hex 32`' });
+  } else if (env.SESSION_SECRET === DEV_SESSION_SECRET) {
+    issues.push({ path: ['SESSION_SECRET'], message: 'is the development default; generate one with `openssl rand -hex 32`' });
+  }
+  if (!env.WORKOS_API_KEY) {
+    issues.push({ path: ['WORKOS_API_KEY'], message: 'is required in production (WorkOS dashboard → API Keys)' });
+  } else if (!env.WORKOS_API_KEY.startsWith('sk_')) {
+    issues.push({ path: ['WORKOS_API_KEY'], message: 'must start with sk_ (a WorkOS secret key, not a client id)' });
+  }
+  if (env.WORKOS_CLIENT_ID !== undefined && !env.WORKOS_CLIENT_ID.startsWith('client_')) {
+    issues.push({ path: ['WORKOS_CLIENT_ID'], message: 'must start with client_ when set' });
+  }
+  return issues;
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Express's `trust proxy`: false, true, or a hop count. */
+function parseTrustProxy(value: string): boolean | number {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return Number(value);
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Validates a raw environment; throws an EnvError listing every problem by variable name. */
+export function parseEnv(raw: Record<string, string | undefined>): Env {
+  // An empty string in a .env file means "not set", as most tools treat it.
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const result = envSchema.safeParse(cleaned as RawEnv);
+  if (result.success) return result.data;
+  throw new EnvError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
+  );
+}
+
+let cachedEnv: Env | undefined;
+
+/** The validated environment of this process (parsed on first use). */
+export function getEnv(): Env {
+  cachedEnv ??= parseEnv(process.env);
+  return cachedEnv;
+}
+
+/** Forgets the parsed environment so that the next `getEnv` reads `process.env` again (tests, CLI). */
+export function resetEnvCache(): void {
+  cachedEnv = undefined;
+}

@@ -1,0 +1,123 @@
+import crypto from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { redactUrlForLog, scrubLinkValues, SETUP_TOKEN_PREFIX } from './link-secrets';
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('');
+
+/** Tokens exactly as the app issues them: prefix + base64url of 32 random bytes. */
+const tokenArbitrary = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((bytes) => SETUP_TOKEN_PREFIX + Buffer.from(bytes).toString('base64url'));
+
+/** Surrounding prose: words, punctuation, line breaks, other URLs. */
+const proseArbitrary = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('Hi', 'the', 'link', 'is', 'here:', '(', ')', '"', '.', ',', '\n', 'https://example.com/docs', 'Acme Corp'),
+      fc.string({ maxLength: 12 }),
+    ),
+    { maxLength: 12 },
+  )
+  .map((parts) => parts.join(' '));
+
+const originArbitrary = fc.constantFrom('https://setup-desk.example.com', 'http://localhost:3000', 'HTTPS://Desk.Example.COM:8443', '');
+
+function tokenBody(token: string): string {
+  return token.slice(SETUP_TOKEN_PREFIX.length);
+}
+
+describe('scrubLinkValues', () => {
+  it('removes a setup link, in any surrounding text', () => {
+    fc.assert(
+      fc.property(proseArbitrary, originArbitrary, tokenArbitrary, proseArbitrary, (before, origin, token, after) => {
+        const note = `${before} ${origin}/setup/${token} ${after}`;
+        const { text, scrubbed } = scrubLinkValues(note);
+        expect(scrubbed).toBe(true);
+        expect(text).not.toContain(token);
+        expect(text).not.toContain(tokenBody(token));
+        expect(text).toContain('[setup link removed]');
+      }),
+    );
+  });
+
+  it('removes a bare token, with or without its prefix, in any letter case of the prefix', () => {
+    fc.assert(
+      fc.property(
+        proseArbitrary,
+        tokenArbitrary,
+        fc.constantFrom('sdl_', 'SDL_', 'Sdl_', ''),
+        proseArbitrary,
+        (before, token, prefix, after) => {
+          const body = tokenBody(token);
+          fc.pre(/[a-z]/.test(body) && /[A-Z0-9]/.test(body)); // 2^-40-rare single-class tokens aside
+          const { text } = scrubLinkValues(`${before} ${prefix}${body} ${after}`);
+          expect(text).not.toContain(body);
+        },
+      ),
+    );
+  });
+
+  it('removes WorkOS portal links (token query parameter)', () => {
+    fc.assert(
+      fc.property(proseArbitrary, fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !/[\s"'<>]/.test(s)), (before, secret) => {
+        const { text } = scrubLinkValues(`${before} https://setup.workos.com/portal?token=${secret}&x=1`);
+        expect(text).not.toContain(`token=${secret}`);
+      }),
+    );
+  });
+
+  it('removes a percent-encoded setup path', () => {
+    const token = SETUP_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
+    const { text } = scrubLinkValues(`see https%3A%2F%2Fdesk.example.com%2Fsetup%2F${token.slice(4)} thanks`);
+    expect(text).not.toContain(token.slice(4));
+  });
+
+  it('leaves ordinary notes alone', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9'@.-]{1,20}$/);
+    const separator = fc.constantFrom(' ', ', ', '. ', '\n', ' - ', '! ', '? ');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(word, separator), { maxLength: 40 }), (pairs) => {
+        const note = pairs.map(([w, sep]) => w + sep).join('');
+        fc.pre(!/sdl_/i.test(note) && !/setup/i.test(note));
+        expect(scrubLinkValues(note)).toEqual({ text: note, scrubbed: false });
+      }),
+    );
+    const realistic = 'Called Jo at Acme (jo@acme.example); they use Okta. See https://docs.workos.com/sso and ticket ZD-48213.';
+    expect(scrubLinkValues(realistic)).toEqual({ text: realistic, scrubbed: false });
+  });
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(proseArbitrary, tokenArbitrary, (prose, token) => {
+        const once = scrubLinkValues(`${prose} /setup/${token} ${prose}`).text;
+        expect(scrubLinkValues(once)).toEqual({ text: once, scrubbed: false });
+      }),
+    );
+  });
+
+  it('never lets a base64url run of token length through when it mixes letter classes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...BASE64URL), { minLength: 43, maxLength: 43 }), (chars) => {
+        const run = chars.join('');
+        fc.pre(/[a-z]/.test(run) && /[A-Z0-9]/.test(run));
+        expect(scrubLinkValues(`x ${run} y`).text).not.toContain(run);
+      }),
+    );
+  });
+});
+
+describe('redactUrlForLog', () => {
+  it('hides the segment after /setup/ and every token-looking value', () => {
+    fc.assert(
+      fc.property(tokenArbitrary, fc.constantFrom('', '.data', '?intent=sso', '/launch'), (token, suffix) => {
+        const redacted = redactUrlForLog(`/setup/${token}${suffix}`);
+        expect(redacted).not.toContain(tokenBody(token));
+        expect(redacted.startsWith('/setup/[redacted]')).toBe(true);
+      }),
+    );
+    expect(redactUrlForLog('/Setup/abc')).toBe('/Setup/[redacted]');
+    expect(redactUrlForLog('/x?token=abc&y=1')).toBe('/x?token=[redacted]&y=1');
+    expect(redactUrlForLog('/organizations/12?tab=links')).toBe('/organizations/12?tab=links');
+  });
+});

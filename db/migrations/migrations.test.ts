@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getDb, migrateToLatest, openDatabase } from '~/utils/db.server';
+import { migrations } from './index';
+
+describe('migrations', () => {
+  it('lists every migration file in this folder, in order', () => {
+    const files = fs
+      .readdirSync(path.dirname(new URL(import.meta.url).pathname))
+      .filter((file) => /^\d{3}_.+\.ts$/.test(file))
+      .map((file) => file.replace(/\.ts$/, ''))
+      .sort();
+    expect(migrations.map((migration) => migration.name)).toEqual(files);
+  });
+
+  it('migrate up, all the way down, and up again on a fresh file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-migrate-'));
+    const db = openDatabase(path.join(dir, 'fresh.sqlite'));
+    try {
+      expect(await migrateToLatest(db)).toEqual(migrations.map((migration) => migration.name));
+      expect(await migrateToLatest(db)).toEqual([]); // idempotent
+      await db.migrate.rollback(undefined, true);
+      expect(await db.schema.hasTable('audit_events')).toBe(false);
+      expect(await migrateToLatest(db)).toHaveLength(migrations.length);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('database connection', () => {
+  it('runs with WAL, foreign keys, a busy timeout and synchronous=FULL', async () => {
+    const db = getDb();
+    const pragma = async (name: string) => Object.values((await db.raw(`PRAGMA ${name}`))[0] as object)[0];
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('foreign_keys')).toBe(1);
+    expect(await pragma('busy_timeout')).toBe(5000);
+    expect(await pragma('synchronous')).toBe(2); // FULL
+  });
+});

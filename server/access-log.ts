@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { redactUrlForLog } from '../app/utils/link-secrets';
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * The access log: one JSON line per request with its id, redacted URL, status and time.
+ * Headers and bodies are left out entirely; the `/setup/<token>` segment is replaced before the
+ * line is built, so no setup token can reach a log.
+ */
+export function accessLog(logger: Logger, { trustRequestIdHeader }: { trustRequestIdHeader: boolean }) {
+  return pinoHttp({
+    logger,
+    genReqId(req: IncomingMessage, res: ServerResponse) {
+      const incoming = req.headers['x-request-id'];
+      const id =
+        trustRequestIdHeader && typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
+          ? incoming
+          : crypto.randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customLogLevel(req, res, error) {
+      if (error || res.statusCode >= 500) return 'error';
+      if (req.url === '/healthz') return 'debug';
+      return 'info';
+    },
+    customSuccessMessage: (req, res) => `${req.method} ${redactUrlForLog(req.url ?? '')} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${redactUrlForLog(req.url ?? '')} ${res.statusCode}`,
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrlForLog(req.url),
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    // pino-http would otherwise log `req.originalUrl` raw on errors through its own serializer path.
+    wrapSerializers: false,
+  });
+}

@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { createRequestHandler } from '@remix-run/express';
+import type { ServerBuild } from '@remix-run/node';
+import compression from 'compression';
+import express, { type RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Env } from '../app/utils/env.server';
+import { accessLog } from './access-log';
+import { cspNonce, originCheck, securityHeaders } from './security';
+
+export interface AppOptions {
+  env: Env;
+  logger: Logger;
+  db: Knex;
+  /** Returns the current Remix build (it changes under the dev server). */
+  getBuild: () => ServerBuild | Promise<ServerBuild>;
+  /** True once shutdown has begun: health checks fail and connections are not kept alive. */
+  isShuttingDown: () => boolean;
+}
+
+/** The Express app: headers, logging, CSRF check, health check, static files, then Remix. */
+export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', env.TRUST_PROXY);
+
+  app.use(accessLog(logger, { trustRequestIdHeader: env.TRUST_PROXY !== false }));
+  app.use((_req, res, next) => {
+    if (isShuttingDown()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(cspNonce);
+  app.use(securityHeaders(env));
+  app.use(compression());
+
+  app.get('/healthz', healthCheck(db, isShuttingDown));
+
+  app.use(originCheck(env));
+
+  // Fingerprinted assets can be cached forever; the rest of public/ briefly.
+  app.use('/build', express.static(path.resolve('public/build'), { immutable: true, maxAge: '1y' }));
+  app.use(express.static(path.resolve('public'), { maxAge: '1h' }));
+
+  app.all(
+    '*',
+    remixHandler(getBuild, env.NODE_ENV),
+  );
+  return app;
+}
+
+function remixHandler(getBuild: AppOptions['getBuild'], mode: string): RequestHandler {
+  return createRequestHandler({
+    build: getBuild,
+    mode,
+    getLoadContext: (req, res) => ({
+      cspNonce: res.locals.cspNonce as string,
+      requestId: String(req.id),
+    }),
+  });
+}
+
+function healthCheck(db: Knex, isShuttingDown: () => boolean): RequestHandler {
+  return async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    if (isShuttingDown()) {
+      res.status(503).json({ status: 'shutting_down' });
+      return;
+    }
+    try {
+      await db.raw('select 1');
+      const [, pending] = (await db.migrate.list()) as [unknown[], unknown[]];
+      if (pending.length > 0) {
+        res.status(503).json({ status: 'error', database: 'migrations pending' });
+        return;
+      }
+      res.json({ status: 'ok', database: 'ok' });
+    } catch (error) {
+      req.log.error({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'error', database: 'unreachable' });
+    }
+  };
+}

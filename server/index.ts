@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import url from 'node:url';
+import { broadcastDevReady, installGlobals, type ServerBuild } from '@remix-run/node';
+import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
+import { EnvError, getEnv, type Env } from '../app/utils/env.server';
+import { createApp } from './app';
+
+installGlobals({ nativeFetch: true });
+
+const BUILD_PATH = path.resolve('build/remix/index.js');
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = getEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      // Printed plainly (not as JSON) because a person reads it at the moment of deploying.
+      process.stderr.write(`Setup Desk cannot start.\n${error.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  // Imported after the environment is known to be valid: the logger reads LOG_LEVEL.
+  const { logger } = await import('../app/utils/logger.server');
+
+  const db = getDb();
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+  let build = await importBuild();
+  // Under `remix dev` the compiler rebuilds on change and waits for this server to say it is ready.
+  const underRemixDev = env.NODE_ENV === 'development' && Boolean(process.env.REMIX_DEV_ORIGIN);
+  if (underRemixDev) watchBuild((next) => (build = next));
+
+  let shuttingDown = false;
+  const app = createApp({ env, logger, db, getBuild: () => build, isShuttingDown: () => shuttingDown });
+
+  const server: Server = app.listen(env.PORT, env.HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : env.PORT;
+    logger.info({ port, host: env.HOST, publicUrl: env.PUBLIC_URL, mode: env.NODE_ENV }, `Setup Desk listening on http://${env.HOST}:${port}`);
+    if (underRemixDev) void broadcastDevReady(build);
+  });
+
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'requests still running at the shutdown deadline; exiting');
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    // close() stops accepting and calls back once every connection has ended; idle keep-alive
+    // connections would otherwise hold it open.
+    server.close(async (error) => {
+      await closeDb();
+      logger.info('shutdown complete');
+      process.exit(error ? 1 : 0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function importBuild(): Promise<ServerBuild> {
+  if (!fs.existsSync(BUILD_PATH)) {
+    throw new Error(`No Remix build at ${BUILD_PATH}: run \`npm run build\` (or \`npm run dev\`).`);
+  }
+  // The query string makes Node import a fresh copy after each rebuild.
+  const href = `${url.pathToFileURL(BUILD_PATH).href}?t=${fs.statSync(BUILD_PATH).mtimeMs}`;
+  return (await import(href)) as ServerBuild;
+}
+
+function watchBuild(onChange: (build: ServerBuild) => void): void {
+  const versionFile = path.join(path.dirname(BUILD_PATH), 'version.txt');
+  void import('chokidar').then(({ default: chokidar }) => {
+    const reload = async () => {
+      const next = await importBuild();
+      onChange(next);
+      await broadcastDevReady(next);
+    };
+    chokidar.watch(versionFile, { ignoreInitial: true }).on('add', reload).on('change', reload);
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Setup Desk failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

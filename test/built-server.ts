@@ -1,0 +1,126 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const SERVER_ENTRY = path.resolve('build/server/index.js');
+
+/** Asks the OS for a port nobody is listening on. */
+export async function getFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  process: ChildProcessWithoutNullStreams;
+  /** Every line the server printed to stdout so far (JSON log lines). */
+  stdout: string[];
+  stderr: string[];
+  /** Parsed JSON log lines. */
+  logs(): Record<string, unknown>[];
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+  databasePath: string;
+}
+
+/**
+ * Starts the production build (`npm run build` output) as a child process on a free port, with
+ * its own SQLite file, exactly as `npm start` would.
+ */
+export async function startBuiltServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  if (!fs.existsSync(SERVER_ENTRY)) {
+    throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` before these tests (npm test does).`);
+  }
+  const port = await getFreePort();
+  const databasePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-server-')), 'app.sqlite');
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `http://localhost:${port}`,
+      DATABASE_PATH: databasePath,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  collectLines(child.stdout, stdout);
+  collectLines(child.stderr, stderr);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const logs = () =>
+    stdout.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  const waitForLog: RunningServer['waitForLog'] = async (predicate, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = logs().find(predicate);
+      if (found) return found;
+      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr.join('\n')}`);
+      if (Date.now() > deadline) throw new Error(`log line not seen in ${timeoutMs} ms; got:\n${stdout.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  await waitForLog((line) => String(line.msg).startsWith('Setup Desk listening'));
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    process: child,
+    stdout,
+    stderr,
+    logs,
+    waitForLog,
+    exited,
+    databasePath,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the built server expecting it to refuse to start; returns its exit code and stderr. */
+export async function runBuiltServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const stderr: string[] = [];
+  collectLines(child.stderr, stderr);
+  child.stdout.resume();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, stderr: stderr.join('\n') };
+}
+
+function collectLines(stream: NodeJS.ReadableStream, into: string[]): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    into.push(...lines.filter(Boolean));
+  });
+  stream.on('end', () => {
+    if (buffered) into.push(buffered);
+  });
+}

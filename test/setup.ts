@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
+import { closeDb, getDb, migrateToLatest } from '~/utils/db.server';
+import { resetEnvCache } from '~/utils/env.server';
+
+// A real SQLite file per test file, migrated like production, deleted afterwards.
+const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-test-'));
+process.env.NODE_ENV = 'test';
+process.env.DATABASE_PATH = path.join(databaseDir, 'test.sqlite');
+process.env.LOG_LEVEL ??= 'silent';
+resetEnvCache();
+
+beforeAll(async () => {
+  await migrateToLatest(getDb());
+});
+
+afterAll(async () => {
+  await closeDb();
+  fs.rmSync(databaseDir, { recursive: true, force: true });
+});
+
+// An unexpected console.error fails the test; a test that expects one spies on it itself.
+const consoleError = vi.spyOn(console, 'error');
+afterEach(() => {
+  const calls = consoleError.mock.calls;
+  consoleError.mockClear();
+  expect(calls, 'console.error was called unexpectedly').toEqual([]);
+});
