@@ -3,6 +3,7 @@ import { data } from '@remix-run/node';
 import {
   Link,
   Links,
+  LiveReload,
   Meta,
   NavLink,
   Outlet,
@@ -91,6 +92,8 @@ export function Layout({ children }: { children: ReactNode }) {
         </footer>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
+        {/* Renders nothing in production; under `remix dev` it reloads the page after a rebuild. */}
+        <LiveReload nonce={nonce} />
       </body>
     </html>
   );

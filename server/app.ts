@@ -14,7 +14,7 @@ export interface AppOptions {
   logger: Logger;
   db: Knex;
   /** Returns the current Remix build (it changes under the dev server). */
-  getBuild: () => ServerBuild | Promise<ServerBuild>;
+  getBuild: () => Promise<ServerBuild>;
   /** True once shutdown has begun: health checks fail and connections are not kept alive. */
   isShuttingDown: () => boolean;
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   if (underRemixDev) watchBuild((next) => (build = next));
 
   let shuttingDown = false;
-  const app = createApp({ env, logger, db, getBuild: () => build, isShuttingDown: () => shuttingDown });
+  const app = createApp({ env, logger, db, getBuild: async () => build, isShuttingDown: () => shuttingDown });
 
   const server: Server = app.listen(env.PORT, env.HOST, () => {
     const address = server.address();

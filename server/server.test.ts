@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltServerExpectingFailure, startBuiltServer, type RunningServer } from '../test/built-server';
 
 const VALID_PRODUCTION_ENV = {
-  NODE_ENV: 'production',
+  NODE_ENV: 'production' as const,
   HOST: '127.0.0.1',
   PUBLIC_URL: 'https://setup-desk.example.com',
   SESSION_SECRET: 'a'.repeat(20) + 'b'.repeat(20),

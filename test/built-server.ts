@@ -100,8 +100,10 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
 }
 
 /** Runs the built server expecting it to refuse to start; returns its exit code and stderr. */
-export async function runBuiltServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH ?? '', ...env } });
+export async function runBuiltServerExpectingFailure(
+  env: Record<string, string> & { NODE_ENV: 'development' | 'production' | 'test' },
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [SERVER_ENTRY], { env: { ...env, PATH: process.env.PATH ?? '' } });
   const stderr: string[] = [];
   collectLines(child.stderr, stderr);
   child.stdout.resume();

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveChromium } from './browser';
+
+const SERVER_ENTRY = path.resolve('build/server/index.js');
+
+/**
+ * Starts `npm start`'s server (the production build) on a free port with a fresh SQLite file,
+ * and shares its address with the tests through the environment. Returns the teardown.
+ */
+export default async function globalSetup() {
+  if (!fs.existsSync(SERVER_ENTRY)) throw new Error('No production build: run `npm run build` first (npm test does).');
+  console.log(`e2e: using ${resolveChromium().source}`);
+
+  const port = await freePort();
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-e2e-'));
+  const baseURL = `http://localhost:${port}`;
+  const logPath = path.join(workDir, 'server.log');
+  const log = fs.openSync(logPath, 'a');
+  const server = spawn(process.execPath, [SERVER_ENTRY], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: baseURL,
+      DATABASE_PATH: path.join(workDir, 'e2e.sqlite'),
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', log, log],
+  });
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+
+  await waitForHealthy(baseURL, exited, logPath);
+  process.env.E2E_BASE_URL = baseURL;
+  process.env.E2E_WORK_DIR = workDir;
+  process.env.E2E_SERVER_LOG = logPath;
+
+  return async () => {
+    server.kill('SIGTERM');
+    const code = await exited;
+    fs.closeSync(log);
+    if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; see ${logPath}`);
+    if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
+  };
+}
+
+async function waitForHealthy(baseURL: string, exited: Promise<number | null>, logPath: string): Promise<void> {
+  let stopped: number | null | undefined;
+  void exited.then((code) => (stopped = code));
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (stopped !== undefined) throw new Error(`The e2e server exited (${stopped}):\n${fs.readFileSync(logPath, 'utf8')}`);
+    try {
+      const response = await fetch(`${baseURL}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`The e2e server did not become healthy in 20 s:\n${fs.readFileSync(logPath, 'utf8')}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

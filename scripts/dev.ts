@@ -1,0 +1,73 @@
+/**
+ * `npm run dev`: prepares the database, starts the development services, then runs the app under
+ * `remix dev` (live reload) on http://localhost:3000 and prints where everything is.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { runSeed } from '../db/seed';
+import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
+import { EnvError, parseEnv } from '../app/utils/env.server';
+import { developmentServices, type StartedService } from './dev/services';
+
+async function main(): Promise<void> {
+  process.env.NODE_ENV ??= 'development';
+  const started: { name: string; service: StartedService }[] = [];
+  const stopAll = async () => {
+    for (const { service } of started.reverse()) await service.stop().catch(() => undefined);
+  };
+
+  try {
+    for (const definition of developmentServices) {
+      started.push({ name: definition.name, service: await definition.start() });
+    }
+    // A variable the developer set explicitly wins over what a service suggests.
+    for (const { service } of started) {
+      for (const [key, value] of Object.entries(service.env)) process.env[key] ??= value;
+    }
+    const env = parseEnv(process.env);
+
+    const db = getDb();
+    const applied = await migrateToLatest(db);
+    const seedLines = await runSeed(db);
+    await closeDb();
+
+    printBanner([
+      `Setup Desk (development) → ${env.PUBLIC_URL}`,
+      `Database: ${path.resolve(env.DATABASE_PATH)}${applied.length ? ` (applied ${applied.join(', ')})` : ''}`,
+      ...seedLines,
+      ...started.flatMap(({ service }) => service.banner),
+    ]);
+  } catch (error) {
+    await stopAll();
+    if (error instanceof EnvError) {
+      console.error(`Setup Desk cannot start.\n${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const remix = spawn(
+    process.execPath,
+    [path.resolve('node_modules/@remix-run/dev/dist/cli.js'), 'dev', '--manual', '-c', 'tsx server/index.ts'],
+    { stdio: 'inherit', env: { ...process.env, VITE_CJS_IGNORE_WARNING: 'true' } },
+  );
+  const forward = (signal: NodeJS.Signals) => remix.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  remix.on('exit', async (code) => {
+    await stopAll();
+    process.exit(code ?? 0);
+  });
+}
+
+function printBanner(lines: string[]): void {
+  const width = Math.max(...lines.map((line) => line.length));
+  console.log(`\n┌${'─'.repeat(width + 2)}┐`);
+  for (const line of lines) console.log(`│ ${line.padEnd(width)} │`);
+  console.log(`└${'─'.repeat(width + 2)}┘\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
