@@ -1,9 +1,10 @@
 /** `npm run db:migrate`: applies pending migrations to DATABASE_PATH and says what it did. */
 import path from 'node:path';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
-import { EnvError, getEnv } from '../app/utils/env.server';
+import { EnvError, getEnv, loadDotEnv } from '../app/utils/env.server';
 
 try {
+  loadDotEnv();
   const env = getEnv();
   const applied = await migrateToLatest(getDb());
   console.log(

@@ -6,10 +6,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runSeed } from '../db/seed';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
-import { EnvError, parseEnv } from '../app/utils/env.server';
+import { EnvError, loadDotEnv, parseEnv } from '../app/utils/env.server';
 import { developmentServices, type StartedService } from './dev/services';
 
 async function main(): Promise<void> {
+  loadDotEnv();
   process.env.NODE_ENV ??= 'development';
   const started: { name: string; service: StartedService }[] = [];
   const stopAll = async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import url from 'node:url';
 import { broadcastDevReady, installGlobals, type ServerBuild } from '@remix-run/node';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
-import { EnvError, getEnv, type Env } from '../app/utils/env.server';
+import { EnvError, getEnv, loadDotEnv, type Env } from '../app/utils/env.server';
 import { createApp } from './app';
 
 installGlobals({ nativeFetch: true });
@@ -14,6 +14,7 @@ const BUILD_PATH = path.resolve('build/remix/index.js');
 async function main(): Promise<void> {
   let env: Env;
   try {
+    loadDotEnv();
     env = getEnv();
   } catch (error) {
     if (error instanceof EnvError) {

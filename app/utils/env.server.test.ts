@@ -86,3 +86,29 @@ describe('parseEnv', () => {
     expect(parseEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
   });
 });
+
+describe('loadDotEnv', () => {
+  it('fills unset variables from the file and never overrides a set one; a missing file is fine', async () => {
+    const { loadDotEnv } = await import('./env.server');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-dotenv-'));
+    const file = path.join(dir, '.env');
+    fs.writeFileSync(file, 'SD_TEST_FROM_FILE=file\nSD_TEST_ALREADY_SET=file\n');
+    const previousNodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    process.env.SD_TEST_ALREADY_SET = 'shell';
+    try {
+      loadDotEnv(file);
+      expect(process.env.SD_TEST_FROM_FILE).toBe('file');
+      expect(process.env.SD_TEST_ALREADY_SET).toBe('shell');
+      expect(() => loadDotEnv(path.join(dir, 'missing.env'))).not.toThrow();
+    } finally {
+      process.env.NODE_ENV = previousNodeEnv;
+      delete process.env.SD_TEST_FROM_FILE;
+      delete process.env.SD_TEST_ALREADY_SET;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

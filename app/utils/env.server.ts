@@ -135,6 +135,19 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   );
 }
 
+/**
+ * Loads `.env` from the working directory into `process.env` when it exists, without overriding
+ * variables already set. Tests never read it: they set their environment explicitly.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (process.env.NODE_ENV === 'test') return;
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 let cachedEnv: Env | undefined;
 
 /** The validated environment of this process (parsed on first use). */
