@@ -3,6 +3,8 @@ declare module '@remix-run/node' {
   interface AppLoadContext {
     cspNonce: string;
     requestId: string;
+    /** The client's address as Express resolved it (TRUST_PROXY decides whether to believe proxies). */
+    clientIp: string;
   }
   interface Future {
     v3_singleFetch: true;

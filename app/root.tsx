@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import {
+  Form,
   Link,
   Links,
   LiveReload,
@@ -15,6 +16,7 @@ import type { ReactNode } from 'react';
 import { ErrorPage } from '~/components/error-page';
 import { ToastMessage } from '~/components/toast';
 import stylesheet from '~/tailwind.css';
+import { getOptionalStaff } from '~/utils/auth.server';
 import { getEnv } from '~/utils/env.server';
 import { useNonce } from '~/utils/nonce-provider';
 import { getToast } from '~/utils/toast.server';
@@ -26,13 +28,27 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: 'Setup Desk' }];
 
+export const handle = { access: { loader: 'public' } };
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  // The shell itself is public (it is also the frame of the error pages); routes guard their data.
+  // The shell is public (it frames the sign-in and error pages): it reveals only who is signed
+  // in to that person. Every route below guards its own data.
+  const staff = await getOptionalStaff(request);
   const { toast, headers } = await getToast(request);
-  return data({ toast, environment: getEnv().NODE_ENV }, { headers: headers ?? undefined });
+  return data(
+    {
+      toast,
+      environment: getEnv().NODE_ENV,
+      staff: staff ? { name: staff.name, role: staff.role } : null,
+    },
+    { headers: headers ?? undefined }
+  );
 }
 
-const NAVIGATION = [{ to: '/', label: 'Home', end: true }];
+const NAVIGATION = [
+  { to: '/', label: 'Home', end: true, adminOnly: false },
+  { to: '/staff', label: 'Staff', end: false, adminOnly: true },
+];
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
@@ -57,28 +73,49 @@ export function Layout({ children }: { children: ReactNode }) {
             <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
               Setup Desk
             </Link>
-            <nav aria-label="Main">
-              <ul className="flex gap-4 text-sm font-medium">
-                {NAVIGATION.map((item) => (
-                  <li key={item.to}>
-                    <NavLink
-                      to={item.to}
-                      end={item.end}
-                      className={({ isActive }) =>
-                        isActive ? 'text-indigo-700 underline underline-offset-4' : 'text-slate-600 hover:text-slate-900'
-                      }
-                    >
-                      {item.label}
-                    </NavLink>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-            {rootData && rootData.environment !== 'production' ? (
-              <span className="ml-auto rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900">
-                {rootData.environment === 'test' ? 'Test' : 'Development'} — not production
-              </span>
+            {rootData?.staff ? (
+              <nav aria-label="Main">
+                <ul className="flex gap-4 text-sm font-medium">
+                  {NAVIGATION.filter((item) => !item.adminOnly || rootData.staff?.role === 'admin').map((item) => (
+                    <li key={item.to}>
+                      <NavLink
+                        to={item.to}
+                        end={item.end}
+                        className={({ isActive }) =>
+                          isActive
+                            ? 'text-indigo-700 underline underline-offset-4'
+                            : 'text-slate-600 hover:text-slate-900'
+                        }
+                      >
+                        {item.label}
+                      </NavLink>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
             ) : null}
+            <div className="ml-auto flex items-center gap-4 text-sm">
+              {rootData && rootData.environment !== 'production' ? (
+                <span className="rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900">
+                  {rootData.environment === 'test' ? 'Test' : 'Development'} — not production
+                </span>
+              ) : null}
+              {rootData?.staff ? (
+                <>
+                  <Link to="/account" className="text-slate-700 hover:text-slate-900" data-testid="signed-in-as">
+                    <span className="font-medium">{rootData.staff.name}</span>{' '}
+                    <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">
+                      {rootData.staff.role}
+                    </span>
+                  </Link>
+                  <Form method="post" action="/logout">
+                    <button type="submit" className="font-medium text-indigo-700 hover:text-indigo-900">
+                      Sign out
+                    </button>
+                  </Form>
+                </>
+              ) : null}
+            </div>
           </div>
         </header>
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">

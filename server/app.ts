@@ -37,6 +37,12 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
   app.get('/healthz', healthCheck(db, isShuttingDown));
 
   app.use(originCheck(env));
+  // Pages hold staff data: never keep them in a cache, nor show them again from history after
+  // sign-out. Static files below set their own caching; a route may still override this.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   // Fingerprinted assets can be cached forever; the rest of public/ briefly.
   app.use('/build', express.static(path.resolve('public/build'), { immutable: true, maxAge: '1y' }));
@@ -56,6 +62,7 @@ function remixHandler(getBuild: AppOptions['getBuild'], mode: string): RequestHa
     getLoadContext: (req, res) => ({
       cspNonce: res.locals.cspNonce as string,
       requestId: String(req.id),
+      clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     }),
   });
 }

@@ -1,7 +1,15 @@
-import type { MetaFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { EmptyState } from '~/components/empty-state';
+import { requireStaff } from '~/utils/auth.server';
 
 export const meta: MetaFunction = () => [{ title: 'Home · Setup Desk' }];
+
+export const handle = { access: { loader: 'viewer' } };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireStaff(request, 'viewer');
+  return null;
+}
 
 export default function Home() {
   return (

@@ -4,6 +4,9 @@ import { redactUrlForLog } from '~/utils/link-secrets';
 import { logger } from '~/utils/logger.server';
 import { readBodyText } from '~/utils/request-body.server';
 
+// Browsers post reports without credentials, so it cannot require sign-in.
+export const handle = { access: { action: 'public' } };
+
 const MAX_REPORT_BYTES = 16 * 1024;
 
 // The legacy `report-uri` format browsers send as application/csp-report.

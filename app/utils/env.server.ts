@@ -49,6 +49,18 @@ const envSchema = z
       .min(0, 'must not be negative')
       .default(10_000),
     HSTS: booleanFromString.optional(),
+    SESSION_IDLE_MINUTES: z.coerce
+      .number({ error: 'must be a number of minutes' })
+      .int('must be a whole number')
+      .min(5, 'must be at least 5')
+      .max(24 * 60, 'must be at most 1440 (a day)')
+      .default(120),
+    SESSION_ABSOLUTE_HOURS: z.coerce
+      .number({ error: 'must be a number of hours' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(24 * 7, 'must be at most 168 (a week)')
+      .default(12),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

@@ -1,0 +1,64 @@
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
+
+interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+  label: string;
+  name: string;
+  /** Server-side errors for this field (the first is shown). */
+  errors?: string[];
+  hint?: ReactNode;
+}
+
+/** A labelled input with its hint and error wired up for assistive technology. */
+export function Field({ label, name, errors, hint, className, ...inputProps }: FieldProps) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = errors?.length ? `${id}-error` : undefined;
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {hint ? (
+        <p id={hintId} className="mt-0.5 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        name={name}
+        aria-invalid={errorId ? true : undefined}
+        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:border-indigo-500 ${
+          errorId ? 'border-red-500' : 'border-slate-300'
+        }`}
+        {...inputProps}
+      />
+      {errorId ? (
+        <p id={errorId} className="mt-1 text-sm text-red-700">
+          {errors![0]}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** A form-level error (not tied to one field), announced when it appears. */
+export function FormError({ message }: { message?: string | null }) {
+  if (!message) return null;
+  return (
+    <p role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+      {message}
+    </p>
+  );
+}
+
+const BUTTON_STYLES = {
+  primary: 'bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-300',
+  secondary: 'border border-slate-300 bg-white text-slate-800 hover:bg-slate-50',
+  danger: 'bg-red-600 text-white hover:bg-red-500',
+} as const;
+
+/** Tailwind classes for the app's buttons. */
+export function buttonClass(kind: keyof typeof BUTTON_STYLES = 'primary'): string {
+  return `inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-semibold shadow-sm ${BUTTON_STYLES[kind]}`;
+}

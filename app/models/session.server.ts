@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { getDb } from '~/utils/db.server';
+import { getEnv } from '~/utils/env.server';
+import type { StaffRow } from './staff.server';
+
+/** Last-seen times are written at most this often, so that reads do not each cost a write. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface SessionRow {
+  id: string;
+  staff_id: number;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** The SHA-256 of a session token: the only form in which the database knows it. */
+export function hashSessionToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Starts a session for a staff member. Returns the random token for the cookie (never stored)
+ * and the session id (its hash).
+ */
+export async function createSession(
+  staffId: number,
+  { now = new Date(), db = getDb() }: { now?: Date; db?: Knex | Knex.Transaction } = {},
+): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  const sessionId = hashSessionToken(token);
+  const expiresAt = new Date(now.getTime() + getEnv().SESSION_ABSOLUTE_HOURS * 3_600_000);
+  await db('sessions').insert({
+    id: sessionId,
+    staff_id: staffId,
+    created_at: now.toISOString(),
+    last_seen_at: now.toISOString(),
+    expires_at: expiresAt.toISOString(),
+  });
+  return { token, sessionId, expiresAt };
+}
+
+export type SessionLookup =
+  | { status: 'active'; sessionId: string; staff: StaffRow }
+  | { status: 'missing' | 'expired' | 'idle' | 'disabled' };
+
+/**
+ * Finds the session for a cookie token and checks it: absolute expiry, idle timeout and a
+ * disabled account all end it (and delete it) at once.
+ */
+export async function lookupSession(
+  token: string,
+  { now = new Date(), db = getDb() }: { now?: Date; db?: Knex } = {},
+): Promise<SessionLookup> {
+  const sessionId = hashSessionToken(token);
+  const session = await db<SessionRow>('sessions').where({ id: sessionId }).first();
+  if (!session) return { status: 'missing' };
+  const staff = await db<StaffRow>('staff').where({ id: session.staff_id }).first();
+  const idleLimitMs = getEnv().SESSION_IDLE_MINUTES * 60_000;
+  let status: SessionLookup['status'] | null = null;
+  if (!staff || staff.disabled_at) status = 'disabled';
+  else if (new Date(session.expires_at).getTime() <= now.getTime()) status = 'expired';
+  else if (now.getTime() - new Date(session.last_seen_at).getTime() >= idleLimitMs) status = 'idle';
+  if (status || !staff) {
+    await db('sessions').where({ id: sessionId }).delete();
+    return { status: status ?? 'disabled' };
+  }
+  if (now.getTime() - new Date(session.last_seen_at).getTime() >= TOUCH_INTERVAL_MS) {
+    await db('sessions').where({ id: sessionId }).update({ last_seen_at: now.toISOString() });
+  }
+  return { status: 'active', sessionId, staff };
+}
+
+/** Ends one session (sign-out). */
+export async function deleteSession(sessionId: string, db: Knex = getDb()): Promise<void> {
+  await db('sessions').where({ id: sessionId }).delete();
+}
+
+/** Ends every session of a staff member, except optionally one; returns how many ended. */
+export async function deleteSessionsOfStaff(
+  staffId: number,
+  { db = getDb(), exceptSessionId }: { db?: Knex | Knex.Transaction; exceptSessionId?: string } = {},
+): Promise<number> {
+  const query = db('sessions').where({ staff_id: staffId });
+  if (exceptSessionId) query.whereNot({ id: exceptSessionId });
+  return query.delete();
+}
+
+/** Removes sessions past their absolute expiry (housekeeping; lookups already refuse them). */
+export async function deleteExpiredSessions(now = new Date(), db: Knex = getDb()): Promise<number> {
+  return db('sessions').where('expires_at', '<=', now.toISOString()).delete();
+}

@@ -1,0 +1,280 @@
+import type { Knex } from 'knex';
+import { emailSchema, roleSchema, STAFF_ROLES, staffNameSchema, type StaffRole } from '~/forms/staff';
+import { getDb } from '~/utils/db.server';
+import { recordAuditEvent, type AuditActor } from './audit.server';
+import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPassword } from './password.server';
+import { deleteSessionsOfStaff } from './session.server';
+
+/** True when `role` carries at least the rights of `minimum` (viewer < support < admin). */
+export function roleAtLeast(role: StaffRole, minimum: StaffRole): boolean {
+  return STAFF_ROLES.indexOf(role) >= STAFF_ROLES.indexOf(minimum);
+}
+
+export interface Staff {
+  id: number;
+  email: string;
+  name: string;
+  role: StaffRole;
+  mustChangePassword: boolean;
+  disabledAt: string | null;
+  lastSignInAt: string | null;
+  createdAt: string;
+}
+
+export interface StaffRow {
+  id: number;
+  email: string;
+  name: string;
+  role: StaffRole;
+  password_hash: string;
+  must_change_password: number;
+  disabled_at: string | null;
+  last_sign_in_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Maps a database row to the Staff the app passes around (never the password hash). */
+export function toStaff(row: StaffRow): Staff {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    mustChangePassword: row.must_change_password === 1,
+    disabledAt: row.disabled_at,
+    lastSignInAt: row.last_sign_in_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The audit actor for a staff member. */
+export function staffActor(staff: Pick<Staff, 'id' | 'name'>): AuditActor {
+  return { type: 'staff', id: staff.id, label: staff.name };
+}
+
+/** A staff-management rule was broken; `message` is written for the person who tried. */
+export class StaffRuleError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'StaffRuleError';
+  }
+}
+
+const LAST_ADMIN_MESSAGE =
+  'This is the last active admin. Make someone else an admin first, so that somebody can still manage staff.';
+
+export async function getStaffById(id: number, db: Knex = getDb()): Promise<Staff | null> {
+  const row = await db<StaffRow>('staff').where({ id }).first();
+  return row ? toStaff(row) : null;
+}
+
+export async function findStaffRowByEmail(email: string, db: Knex = getDb()): Promise<StaffRow | undefined> {
+  return db<StaffRow>('staff').where({ email: email.trim().toLowerCase() }).first();
+}
+
+/** Every staff member, active first, then by name. */
+export async function listStaff(db: Knex = getDb()): Promise<Staff[]> {
+  const rows = await db<StaffRow>('staff').orderByRaw('disabled_at IS NOT NULL, name COLLATE NOCASE, id');
+  return rows.map(toStaff);
+}
+
+export interface NewStaff {
+  email: string;
+  name: string;
+  role: StaffRole;
+  /** Omit to generate a temporary password, returned once and changed at first sign-in. */
+  password?: string;
+}
+
+/**
+ * Adds a staff member. Without a password, a temporary one is generated and returned (shown once,
+ * never stored in clear); the member must choose their own at first sign-in.
+ */
+export async function createStaff(
+  input: NewStaff,
+  actor: AuditActor,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<{ staff: Staff; temporaryPassword: string | null }> {
+  const email = emailSchema.parse(input.email);
+  const name = staffNameSchema.parse(input.name);
+  const role = roleSchema.parse(input.role);
+  const temporaryPassword = input.password === undefined ? generateTemporaryPassword() : null;
+  const password = input.password ?? temporaryPassword!;
+  if (input.password !== undefined) {
+    const problem = passwordProblem(input.password, [name, email]);
+    if (problem) throw new StaffRuleError(problem, 'password');
+  }
+  const passwordHash = await hashPassword(password);
+  const now = new Date().toISOString();
+
+  try {
+    const staff = await db.transaction(async (trx) => {
+      const [row] = await trx<StaffRow>('staff')
+        .insert({
+          email,
+          name,
+          role,
+          password_hash: passwordHash,
+          must_change_password: temporaryPassword ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('*');
+      const created = toStaff(row as StaffRow);
+      await recordAuditEvent(
+        { actor, action: 'staff.created', requestId, details: { staffId: created.id, email, name, role } },
+        trx,
+      );
+      return created;
+    });
+    return { staff, temporaryPassword };
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new StaffRuleError(`${email} already has an account.`, 'email');
+    throw error;
+  }
+}
+
+/** Changes a member's role. Refuses to demote the last active admin. */
+export async function changeStaffRole(
+  staffId: number,
+  role: StaffRole,
+  actor: AuditActor,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<Staff> {
+  return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
+    if (before.role === role) return null;
+    await trx('staff').where({ id: staffId }).update({ role, updated_at: new Date().toISOString() });
+    return { action: 'staff.role_changed', details: { from: before.role, to: role } };
+  });
+}
+
+/** Disables a member: their sessions end at once and they cannot sign in. */
+export async function disableStaff(
+  staffId: number,
+  actor: AuditActor,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<Staff> {
+  return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
+    if (before.disabledAt) return null;
+    const now = new Date().toISOString();
+    await trx('staff').where({ id: staffId }).update({ disabled_at: now, updated_at: now });
+    const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx });
+    return { action: 'staff.disabled', details: { sessionsEnded } };
+  });
+}
+
+export async function enableStaff(
+  staffId: number,
+  actor: AuditActor,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<Staff> {
+  return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
+    if (!before.disabledAt) return null;
+    await trx('staff').where({ id: staffId }).update({ disabled_at: null, updated_at: new Date().toISOString() });
+    return { action: 'staff.enabled', details: {} };
+  });
+}
+
+/** Ends every session of a member ("sign out everywhere"). */
+export async function signOutStaffEverywhere(
+  staffId: number,
+  actor: AuditActor,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<number> {
+  let ended = 0;
+  await updateStaff(staffId, actor, requestId, db, async (trx) => {
+    ended = await deleteSessionsOfStaff(staffId, { db: trx });
+    return { action: 'staff.signed_out_everywhere', details: { sessionsEnded: ended } };
+  });
+  return ended;
+}
+
+/**
+ * Replaces a member's password with a temporary one (returned once), ends their sessions, and
+ * makes them choose a new password at next sign-in.
+ */
+export async function resetStaffPassword(
+  staffId: number,
+  actor: AuditActor,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<{ staff: Staff; temporaryPassword: string }> {
+  const temporaryPassword = generateTemporaryPassword();
+  const passwordHash = await hashPassword(temporaryPassword);
+  const staff = await updateStaff(staffId, actor, requestId, db, async (trx) => {
+    await trx('staff')
+      .where({ id: staffId })
+      .update({ password_hash: passwordHash, must_change_password: 1, updated_at: new Date().toISOString() });
+    const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx });
+    return { action: 'staff.password_reset', details: { sessionsEnded } };
+  });
+  return { staff, temporaryPassword };
+}
+
+/**
+ * A member changes their own password: the current one must match, the new one must pass the
+ * strength rules, and every other session of theirs ends (the current one stays).
+ */
+export async function changeOwnPassword(
+  staffId: number,
+  { currentPassword, newPassword, keepSessionId }: { currentPassword: string; newPassword: string; keepSessionId: string },
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<void> {
+  const row = await db<StaffRow>('staff').where({ id: staffId }).first();
+  if (!row || row.disabled_at) throw new StaffRuleError('This account is not active.');
+  if (!(await verifyPassword(row.password_hash, currentPassword))) {
+    throw new StaffRuleError('The current password is wrong.', 'currentPassword');
+  }
+  if (newPassword === currentPassword) {
+    throw new StaffRuleError('Choose a password different from the current one.', 'newPassword');
+  }
+  const problem = passwordProblem(newPassword, [row.name, row.email]);
+  if (problem) throw new StaffRuleError(problem, 'newPassword');
+  const passwordHash = await hashPassword(newPassword);
+  await db.transaction(async (trx) => {
+    await trx('staff')
+      .where({ id: staffId })
+      .update({ password_hash: passwordHash, must_change_password: 0, updated_at: new Date().toISOString() });
+    const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx, exceptSessionId: keepSessionId });
+    await recordAuditEvent(
+      { actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } },
+      trx,
+    );
+  });
+}
+
+type StaffChange = (trx: Knex.Transaction, before: Staff) => Promise<{ action: `staff.${string}`; details: Record<string, unknown> } | null>;
+
+/** Runs one audited change to a member in a transaction; a null change is a no-op (not audited). */
+async function updateStaff(staffId: number, actor: AuditActor, requestId: string | undefined, db: Knex, change: StaffChange): Promise<Staff> {
+  try {
+    return await db.transaction(async (trx) => {
+      const beforeRow = await trx<StaffRow>('staff').where({ id: staffId }).first();
+      if (!beforeRow) throw new StaffRuleError('No staff member with that id.');
+      const before = toStaff(beforeRow);
+      const result = await change(trx, before);
+      if (result) {
+        await recordAuditEvent(
+          {
+            actor,
+            action: result.action,
+            requestId,
+            details: { staffId, email: before.email, name: before.name, ...result.details },
+          },
+          trx,
+        );
+      }
+      return toStaff((await trx<StaffRow>('staff').where({ id: staffId }).first())!);
+    });
+  } catch (error) {
+    if (error instanceof Error && error.message.includes('last_active_admin')) throw new StaffRuleError(LAST_ADMIN_MESSAGE);
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
+}

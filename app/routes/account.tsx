@@ -1,0 +1,114 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { buttonClass, Field, FormError } from '~/components/field';
+import { changePasswordSchema, ROLE_DESCRIPTIONS } from '~/forms/staff';
+import { PASSWORD_MIN_LENGTH } from '~/models/password.server';
+import { changeOwnPassword, StaffRuleError } from '~/models/staff.server';
+import { requireStaff } from '~/utils/auth.server';
+import { parseForm } from '~/utils/forms';
+import { redirectWithToast } from '~/utils/toast.server';
+
+export const meta: MetaFunction = () => [{ title: 'Your account · Setup Desk' }];
+
+export const handle = { access: { loader: 'viewer', action: 'viewer' } };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const staff = await requireStaff(request, 'viewer', { allowPasswordChange: true });
+  return {
+    account: { name: staff.name, email: staff.email, role: staff.role, mustChangePassword: staff.mustChangePassword },
+    minimumLength: PASSWORD_MIN_LENGTH,
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const staff = await requireStaff(request, 'viewer', { allowPasswordChange: true });
+  const form = parseForm(changePasswordSchema, await request.formData());
+  if (!form.success) return data({ fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
+  try {
+    await changeOwnPassword(
+      staff.id,
+      { currentPassword: form.data.currentPassword, newPassword: form.data.newPassword, keepSessionId: staff.sessionId },
+      { requestId: context.requestId },
+    );
+  } catch (error) {
+    if (error instanceof StaffRuleError) {
+      const fieldErrors = error.field ? { [error.field]: [error.message] } : {};
+      return data({ fieldErrors, formError: error.field ? null : error.message }, { status: 400 });
+    }
+    throw error;
+  }
+  return redirectWithToast('/', {
+    kind: 'success',
+    message: 'Password changed. Your other sessions have been signed out.',
+  });
+}
+
+export default function Account() {
+  const { account, minimumLength } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const fieldErrors: Record<string, string[] | undefined> = actionData?.fieldErrors ?? {};
+  const submitting = navigation.state !== 'idle' && navigation.formMethod === 'POST';
+
+  return (
+    <div className="max-w-xl space-y-8">
+      <div>
+        <h1 className="text-2xl font-bold tracking-tight">Your account</h1>
+        <dl className="mt-4 grid grid-cols-[8rem_1fr] gap-y-2 text-sm">
+          <dt className="text-slate-600">Name</dt>
+          <dd>{account.name}</dd>
+          <dt className="text-slate-600">Email</dt>
+          <dd>{account.email}</dd>
+          <dt className="text-slate-600">Role</dt>
+          <dd>{ROLE_DESCRIPTIONS[account.role]}</dd>
+        </dl>
+      </div>
+
+      <section aria-labelledby="password-title" className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 id="password-title" className="text-lg font-semibold">
+          Change your password
+        </h2>
+        {account.mustChangePassword ? (
+          <p role="status" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            You signed in with a temporary password. Choose your own password to continue.
+          </p>
+        ) : (
+          <p className="mt-1 text-sm text-slate-600">Changing it signs you out everywhere else.</p>
+        )}
+        <Form method="post" className="mt-4 space-y-4" noValidate>
+          <FormError message={actionData?.formError} />
+          <Field
+            label="Current password"
+            name="currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+            errors={fieldErrors.currentPassword}
+          />
+          <Field
+            label="New password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={minimumLength}
+            hint={`At least ${minimumLength} characters. Not a common password, and not your name or email.`}
+            errors={fieldErrors.newPassword}
+          />
+          <Field
+            label="Repeat the new password"
+            name="confirmPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            errors={fieldErrors.confirmPassword}
+          />
+          <button type="submit" className={buttonClass()} disabled={submitting}>
+            {submitting ? 'Changing…' : 'Change password'}
+          </button>
+        </Form>
+      </section>
+    </div>
+  );
+}
