@@ -1,11 +1,72 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
+import type { StaffRole } from '~/forms/staff';
 
 /**
  * The suite's `test`: the base URL of the server that global setup started, and a page that fails
  * the test on any console error or uncaught exception (a CSP violation shows up as one).
  */
-export const test = base.extend<{ consoleErrors: ConsoleErrors }>({
+export const E2E_PASSWORD = 'granite-sparrow-lantern-88';
+
+/** A staff member created for one test, with the password they can sign in with. */
+export interface TestStaff {
+  id: number;
+  email: string;
+  name: string;
+  role: StaffRole;
+  password: string;
+}
+
+/**
+ * The app's own models, pointed at the e2e server's database file. Loaded on first use, after
+ * global setup has said where that file is.
+ */
+async function appModels() {
+  const workDir = process.env.E2E_WORK_DIR;
+  if (!workDir) throw new Error('E2E_WORK_DIR is not set: run the suite through playwright.config.ts');
+  const databasePath = path.join(workDir, 'e2e.sqlite');
+  if (process.env.DATABASE_PATH !== databasePath) {
+    process.env.NODE_ENV = 'test';
+    process.env.DATABASE_PATH = databasePath;
+    process.env.LOG_LEVEL = 'silent';
+    (await import('~/utils/env.server')).resetEnvCache();
+  }
+  return {
+    staff: await import('~/models/staff.server'),
+    session: await import('~/models/session.server'),
+    auth: await import('~/utils/auth.server'),
+  };
+}
+
+/** Creates a staff member in the app's database (arranging data as the app would, not via the UI). */
+export async function createStaffMember(role: StaffRole, name?: string): Promise<TestStaff> {
+  const { staff } = await appModels();
+  const suffix = crypto.randomBytes(4).toString('hex');
+  const created = await staff.createStaff(
+    { email: `${role}-${suffix}@staff.example`, name: name ?? `E2E ${role} ${suffix}`, role, password: E2E_PASSWORD },
+    { type: 'system', label: 'E2E setup' },
+  );
+  return { ...created.staff, password: E2E_PASSWORD };
+}
+
+export const test = base.extend<{
+  consoleErrors: ConsoleErrors;
+  login: (options: { role: StaffRole; name?: string }) => Promise<TestStaff>;
+}>({
+  /** Signs a new staff member in by creating their session directly (no form), as a cookie. */
+  login: async ({ context, baseURL }, use) => {
+    await use(async ({ role, name }) => {
+      const member = await createStaffMember(role, name);
+      const { session, auth } = await appModels();
+      const { token, expiresAt } = await session.createSession(member.id);
+      const [pair] = (await auth.sessionCookieHeader(token, expiresAt)).split(';');
+      const [cookieName, ...value] = pair!.split('=');
+      await context.addCookies([{ name: cookieName!, value: value.join('='), url: baseURL! }]);
+      return member;
+    });
+  },
   // eslint-disable-next-line no-empty-pattern -- Playwright fixtures must destructure
   baseURL: async ({}, use) => {
     const baseURL = process.env.E2E_BASE_URL;

@@ -1,6 +1,7 @@
 import { expect, expectAccessible, test } from './fixtures';
 
-test('the home page renders the shell with landmarks, hydrates under the CSP, and is accessible', async ({ page }) => {
+test('the home page renders the shell with landmarks, hydrates under the CSP, and is accessible', async ({ page, login }) => {
+  await login({ role: 'viewer' });
   const response = await page.goto('/');
   expect(response?.status()).toBe(200);
   await expect(page.getByRole('banner')).toBeVisible();
@@ -15,7 +16,7 @@ test('the home page renders the shell with landmarks, hydrates under the CSP, an
 });
 
 test('keyboard users can skip straight to the content', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/login');
   await page.keyboard.press('Tab');
   const skipLink = page.getByRole('link', { name: 'Skip to content' });
   await expect(skipLink).toBeFocused();
@@ -24,8 +25,9 @@ test('keyboard users can skip straight to the content', async ({ page }) => {
   await expect(page).toHaveURL(/#main$/);
 });
 
-test('an unknown page answers 404 with a friendly page and a way home', async ({ page, consoleErrors }) => {
+test('an unknown page answers 404 with a friendly page and a way home', async ({ page, login, consoleErrors }) => {
   consoleErrors.allow(/status of 404 \(Not Found\)/);
+  await login({ role: 'viewer' });
   const response = await page.goto('/customers/does-not-exist');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();

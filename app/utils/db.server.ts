@@ -20,6 +20,7 @@ export function openDatabase(filename: string): Knex {
       max: 1,
       // Knex hands the raw node-sqlite3 connection here; pragmas are per connection.
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+        beginImmediate(connection);
         connection.exec(
           [
             'PRAGMA journal_mode = WAL;',
@@ -37,6 +38,21 @@ export function openDatabase(filename: string): Knex {
 
 interface SqliteConnection {
   exec(sql: string, callback: (error: Error | null) => void): void;
+  run(sql: string, ...rest: unknown[]): unknown;
+  all(sql: string, ...rest: unknown[]): unknown;
+}
+
+/**
+ * Knex opens every transaction with a plain (deferred) `BEGIN`. When another process (the CLI, a
+ * second server) writes between such a transaction's first read and its first write, SQLite
+ * fails the write with SQLITE_BUSY at once — busy_timeout cannot help. `BEGIN IMMEDIATE` takes
+ * the write lock up front, so the other writer simply waits its turn.
+ */
+function beginImmediate(connection: SqliteConnection): void {
+  for (const method of ['run', 'all'] as const) {
+    const original = connection[method].bind(connection);
+    connection[method] = (sql: string, ...rest: unknown[]) => original(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql, ...rest);
+  }
 }
 
 /**

@@ -41,3 +41,36 @@ describe('database connection', () => {
     expect(await pragma('synchronous')).toBe(2); // FULL
   });
 });
+
+describe('two connections writing to one file (server and CLI)', () => {
+  it('a read-then-write transaction waits for the other writer instead of failing with SQLITE_BUSY', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-two-writers-'));
+    const first = openDatabase(path.join(dir, 'shared.sqlite'));
+    const second = openDatabase(path.join(dir, 'shared.sqlite'));
+    try {
+      await first.raw('CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+      await first('counters').insert({ name: 'n', value: 0 });
+      await second.raw('SELECT 1'); // its connection is open and ready before the race
+      let otherWrite: Promise<unknown> | undefined;
+      let otherCommitted = false;
+      await first.transaction(async (trx) => {
+        const { value } = await trx('counters').where({ name: 'n' }).first();
+        // Another process writes while this transaction is between its read and its write.
+        otherWrite = second('counters').insert({ name: 'other', value: 1 }).then(() => (otherCommitted = true));
+        // Let it try: with a plain BEGIN it would commit now, and our write below would fail.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(otherCommitted).toBe(false);
+        await trx('counters').where({ name: 'n' }).update({ value: value + 1 });
+      });
+      await otherWrite;
+      expect(await first('counters').orderBy('name')).toEqual([
+        { name: 'n', value: 1 },
+        { name: 'other', value: 1 },
+      ]);
+    } finally {
+      await first.destroy();
+      await second.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

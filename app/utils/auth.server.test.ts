@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { getDb } from '~/utils/db.server';
+import { buildRequest, createTestStaff, disableDirectly, sessionCookieFor } from '../../test/staff';
+import { getOptionalStaff, requireStaff, safeRedirectPath } from './auth.server';
+
+async function thrownBy(promise: Promise<unknown>): Promise<Response> {
+  try {
+    await promise;
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown;
+    throw thrown;
+  }
+  throw new Error('expected a thrown Response');
+}
+
+describe('requireStaff', () => {
+  it('sends an anonymous request to sign in and back to the page it asked for', async () => {
+    const response = await thrownBy(requireStaff(buildRequest('/staff/3?tab=access'), 'viewer'));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('Location')).toBe(`/login?redirectTo=${encodeURIComponent('/staff/3?tab=access')}`);
+  });
+
+  it('remembers the page, not the data URL, for a single-fetch request', async () => {
+    const response = await thrownBy(requireStaff(buildRequest('/staff.data'), 'viewer'));
+    expect(response.headers.get('Location')).toBe(`/login?redirectTo=${encodeURIComponent('/staff')}`);
+  });
+
+  it('answers 403 naming the role needed', async () => {
+    const viewer = await createTestStaff('viewer');
+    const { cookie } = await sessionCookieFor(viewer.id);
+    const response = await thrownBy(requireStaff(buildRequest('/staff', { cookie }), 'admin'));
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe('This needs the admin role or higher; you are signed in as viewer.');
+  });
+
+  it('returns the staff member when the role is enough', async () => {
+    const support = await createTestStaff('support');
+    const { cookie, sessionId } = await sessionCookieFor(support.id);
+    const staff = await requireStaff(buildRequest('/', { cookie }), 'viewer');
+    expect(staff).toMatchObject({ id: support.id, role: 'support', sessionId });
+  });
+
+  it('sends a member with a temporary password to change it first', async () => {
+    const member = await createTestStaff('admin');
+    await getDb()('staff').where({ id: member.id }).update({ must_change_password: 1 });
+    const { cookie } = await sessionCookieFor(member.id);
+    const response = await thrownBy(requireStaff(buildRequest('/', { cookie }), 'viewer'));
+    expect(response.headers.get('Location')).toBe('/account?reason=must-change');
+    await expect(requireStaff(buildRequest('/account', { cookie }), 'viewer', { allowPasswordChange: true })).resolves.toMatchObject({
+      id: member.id,
+    });
+  });
+
+  it("refuses a disabled account's live session at once and clears the cookie", async () => {
+    const member = await createTestStaff('admin');
+    const { cookie } = await sessionCookieFor(member.id);
+    expect(await getOptionalStaff(buildRequest('/', { cookie }))).not.toBeNull();
+    await disableDirectly(member.id);
+    const response = await thrownBy(requireStaff(buildRequest('/', { cookie }), 'viewer'));
+    expect(response.headers.get('Location')).toMatch(/^\/login\?redirectTo=/);
+    expect(response.headers.get('Set-Cookie')).toMatch(/sd_session=;.*Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('ignores a forged cookie value', async () => {
+    expect(await getOptionalStaff(buildRequest('/', { cookie: 'sd_session=forged-value' }))).toBeNull();
+  });
+});
+
+describe('safeRedirectPath', () => {
+  it.each([
+    ['https://evil.example', '/'],
+    ['//evil.example/x', '/'],
+    ['/\\evil.example', '/'],
+    ['\\\\evil.example', '/'],
+    ['javascript:alert(1)', '/'],
+    ['evil.example', '/'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['/login', '/'],
+    ['/staff/3?tab=access#roles', '/staff/3?tab=access#roles'],
+    ['', '/'],
+  ])('%s → %s', (input, expected) => {
+    expect(safeRedirectPath(input)).toBe(expected);
+  });
+
+  it('never returns anything but a same-site path, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.webUrl(), fc.webPath()), (input) => {
+        const result = safeRedirectPath(input);
+        expect(result.startsWith('/')).toBe(true);
+        expect(result.startsWith('//')).toBe(false);
+        expect(new URL(result, 'https://desk.example').origin).toBe('https://desk.example');
+      }),
+    );
+  });
+});
