@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { getDb } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { spendPasswordCheckTime, verifyPassword } from './password.server';
-import { createSession } from './session.server';
+import { createSession, deleteExpiredSessions } from './session.server';
 import { findStaffRowByEmail, toStaff, type Staff } from './staff.server';
 
 /** Throttle windows. Failures count; a success for the account clears its count. */
@@ -75,7 +75,9 @@ export async function signIn(
     await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip } }, trx);
     return created;
   });
+  // Housekeeping rides on sign-ins: bounded, indexed deletes, no timer to manage.
   await pruneOldAttempts(now, db);
+  await deleteExpiredSessions(now, db);
   return { ok: true, staff, token: session.token, expiresAt: session.expiresAt };
 }
 
