@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import { createStaffMember, expect, expectAccessible, test } from './fixtures';
 
 test('sign in through the form, see your name and role, sign out, and the back button shows no staff data', async ({ page }) => {
-  const member = await createStaffMember('support', 'Grace Hopper');
+  const member = await createStaffMember('support', `Grace Hopper ${crypto.randomUUID().slice(0, 8)}`);
   await page.goto('/');
   await expect(page).toHaveURL(/\/login\?redirectTo=%2F$/);
   await expectAccessible(page);
@@ -12,7 +13,7 @@ test('sign in through the form, see your name and role, sign out, and the back b
 
   await expect(page.getByRole('heading', { level: 1, name: 'Home' })).toBeVisible();
   const signedInAs = page.getByTestId('signed-in-as');
-  await expect(signedInAs).toContainText('Grace Hopper');
+  await expect(signedInAs).toContainText(member.name);
   await expect(signedInAs).toContainText('support');
   await expectAccessible(page);
 
@@ -20,7 +21,7 @@ test('sign in through the form, see your name and role, sign out, and the back b
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
   await page.goBack();
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
-  await expect(page.getByText('Grace Hopper')).toHaveCount(0);
+  await expect(page.getByText(member.name)).toHaveCount(0);
 });
 
 test('a wrong password gets the generic message and keeps the email', async ({ page, consoleErrors }) => {
@@ -45,6 +46,7 @@ test('after sign-in you land on the page you asked for, never on another site', 
   expect(page.url()).toBe(`${baseURL}/`);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
   await page.goto('/staff');
   await expect(page).toHaveURL(/\/login\?redirectTo=%2Fstaff$/);
   await page.getByLabel('Email').fill(member.email);
@@ -73,8 +75,11 @@ test('an admin adds a support member, who signs in with the temporary password a
 }) => {
   await login({ role: 'admin' });
   await page.goto('/staff');
-  await page.getByLabel('Name').fill('Katherine Johnson');
-  const email = `katherine-${Date.now()}@staff.example`;
+  // Unique per run: every test shares the e2e database with the others.
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const name = `Katherine Johnson ${suffix}`;
+  const email = `katherine-${suffix}@staff.example`;
+  await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Support/).check();
   await page.getByRole('button', { name: 'Add member' }).click();
@@ -83,7 +88,7 @@ test('an admin adds a support member, who signs in with the temporary password a
   await expect(secret).toBeVisible();
   const temporaryPassword = (await secret.textContent())!.trim();
   expect(temporaryPassword).toMatch(/^([A-Za-z2-9]{5}-){4}[A-Za-z2-9]{5}$/);
-  await expect(page.getByRole('row', { name: /Katherine Johnson/ })).toContainText('Must change password');
+  await expect(page.getByRole('row', { name: new RegExp(email) })).toContainText('Must change password');
   // Shown once: a reload does not bring it back.
   await page.reload();
   await expect(page.getByTestId('one-time-secret')).toHaveCount(0);
@@ -117,28 +122,28 @@ test('an admin adds a support member, who signs in with the temporary password a
   await theirPage.getByLabel('Repeat the new password').fill('nebula-orchard-compass-29');
   await theirPage.getByRole('button', { name: 'Change password' }).click();
   await expect(theirPage.getByRole('status').filter({ hasText: 'Password changed' })).toBeVisible();
-  await expect(theirPage.getByTestId('signed-in-as')).toContainText('Katherine Johnson');
+  await expect(theirPage.getByTestId('signed-in-as')).toContainText(name);
   await expect(theirPage.getByTestId('signed-in-as')).toContainText('support');
   expect(theirErrors).toEqual([]);
   await theirContext.close();
 });
 
 test('an admin disables a member; their open session stops working at once', async ({ page, login, browser, baseURL }) => {
-  const member = await createStaffMember('support', 'Dorothy Vaughan');
+  const member = await createStaffMember('support', `Dorothy Vaughan ${crypto.randomUUID().slice(0, 8)}`);
   const theirContext = await browser.newContext({ baseURL });
   const theirPage = await theirContext.newPage();
   await theirPage.goto('/login');
   await theirPage.getByLabel('Email').fill(member.email);
   await theirPage.getByLabel('Password').fill(member.password);
   await theirPage.getByRole('button', { name: 'Sign in' }).click();
-  await expect(theirPage.getByTestId('signed-in-as')).toContainText('Dorothy Vaughan');
+  await expect(theirPage.getByTestId('signed-in-as')).toContainText(member.name);
 
   await login({ role: 'admin' });
   await page.goto(`/staff/${member.id}`);
   const disable = page.getByRole('button', { name: 'Disable account' });
   await disable.click();
   await page.getByRole('button', { name: 'Click again to disable' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Dorothy Vaughan is disabled' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: `${member.name} is disabled` })).toBeVisible();
 
   await theirPage.reload();
   await expect(theirPage.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
