@@ -6,7 +6,7 @@ export default defineConfig({
     alias: { '~': path.resolve(__dirname, 'app') },
   },
   test: {
-    include: ['app/**/*.test.{ts,tsx}', 'server/**/*.test.ts', 'db/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['app/**/*.test.{ts,tsx}', 'server/**/*.test.ts', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'sandbox/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
     // Forks: node-sqlite3 is a native addon, and each test file gets its own database file.
     pool: 'forks',

@@ -1,0 +1,231 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { monotonicFactory } from 'ulid';
+
+/**
+ * The WorkOS sandbox's state: organizations, Admin Portal sessions, what testers set up in the
+ * simulated portal, and the events that resulted. Objects are kept in WorkOS's own wire shape
+ * (snake_case), so responses are the stored objects themselves.
+ */
+
+export const PORTAL_INTENTS = [
+  'sso',
+  'dsync',
+  'audit_logs',
+  'log_streams',
+  'domain_verification',
+  'certificate_renewal',
+  'bring_your_own_key',
+] as const;
+export type PortalIntent = (typeof PORTAL_INTENTS)[number];
+
+export type DomainState = 'pending' | 'verified' | 'failed' | 'legacy_verified' | 'unverified';
+
+export interface OrganizationDomain {
+  object: 'organization_domain';
+  id: string;
+  organization_id: string;
+  domain: string;
+  state: DomainState;
+  verification_strategy: 'dns' | 'manual';
+  verification_token: string;
+  verification_prefix: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Organization {
+  object: 'organization';
+  id: string;
+  name: string;
+  domains: OrganizationDomain[];
+  metadata: Record<string, string>;
+  external_id: string | null;
+  stripe_customer_id?: string;
+  allow_profiles_outside_organization: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SandboxEvent {
+  object: 'event';
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  context: Record<string, unknown>;
+  /** Not sent on the wire: lets GET /events filter by organization. */
+  organization_id?: string;
+}
+
+export interface PortalSession {
+  token: string;
+  organization_id: string;
+  intent: PortalIntent;
+  return_url: string | null;
+  success_url: string | null;
+  created_at: string;
+  expires_at: string;
+  opened_at: string | null;
+}
+
+export interface Connection {
+  object: 'connection';
+  id: string;
+  organization_id: string;
+  connection_type: string;
+  name: string;
+  state: 'active' | 'inactive';
+  status: 'linked' | 'unlinked';
+  external_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Directory {
+  object: 'directory';
+  id: string;
+  organization_id: string;
+  type: string;
+  name: string;
+  state: 'active' | 'inactive';
+  external_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a tester turned on in the portal for intents that emit no WorkOS event. */
+export interface PortalSetting {
+  id: string;
+  organization_id: string;
+  intent: 'audit_logs' | 'log_streams' | 'bring_your_own_key';
+  detail: string;
+  created_at: string;
+}
+
+export interface SandboxState {
+  organizations: Organization[];
+  events: SandboxEvent[];
+  portalSessions: PortalSession[];
+  connections: Connection[];
+  directories: Directory[];
+  portalSettings: PortalSetting[];
+}
+
+export function emptyState(): SandboxState {
+  return { organizations: [], events: [], portalSessions: [], connections: [], directories: [], portalSettings: [] };
+}
+
+const nextUlid = monotonicFactory();
+
+/** A WorkOS-style id: a prefix and a ULID (time-ordered, so ids sort by creation). */
+export function newId(prefix: string): string {
+  return `${prefix}_${nextUlid()}`;
+}
+
+/** A clock that tests can move forward (to expire portal links) without waiting. */
+export class SandboxClock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  iso(): string {
+    return this.now().toISOString();
+  }
+}
+
+/**
+ * The state plus the operations the API and the portal page perform on it. With a `persistPath`,
+ * every change is written to disk (development keeps its organizations across restarts).
+ */
+export class SandboxStore {
+  state: SandboxState;
+  private readonly listeners: ((event: SandboxEvent) => void)[] = [];
+
+  constructor(
+    readonly clock: SandboxClock,
+    private readonly persistPath?: string,
+  ) {
+    this.state = persistPath && fs.existsSync(persistPath) ? loadState(persistPath) : emptyState();
+  }
+
+  /** Called with every event emitted (webhook delivery listens here). */
+  onEvent(listener: (event: SandboxEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  reset(): void {
+    this.state = emptyState();
+    this.save();
+  }
+
+  save(): void {
+    if (!this.persistPath) return;
+    fs.mkdirSync(path.dirname(this.persistPath), { recursive: true });
+    const temporary = `${this.persistPath}.tmp`;
+    fs.writeFileSync(temporary, JSON.stringify(this.state));
+    fs.renameSync(temporary, this.persistPath);
+  }
+
+  findOrganization(id: string): Organization | undefined {
+    return this.state.organizations.find((organization) => organization.id === id);
+  }
+
+  findOrganizationByExternalId(externalId: string): Organization | undefined {
+    return this.state.organizations.find((organization) => organization.external_id === externalId);
+  }
+
+  /** The organization (other than `exceptId`) that has verified `domain`, if any. */
+  domainVerifiedElsewhere(domain: string, exceptId?: string): Organization | undefined {
+    return this.state.organizations.find(
+      (organization) =>
+        organization.id !== exceptId &&
+        organization.domains.some((existing) => existing.domain === domain && existing.state === 'verified'),
+    );
+  }
+
+  makeDomain(organizationId: string, domain: string, state: DomainState): OrganizationDomain {
+    const now = this.clock.iso();
+    return {
+      object: 'organization_domain',
+      id: newId('org_domain'),
+      organization_id: organizationId,
+      domain,
+      state,
+      verification_strategy: state === 'verified' ? 'manual' : 'dns',
+      verification_token: crypto.randomBytes(18).toString('base64url'),
+      verification_prefix: 'workos-domain-verification',
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  /** Appends an event, notifies listeners (webhooks) and returns it. */
+  emit(event: string, data: Record<string, unknown>, organizationId?: string): SandboxEvent {
+    const created: SandboxEvent = {
+      object: 'event',
+      id: newId('event'),
+      event,
+      data,
+      created_at: this.clock.iso(),
+      context: {},
+      organization_id: organizationId,
+    };
+    this.state.events.push(created);
+    this.save();
+    for (const listener of this.listeners) listener(created);
+    return created;
+  }
+}
+
+function loadState(file: string): SandboxState {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SandboxState>;
+  return { ...emptyState(), ...parsed };
+}
+
+/** The wire form of an event (without the sandbox's private fields). */
+export function eventForWire(event: SandboxEvent): Omit<SandboxEvent, 'organization_id'> {
+  const { organization_id: _organizationId, ...wire } = event;
+  return wire;
+}
