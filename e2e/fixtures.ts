@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
+import { WorkOS } from '@workos-inc/node';
 import type { StaffRole } from '~/forms/staff';
+import { SandboxClient } from '../sandbox/client';
 
 /**
  * The suite's `test`: the base URL of the server that global setup started, and a page that fails
@@ -49,6 +51,18 @@ export async function createStaffMember(role: StaffRole, name?: string): Promise
     { type: 'system', label: 'E2E setup' },
   );
   return { ...created.staff, password: E2E_PASSWORD };
+}
+
+/** The e2e WorkOS sandbox: its test controls, and the real SDK pointed at it. */
+export function e2eSandbox(): { client: SandboxClient; workos: WorkOS; url: string } {
+  const url = process.env.E2E_SANDBOX_URL;
+  if (!url) throw new Error('E2E_SANDBOX_URL is not set: run the suite through playwright.config.ts');
+  const workos = new WorkOS(process.env.E2E_SANDBOX_API_KEY!, {
+    apiHostname: process.env.E2E_SANDBOX_HOST!,
+    port: Number(process.env.E2E_SANDBOX_PORT),
+    https: false,
+  });
+  return { client: new SandboxClient(url), workos, url };
 }
 
 export const test = base.extend<{

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { startSandbox } from '../sandbox/server';
 import { resolveChromium } from './browser';
 
 const SERVER_ENTRY = path.resolve('build/server/index.js');
@@ -15,6 +16,8 @@ export default async function globalSetup() {
   if (!fs.existsSync(SERVER_ENTRY)) throw new Error('No production build: run `npm run build` first (npm test does).');
   console.log(`e2e: using ${resolveChromium().source}`);
 
+  // The WorkOS sandbox runs here, in the runner's process; the app and the tests reach it over HTTP.
+  const sandbox = await startSandbox();
   const port = await freePort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-e2e-'));
   const baseURL = `http://localhost:${port}`;
@@ -29,20 +32,32 @@ export default async function globalSetup() {
       PUBLIC_URL: baseURL,
       DATABASE_PATH: path.join(workDir, 'e2e.sqlite'),
       LOG_LEVEL: 'info',
+      WORKOS_API_KEY: sandbox.apiKey,
+      WORKOS_API_HOSTNAME: sandbox.host,
+      WORKOS_API_PORT: String(sandbox.port),
+      WORKOS_API_HTTPS: 'false',
     },
     stdio: ['ignore', log, log],
   });
   const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
 
-  await waitForHealthy(baseURL, exited, logPath);
+  await waitForHealthy(baseURL, exited, logPath).catch(async (error: unknown) => {
+    await sandbox.stop();
+    throw error;
+  });
   process.env.E2E_BASE_URL = baseURL;
   process.env.E2E_WORK_DIR = workDir;
   process.env.E2E_SERVER_LOG = logPath;
+  process.env.E2E_SANDBOX_URL = sandbox.url;
+  process.env.E2E_SANDBOX_API_KEY = sandbox.apiKey;
+  process.env.E2E_SANDBOX_HOST = sandbox.host;
+  process.env.E2E_SANDBOX_PORT = String(sandbox.port);
 
   return async () => {
     server.kill('SIGTERM');
     const code = await exited;
     fs.closeSync(log);
+    await sandbox.stop();
     if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; see ${logPath}`);
     if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
   };

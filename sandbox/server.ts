@@ -188,6 +188,8 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
     next();
   });
 
+  // Browsers ask for it on every portal page; an empty answer keeps their consoles clean.
+  app.get('/favicon.ico', (_req, res) => res.status(204).end());
   app.use(apiRouter(store, { publicUrl: options.publicUrl }));
   app.use(portalRouter(store));
   app.use('/__sandbox', controlRouter());
@@ -234,6 +236,17 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       if (!body.success) return void res.status(400).json({ message: body.error.message });
       clock.offsetMs += body.data.advanceMs;
       res.json({ now: clock.iso() });
+    });
+    // Expires one Admin Portal link now (moving the clock would expire everyone's).
+    router.post('/expire-portal-link', (req, res) => {
+      const body = z.object({ link: z.url() }).safeParse(req.body);
+      const token = body.success ? new URL(body.data.link).searchParams.get('token') : null;
+      const session = store.state.portalSessions.find((candidate) => candidate.token === token);
+      if (!session) return void res.status(404).json({ message: 'No such portal link' });
+      session.expires_at = new Date(clock.now().getTime() - 1).toISOString();
+      session.opened_at = null;
+      store.save();
+      res.status(204).end();
     });
     router.post('/events', (req, res) => {
       const body = z

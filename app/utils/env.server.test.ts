@@ -60,6 +60,7 @@ describe('parseEnv', () => {
     ['WORKOS_API_KEY', { WORKOS_API_KEY: undefined }, /^WORKOS_API_KEY is required in production/],
     ['WORKOS_API_KEY', { WORKOS_API_KEY: 'pk_live_abc' }, /^WORKOS_API_KEY must start with sk_/],
     ['WORKOS_CLIENT_ID', { WORKOS_CLIENT_ID: 'abc' }, /^WORKOS_CLIENT_ID must start with client_/],
+    ['WORKOS_API_HTTPS', { WORKOS_API_HTTPS: 'false' }, /^WORKOS_API_HTTPS must not be false in production/],
   ])('in production, rejects a bad %s and says how to fix it', (_name, override, expected) => {
     const problems = problemsOf({ ...PRODUCTION, ...override });
     expect(problems).toHaveLength(1);
@@ -77,6 +78,8 @@ describe('parseEnv', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be false, true, or the number of proxies/],
     [{ HSTS: 'maybe' }, /^HSTS must be true or false/],
+    [{ WORKOS_API_HOSTNAME: 'https://api.workos.com/' }, /^WORKOS_API_HOSTNAME must be a host name/],
+    [{ WORKOS_API_PORT: '0' }, /^WORKOS_API_PORT must be between 1 and 65535/],
   ])('names the variable in any environment: %o', (raw, expected) => {
     expect(problemsOf(raw)[0]).toMatch(expected);
   });

@@ -34,6 +34,17 @@ const envSchema = z
     SESSION_SECRET: z.string().optional(),
     WORKOS_API_KEY: z.string().optional(),
     WORKOS_CLIENT_ID: z.string().optional(),
+    WORKOS_API_HOSTNAME: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, 'must be a host name such as api.workos.com or 127.0.0.1 (no scheme, no path)')
+      .optional(),
+    WORKOS_API_PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 65535')
+      .max(65535, 'must be between 1 and 65535')
+      .optional(),
+    WORKOS_API_HTTPS: booleanFromString.optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -77,6 +88,7 @@ const envSchema = z
       SESSION_SECRET: env.SESSION_SECRET ?? DEV_SESSION_SECRET,
       WORKOS_API_KEY: env.WORKOS_API_KEY ?? DEV_WORKOS_API_KEY,
       HSTS: env.HSTS ?? isProduction,
+      WORKOS_API_HTTPS: env.WORKOS_API_HTTPS ?? true,
       TRUST_PROXY: parseTrustProxy(env.TRUST_PROXY),
     };
   });
@@ -86,6 +98,7 @@ export type Env = z.output<typeof envSchema>;
 
 /** The checks that only production enforces; each names the variable and the fix. */
 function productionRules(env: {
+  WORKOS_API_HTTPS?: boolean;
   PUBLIC_URL?: string;
   SESSION_SECRET?: string;
   WORKOS_API_KEY?: string;
@@ -108,6 +121,9 @@ function productionRules(env: {
     issues.push({ path: ['WORKOS_API_KEY'], message: 'is required in production (WorkOS dashboard → API Keys)' });
   } else if (!env.WORKOS_API_KEY.startsWith('sk_')) {
     issues.push({ path: ['WORKOS_API_KEY'], message: 'must start with sk_ (a WorkOS secret key, not a client id)' });
+  }
+  if (env.WORKOS_API_HTTPS === false) {
+    issues.push({ path: ['WORKOS_API_HTTPS'], message: 'must not be false in production (plain HTTP is for the local WorkOS sandbox)' });
   }
   if (env.WORKOS_CLIENT_ID !== undefined && !env.WORKOS_CLIENT_ID.startsWith('client_')) {
     issues.push({ path: ['WORKOS_CLIENT_ID'], message: 'must start with client_ when set' });

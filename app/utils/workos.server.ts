@@ -1,0 +1,29 @@
+import { WorkOS } from '@workos-inc/node';
+import { getEnv } from './env.server';
+import { forgetSingleton, singleton } from './singleton.server';
+
+/** The SDK gives up on a request after this long (its default, 60 s, is longer than a person waits). */
+const WORKOS_TIMEOUT_MS = 15_000;
+
+/**
+ * The WorkOS client. Without WORKOS_API_HOSTNAME it talks to WorkOS itself; with it (as
+ * `npm run dev` and the tests set it) to that host — the local WorkOS sandbox.
+ */
+export function getWorkOS(): WorkOS {
+  return singleton('workos', () => {
+    const env = getEnv();
+    return new WorkOS(env.WORKOS_API_KEY, {
+      apiHostname: env.WORKOS_API_HOSTNAME,
+      port: env.WORKOS_API_PORT,
+      https: env.WORKOS_API_HTTPS,
+      clientId: env.WORKOS_CLIENT_ID,
+      timeout: WORKOS_TIMEOUT_MS,
+      maxRetries: 3,
+    });
+  });
+}
+
+/** Forgets the client so that the next `getWorkOS` reads the environment again (tests). */
+export function resetWorkOS(): void {
+  forgetSingleton('workos');
+}
