@@ -33,6 +33,8 @@ export interface SandboxOptions {
   apiKeys?: string[];
   /** Where to keep state between restarts (development); in memory when absent. */
   persistPath?: string;
+  /** Organizations to create at start when the state is empty (not on a restart with saved state). */
+  seed?: { organizations?: { name: string; domains?: string[]; externalId?: string }[] };
 }
 
 export const DEFAULT_SANDBOX_API_KEY = 'sk_test_sandbox_local_development_key';
@@ -59,6 +61,9 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
   const idempotency = new Map<string, CachedResponse>();
   const apiKeys = new Set(options.apiKeys ?? [DEFAULT_SANDBOX_API_KEY]);
   store.onEvent((event) => webhooks.dispatch(event));
+  if (store.state.organizations.length === 0) {
+    for (const organization of options.seed?.organizations ?? []) store.seedOrganization(organization);
+  }
 
   const app = express();
   app.disable('x-powered-by');

@@ -201,6 +201,26 @@ export class SandboxStore {
     };
   }
 
+  /** Creates an organization directly (start-up seed data), with pending domains. */
+  seedOrganization({ name, domains = [], externalId }: { name: string; domains?: string[]; externalId?: string }): Organization {
+    const id = newId('org');
+    const now = this.clock.iso();
+    const organization: Organization = {
+      object: 'organization',
+      id,
+      name,
+      domains: domains.map((domain) => this.makeDomain(id, domain, 'pending')),
+      metadata: {},
+      external_id: externalId ?? null,
+      allow_profiles_outside_organization: false,
+      created_at: now,
+      updated_at: now,
+    };
+    this.state.organizations.push(organization);
+    this.save();
+    return organization;
+  }
+
   /** Appends an event, notifies listeners (webhooks) and returns it. */
   emit(event: string, data: Record<string, unknown>, organizationId?: string): SandboxEvent {
     const created: SandboxEvent = {

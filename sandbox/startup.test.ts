@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkOS } from '@workos-inc/node';
+import { describe, expect, it } from 'vitest';
+import { getFreePort } from '../test/built-server';
+import { startSandbox } from './server';
+
+describe('starting the sandbox', () => {
+  it('listens on a free port by default, or on the port asked for', async () => {
+    const free = await startSandbox();
+    const wanted = await getFreePort();
+    const chosen = await startSandbox({ port: wanted });
+    try {
+      expect(free.port).toBeGreaterThan(0);
+      expect(free.url).toBe(`http://localhost:${free.port}`);
+      expect(chosen.port).toBe(wanted);
+      expect((await fetch(`${chosen.url}/organizations`)).status).toBe(401);
+    } finally {
+      await free.stop();
+      await chosen.stop();
+    }
+  });
+
+  it('creates seed organizations on an empty start', async () => {
+    const sandbox = await startSandbox({ seed: { organizations: [{ name: 'Seeded Co', domains: ['seeded.example'], externalId: 'seed-1' }] } });
+    try {
+      const workos = new WorkOS(sandbox.apiKey, sandbox.sdkOptions);
+      const organization = await workos.organizations.getOrganizationByExternalId('seed-1');
+      expect(organization).toMatchObject({ name: 'Seeded Co', domains: [expect.objectContaining({ domain: 'seeded.example', state: 'pending' })] });
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it('keeps its state across a restart when given a file, and does not seed over it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-state-'));
+    const persistPath = path.join(dir, 'state.json');
+    try {
+      const first = await startSandbox({ persistPath });
+      const created = await new WorkOS(first.apiKey, first.sdkOptions).organizations.createOrganization({ name: 'Survivor' });
+      await first.stop();
+
+      const second = await startSandbox({ persistPath, seed: { organizations: [{ name: 'Should not appear' }] } });
+      try {
+        const list = await new WorkOS(second.apiKey, second.sdkOptions).organizations.listOrganizations();
+        expect(list.data.map((organization) => organization.id)).toEqual([created.id]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
