@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startSandbox } from '../sandbox/server';
+import { getFreePort } from '../test/built-server';
 import { resolveChromium } from './browser';
 
 const SERVER_ENTRY = path.resolve('build/server/index.js');
@@ -18,7 +18,7 @@ export default async function globalSetup() {
 
   // The WorkOS sandbox runs here, in the runner's process; the app and the tests reach it over HTTP.
   const sandbox = await startSandbox();
-  const port = await freePort();
+  const port = await getFreePort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-e2e-'));
   const baseURL = `http://localhost:${port}`;
   const logPath = path.join(workDir, 'server.log');
@@ -78,15 +78,4 @@ async function waitForHealthy(baseURL: string, exited: Promise<number | null>, l
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`The e2e server did not become healthy in 20 s:\n${fs.readFileSync(logPath, 'utf8')}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startWebhookReceiver } from '../test/webhook-receiver';
 import { e2eSandbox, expect, test } from './fixtures';
 
 test('an SSO setup completed in the simulated Admin Portal emits connection.activated, listed and delivered as a signed webhook', async ({ page }) => {
@@ -7,17 +6,9 @@ test('an SSO setup completed in the simulated Admin Portal emits connection.acti
 
   // A webhook receiver, as the app will have one.
   const secret = 'whsec_e2e_portal_secret';
-  const received: { body: string; signature: string }[] = [];
-  const receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['workos-signature']) });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  await client.addWebhookEndpoint(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/workos`, secret);
+  const receiver = await startWebhookReceiver();
+  const { received } = receiver;
+  await client.addWebhookEndpoint(receiver.url, secret);
 
   try {
     const organization = await workos.organizations.createOrganization({ name: `Portal E2E ${Date.now()}` });
@@ -47,7 +38,7 @@ test('an SSO setup completed in the simulated Admin Portal emits connection.acti
     const verified = await workos.webhooks.constructEvent({ payload: delivery.body, sigHeader: delivery.signature, secret });
     expect(verified).toMatchObject({ id: events.data[0]!.id, event: 'connection.activated' });
   } finally {
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver.close();
   }
 });
 

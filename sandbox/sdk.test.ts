@@ -2,8 +2,6 @@
  * The real `@workos-inc/node` SDK drives every sandbox route, and every injected fault surfaces as
  * the SDK's own exception — the same code paths the app will meet against WorkOS.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   ConflictException,
   GenericServerException,
@@ -14,6 +12,7 @@ import {
   WorkOS,
 } from '@workos-inc/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startWebhookReceiver } from '../test/webhook-receiver';
 import { startSandbox, type RunningSandbox } from './server';
 import { PORTAL_INTENTS } from './store';
 
@@ -188,18 +187,10 @@ describe('events and webhooks', () => {
 
   it('signs webhooks so that workos.webhooks.constructEvent verifies the raw body', async () => {
     const secret = 'whsec_sandbox_test_secret';
-    const received: { body: string; signature: string }[] = [];
-    const receiver = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['workos-signature']) });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = await startWebhookReceiver();
+    const { received } = receiver;
     try {
-      sandbox.webhooks.add(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/workos`, secret);
+      sandbox.webhooks.add(receiver.url, secret);
       const organization = await workos.organizations.createOrganization({ name: 'Hooked' });
       await sandbox.webhooks.settle();
       const delivery = received.find((item) => item.body.includes(organization.id));
@@ -211,7 +202,7 @@ describe('events and webhooks', () => {
       ).rejects.toThrow();
     } finally {
       sandbox.webhooks.clear();
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
     }
   });
 });
