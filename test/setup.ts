@@ -10,6 +10,11 @@ const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-test-'));
 process.env.NODE_ENV = 'test';
 process.env.DATABASE_PATH = path.join(databaseDir, 'test.sqlite');
 process.env.LOG_LEVEL ??= 'silent';
+// No test may reach WorkOS itself: unless a test points the app at a sandbox, WorkOS calls go to
+// a closed local port and fail at once.
+process.env.WORKOS_API_HOSTNAME ??= '127.0.0.1';
+process.env.WORKOS_API_PORT ??= '9';
+process.env.WORKOS_API_HTTPS ??= 'false';
 resetEnvCache();
 
 beforeAll(async () => {

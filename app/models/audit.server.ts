@@ -91,3 +91,49 @@ function scrubDetails(value: unknown): { value: unknown; scrubbed: boolean } {
   }
   return { value, scrubbed: false };
 }
+
+export interface TimelineEntry {
+  id: number;
+  at: string;
+  actorLabel: string;
+  action: string;
+  summary: string;
+  note: string | null;
+}
+
+/** Sentences for the actions an organization's history shows; others fall back to the action. */
+const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => string> = {
+  'organization.create_requested': (d) => `asked to create the organization${d.csOwner ? ` (CS owner ${String(d.csOwner)})` : ''}`,
+  'organization.created': (d) => `created it in WorkOS (${String(d.workosId)})`,
+  'organization.create_failed': (d) => `could not create it in WorkOS yet (${String(d.kind).replace(/_/g, ' ')})`,
+  'organization.create_refused': (d) => `had it refused by WorkOS (${String(d.kind).replace(/_/g, ' ')})`,
+  'organization.updated': () => 'edited its details in WorkOS',
+  'organization.update_failed': (d) => `could not save an edit in WorkOS (${String(d.kind).replace(/_/g, ' ')})`,
+  'organization.owner_changed': (d) => `changed the CS owner from ${String(d.from ?? 'nobody')} to ${String(d.to)}`,
+  'organization.archived': () => 'archived it',
+  'organization.imported': () => 'imported it from WorkOS',
+  'organization.synced': () => 'updated it from WorkOS',
+  'organization.archived_deleted_in_workos': () => 'archived it: it was deleted in WorkOS',
+};
+
+/** An organization's history, newest first. */
+export async function listOrganizationTimeline(organizationId: number, { limit = 50, db = getDb() }: { limit?: number; db?: Knex } = {}): Promise<TimelineEntry[]> {
+  const rows = (await db('audit_events')
+    .where({ organization_id: organizationId })
+    .orderBy([
+      { column: 'at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit)) as { id: number; at: string; actor_label: string; action: string; details: string; note: string | null }[];
+  return rows.map((row) => {
+    const details = JSON.parse(row.details) as Record<string, unknown>;
+    return {
+      id: row.id,
+      at: row.at,
+      actorLabel: row.actor_label,
+      action: row.action,
+      summary: ACTION_SUMMARIES[row.action]?.(details) ?? row.action,
+      note: row.note,
+    };
+  });
+}

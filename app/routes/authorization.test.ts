@@ -6,10 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_ROLES, type StaffRole } from '~/forms/staff';
 import { roleAtLeast } from '~/models/staff.server';
 import { getDb } from '~/utils/db.server';
+import { resetEnvCache } from '~/utils/env.server';
+import { resetWorkOS } from '~/utils/workos.server';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { buildRequest, createTestStaff, disableDirectly, sessionCookieFor, testContext } from '../../test/staff';
 
 type Access = 'public' | StaffRole;
@@ -33,16 +36,44 @@ const routeFiles = [
 ];
 
 const personaStaff = new Map<Persona, number>();
+let organizationId = 0;
 const paramValues: Record<string, () => string> = {
   staffId: () => String(personaStaff.get('viewer')),
+  organizationId: () => String(organizationId),
   '*': () => 'no/such/page',
 };
 
+let sandbox: RunningSandbox;
+
 beforeAll(async () => {
+  // Allowed personas really run the actions; those that call WorkOS reach a sandbox.
+  sandbox = await startSandbox();
+  Object.assign(process.env, {
+    WORKOS_API_KEY: sandbox.apiKey,
+    WORKOS_API_HOSTNAME: sandbox.host,
+    WORKOS_API_PORT: String(sandbox.port),
+  });
+  resetEnvCache();
+  resetWorkOS();
   for (const role of STAFF_ROLES) personaStaff.set(role, (await createTestStaff(role)).id);
   for (const persona of ['disabled', 'expired', 'idle'] as const) {
     personaStaff.set(persona, (await createTestStaff('admin')).id);
   }
+  const now = new Date().toISOString();
+  const [row] = await getDb()('organizations')
+    .insert({ name: 'Matrix Co', workos_id: 'org_01MATRIX', status: 'active', idempotency_key: 'matrix', created_at: now, updated_at: now })
+    .returning('id');
+  organizationId = (row as { id: number }).id;
+});
+
+afterAll(async () => {
+  // An admin's POST started a sync from WorkOS in the background: let it finish first.
+  const deadline = Date.now() + 10_000;
+  while ((await getDb()('organization_syncs').where({ status: 'running' })).length > 0) {
+    if (Date.now() > deadline) throw new Error('the sync started by the matrix did not finish');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await sandbox.stop();
 });
 
 /** A fresh session per call: a sign-out action must not spoil the next check. */

@@ -7,6 +7,7 @@ import { OneTimeSecret } from '~/components/one-time-secret';
 import { newStaffSchema, ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/forms/staff';
 import { createStaff, listStaff, staffActor, StaffRuleError } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
+import { formatDateTime } from '~/utils/format';
 import { parseForm } from '~/utils/forms';
 
 export const meta: MetaFunction = () => [{ title: 'Staff · Setup Desk' }];
@@ -92,7 +93,7 @@ export default function StaffList() {
                       {member.disabledAt ? 'Disabled' : member.mustChangePassword ? 'Must change password' : 'Active'}
                     </td>
                     <td className="px-4 py-2">
-                      {member.lastSignInAt ? <time dateTime={member.lastSignInAt}>{formatTime(member.lastSignInAt)}</time> : 'Never'}
+                      {member.lastSignInAt ? <time dateTime={member.lastSignInAt}>{formatDateTime(member.lastSignInAt)}</time> : 'Never'}
                     </td>
                   </tr>
                 ))}
@@ -131,8 +132,4 @@ export default function StaffList() {
       </section>
     </div>
   );
-}
-
-function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
 }

@@ -1,0 +1,509 @@
+import type { Organization as WorkOSOrganization } from '@workos-inc/node';
+import type { Knex } from 'knex';
+import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus } from '~/forms/organization';
+import { getDb } from '~/utils/db.server';
+import { getWorkOS } from '~/utils/workos.server';
+import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
+import { recordAuditEvent, type AuditActor } from './audit.server';
+import { roleAtLeast, type StaffRow } from './staff.server';
+
+/** A rule about organizations was broken; `message` is written for the rep, `field` places it. */
+export class OrganizationRuleError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'OrganizationRuleError';
+  }
+}
+
+export interface OrganizationRow {
+  id: number;
+  workos_id: string | null;
+  name: string;
+  external_id: string | null;
+  cs_owner_id: number | null;
+  status: OrganizationStatus;
+  idempotency_key: string;
+  last_error: string | null;
+  created_by: number | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+  synced_at: string | null;
+}
+
+export interface OrganizationDomain {
+  domain: string;
+  state: string;
+}
+
+export interface OrganizationDetail {
+  id: number;
+  workosId: string | null;
+  name: string;
+  externalId: string | null;
+  status: OrganizationStatus;
+  csOwner: { id: number; name: string } | null;
+  domains: OrganizationDomain[];
+  lastError: WorkOSProblem | null;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+/** Metadata key on the WorkOS organization that ties it to our row (found again after a crash). */
+const SETUP_DESK_KEY = 'setup_desk_key';
+
+type Options = { requestId?: string; db?: Knex };
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+export async function getOrganization(id: number, db: Knex = getDb()): Promise<OrganizationDetail | null> {
+  const row = await db<OrganizationRow>('organizations').where({ id }).first();
+  if (!row) return null;
+  const [domains, owner] = await Promise.all([
+    db('organization_domains').where({ organization_id: id }).orderBy('domain').select('domain', 'state'),
+    row.cs_owner_id ? db<StaffRow>('staff').where({ id: row.cs_owner_id }).first('id', 'name') : undefined,
+  ]);
+  return {
+    id: row.id,
+    workosId: row.workos_id,
+    name: row.name,
+    externalId: row.external_id,
+    status: row.status,
+    csOwner: owner ? { id: owner.id, name: owner.name } : null,
+    domains: domains as OrganizationDomain[],
+    lastError: row.last_error ? (JSON.parse(row.last_error) as WorkOSProblem) : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+/** Staff who can own customers: active support reps and admins. */
+export async function listAssignableOwners(db: Knex = getDb()): Promise<{ id: number; name: string }[]> {
+  return db('staff').whereNull('disabled_at').whereIn('role', ['support', 'admin']).orderByRaw('name COLLATE NOCASE').select('id', 'name');
+}
+
+export interface OrganizationListItem {
+  id: number;
+  name: string;
+  status: OrganizationStatus;
+  externalId: string | null;
+  workosId: string | null;
+  ownerName: string | null;
+  domains: string[];
+  createdAt: string;
+}
+
+export interface OrganizationPage {
+  items: OrganizationListItem[];
+  /** Cursors for the next and previous pages, or null at either end. */
+  nextCursor: string | null;
+  previousCursor: string | null;
+}
+
+export const ORGANIZATIONS_PAGE_SIZE = 25;
+
+/**
+ * One page of organizations, filtered and sorted, with keyset cursors: every page costs the same
+ * at 100,000 rows as at 100. Search matches any 3+ characters of the name, a domain, the external
+ * id or the WorkOS id (trigram index); shorter searches match the start of the name.
+ */
+export async function listOrganizations(
+  query: OrganizationListQuery,
+  { viewerId, db = getDb(), pageSize = ORGANIZATIONS_PAGE_SIZE }: { viewerId: number; db?: Knex; pageSize?: number },
+): Promise<OrganizationPage> {
+  const byName = query.sort === 'name';
+  const sortColumn = byName ? 'o.name COLLATE NOCASE' : 'o.created_at';
+  // Name ascending; newest first.
+  const ascending = byName;
+  const backwards = Boolean(query.before) && !query.after;
+  const cursor = decodeCursor(query.after ?? query.before);
+
+  const statement = db('organizations as o').select(
+    'o.id',
+    'o.name',
+    'o.status',
+    'o.external_id',
+    'o.workos_id',
+    'o.created_at',
+    'owner.name as owner_name',
+    db.raw("(SELECT group_concat(d.domain, ' ') FROM organization_domains d WHERE d.organization_id = o.id) AS domains"),
+  );
+  statement.leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id');
+  if (query.status === 'current') statement.whereIn('o.status', ['pending', 'active']);
+  else statement.where('o.status', query.status);
+  if (query.owner !== undefined) statement.where('o.cs_owner_id', query.owner === 'mine' ? viewerId : query.owner);
+  const search = query.q?.trim();
+  if (search) {
+    if (search.length >= 3) {
+      statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(search)]);
+    } else {
+      statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(search)}%`]);
+    }
+  }
+  if (cursor) {
+    // Forward in display order is ">" for name order and "<" for newest-first; backwards flips it.
+    const greater = ascending !== backwards;
+    statement.whereRaw(`(${sortColumn}, o.id) ${greater ? '>' : '<'} (?, ?)`, [cursor.value, cursor.id]);
+  }
+  const direction = ascending !== backwards ? 'ASC' : 'DESC';
+  statement.orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`).limit(pageSize + 1);
+
+  const rows = (await statement) as {
+    id: number;
+    name: string;
+    status: OrganizationStatus;
+    external_id: string | null;
+    workos_id: string | null;
+    created_at: string;
+    owner_name: string | null;
+    domains: string | null;
+  }[];
+  const hasMore = rows.length > pageSize;
+  const pageRows = rows.slice(0, pageSize);
+  if (backwards) pageRows.reverse();
+  const items = pageRows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    externalId: row.external_id,
+    workosId: row.workos_id,
+    ownerName: row.owner_name,
+    domains: row.domains ? row.domains.split(' ') : [],
+    createdAt: row.created_at,
+  }));
+  const cursorOf = (item: OrganizationListItem | undefined) =>
+    item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null;
+  const atStart = backwards ? !hasMore : !cursor;
+  const atEnd = backwards ? false : !hasMore;
+  return {
+    items,
+    nextCursor: atEnd || items.length === 0 ? null : cursorOf(items.at(-1)),
+    previousCursor: atStart || items.length === 0 ? null : cursorOf(items[0]),
+  };
+}
+
+function encodeCursor(cursor: { value: string; id: number }): string {
+  return Buffer.from(JSON.stringify([cursor.value, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(raw: string | undefined): { value: string; id: number } | null {
+  if (!raw) return null;
+  try {
+    const [value, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    return typeof value === 'string' && Number.isInteger(id) ? { value, id: id as number } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A search string as one FTS5 phrase (quotes doubled), so that its characters are all literal. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating
+
+/**
+ * Writes the local row, `pending`, keyed by the form's submission id — a double submit finds the
+ * row the first one wrote (`existing: true`) instead of making a second. The WorkOS call happens
+ * afterwards, outside any transaction (`finishOrganizationCreation`).
+ */
+export async function startOrganizationCreation(
+  input: NewOrganizationInput,
+  actor: AuditActor & { role: StaffRow['role'] },
+  { requestId, db = getDb() }: Options = {},
+): Promise<{ id: number; existing: boolean }> {
+  const existing = await db<OrganizationRow>('organizations').where({ idempotency_key: input.submissionId }).first('id');
+  if (existing) return { id: existing.id, existing: true };
+  if (input.domainsVerified && input.domains.length > 0 && !roleAtLeast(actor.role, 'admin')) {
+    throw new OrganizationRuleError('Only an admin can mark domains verified.', 'domains');
+  }
+  const owner = await db<StaffRow>('staff').where({ id: input.csOwnerId }).whereNull('disabled_at').first();
+  if (!owner || !roleAtLeast(owner.role, 'support')) {
+    throw new OrganizationRuleError('Choose an active support rep or admin as CS owner.', 'csOwnerId');
+  }
+  if (input.externalId && (await db('organizations').where({ external_id: input.externalId }).first('id'))) {
+    throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
+  }
+  const now = new Date().toISOString();
+  try {
+    const id = await db.transaction(async (trx) => {
+      const [row] = await trx('organizations')
+        .insert({
+          name: input.name,
+          external_id: input.externalId,
+          cs_owner_id: owner.id,
+          status: 'pending',
+          idempotency_key: input.submissionId,
+          created_by: actor.id ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id');
+      const organizationId = (row as { id: number }).id;
+      const state = input.domainsVerified ? 'verified' : 'pending';
+      if (input.domains.length > 0) {
+        await trx('organization_domains').insert(input.domains.map((domain) => ({ organization_id: organizationId, domain, state })));
+      }
+      await refreshSearchRow(trx, organizationId);
+      await recordAuditEvent(
+        {
+          actor,
+          action: 'organization.create_requested',
+          organizationId,
+          requestId,
+          note: input.note,
+          details: { name: input.name, domains: input.domains, domainState: state, externalId: input.externalId, csOwner: owner.name },
+        },
+        trx,
+      );
+      return organizationId;
+    });
+    return { id, existing: false };
+  } catch (error) {
+    if (error instanceof Error && /UNIQUE constraint failed: organizations.idempotency_key/.test(error.message)) {
+      const row = await db<OrganizationRow>('organizations').where({ idempotency_key: input.submissionId }).first('id');
+      if (row) return { id: row.id, existing: true };
+    }
+    if (error instanceof Error && /UNIQUE constraint failed: organizations.external_id/.test(error.message)) {
+      throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
+    }
+    throw error;
+  }
+}
+
+export type CreationResult =
+  | { ok: true; id: number; workosId: string }
+  | { ok: false; id: number; problem: WorkOSProblem; discarded: boolean };
+
+/**
+ * Creates the organization in WorkOS for a pending row (the first time, or as a retry) with the
+ * row's idempotency key, so that however often this runs WorkOS makes one organization. If a
+ * previous attempt's answer was lost, the organization is found by external id and linked. A
+ * definitive refusal (bad data) discards the pending row so the rep can correct the form.
+ */
+export async function finishOrganizationCreation(id: number, actor: AuditActor, { requestId, db = getDb() }: Options = {}): Promise<CreationResult> {
+  const row = await db<OrganizationRow>('organizations').where({ id }).first();
+  if (!row) throw new OrganizationRuleError('No such organization.');
+  if (row.status !== 'pending') return { ok: true, id, workosId: row.workos_id! };
+  const domains = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
+  const workos = getWorkOS();
+
+  let created: WorkOSOrganization;
+  try {
+    const found = row.external_id ? await findOurOrganizationByExternalId(row) : null;
+    created =
+      found ??
+      (await workos.organizations.createOrganization(
+        {
+          name: row.name,
+          domainData: domains.map(({ domain, state }) => ({ domain, state: state === 'verified' ? 'verified' : 'pending' })) as never,
+          externalId: row.external_id ?? undefined,
+          metadata: { [SETUP_DESK_KEY]: row.idempotency_key },
+        },
+        { idempotencyKey: row.idempotency_key },
+      ));
+  } catch (error) {
+    const problem = describeWorkOSError(error, { externalId: row.external_id });
+    const discard = problem.refused && ['external_id_taken', 'domain_conflict', 'invalid_request'].includes(problem.kind);
+    await db.transaction(async (trx) => {
+      if (discard) {
+        await trx('organization_search').where({ rowid: id }).delete();
+        await trx('organizations').where({ id }).delete();
+      } else {
+        await trx('organizations').where({ id }).update({ last_error: JSON.stringify(problem), updated_at: new Date().toISOString() });
+      }
+      await recordAuditEvent(
+        {
+          actor,
+          action: discard ? 'organization.create_refused' : 'organization.create_failed',
+          organizationId: id,
+          requestId,
+          details: { name: row.name, kind: problem.kind, status: problem.status ?? null, workosRequestId: problem.requestId ?? null },
+        },
+        trx,
+      );
+    });
+    return { ok: false, id, problem, discarded: discard };
+  }
+
+  await db.transaction(async (trx) => {
+    await applyWorkOSOrganization(trx, id, created, { status: 'active' });
+    await recordAuditEvent({ actor, action: 'organization.created', organizationId: id, requestId, details: { workosId: created.id } }, trx);
+  });
+  return { ok: true, id, workosId: created.id };
+}
+
+/** The WorkOS organization with this row's external id, if it is the one this row created. */
+async function findOurOrganizationByExternalId(row: OrganizationRow): Promise<WorkOSOrganization | null> {
+  try {
+    const found = await getWorkOS().organizations.getOrganizationByExternalId(row.external_id!);
+    return found.metadata?.[SETUP_DESK_KEY] === row.idempotency_key ? found : null;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Copies WorkOS's view of an organization (id, name, external id, domains) onto our row.
+ * `keepExternalId` leaves ours alone (an import whose external id another local row holds).
+ */
+export async function applyWorkOSOrganization(
+  trx: Knex.Transaction,
+  id: number,
+  organization: WorkOSOrganization,
+  { status, keepExternalId = false }: { status?: OrganizationStatus; keepExternalId?: boolean } = {},
+): Promise<void> {
+  const now = new Date().toISOString();
+  await trx('organizations')
+    .where({ id })
+    .update({
+      workos_id: organization.id,
+      name: organization.name,
+      ...(keepExternalId ? {} : { external_id: organization.externalId ?? null }),
+      last_error: null,
+      updated_at: now,
+      synced_at: now,
+      ...(status ? { status } : {}),
+    });
+  await trx('organization_domains').where({ organization_id: id }).delete();
+  if (organization.domains.length > 0) {
+    await trx('organization_domains').insert(
+      organization.domains.map((domain) => ({
+        organization_id: id,
+        domain: domain.domain.toLowerCase(),
+        state: domain.state ?? 'pending',
+        workos_domain_id: domain.id,
+      })),
+    );
+  }
+  await refreshSearchRow(trx, id);
+}
+
+/** Rewrites the search index row of one organization (call after any change to it). */
+export async function refreshSearchRow(trx: Knex | Knex.Transaction, id: number): Promise<void> {
+  await trx('organization_search').where({ rowid: id }).delete();
+  const row = await trx<OrganizationRow>('organizations').where({ id }).first();
+  if (!row) return;
+  const domains = (await trx('organization_domains').where({ organization_id: id }).pluck('domain')) as string[];
+  await trx('organization_search').insert({
+    rowid: id,
+    name: row.name,
+    domains: domains.join(' '),
+    external_id: row.external_id ?? '',
+    workos_id: row.workos_id ?? '',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing
+
+/**
+ * Edits name, domains and external id in WorkOS first, then here. Existing domains keep their
+ * state; new ones are pending unless an admin marks them verified.
+ */
+export async function updateOrganizationDetails(
+  id: number,
+  input: EditOrganizationInput,
+  actor: AuditActor & { role: StaffRow['role'] },
+  { requestId, db = getDb() }: Options = {},
+): Promise<{ ok: true } | { ok: false; problem: WorkOSProblem }> {
+  const row = await db<OrganizationRow>('organizations').where({ id }).first();
+  if (!row || row.status !== 'active' || !row.workos_id) throw new OrganizationRuleError('Only an active organization can be edited.');
+  if (input.domainsVerified && !roleAtLeast(actor.role, 'admin')) {
+    throw new OrganizationRuleError('Only an admin can mark domains verified.', 'domains');
+  }
+  if (input.externalId && (await db('organizations').where({ external_id: input.externalId }).whereNot({ id }).first('id'))) {
+    throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
+  }
+  const before = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
+  const domainData = input.domains.map((domain) => {
+    const kept = before.find((existing) => existing.domain === domain);
+    const state = input.domainsVerified ? 'verified' : kept?.state === 'verified' ? 'verified' : 'pending';
+    return { domain, state };
+  });
+  let updated: WorkOSOrganization;
+  try {
+    updated = await getWorkOS().organizations.updateOrganization({
+      organization: row.workos_id,
+      name: input.name,
+      domainData: domainData as never,
+      externalId: input.externalId,
+    });
+  } catch (error) {
+    const problem = describeWorkOSError(error, { organizationId: row.workos_id, externalId: input.externalId });
+    await recordAuditEvent(
+      { actor, action: 'organization.update_failed', organizationId: id, requestId, details: { kind: problem.kind, status: problem.status ?? null } },
+      db,
+    );
+    return { ok: false, problem };
+  }
+  await db.transaction(async (trx) => {
+    await applyWorkOSOrganization(trx, id, updated);
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'organization.updated',
+        organizationId: id,
+        requestId,
+        details: {
+          name: { from: row.name, to: updated.name },
+          externalId: { from: row.external_id, to: updated.externalId ?? null },
+          domains: { from: before.map((domain) => domain.domain), to: updated.domains.map((domain) => domain.domain) },
+        },
+      },
+      trx,
+    );
+  });
+  return { ok: true };
+}
+
+/** Sets the CS owner (an active support rep or admin). */
+export async function setCsOwner(id: number, ownerId: number, actor: AuditActor, { requestId, db = getDb() }: Options = {}): Promise<void> {
+  const owner = await db<StaffRow>('staff').where({ id: ownerId }).whereNull('disabled_at').first();
+  if (!owner || !roleAtLeast(owner.role, 'support')) throw new OrganizationRuleError('Choose an active support rep or admin as CS owner.', 'csOwnerId');
+  await db.transaction(async (trx) => {
+    const row = await trx<OrganizationRow>('organizations').where({ id }).first();
+    if (!row) throw new OrganizationRuleError('No such organization.');
+    if (row.cs_owner_id === ownerId) return;
+    const previous = row.cs_owner_id ? await trx<StaffRow>('staff').where({ id: row.cs_owner_id }).first('name') : undefined;
+    await trx('organizations').where({ id }).update({ cs_owner_id: ownerId, updated_at: new Date().toISOString() });
+    await recordAuditEvent(
+      { actor, action: 'organization.owner_changed', organizationId: id, requestId, details: { from: previous?.name ?? null, to: owner.name } },
+      trx,
+    );
+  });
+}
+
+/**
+ * Archives an organization here (WorkOS keeps it: this app never deletes there). Archived
+ * organizations leave the default list and cannot get new setup links.
+ */
+export async function archiveOrganization(
+  id: number,
+  actor: AuditActor,
+  { reason, requestId, db = getDb() }: Options & { reason: string },
+): Promise<{ alreadyArchived: boolean }> {
+  return db.transaction(async (trx) => {
+    const row = await trx<OrganizationRow>('organizations').where({ id }).first();
+    if (!row) throw new OrganizationRuleError('No such organization.');
+    if (row.status === 'archived') return { alreadyArchived: true };
+    if (row.status === 'pending') throw new OrganizationRuleError('Finish (retry) or let the creation fail before archiving.');
+    const now = new Date().toISOString();
+    await trx('organizations').where({ id }).update({ status: 'archived', archived_at: now, updated_at: now });
+    await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, trx);
+    return { alreadyArchived: false };
+  });
+}

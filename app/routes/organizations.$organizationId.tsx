@@ -1,0 +1,299 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { ConfirmButton } from '~/components/confirm-button';
+import { buttonClass, Field, FormError } from '~/components/field';
+import { StatusBadge } from '~/components/status-badge';
+import { editOrganizationSchema } from '~/forms/organization';
+import { listOrganizationTimeline } from '~/models/audit.server';
+import {
+  archiveOrganization,
+  finishOrganizationCreation,
+  getOrganization,
+  listAssignableOwners,
+  OrganizationRuleError,
+  setCsOwner,
+  updateOrganizationDetails,
+} from '~/models/organization.server';
+import { roleAtLeast, staffActor } from '~/models/staff.server';
+import { requireStaff } from '~/utils/auth.server';
+import { formatDateTime } from '~/utils/format';
+import { parseForm, type FieldErrors } from '~/utils/forms';
+import { redirectWithToast } from '~/utils/toast.server';
+
+export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [
+  { title: `${loaderData?.organization.name ?? 'Organization'} · Setup Desk` },
+];
+
+export const handle = { access: { loader: 'viewer', action: 'support' } };
+
+const idSchema = z.coerce.number().int().positive();
+
+async function loadOrganization(params: LoaderFunctionArgs['params']) {
+  const id = idSchema.safeParse(params.organizationId);
+  const organization = id.success ? await getOrganization(id.data) : null;
+  if (!organization) throw new Response('No such organization', { status: 404 });
+  return organization;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const staff = await requireStaff(request, 'viewer');
+  const organization = await loadOrganization(params);
+  const [owners, timeline] = await Promise.all([listAssignableOwners(), listOrganizationTimeline(organization.id)]);
+  return {
+    organization,
+    owners,
+    timeline,
+    canEdit: roleAtLeast(staff.role, 'support'),
+    isAdmin: roleAtLeast(staff.role, 'admin'),
+  };
+}
+
+const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive']);
+type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null };
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const staff = await requireStaff(request, 'support');
+  const organization = await loadOrganization(params);
+  const formData = await request.formData();
+  const intent = intentSchema.safeParse(formData.get('intent'));
+  if (!intent.success) throw new Response('Unknown action', { status: 400 });
+  const actor = { ...staffActor(staff), role: staff.role };
+  const options = { requestId: context.requestId };
+  const here = `/organizations/${organization.id}`;
+  const refuse = (message: string, field?: string) =>
+    data<ActionData>({ intent: intent.data, fieldErrors: field ? { [field]: [message] } : {}, formError: field ? null : message }, { status: 400 });
+
+  try {
+    switch (intent.data) {
+      case 'retry_create': {
+        const result = await finishOrganizationCreation(organization.id, actor, options);
+        if (result.ok) return redirectWithToast(here, { kind: 'success', message: `${organization.name} was created in WorkOS.` });
+        if (result.discarded) {
+          return redirectWithToast('/organizations/new', {
+            kind: 'error',
+            message: `WorkOS refused ${organization.name}: ${result.problem.message} Nothing was created; enter it again.`,
+          });
+        }
+        return redirectWithToast(here, { kind: 'error', message: `Still not created in WorkOS: ${result.problem.message}` });
+      }
+      case 'set_owner': {
+        const ownerId = idSchema.safeParse(formData.get('csOwnerId'));
+        if (!ownerId.success) return refuse('Choose a CS owner.', 'csOwnerId');
+        await setCsOwner(organization.id, ownerId.data, actor, options);
+        return redirectWithToast(here, { kind: 'success', message: 'CS owner updated.' });
+      }
+      case 'edit': {
+        const form = parseForm(editOrganizationSchema, formData);
+        if (!form.success) return data<ActionData>({ intent: 'edit', fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
+        const result = await updateOrganizationDetails(organization.id, form.data, actor, options);
+        if (!result.ok) return refuse(result.problem.message, result.problem.field);
+        return redirectWithToast(here, { kind: 'success', message: 'Saved in WorkOS.' });
+      }
+      case 'archive': {
+        const reason = z.string().trim().min(1).max(2000).safeParse(formData.get('reason'));
+        if (!reason.success) return refuse('Say why it is archived.', 'reason');
+        const { alreadyArchived } = await archiveOrganization(organization.id, actor, { ...options, reason: reason.data });
+        return redirectWithToast(here, { kind: 'info', message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.` });
+      }
+    }
+  } catch (error) {
+    if (error instanceof OrganizationRuleError) return refuse(error.message, error.field);
+    throw error;
+  }
+}
+
+const DOMAIN_STATE_STYLES: Record<string, string> = {
+  verified: 'bg-emerald-100 text-emerald-900',
+  legacy_verified: 'bg-emerald-100 text-emerald-900',
+  pending: 'bg-amber-100 text-amber-900',
+  failed: 'bg-red-100 text-red-900',
+  unverified: 'bg-slate-200 text-slate-700',
+};
+
+export default function OrganizationPage() {
+  const { organization, owners, timeline, canEdit, isAdmin } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const navigation = useNavigation();
+  const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
+  const errorsFor = (intent: string): FieldErrors => (actionData?.intent === intent ? actionData.fieldErrors : {});
+  const editable = canEdit && organization.status === 'active';
+
+  return (
+    <div className="space-y-8">
+      <div>
+        <Link to="/organizations" className="text-sm text-indigo-700 hover:underline">
+          ← Organizations
+        </Link>
+        <div className="mt-2 flex flex-wrap items-center gap-3">
+          <h1 className="text-2xl font-bold tracking-tight">{organization.name}</h1>
+          <StatusBadge status={organization.status} />
+        </div>
+        <dl className="mt-4 grid max-w-2xl grid-cols-[10rem_1fr] gap-y-2 text-sm">
+          <dt className="text-slate-600">WorkOS id</dt>
+          <dd>{organization.workosId ? <code>{organization.workosId}</code> : 'Not yet created in WorkOS'}</dd>
+          <dt className="text-slate-600">External id</dt>
+          <dd>{organization.externalId ?? '—'}</dd>
+          <dt className="text-slate-600">CS owner</dt>
+          <dd>{organization.csOwner?.name ?? '—'}</dd>
+          <dt className="text-slate-600">Created</dt>
+          <dd>
+            <time dateTime={organization.createdAt}>{formatDateTime(organization.createdAt)}</time>
+          </dd>
+        </dl>
+      </div>
+
+      {actionData?.formError ? <FormError message={actionData.formError} /> : null}
+
+      {organization.status === 'pending' ? (
+        <section aria-labelledby="pending-title" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
+          <h2 id="pending-title" className="font-semibold text-amber-900">
+            Not yet created in WorkOS
+          </h2>
+          <p className="mt-1 text-sm text-amber-900">
+            {organization.lastError?.message ?? 'The WorkOS call has not finished. If this persists, retry.'}
+          </p>
+          {canEdit ? (
+            <Form method="post" className="mt-3">
+              <input type="hidden" name="intent" value="retry_create" />
+              <button type="submit" className={buttonClass()} disabled={busy}>
+                {busy ? 'Retrying…' : 'Retry in WorkOS'}
+              </button>
+            </Form>
+          ) : null}
+        </section>
+      ) : null}
+
+      <section aria-labelledby="domains-title">
+        <h2 id="domains-title" className="text-lg font-semibold">
+          Domains
+        </h2>
+        {organization.domains.length === 0 ? (
+          <p className="mt-1 text-sm text-slate-600">No domains. The IT admin can add and verify them during setup.</p>
+        ) : (
+          <ul className="mt-2 flex flex-wrap gap-2">
+            {organization.domains.map((domain) => (
+              <li key={domain.domain} className="flex items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-1 text-sm">
+                {domain.domain}
+                <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${DOMAIN_STATE_STYLES[domain.state] ?? ''}`}>{domain.state.replace('_', ' ')}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      {canEdit && organization.status !== 'archived' ? (
+        <section aria-labelledby="owner-title" className="max-w-2xl rounded-lg border border-slate-200 bg-white p-6">
+          <h2 id="owner-title" className="text-lg font-semibold">
+            CS owner
+          </h2>
+          <Form method="post" className="mt-3 flex flex-wrap items-end gap-3">
+            <input type="hidden" name="intent" value="set_owner" />
+            <div>
+              <label htmlFor="csOwnerId" className="block text-sm font-medium">
+                Owner
+              </label>
+              <select
+                id="csOwnerId"
+                name="csOwnerId"
+                defaultValue={String(organization.csOwner?.id ?? '')}
+                className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
+              >
+                {owners.map((owner) => (
+                  <option key={owner.id} value={owner.id}>
+                    {owner.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className={buttonClass('secondary')}>
+              Change owner
+            </button>
+          </Form>
+        </section>
+      ) : null}
+
+      {editable ? (
+        <section aria-labelledby="edit-title" className="max-w-2xl rounded-lg border border-slate-200 bg-white p-6">
+          <h2 id="edit-title" className="text-lg font-semibold">
+            Edit details
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">Saved in WorkOS first, then here.</p>
+          <Form method="post" className="mt-4 space-y-4" noValidate>
+            <input type="hidden" name="intent" value="edit" />
+            <Field label="Name" name="name" defaultValue={organization.name} required errors={errorsFor('edit').name} />
+            <div>
+              <label htmlFor="edit-domains" className="block text-sm font-medium">
+                Domains (one per line)
+              </label>
+              <textarea
+                id="edit-domains"
+                name="domains"
+                rows={3}
+                defaultValue={organization.domains.map((domain) => domain.domain).join('\n')}
+                aria-invalid={errorsFor('edit').domains ? true : undefined}
+                aria-describedby={errorsFor('edit').domains ? 'edit-domains-error' : undefined}
+                className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+              />
+              {errorsFor('edit').domains ? (
+                <p id="edit-domains-error" className="mt-1 text-sm text-red-700">
+                  {errorsFor('edit').domains![0]}
+                </p>
+              ) : null}
+              {isAdmin ? (
+                <label className="mt-2 flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="domainsVerified" />
+                  The customer proved they own these domains: mark them verified
+                </label>
+              ) : null}
+            </div>
+            <Field label="External id" name="externalId" defaultValue={organization.externalId ?? ''} errors={errorsFor('edit').externalId} />
+            <button type="submit" className={buttonClass()} disabled={busy}>
+              Save in WorkOS
+            </button>
+          </Form>
+        </section>
+      ) : null}
+
+      {editable ? (
+        <section aria-labelledby="archive-title" className="max-w-2xl rounded-lg border border-slate-200 bg-white p-6">
+          <h2 id="archive-title" className="text-lg font-semibold">
+            Archive
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Hides it from the default list here. WorkOS keeps the organization: Setup Desk never deletes there.
+          </p>
+          <Form method="post" className="mt-3 space-y-3">
+            <input type="hidden" name="intent" value="archive" />
+            <Field label="Reason" name="reason" required maxLength={2000} errors={errorsFor('archive').reason} />
+            <ConfirmButton confirmLabel="Click again to archive">Archive organization</ConfirmButton>
+          </Form>
+        </section>
+      ) : null}
+
+      <section aria-labelledby="timeline-title">
+        <h2 id="timeline-title" className="text-lg font-semibold">
+          History
+        </h2>
+        {timeline.length === 0 ? (
+          <p className="mt-1 text-sm text-slate-600">Nothing yet.</p>
+        ) : (
+          <ol className="mt-3 space-y-3">
+            {timeline.map((event) => (
+              <li key={event.id} className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
+                <p>
+                  <span className="font-medium">{event.actorLabel}</span> — {event.summary}
+                </p>
+                {event.note ? <p className="mt-1 whitespace-pre-wrap text-slate-700">{event.note}</p> : null}
+                <p className="mt-1 text-xs text-slate-500">
+                  <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+                </p>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,177 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { EmptyState } from '~/components/empty-state';
+import { buttonClass } from '~/components/field';
+import { StatusBadge } from '~/components/status-badge';
+import { organizationListQuerySchema } from '~/forms/organization';
+import { listAssignableOwners, listOrganizations } from '~/models/organization.server';
+import { roleAtLeast } from '~/models/staff.server';
+import { requireStaff } from '~/utils/auth.server';
+
+export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' }];
+
+export const handle = { access: { loader: 'viewer' } };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const staff = await requireStaff(request, 'viewer');
+  const params = Object.fromEntries(new URL(request.url).searchParams);
+  const query = organizationListQuerySchema.parse(params);
+  const [page, owners] = await Promise.all([listOrganizations(query, { viewerId: staff.id }), listAssignableOwners()]);
+  return { page, owners, query, canCreate: roleAtLeast(staff.role, 'support'), canSync: roleAtLeast(staff.role, 'admin') };
+}
+
+export default function Organizations() {
+  const { page, owners, query, canCreate, canSync } = useLoaderData<typeof loader>();
+  const [searchParams] = useSearchParams();
+  const navigation = useNavigation();
+  const searching = navigation.state === 'loading' && navigation.location.pathname === '/organizations';
+  const withCursor = (key: 'after' | 'before', cursor: string) => {
+    const next = new URLSearchParams(searchParams);
+    next.delete('after');
+    next.delete('before');
+    next.set(key, cursor);
+    return `?${next}`;
+  };
+  const filtered = Boolean(query.q || query.owner !== undefined || query.status !== 'current');
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-bold tracking-tight">Organizations</h1>
+          <p className="mt-1 text-slate-600">Every customer: one WorkOS organization each.</p>
+        </div>
+        <div className="flex gap-3">
+          {canSync ? (
+            <Link to="/organizations/sync" className={buttonClass('secondary')}>
+              Sync from WorkOS
+            </Link>
+          ) : null}
+          {canCreate ? (
+            <Link to="/organizations/new" className={buttonClass()}>
+              New organization
+            </Link>
+          ) : null}
+        </div>
+      </div>
+
+      <Form method="get" role="search" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4">
+        <div className="min-w-64 flex-1">
+          <label htmlFor="q" className="block text-sm font-medium">
+            Search
+          </label>
+          <input
+            id="q"
+            name="q"
+            type="search"
+            defaultValue={query.q ?? ''}
+            placeholder="Name, domain, external id or WorkOS id"
+            className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+          />
+        </div>
+        <div>
+          <label htmlFor="owner" className="block text-sm font-medium">
+            CS owner
+          </label>
+          <select id="owner" name="owner" defaultValue={String(query.owner ?? '')} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="">Anyone</option>
+            <option value="mine">Mine</option>
+            {owners.map((owner) => (
+              <option key={owner.id} value={owner.id}>
+                {owner.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="status" className="block text-sm font-medium">
+            Status
+          </label>
+          <select id="status" name="status" defaultValue={query.status} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="current">Active and pending</option>
+            <option value="active">Active</option>
+            <option value="pending">Pending (not yet in WorkOS)</option>
+            <option value="archived">Archived</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor="sort" className="block text-sm font-medium">
+            Sort
+          </label>
+          <select id="sort" name="sort" defaultValue={query.sort} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="name">Name (A–Z)</option>
+            <option value="newest">Newest first</option>
+          </select>
+        </div>
+        <button type="submit" className={buttonClass('secondary')}>
+          {searching ? 'Searching…' : 'Apply'}
+        </button>
+      </Form>
+
+      {page.items.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No organization matches" action={<Link to="/organizations" className="text-indigo-700 underline">Clear the filters</Link>}>
+            Try part of the name, a domain (acme.com), or the external id.
+          </EmptyState>
+        ) : (
+          <EmptyState
+            title="No organizations yet"
+            action={canCreate ? <Link to="/organizations/new" className={buttonClass()}>Create the first one</Link> : undefined}
+          >
+            Each customer you onboard gets one.
+          </EmptyState>
+        )
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" aria-busy={searching}>
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Organizations</caption>
+            <thead className="bg-slate-50 text-slate-600">
+              <tr>
+                <th scope="col" className="px-4 py-2 font-medium">Name</th>
+                <th scope="col" className="px-4 py-2 font-medium">Domains</th>
+                <th scope="col" className="px-4 py-2 font-medium">External id</th>
+                <th scope="col" className="px-4 py-2 font-medium">CS owner</th>
+                <th scope="col" className="px-4 py-2 font-medium">Status</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {page.items.map((organization) => (
+                <tr key={organization.id}>
+                  <td className="px-4 py-2">
+                    <Link to={`/organizations/${organization.id}`} className="font-medium text-indigo-700 hover:underline">
+                      {organization.name}
+                    </Link>
+                  </td>
+                  <td className="px-4 py-2 text-slate-700">
+                    {organization.domains.slice(0, 3).join(', ')}
+                    {organization.domains.length > 3 ? ` +${organization.domains.length - 3}` : ''}
+                  </td>
+                  <td className="px-4 py-2 text-slate-700">{organization.externalId ?? '—'}</td>
+                  <td className="px-4 py-2 text-slate-700">{organization.ownerName ?? '—'}</td>
+                  <td className="px-4 py-2">
+                    <StatusBadge status={organization.status} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <nav aria-label="Pages" className="flex justify-between">
+        {page.previousCursor ? (
+          <Link to={withCursor('before', page.previousCursor)} className={buttonClass('secondary')} rel="prev">
+            ← Previous
+          </Link>
+        ) : (
+          <span />
+        )}
+        {page.nextCursor ? (
+          <Link to={withCursor('after', page.nextCursor)} className={buttonClass('secondary')} rel="next">
+            Next →
+          </Link>
+        ) : null}
+      </nav>
+    </div>
+  );
+}

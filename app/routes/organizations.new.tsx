@@ -1,0 +1,159 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { buttonClass, Field, FormError } from '~/components/field';
+import { DOMAINS_MAX, EXTERNAL_ID_MAX, newOrganizationSchema, ORGANIZATION_NAME_MAX } from '~/forms/organization';
+import {
+  finishOrganizationCreation,
+  listAssignableOwners,
+  OrganizationRuleError,
+  startOrganizationCreation,
+} from '~/models/organization.server';
+import { roleAtLeast, staffActor } from '~/models/staff.server';
+import { requireStaff } from '~/utils/auth.server';
+import { parseForm, type FieldErrors } from '~/utils/forms';
+import { redirectWithToast } from '~/utils/toast.server';
+
+export const meta: MetaFunction = () => [{ title: 'New organization · Setup Desk' }];
+
+export const handle = { access: { loader: 'support', action: 'support' } };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const staff = await requireStaff(request, 'support');
+  return {
+    owners: await listAssignableOwners(),
+    me: staff.id,
+    isAdmin: roleAtLeast(staff.role, 'admin'),
+    // A fresh id per form shown: the idempotency key of this one creation.
+    submissionId: globalThis.crypto.randomUUID(),
+  };
+}
+
+type ActionData = { fieldErrors: FieldErrors; formError: string | null; submissionId: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const staff = await requireStaff(request, 'support');
+  const form = parseForm(newOrganizationSchema, await request.formData());
+  if (!form.success) {
+    return data<ActionData>({ fieldErrors: form.fieldErrors, formError: null, submissionId: globalThis.crypto.randomUUID() }, { status: 400 });
+  }
+  const actor = { ...staffActor(staff), role: staff.role };
+  let started: { id: number; existing: boolean };
+  try {
+    started = await startOrganizationCreation(form.data, actor, { requestId: context.requestId });
+  } catch (error) {
+    if (error instanceof OrganizationRuleError) {
+      return data<ActionData>(
+        { fieldErrors: error.field ? { [error.field]: [error.message] } : {}, formError: error.field ? null : error.message, submissionId: form.data.submissionId },
+        { status: 400 },
+      );
+    }
+    throw error;
+  }
+  const here = `/organizations/${started.id}`;
+  // A double submit: the first request is (or was) creating it; show where it is.
+  if (started.existing) return redirectWithToast(here, { kind: 'info', message: 'This organization was already submitted.' });
+
+  const result = await finishOrganizationCreation(started.id, actor, { requestId: context.requestId });
+  if (result.ok) return redirectWithToast(here, { kind: 'success', message: `${form.data.name} was created in WorkOS.` });
+  if (result.discarded) {
+    // WorkOS refused the data: nothing exists anywhere, so the rep corrects the form (a new key).
+    const { problem } = result;
+    return data<ActionData>(
+      {
+        fieldErrors: problem.field ? { [problem.field]: [problem.message] } : {},
+        formError: problem.field ? null : problem.message,
+        submissionId: globalThis.crypto.randomUUID(),
+      },
+      { status: 400 },
+    );
+  }
+  return redirectWithToast(here, {
+    kind: 'error',
+    message: `Saved here, but not yet created in WorkOS: ${result.problem.message}`,
+  });
+}
+
+export default function NewOrganization() {
+  const { owners, me, isAdmin, submissionId } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const submitting = navigation.state !== 'idle' && navigation.formMethod === 'POST';
+  const fieldErrors: FieldErrors = actionData?.fieldErrors ?? {};
+
+  return (
+    <div className="max-w-2xl space-y-6">
+      <div>
+        <Link to="/organizations" className="text-sm text-indigo-700 hover:underline">
+          ← Organizations
+        </Link>
+        <h1 className="mt-2 text-2xl font-bold tracking-tight">New organization</h1>
+        <p className="mt-1 text-slate-600">Creates the customer’s organization in WorkOS. You can send its setup link next.</p>
+      </div>
+      <Form method="post" className="space-y-5 rounded-lg border border-slate-200 bg-white p-6" noValidate>
+        <input type="hidden" name="submissionId" value={actionData?.submissionId ?? submissionId} />
+        <FormError message={actionData?.formError ?? fieldErrors.submissionId?.[0]} />
+        <Field label="Name" name="name" required maxLength={ORGANIZATION_NAME_MAX} autoComplete="off" errors={fieldErrors.name} />
+        <div>
+          <label htmlFor="domains" className="block text-sm font-medium text-slate-800">
+            Domains
+          </label>
+          <p id="domains-hint" className="mt-0.5 text-xs text-slate-600">
+            The customer’s email domains, one per line (acme.com, not https://acme.com). Up to {DOMAINS_MAX}. Optional.
+          </p>
+          <textarea
+            id="domains"
+            name="domains"
+            rows={3}
+            aria-describedby={`domains-hint${fieldErrors.domains ? ' domains-error' : ''}`}
+            aria-invalid={fieldErrors.domains ? true : undefined}
+            className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm ${fieldErrors.domains ? 'border-red-500' : 'border-slate-300'}`}
+          />
+          {fieldErrors.domains ? (
+            <p id="domains-error" className="mt-1 text-sm text-red-700">
+              {fieldErrors.domains[0]}
+            </p>
+          ) : null}
+          {isAdmin ? (
+            <label className="mt-2 flex items-center gap-2 text-sm">
+              <input type="checkbox" name="domainsVerified" />
+              The customer proved they own these domains: mark them verified
+            </label>
+          ) : (
+            <p className="mt-1 text-xs text-slate-600">Domains start as pending; the customer verifies them in the setup.</p>
+          )}
+        </div>
+        <Field
+          label="External id"
+          name="externalId"
+          maxLength={EXTERNAL_ID_MAX}
+          autoComplete="off"
+          hint="The customer’s account id in our product. Optional; must be unique."
+          errors={fieldErrors.externalId}
+        />
+        <div>
+          <label htmlFor="csOwnerId" className="block text-sm font-medium text-slate-800">
+            CS owner
+          </label>
+          <select id="csOwnerId" name="csOwnerId" defaultValue={String(me)} className="mt-1 block rounded-md border border-slate-300 px-3 py-2 text-sm">
+            {owners.map((owner) => (
+              <option key={owner.id} value={owner.id}>
+                {owner.name}
+              </option>
+            ))}
+          </select>
+          {fieldErrors.csOwnerId ? <p className="mt-1 text-sm text-red-700">{fieldErrors.csOwnerId[0]}</p> : null}
+        </div>
+        <div>
+          <label htmlFor="note" className="block text-sm font-medium text-slate-800">
+            Note
+          </label>
+          <textarea id="note" name="note" rows={2} maxLength={2000} className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+        </div>
+        <button type="submit" className={buttonClass()} disabled={submitting}>
+          {submitting ? 'Creating in WorkOS…' : 'Create organization'}
+        </button>
+      </Form>
+    </div>
+  );
+}
