@@ -12,6 +12,8 @@ export const faultRuleSchema = z.object({
     .optional(),
   /** An exact path, or a prefix ending in `*` (`/organizations*`). */
   path: z.string().min(1),
+  /** Only requests whose JSON body contains this text (lets parallel tests fault their own calls). */
+  bodyIncludes: z.string().min(1).optional(),
   status: z.number().int().min(100).max(599).optional(),
   body: z.record(z.string(), z.unknown()).optional(),
   retryAfter: z.number().int().min(0).optional(),
@@ -57,10 +59,12 @@ export class FaultBook {
   }
 
   /** Takes (and counts down) the first rule matching this request, if any. */
-  take(method: string, path: string): FaultRule | undefined {
+  take(method: string, path: string, body: unknown = null): FaultRule | undefined {
+    const bodyText = body === null || body === undefined ? '' : JSON.stringify(body);
     const rule = this.rules.find(
       (candidate) =>
         (!candidate.method || candidate.method === method) &&
+        (!candidate.bodyIncludes || bodyText.includes(candidate.bodyIncludes)) &&
         (candidate.path.endsWith('*') ? path.startsWith(candidate.path.slice(0, -1)) : candidate.path === path),
     );
     if (!rule) return undefined;

@@ -254,6 +254,12 @@ describe('faults surface as the SDK’s exceptions', () => {
     expect(sandbox.faults.list()).toEqual([]);
   });
 
+  it('a fault can target only requests whose body contains a text', async () => {
+    sandbox.faults.add({ method: 'POST', path: '/organizations', bodyIncludes: 'Target Co', status: 503 });
+    await expect(workosNoRetry.organizations.createOrganization({ name: 'Bystander Co' })).resolves.toMatchObject({ name: 'Bystander Co' });
+    await expect(workosNoRetry.organizations.createOrganization({ name: 'Target Co' })).rejects.toMatchObject({ status: 503 });
+  });
+
   it('latency is added before the answer', async () => {
     sandbox.faults.add({ method: 'GET', path: '/organizations', latencyMs: 300 });
     const started = performance.now();

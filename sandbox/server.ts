@@ -114,6 +114,22 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
     next();
   });
 
+  // Fault injection, before or after the API does its work. Before idempotency: a fault stands
+  // for the network or a proxy, which fail a request whatever WorkOS has cached.
+  app.use(async (req, res, next) => {
+    if (req.path.startsWith('/__sandbox')) return next();
+    const rule = faults.take(req.method, req.path, req.body);
+    if (!rule) return next();
+    const { body: _body, ...ruleSummary } = rule;
+    (res.locals.logEntry as LoggedRequest).fault = ruleSummary;
+    if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
+    if (rule.phase === 'after') {
+      res.locals.afterFault = rule;
+      return next();
+    }
+    sendFault(req, res, rule, next);
+  });
+
   // Idempotency: the same key and body get the same response; the first request's result wins
   // even when concurrent copies arrive while it is still running.
   const idempotent = (req: Request, res: Response, next: NextFunction): void => {
@@ -130,6 +146,8 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       cached.done.then(
         ({ status, body }) => {
           (res.locals.logEntry as LoggedRequest).replayed = true;
+          const afterFault = res.locals.afterFault as FaultRule | undefined;
+          if (afterFault) return sendFault(req, res, afterFault, next);
           res.setHeader('Idempotent-Replayed', 'true');
           res.status(status).json(body);
         },
@@ -148,21 +166,6 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
     next();
   };
   app.use(idempotent);
-
-  // Fault injection, before or after the API does its work.
-  app.use(async (req, res, next) => {
-    if (req.path.startsWith('/__sandbox')) return next();
-    const rule = faults.take(req.method, req.path);
-    if (!rule) return next();
-    const { body: _body, ...ruleSummary } = rule;
-    (res.locals.logEntry as LoggedRequest).fault = ruleSummary;
-    if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
-    if (rule.phase === 'after') {
-      res.locals.afterFault = rule;
-      return next();
-    }
-    sendFault(req, res, rule, next);
-  });
 
   // With a fault `after`, the API's response is recorded for idempotency and then replaced.
   app.use((_req, res, next) => {

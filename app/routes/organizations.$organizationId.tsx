@@ -175,7 +175,7 @@ export default function OrganizationPage() {
           <ul className="mt-2 flex flex-wrap gap-2">
             {organization.domains.map((domain) => (
               <li key={domain.domain} className="flex items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-1 text-sm">
-                {domain.domain}
+                {domain.domain}{' '}
                 <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${DOMAIN_STATE_STYLES[domain.state] ?? ''}`}>{domain.state.replace('_', ' ')}</span>
               </li>
             ))}

@@ -1,0 +1,338 @@
+/**
+ * Organizations against the WorkOS sandbox, through the real SDK, with injected faults: one
+ * organization per submission whatever happens, and a message a rep can act on for each error.
+ */
+import { WorkOS } from '@workos-inc/node';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NewOrganizationInput } from '~/forms/organization';
+import { getDb } from '~/utils/db.server';
+import { resetEnvCache } from '~/utils/env.server';
+import { resetWorkOS } from '~/utils/workos.server';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { createTestStaff } from '../../test/staff';
+import { runOrganizationSync } from './organization-sync.server';
+import {
+  archiveOrganization,
+  finishOrganizationCreation,
+  getOrganization,
+  listOrganizations,
+  setCsOwner,
+  startOrganizationCreation,
+  updateOrganizationDetails,
+} from './organization.server';
+import { staffActor, type Staff } from './staff.server';
+
+let sandbox: RunningSandbox;
+let workos: WorkOS;
+let rep: Staff;
+let admin: Staff;
+let repActor: ReturnType<typeof staffActor> & { role: 'support' };
+
+function pointAppAt(target: RunningSandbox, apiKey = target.apiKey) {
+  Object.assign(process.env, { WORKOS_API_KEY: apiKey, WORKOS_API_HOSTNAME: target.host, WORKOS_API_PORT: String(target.port) });
+  resetEnvCache();
+  resetWorkOS();
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  pointAppAt(sandbox);
+  workos = new WorkOS(sandbox.apiKey, { ...sandbox.sdkOptions, maxRetries: 0 });
+  rep = await createTestStaff('support');
+  admin = await createTestStaff('admin');
+  repActor = { ...staffActor(rep), role: 'support' };
+});
+afterAll(async () => {
+  await sandbox.stop();
+});
+beforeEach(() => {
+  sandbox.faults.clear();
+});
+
+let counter = 0;
+function newInput(overrides: Partial<NewOrganizationInput> = {}): NewOrganizationInput {
+  counter += 1;
+  return {
+    submissionId: crypto.randomUUID(),
+    name: `Customer ${counter} ${Date.now()}`,
+    domains: [],
+    domainsVerified: false,
+    externalId: null,
+    csOwnerId: rep.id,
+    note: undefined,
+    ...overrides,
+  };
+}
+
+const workosOrganizationsNamed = (name: string) => sandbox.store.state.organizations.filter((organization) => organization.name === name);
+const auditActions = async (organizationId: number) =>
+  (await getDb()('audit_events').where({ organization_id: organizationId }).orderBy('id').pluck('action')) as string[];
+
+async function create(input: NewOrganizationInput) {
+  const started = await startOrganizationCreation(input, repActor);
+  return { started, result: await finishOrganizationCreation(started.id, repActor) };
+}
+
+describe('creating an organization', () => {
+  it('writes the row pending, creates it in WorkOS with its domains, then marks it active', async () => {
+    const input = newInput({ domains: ['acme.example', 'acme-eu.example'], externalId: `ext-${counter}`, note: 'Kick-off call on Monday' });
+    const { started, result } = await create(input);
+    expect(result).toMatchObject({ ok: true, id: started.id });
+    const organization = await getOrganization(started.id);
+    expect(organization).toMatchObject({ status: 'active', name: input.name, externalId: input.externalId, csOwner: { id: rep.id } });
+    expect(organization!.domains).toEqual([
+      { domain: 'acme-eu.example', state: 'pending' },
+      { domain: 'acme.example', state: 'pending' },
+    ]);
+    const [inWorkOS] = workosOrganizationsNamed(input.name);
+    expect(inWorkOS).toMatchObject({ id: organization!.workosId, external_id: input.externalId, metadata: { setup_desk_key: input.submissionId } });
+    expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.created']);
+    const requested = await getDb()('audit_events').where({ organization_id: started.id, action: 'organization.create_requested' }).first();
+    expect(requested.note).toBe('Kick-off call on Monday');
+  });
+
+  it('a double submit finds the first row and makes no second organization', async () => {
+    const input = newInput();
+    await create(input);
+    const again = await startOrganizationCreation(input, repActor);
+    expect(again.existing).toBe(true);
+    expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+    expect(await getDb()('organizations').where({ name: input.name })).toHaveLength(1);
+  });
+
+  it('only an admin can mark domains verified', async () => {
+    await expect(startOrganizationCreation(newInput({ domains: ['ok.example'], domainsVerified: true }), repActor)).rejects.toThrow(
+      'Only an admin can mark domains verified.',
+    );
+    const input = newInput({ domains: ['proved.example'], domainsVerified: true });
+    const started = await startOrganizationCreation(input, { ...staffActor(admin), role: 'admin' });
+    await finishOrganizationCreation(started.id, repActor);
+    expect((await getOrganization(started.id))!.domains).toEqual([{ domain: 'proved.example', state: 'verified' }]);
+  });
+
+  it('a 500 after WorkOS created it, then "retry", ends with exactly one organization, linked', async () => {
+    const input = newInput();
+    // WorkOS creates it but the answer is lost; the SDK's own retries then fail too.
+    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 500, phase: 'after' });
+    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 503, retryAfter: 0, times: 3 });
+    const { started, result } = await create(input);
+    expect(result).toMatchObject({ ok: false, discarded: false, problem: { kind: 'unavailable' } });
+    expect((await getOrganization(started.id))!.status).toBe('pending');
+    expect((await getOrganization(started.id))!.lastError?.message).toMatch(/WorkOS is unavailable right now/);
+    expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+
+    const retried = await finishOrganizationCreation(started.id, repActor);
+    expect(retried).toMatchObject({ ok: true });
+    const [inWorkOS] = workosOrganizationsNamed(input.name);
+    expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+    expect((await getOrganization(started.id))!).toMatchObject({ status: 'active', workosId: inWorkOS!.id, lastError: null });
+    expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.create_failed', 'organization.created']);
+  });
+
+  it('an organization created by a lost attempt is found by external id and linked, not duplicated', async () => {
+    const input = newInput({ externalId: `lost-${Date.now()}` });
+    const started = await startOrganizationCreation(input, repActor);
+    // The app died after WorkOS created it: only WorkOS knows (with our key in its metadata).
+    const orphan = await workos.organizations.createOrganization({
+      name: input.name,
+      externalId: input.externalId!,
+      metadata: { setup_desk_key: input.submissionId },
+    });
+    const result = await finishOrganizationCreation(started.id, repActor);
+    expect(result).toMatchObject({ ok: true, workosId: orphan.id });
+    expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+  });
+
+  it('a 429 is retried by the SDK and then succeeds', async () => {
+    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 429, retryAfter: 0, times: 1 });
+    const { result } = await create(newInput());
+    expect(result.ok).toBe(true);
+  });
+
+  it('rate limited beyond the retries: "WorkOS is busy, try again in N s", the row kept for a retry', async () => {
+    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 429, retryAfter: 0, times: 10 });
+    const { started, result } = await create(newInput());
+    expect(result).toMatchObject({ ok: false, discarded: false, problem: { kind: 'rate_limited' } });
+    if (!result.ok) expect(result.problem.message).toMatch(/^WorkOS is busy \(rate limited\)\. Try again in \d+ s\.$/);
+    expect((await getOrganization(started.id))!.status).toBe('pending');
+  });
+
+  it.each([
+    [403, 'forbidden', /lacks permission for this, or belongs to another environment/],
+    [503, 'unavailable', /WorkOS is unavailable right now/],
+  ])('an injected %i keeps the row pending with its message and audits it', async (status, kind, message) => {
+    sandbox.faults.add({ method: 'POST', path: '/organizations', status, retryAfter: 0, times: 10 });
+    const { started, result } = await create(newInput());
+    expect(result).toMatchObject({ ok: false, discarded: false, problem: { kind } });
+    if (!result.ok) expect(result.problem.message).toMatch(message);
+    expect((await getOrganization(started.id))!.lastError).toMatchObject({ kind });
+    const failed = await getDb()('audit_events').where({ organization_id: started.id, action: 'organization.create_failed' }).first();
+    expect(JSON.parse(failed.details)).toMatchObject({ kind, status });
+  });
+
+  it('a rejected API key (401) says to check WORKOS_API_KEY and keeps the row pending', async () => {
+    pointAppAt(sandbox, 'sk_test_not_the_sandbox_key');
+    try {
+      const { started, result } = await create(newInput());
+      expect(result).toMatchObject({ ok: false, discarded: false, problem: { kind: 'invalid_api_key' } });
+      if (!result.ok) expect(result.problem.message).toMatch(/check WORKOS_API_KEY/);
+      expect((await getOrganization(started.id))!.status).toBe('pending');
+    } finally {
+      pointAppAt(sandbox);
+    }
+  });
+
+  it('an injected 422 is a refusal: the pending row is discarded so the rep can correct the form', async () => {
+    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 422, body: { message: 'Validation failed', errors: [{ field: 'name', code: 'invalid' }] } });
+    const input = newInput();
+    const { started, result } = await create(input);
+    expect(result).toMatchObject({ ok: false, discarded: true, problem: { kind: 'invalid_request' } });
+    expect(await getOrganization(started.id)).toBeNull();
+    expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.create_refused']);
+  });
+
+  it('an external id another WorkOS organization uses is refused on the external id field', async () => {
+    const externalId = `taken-${Date.now()}`;
+    await workos.organizations.createOrganization({ name: 'Someone else', externalId });
+    const { result } = await create(newInput({ externalId }));
+    expect(result).toMatchObject({ ok: false, discarded: true, problem: { kind: 'external_id_taken', field: 'externalId' } });
+  });
+
+  it('a domain another organization verified is refused on the domains field', async () => {
+    const domain = `claimed-${Date.now()}.example`;
+    await workos.organizations.createOrganization({ name: 'Owner of the domain', domainData: [{ domain, state: 'verified' as never }] });
+    const { result } = await create(newInput({ domains: [domain] }));
+    expect(result).toMatchObject({ ok: false, discarded: true, problem: { kind: 'domain_conflict', field: 'domains' } });
+  });
+});
+
+describe('changing an organization', () => {
+  it('edits name, domains and external id in WorkOS, keeping domain states', async () => {
+    const { started } = await create(newInput({ domains: ['keep.example'], externalId: `edit-${Date.now()}` }));
+    const adminActor = { ...staffActor(admin), role: 'admin' as const };
+    await updateOrganizationDetails(started.id, { name: 'Renamed', domains: ['keep.example'], domainsVerified: true, externalId: null }, adminActor);
+    await updateOrganizationDetails(started.id, { name: 'Renamed Again', domains: ['keep.example', 'added.example'], domainsVerified: false, externalId: 'new-ext' }, repActor);
+    const organization = (await getOrganization(started.id))!;
+    expect(organization).toMatchObject({ name: 'Renamed Again', externalId: 'new-ext' });
+    expect(organization.domains).toEqual([
+      { domain: 'added.example', state: 'pending' },
+      { domain: 'keep.example', state: 'verified' },
+    ]);
+    expect(sandbox.store.findOrganization(organization.workosId!)).toMatchObject({ name: 'Renamed Again', external_id: 'new-ext' });
+  });
+
+  it('an organization deleted in WorkOS: the edit says so (404) and is audited', async () => {
+    const { started } = await create(newInput());
+    const organization = (await getOrganization(started.id))!;
+    await workos.organizations.deleteOrganization(organization.workosId!);
+    const result = await updateOrganizationDetails(started.id, { name: 'Too late', domains: [], domainsVerified: false, externalId: null }, repActor);
+    expect(result).toMatchObject({ ok: false, problem: { kind: 'not_found' } });
+    if (!result.ok) expect(result.problem.message).toMatch(/deleted in WorkOS, or the app is using the API key of another environment/);
+    expect(await auditActions(started.id)).toContain('organization.update_failed');
+  });
+
+  it('changes the CS owner and archives, both audited; archiving twice is a no-op', async () => {
+    const { started } = await create(newInput());
+    const otherRep = await createTestStaff('support');
+    await setCsOwner(started.id, otherRep.id, repActor);
+    expect((await getOrganization(started.id))!.csOwner).toEqual({ id: otherRep.id, name: otherRep.name });
+    const viewer = await createTestStaff('viewer');
+    await expect(setCsOwner(started.id, viewer.id, repActor)).rejects.toThrow(/support rep or admin/);
+    expect(await archiveOrganization(started.id, repActor, { reason: 'Churned' })).toEqual({ alreadyArchived: false });
+    expect(await archiveOrganization(started.id, repActor, { reason: 'Again' })).toEqual({ alreadyArchived: true });
+    expect((await getOrganization(started.id))!.status).toBe('archived');
+    expect(await auditActions(started.id)).toEqual(
+      expect.arrayContaining(['organization.owner_changed', 'organization.archived']),
+    );
+  });
+});
+
+describe('listing and searching', () => {
+  it('finds by part of the name, by domain, by external id and by WorkOS id; filters by owner', async () => {
+    const tag = `zq${Date.now().toString(36)}`;
+    const { started } = await create(newInput({ name: `Globex ${tag} Industries`, domains: [`${tag}-globex.example`], externalId: `acct-${tag}` }));
+    const workosId = (await getOrganization(started.id))!.workosId!;
+    const find = async (q: string, extra: object = {}) =>
+      (await listOrganizations({ q, status: 'current', sort: 'name', ...extra }, { viewerId: rep.id })).items.map((item) => item.id);
+    expect(await find(`${tag} indus`)).toEqual([started.id]);
+    expect(await find(`${tag}-globex.example`)).toEqual([started.id]);
+    expect(await find(`acct-${tag}`)).toEqual([started.id]);
+    expect(await find(workosId)).toEqual([started.id]);
+    expect(await find(`${tag}"' OR 1=1 --`)).toEqual([]);
+    expect(await find(tag, { owner: 'mine' })).toEqual([started.id]);
+    expect(await find(tag, { owner: admin.id })).toEqual([]);
+  });
+
+  it('pages forward and back with keyset cursors, in name order and newest first', async () => {
+    const db = getDb();
+    const now = Date.now();
+    const tag = `pg${now.toString(36)}`;
+    for (let index = 0; index < 12; index += 1) {
+      const stamp = new Date(now + index * 1000).toISOString();
+      const [row] = await db('organizations')
+        .insert({ name: `${tag} ${String.fromCharCode(97 + index)}`, workos_id: `org_${tag}${index}`, status: 'active', idempotency_key: `${tag}-${index}`, created_at: stamp, updated_at: stamp })
+        .returning('id');
+      const { refreshSearchRow } = await import('./organization.server');
+      await refreshSearchRow(db, (row as { id: number }).id);
+    }
+    const walk = async (sort: 'name' | 'newest') => {
+      const names: string[][] = [];
+      let page = await listOrganizations({ q: tag, status: 'current', sort }, { viewerId: rep.id, pageSize: 5 });
+      names.push(page.items.map((item) => item.name));
+      expect(page.previousCursor).toBeNull();
+      while (page.nextCursor) {
+        page = await listOrganizations({ q: tag, status: 'current', sort, after: page.nextCursor }, { viewerId: rep.id, pageSize: 5 });
+        names.push(page.items.map((item) => item.name));
+      }
+      const back = await listOrganizations({ q: tag, status: 'current', sort, before: page.previousCursor! }, { viewerId: rep.id, pageSize: 5 });
+      expect(back.items.map((item) => item.name)).toEqual(names[1]);
+      return names.flat();
+    };
+    const letters = Array.from({ length: 12 }, (_, index) => `${tag} ${String.fromCharCode(97 + index)}`);
+    expect(await walk('name')).toEqual(letters);
+    expect(await walk('newest')).toEqual([...letters].reverse());
+  });
+});
+
+describe('sync from WorkOS', () => {
+  it('imports, updates, links a lost creation, archives what WorkOS deleted, and is safe to re-run', async () => {
+    const own = await startSandbox();
+    pointAppAt(own);
+    const ownWorkOS = new WorkOS(own.apiKey, { ...own.sdkOptions, maxRetries: 0 });
+    try {
+      const outside = await ownWorkOS.organizations.createOrganization({ name: 'Made in the dashboard', domainData: [{ domain: 'dash.example', state: 'verified' as never }] });
+      const kept = await ownWorkOS.organizations.createOrganization({ name: 'Will be renamed' });
+      const doomed = await ownWorkOS.organizations.createOrganization({ name: 'Will be deleted' });
+      const input = newInput();
+      const pending = await startOrganizationCreation(input, repActor);
+      await ownWorkOS.organizations.createOrganization({ name: input.name, metadata: { setup_desk_key: input.submissionId } });
+
+      const runSync = async () => {
+        const [row] = await getDb()('organization_syncs')
+          .insert({ started_at: new Date().toISOString(), heartbeat_at: new Date().toISOString(), status: 'running' })
+          .returning('id');
+        const id = (row as { id: number }).id;
+        await runOrganizationSync(id, repActor);
+        return getDb()('organization_syncs').where({ id }).first();
+      };
+      expect(await runSync()).toMatchObject({ status: 'succeeded', seen: 4, created: 3, updated: 1 });
+      expect((await getOrganization(pending.id))!.status).toBe('active');
+      const imported = await getDb()('organizations').where({ workos_id: outside.id }).first();
+      expect((await getOrganization(imported.id))!.domains).toEqual([{ domain: 'dash.example', state: 'verified' }]);
+
+      await ownWorkOS.organizations.updateOrganization({ organization: kept.id, name: 'Renamed in WorkOS' });
+      await ownWorkOS.organizations.deleteOrganization(doomed.id);
+      const second = await runSync();
+      expect(second).toMatchObject({ status: 'succeeded', seen: 3, created: 0, updated: 1 });
+      expect(second.archived).toBeGreaterThanOrEqual(1);
+      const doomedRow = await getDb()('organizations').where({ workos_id: doomed.id }).first();
+      expect(doomedRow.status).toBe('archived');
+      expect(await auditActions(doomedRow.id)).toContain('organization.archived_deleted_in_workos');
+
+      expect(await runSync()).toMatchObject({ status: 'succeeded', seen: 3, created: 0, updated: 0, archived: 0 });
+    } finally {
+      pointAppAt(sandbox);
+      await own.stop();
+    }
+  });
+});
