@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+
+/**
+ * Bulk organizations for benchmarks: realistic names, 1–3 domains, external ids, owners, mostly
+ * active with some pending and archived. Local rows only, with made-up WorkOS ids — never run it
+ * against a real deployment's database (the CLI refuses in production).
+ */
+
+const WORDS = [
+  'Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Tyrell', 'Cyberdyne', 'Soylent',
+  'Hooli', 'Vandelay', 'Massive', 'Dynamic', 'Northwind', 'Contoso', 'Fabrikam', 'Litware', 'Tailspin', 'Adventure',
+  'Blue', 'Red', 'Green', 'Silver', 'Golden', 'Iron', 'Quantum', 'Pixel', 'Nimbus', 'Harbor',
+];
+const SUFFIXES = ['Inc', 'Corp', 'Labs', 'Group', 'Systems', 'Health', 'Bank', 'Logistics', 'Energy', 'Media'];
+
+/** A deterministic pseudo-random sequence, so that two seeded databases are alike. */
+function generator(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize = 1000 }: { count: number; ownerIds: number[]; batchSize?: number }): Promise<void> {
+  const random = generator(count);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const base = Date.parse('2024-01-01T00:00:00.000Z');
+  const existing = ((await db('organizations').max({ id: 'id' }).first()) as { id: number | null }).id ?? 0;
+
+  for (let start = 0; start < count; start += batchSize) {
+    const organizations: Record<string, unknown>[] = [];
+    const domainRows: Record<string, unknown>[] = [];
+    const searchRows: Record<string, unknown>[] = [];
+    for (let index = start; index < Math.min(count, start + batchSize); index += 1) {
+      const id = existing + index + 1;
+      const name = `${pick(WORDS)} ${pick(WORDS)} ${pick(SUFFIXES)} ${id}`;
+      const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+      const domains = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, position) => `${slug}${position ? `-${position}` : ''}.example`);
+      const roll = random();
+      const status = roll < 0.02 ? 'pending' : roll < 0.07 ? 'archived' : 'active';
+      const createdAt = new Date(base + index * 60_000).toISOString();
+      const workosId = status === 'pending' ? null : `org_BENCH${String(id).padStart(21, '0')}`;
+      organizations.push({
+        id,
+        name,
+        workos_id: workosId,
+        external_id: `acct-${id}`,
+        cs_owner_id: ownerIds.length ? pick(ownerIds) : null,
+        status,
+        idempotency_key: `bench:${id}`,
+        created_at: createdAt,
+        updated_at: createdAt,
+        archived_at: status === 'archived' ? createdAt : null,
+      });
+      for (const domain of domains) domainRows.push({ organization_id: id, domain, state: random() < 0.3 ? 'verified' : 'pending' });
+      searchRows.push({ rowid: id, name, domains: domains.join(' '), external_id: `acct-${id}`, workos_id: workosId ?? '' });
+    }
+    // Multi-row inserts, one transaction per batch: SQLite's variable limit is 32,766.
+    await db.transaction(async (trx) => {
+      await insertInChunks(trx, 'organizations', organizations, 250);
+      await insertInChunks(trx, 'organization_domains', domainRows, 500);
+      await insertInChunks(trx, 'organization_search', searchRows, 500);
+    });
+  }
+}
+
+async function insertInChunks(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[], size: number): Promise<void> {
+  for (let index = 0; index < rows.length; index += size) await trx(table).insert(rows.slice(index, index + size));
+}
