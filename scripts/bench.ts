@@ -3,6 +3,7 @@
  * organizations — in process (the model's query) and over HTTP (the production server, loopback
  * only, bounded in time) — and prints figures and the 100k/1k ratios. Nothing here asserts a time.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,13 @@ import { seedOrganizations } from '../db/seed-organizations';
 import { startBuiltServer } from '../test/built-server';
 
 const SIZES = [1_000, 100_000];
+const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PUBLIC_URL: 'https://setup-desk.bench.invalid',
+  SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
+  WORKOS_API_KEY: 'sk_test_bench_never_called',
+};
 const MODEL_ITERATIONS = 200;
 const HTTP_SECONDS = 4;
 const HTTP_CONNECTIONS = 8;
@@ -65,7 +73,8 @@ async function queryPlan(db: Knex, sql: string, bindings: unknown[]): Promise<st
 async function benchSize(size: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `setup-desk-bench-${size}-`));
   const databasePath = path.join(dir, 'bench.sqlite');
-  Object.assign(process.env, { NODE_ENV: 'test', DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
+  // Production mode, as deployed: React's production build and production cookies.
+  Object.assign(process.env, PRODUCTION_ENV, { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
   resetEnvCache();
   const db = getDb();
   await migrateToLatest(db);
@@ -109,7 +118,7 @@ async function benchSize(size: number) {
   await closeDb();
 
   // Logging at info, as in production: every request writes its access-log line.
-  const server = await startBuiltServer({ DATABASE_PATH: databasePath });
+  const server = await startBuiltServer({ ...PRODUCTION_ENV, DATABASE_PATH: databasePath });
   const http: Record<string, { requestsPerSecond: number; p50: number; p99: number; errors: number }> = {};
   try {
     for (const scenario of list) {
