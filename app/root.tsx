@@ -10,6 +10,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useMatches,
   useRouteLoaderData,
 } from '@remix-run/react';
 import type { ReactNode } from 'react';
@@ -54,6 +55,27 @@ const NAVIGATION = [
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
   const rootData = useRouteLoaderData<typeof loader>('root');
+  // Customer-facing pages (the IT admin's setup page) show none of the staff shell.
+  const customerFacing = useMatches().some((match) => (match.handle as { layout?: string } | undefined)?.layout === 'public');
+  if (customerFacing) {
+    return (
+      <html lang="en" className="h-full">
+        <head>
+          <meta charSet="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <Meta />
+          <Links />
+        </head>
+        <body className="flex min-h-full flex-col">
+          <main id="main" className="mx-auto w-full max-w-3xl flex-1 px-6 py-8">
+            {children}
+          </main>
+          <ScrollRestoration nonce={nonce} />
+          <Scripts nonce={nonce} />
+        </body>
+      </html>
+    );
+  }
   return (
     <html lang="en" className="h-full">
       <head>

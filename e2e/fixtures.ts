@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
@@ -36,6 +37,7 @@ async function appModels() {
     (await import('~/utils/env.server')).resetEnvCache();
   }
   return {
+    db: (await import('~/utils/db.server')).getDb(),
     staff: await import('~/models/staff.server'),
     session: await import('~/models/session.server'),
     auth: await import('~/utils/auth.server'),
@@ -51,6 +53,31 @@ export async function createStaffMember(role: StaffRole, name?: string): Promise
     { type: 'system', label: 'E2E setup' },
   );
   return { ...created.staff, password: E2E_PASSWORD };
+}
+
+/** An active organization: created in the sandbox (as WorkOS) and linked here, as the app would. */
+export async function arrangeOrganization(name: string): Promise<{ id: number; workosId: string }> {
+  const { workos } = e2eSandbox();
+  const created = await workos.organizations.createOrganization({ name });
+  const { db } = await appModels();
+  const now = new Date().toISOString();
+  const [row] = await db('organizations')
+    .insert({ name, workos_id: created.id, status: 'active', idempotency_key: crypto.randomUUID(), created_at: now, updated_at: now })
+    .returning('id');
+  const id = (row as { id: number }).id;
+  const { refreshSearchRow } = await import('~/models/organization.server');
+  await refreshSearchRow(db, id);
+  return { id, workosId: created.id };
+}
+
+/**
+ * Remembers a setup link the test saw, so that global teardown can prove no trace of it (nor of
+ * its token without the prefix) is in the database files or the server log.
+ */
+export function rememberIssuedLink(url: string): void {
+  const token = url.split('/setup/')[1];
+  if (!token) throw new Error(`not a setup link: ${url}`);
+  fs.appendFileSync(path.join(process.env.E2E_WORK_DIR!, 'issued-tokens.txt'), `${token}\n`);
 }
 
 /** The e2e WorkOS sandbox: its test controls, and the real SDK pointed at it. */

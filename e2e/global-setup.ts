@@ -59,6 +59,7 @@ export default async function globalSetup() {
     fs.closeSync(log);
     await sandbox.stop();
     if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; see ${logPath}`);
+    assertNoLinkValueLeaked(workDir);
     if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
   };
 }
@@ -78,4 +79,22 @@ async function waitForHealthy(baseURL: string, exited: Promise<number | null>, l
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`The e2e server did not become healthy in 20 s:\n${fs.readFileSync(logPath, 'utf8')}`);
+}
+
+/**
+ * After the whole run: the app's database files (WAL included) and the server's log must hold no
+ * setup token — neither the prefix anywhere, nor the body of any token a test saw issued.
+ */
+function assertNoLinkValueLeaked(workDir: string): void {
+  const issuedFile = path.join(workDir, 'issued-tokens.txt');
+  const issued = fs.existsSync(issuedFile) ? fs.readFileSync(issuedFile, 'utf8').split('\n').filter(Boolean) : [];
+  const scanned = fs.readdirSync(workDir).filter((file) => /^e2e\.sqlite(-wal|-shm)?$|^server\.log$/.test(file));
+  const leaks: string[] = [];
+  for (const file of scanned) {
+    const content = fs.readFileSync(path.join(workDir, file)).toString('latin1');
+    if (/sdl_/i.test(content)) leaks.push(`${file} contains the token prefix`);
+    for (const token of issued) if (content.includes(token.slice(4))) leaks.push(`${file} contains an issued token`);
+  }
+  console.log(`e2e: no-leak scan of ${scanned.join(', ')} for the prefix and ${issued.length} issued token(s): ${leaks.length ? 'LEAKS FOUND' : 'clean'}`);
+  if (leaks.length) throw new Error(`Setup-link values leaked:\n${leaks.join('\n')}`);
 }

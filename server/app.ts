@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Env } from '../app/utils/env.server';
 import { accessLog } from './access-log';
-import { cspNonce, originCheck, securityHeaders } from './security';
+import { setupRateLimits } from './rate-limits';
+import { cspNonce, originCheck, securityHeaders, setupPageHeaders } from './security';
 
 export interface AppOptions {
   env: Env;
@@ -32,11 +33,13 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
   });
   app.use(cspNonce);
   app.use(securityHeaders(env));
+  app.use(setupPageHeaders);
   app.use(compression());
 
   app.get('/healthz', healthCheck(db, isShuttingDown));
 
   app.use(originCheck(env));
+  app.use(setupRateLimits(env.SETUP_RATE_LIMITS));
   // Pages hold staff data: never keep them in a cache, nor show them again from history after
   // sign-out. Static files below set their own caching; a route may still override this.
   app.use((_req, res, next) => {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { Env } from '../app/utils/env.server';
+import { portalOrigins } from '../app/utils/workos.server';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -16,6 +17,7 @@ export const cspNonce: RequestHandler = (_req, res, next) => {
  * renders with this request's nonce run. In development the live-reload socket needs `ws:`.
  */
 export function securityHeaders(env: Env): RequestHandler {
+  const portal = portalOrigins(env).join(' ');
   const connectSrc = ["'self'"];
   if (!env.isProduction) connectSrc.push('ws://localhost:*', 'ws://127.0.0.1:*');
   return helmet({
@@ -26,7 +28,8 @@ export function securityHeaders(env: Env): RequestHandler {
         baseUri: ["'none'"],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
-        formAction: ["'self'"],
+        // The IT admin's setup page posts a launch that redirects to the Admin Portal.
+        formAction: ["'self'", (req) => (isSetupPath((req as { url?: string }).url) ? portal : "'self'")],
         scriptSrc: ["'self'", (_req, res) => `'nonce-${String((res as unknown as Response).locals.cspNonce)}'`],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
@@ -46,9 +49,11 @@ export function securityHeaders(env: Env): RequestHandler {
 
 /**
  * CSRF defence for every non-GET request, page actions, data requests (`.data`) and resource
- * routes alike: Remix's own check covers only document POSTs. A browser always sends
- * `Sec-Fetch-Site` or `Origin` on a cross-site POST; server-to-server callers (webhooks, curl)
- * send neither and have no ambient cookies to abuse.
+ * routes alike: Remix's own check covers only document POSTs. Browsers send `Sec-Fetch-Site`
+ * (which a page cannot forge) on every request: when present it decides alone — a form posted
+ * from a `Referrer-Policy: no-referrer` page carries `Origin: null` although it is same-origin.
+ * Older browsers send only `Origin`, which must then be ours. Server-to-server callers
+ * (webhooks, curl) send neither and have no ambient cookies to abuse.
  */
 export function originCheck(env: Env): RequestHandler {
   const publicOrigin = new URL(env.PUBLIC_URL).origin;
@@ -57,13 +62,35 @@ export function originCheck(env: Env): RequestHandler {
     const fetchSite = req.get('sec-fetch-site');
     const origin = req.get('origin');
     const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
-    const crossSiteFetch = fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none';
-    const foreignOrigin = origin !== undefined && origin !== publicOrigin && origin !== ownOrigin;
-    if (crossSiteFetch || foreignOrigin) {
+    const refused =
+      fetchSite !== undefined
+        ? fetchSite !== 'same-origin' && fetchSite !== 'none'
+        : origin !== undefined && origin !== publicOrigin && origin !== ownOrigin;
+    if (refused) {
       req.log?.warn({ origin, fetchSite }, 'cross-site request refused');
       res.status(403).type('text/plain').send('Forbidden: this request came from another site.');
       return;
     }
+    // A same-origin form post from a no-referrer page says "Origin: null"; Remix's own document
+    // check would take that for a foreign origin and fail with a 500. The browser's
+    // Sec-Fetch-Site has already proved it is ours, so the opaque value is dropped.
+    if (origin === 'null' && fetchSite === 'same-origin') delete req.headers.origin;
     next();
   };
 }
+
+export function isSetupPath(url: string | undefined): boolean {
+  return /^\/setup(\/|$)/i.test(url ?? '');
+}
+
+/**
+ * The IT admin's pages are reached by a secret URL: never cached, never sent on as a referrer,
+ * never indexed.
+ */
+export const setupPageHeaders: RequestHandler = (req, res, next) => {
+  if (isSetupPath(req.path)) {
+    res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+  }
+  next();
+};

@@ -98,6 +98,15 @@ describe('the built server (development defaults)', () => {
       expect(page.status).toBe(405); // the home page has no action: Remix, not the origin check, answered
     });
 
+    it('lets a same-origin form post from a no-referrer page through (Origin: null, Sec-Fetch-Site: same-origin)', async () => {
+      const response = await post(server, '/csp-report', { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' }, VALID_CSP_REPORT);
+      expect(response.status).toBe(204);
+    });
+
+    it('refuses Origin: null without Sec-Fetch-Site (an opaque, possibly sandboxed, origin)', async () => {
+      expect((await post(server, '/csp-report', { Origin: 'null' }, VALID_CSP_REPORT)).status).toBe(403);
+    });
+
     it('lets a server-to-server POST with neither header through', async () => {
       const response = await post(server, '/csp-report', {}, VALID_CSP_REPORT);
       expect(response.status).toBe(204);

@@ -114,7 +114,18 @@ const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => str
   'organization.imported': () => 'imported it from WorkOS',
   'organization.synced': () => 'updated it from WorkOS',
   'organization.archived_deleted_in_workos': () => 'archived it: it was deleted in WorkOS',
+  'setup_link.created': (d) => `created a setup link for ${featureList(d.features)} (${String(d.fingerprint)})`,
+  'setup_link.recreated': (d) => `recreated the setup link for ${featureList(d.features)} (${String(d.fingerprint)})`,
+  'setup_link.revoked': (d) => `revoked the setup link (${String(d.fingerprint)})`,
+  'setup_link.expired': (d) => `saw the setup link expire (${String(d.fingerprint)})`,
+  'setup_link.viewed': (d) => `opened the setup link${d.first ? ' for the first time' : ''} (${String(d.fingerprint)})`,
+  'setup_link.launched': (d) => `started ${String(d.feature).replace(/_/g, ' ')} setup in WorkOS`,
+  'setup_link.launch_failed': (d) => `could not start ${String(d.feature).replace(/_/g, ' ')} setup (${String(d.kind).replace(/_/g, ' ')})`,
 };
+
+function featureList(value: unknown): string {
+  return Array.isArray(value) ? value.map((feature) => String(feature).replace(/_/g, ' ')).join(', ') : 'features';
+}
 
 /** An organization's history, newest first. */
 export async function listOrganizationTimeline(organizationId: number, { limit = 50, db = getDb() }: { limit?: number; db?: Knex } = {}): Promise<TimelineEntry[]> {

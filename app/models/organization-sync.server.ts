@@ -6,6 +6,7 @@ import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSOrganization, OrganizationRuleError, type OrganizationRow } from './organization.server';
+import { revokeActiveLinkOf } from './setup-link.server';
 
 /** A sync that has not reported progress for this long died with its process. */
 const STALE_AFTER_MS = 2 * 60_000;
@@ -122,6 +123,7 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
           { actor, action: 'organization.archived_deleted_in_workos', organizationId: row.id, requestId, details: { workosId: row.workos_id } },
           trx,
         );
+        await revokeActiveLinkOf(trx, row.id, actor, { reason: 'The organization was deleted in WorkOS.', requestId });
       });
       counts.archived += 1;
     }

@@ -5,6 +5,7 @@ import { getDb } from '~/utils/db.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
+import { revokeActiveLinkOf } from './setup-link.server';
 import { roleAtLeast, type StaffRow } from './staff.server';
 
 /** A rule about organizations was broken; `message` is written for the rep, `field` places it. */
@@ -510,6 +511,7 @@ export async function archiveOrganization(
     const now = new Date().toISOString();
     await trx('organizations').where({ id }).update({ status: 'archived', archived_at: now, updated_at: now });
     await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, trx);
+    await revokeActiveLinkOf(trx, id, actor, { reason: 'The organization was archived.', requestId });
     return { alreadyArchived: false };
   });
 }

@@ -40,6 +40,7 @@ let organizationId = 0;
 const paramValues: Record<string, () => string> = {
   staffId: () => String(personaStaff.get('viewer')),
   organizationId: () => String(organizationId),
+  token: () => `sdl_${'x'.repeat(43)}`,
   '*': () => 'no/such/page',
 };
 

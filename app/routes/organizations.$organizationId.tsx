@@ -5,7 +5,11 @@ import { z } from 'zod';
 import { ConfirmButton } from '~/components/confirm-button';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
+import { OneTimeSecret } from '~/components/one-time-secret';
+import { SetupLinkCard } from '~/components/setup-link-card';
+import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
+import { FEATURE_INFO, readSetupLinkForm, revokeSetupLinkSchema, type SetupFeature } from '~/forms/setup-link';
 import { listOrganizationTimeline } from '~/models/audit.server';
 import {
   archiveOrganization,
@@ -16,6 +20,14 @@ import {
   setCsOwner,
   updateOrganizationDetails,
 } from '~/models/organization.server';
+import {
+  ActiveLinkExistsError,
+  createSetupLink,
+  getActiveSetupLink,
+  recreateSetupLink,
+  revokeSetupLink,
+  SetupLinkRuleError,
+} from '~/models/setup-link.server';
 import { roleAtLeast, staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
 import { formatDateTime } from '~/utils/format';
@@ -40,18 +52,26 @@ async function loadOrganization(params: LoaderFunctionArgs['params']) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const organization = await loadOrganization(params);
-  const [owners, timeline] = await Promise.all([listAssignableOwners(), listOrganizationTimeline(organization.id)]);
+  const [owners, timeline, activeLink] = await Promise.all([
+    listAssignableOwners(),
+    listOrganizationTimeline(organization.id),
+    getActiveSetupLink(organization.id),
+  ]);
   return {
     organization,
     owners,
     timeline,
+    // Never the link's URL: it was shown once, when it was created.
+    activeLink,
+    now: new Date().toISOString(),
     canEdit: roleAtLeast(staff.role, 'support'),
     isAdmin: roleAtLeast(staff.role, 'admin'),
   };
 }
 
-const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive']);
-type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null };
+const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link']);
+type IssuedLink = { url: string; expiresAt: string; features: SetupFeature[] };
+type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'support');
@@ -91,6 +111,36 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (!result.ok) return refuse(result.problem.message, result.problem.field);
         return redirectWithToast(here, { kind: 'success', message: 'Saved in WorkOS.' });
       }
+      case 'create_link':
+      case 'recreate_link': {
+        const form = readSetupLinkForm(formData);
+        if (!form.success) {
+          return data<ActionData>({ intent: intent.data, fieldErrors: z.flattenError(form.error).fieldErrors as FieldErrors, formError: null }, { status: 400 });
+        }
+        let issued;
+        if (intent.data === 'create_link') {
+          issued = await createSetupLink(organization.id, form.data, actor, options);
+        } else {
+          const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('recreateReason') });
+          if (!reason.success) return refuse('Say why the link is recreated.', 'recreateReason');
+          issued = await recreateSetupLink(organization.id, form.data, actor, { ...options, reason: reason.data.reason });
+        }
+        // The one response that shows the URL: no redirect, no cookie, no cache (no-store).
+        return data<ActionData>({
+          intent: intent.data,
+          fieldErrors: {},
+          formError: null,
+          issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features },
+        });
+      }
+      case 'revoke_link': {
+        const linkId = idSchema.safeParse(formData.get('linkId'));
+        const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('reason') });
+        if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
+        if (!linkId.success) throw new Response('Which link?', { status: 400 });
+        const { revoked } = await revokeSetupLink(linkId.data, actor, { ...options, reason: reason.data.reason });
+        return redirectWithToast(here, revoked ? { kind: 'success', message: 'The setup link is revoked: it no longer opens.' } : { kind: 'info', message: 'That link was already no longer active.' });
+      }
       case 'archive': {
         const reason = z.string().trim().min(1).max(2000).safeParse(formData.get('reason'));
         if (!reason.success) return refuse('Say why it is archived.', 'reason');
@@ -100,6 +150,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof OrganizationRuleError) return refuse(error.message, error.field);
+    if (error instanceof ActiveLinkExistsError || error instanceof SetupLinkRuleError) return refuse(error.message);
     throw error;
   }
 }
@@ -113,7 +164,7 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 };
 
 export default function OrganizationPage() {
-  const { organization, owners, timeline, canEdit, isAdmin } = useLoaderData<typeof loader>();
+  const { organization, owners, timeline, canEdit, isAdmin, activeLink, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
@@ -145,6 +196,36 @@ export default function OrganizationPage() {
       </div>
 
       {actionData?.formError ? <FormError message={actionData.formError} /> : null}
+
+      {actionData?.issued ? (
+        <OneTimeSecret label={`Setup link for ${organization.name}`} value={actionData.issued.url}>
+          For {actionData.issued.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until{' '}
+          <LocalDateTime iso={actionData.issued.expiresAt} />. Send it to the customer’s IT admin by a channel you trust.
+        </OneTimeSecret>
+      ) : null}
+
+      {organization.status === 'active' ? (
+        <section aria-labelledby="link-title" className="max-w-3xl rounded-lg border border-slate-200 bg-white p-6">
+          <h2 id="link-title" className="text-lg font-semibold">
+            Setup link
+          </h2>
+          {activeLink ? null : <p className="mt-1 text-sm text-slate-600">No active link. {canEdit ? 'Create one for the IT admin:' : ''}</p>}
+          {canEdit || activeLink ? (
+            canEdit ? (
+              <SetupLinkCard
+                active={activeLink}
+                now={now}
+                busy={busy}
+                errors={actionData && ['create_link', 'revoke_link', 'recreate_link'].includes(actionData.intent) ? actionData.fieldErrors : {}}
+              />
+            ) : (
+              <p className="mt-1 text-sm text-slate-700">
+                Active: {activeLink!.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <LocalDateTime iso={activeLink!.expiresAt} />.
+              </p>
+            )
+          ) : null}
+        </section>
+      ) : null}
 
       {organization.status === 'pending' ? (
         <section aria-labelledby="pending-title" className="rounded-lg border border-amber-300 bg-amber-50 p-4">

@@ -45,6 +45,7 @@ const envSchema = z
       .max(65535, 'must be between 1 and 65535')
       .optional(),
     WORKOS_API_HTTPS: booleanFromString.optional(),
+    WORKOS_PORTAL_ORIGIN: z.url({ error: 'must be an origin such as https://setup.workos.com' }).optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -60,6 +61,10 @@ const envSchema = z
       .min(0, 'must not be negative')
       .default(10_000),
     HSTS: booleanFromString.optional(),
+    COMPANY_NAME: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').default('Setup Desk'),
+    SUPPORT_EMAIL: z.email({ error: 'must be an email address such as support@company.com' }).default('support@setup-desk.local'),
+    SETUP_RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(60),
+    SETUP_LAUNCHES_PER_LINK: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(30),
     SESSION_IDLE_MINUTES: z.coerce
       .number({ error: 'must be a number of minutes' })
       .int('must be a whole number')
@@ -89,6 +94,7 @@ const envSchema = z
       WORKOS_API_KEY: env.WORKOS_API_KEY ?? DEV_WORKOS_API_KEY,
       HSTS: env.HSTS ?? isProduction,
       WORKOS_API_HTTPS: env.WORKOS_API_HTTPS ?? true,
+      SETUP_RATE_LIMITS: { perIpPerMinute: env.SETUP_RATE_LIMIT_PER_MINUTE, launchesPerLinkPer10Minutes: env.SETUP_LAUNCHES_PER_LINK },
       TRUST_PROXY: parseTrustProxy(env.TRUST_PROXY),
     };
   });

@@ -1,5 +1,5 @@
 import { WorkOS } from '@workos-inc/node';
-import { getEnv } from './env.server';
+import { getEnv, type Env } from './env.server';
 import { forgetSingleton, singleton } from './singleton.server';
 
 /** The SDK gives up on a request after this long (its default, 60 s, is longer than a person waits). */
@@ -26,4 +26,18 @@ export function getWorkOS(): WorkOS {
 /** Forgets the client so that the next `getWorkOS` reads the environment again (tests). */
 export function resetWorkOS(): void {
   forgetSingleton('workos');
+}
+
+/**
+ * Where Admin Portal links point: WorkOS's hosted portal, a custom portal domain
+ * (WORKOS_PORTAL_ORIGIN), or the sandbox. The IT admin's setup page must allow it in its CSP
+ * `form-action`, because browsers check the redirect that follows a form POST.
+ */
+export function portalOrigins(env: Env = getEnv()): string[] {
+  if (env.WORKOS_PORTAL_ORIGIN) return [new URL(env.WORKOS_PORTAL_ORIGIN).origin];
+  if (!env.WORKOS_API_HOSTNAME) return ['https://setup.workos.com'];
+  const scheme = env.WORKOS_API_HTTPS ? 'https' : 'http';
+  const port = env.WORKOS_API_PORT ? `:${env.WORKOS_API_PORT}` : '';
+  const hosts = new Set([env.WORKOS_API_HOSTNAME, ...(['127.0.0.1', 'localhost'].includes(env.WORKOS_API_HOSTNAME) ? ['127.0.0.1', 'localhost'] : [])]);
+  return [...hosts].map((host) => `${scheme}://${host}${port}`);
 }

@@ -1,10 +1,12 @@
 import * as m001 from './001_audit_events';
 import * as m002 from './002_staff_and_sessions';
 import * as m003 from './003_organizations';
+import * as m004 from './004_setup_links';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
   { name: '001_audit_events', ...m001 },
   { name: '002_staff_and_sessions', ...m002 },
   { name: '003_organizations', ...m003 },
+  { name: '004_setup_links', ...m004 },
 ];

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** What the IT admin may set up through a link: WorkOS's Admin Portal intents. */
+export const SETUP_FEATURES = [
+  'sso',
+  'dsync',
+  'domain_verification',
+  'audit_logs',
+  'log_streams',
+  'certificate_renewal',
+  'bring_your_own_key',
+] as const;
+export type SetupFeature = (typeof SETUP_FEATURES)[number];
+
+export const FEATURE_INFO: Record<SetupFeature, { title: string; description: string }> = {
+  sso: { title: 'Single Sign-On', description: 'Connect the company’s identity provider (Okta, Entra ID, Google…) so people sign in with it.' },
+  dsync: { title: 'Directory Sync', description: 'Keep users and groups in step with the company directory.' },
+  domain_verification: { title: 'Domain Verification', description: 'Prove the company owns its email domains.' },
+  audit_logs: { title: 'Audit Logs', description: 'Review and export the audit log.' },
+  log_streams: { title: 'Log Streams', description: 'Stream audit events to the company’s SIEM (Datadog, Splunk, S3…).' },
+  certificate_renewal: { title: 'Certificate renewal', description: 'Replace an expiring SAML signing certificate.' },
+  bring_your_own_key: { title: 'Bring Your Own Key', description: 'Encrypt data with a key the company controls.' },
+};
+
+export const LINK_LIFETIME_DAYS = { min: 1, max: 30, default: 7 };
+
+export const createSetupLinkSchema = z.object({
+  features: z
+    .array(z.enum(SETUP_FEATURES, { error: 'Choose features from the list.' }), { error: 'Choose at least one feature.' })
+    .min(1, 'Choose at least one feature.'),
+  lifetimeDays: z.coerce
+    .number({ error: `Enter a number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.` })
+    .int(`Enter a whole number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.`)
+    .min(LINK_LIFETIME_DAYS.min, `A link lasts at least ${LINK_LIFETIME_DAYS.min} day.`)
+    .max(LINK_LIFETIME_DAYS.max, `A link lasts at most ${LINK_LIFETIME_DAYS.max} days.`),
+  note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+});
+export type CreateSetupLinkInput = z.output<typeof createSetupLinkSchema>;
+
+export const revokeSetupLinkSchema = z.object({
+  reason: z.string({ error: 'Say why the link is revoked.' }).trim().min(1, 'Say why the link is revoked.').max(2000, 'Use at most 2,000 characters.'),
+});
+
+/** Reads a create/recreate form (features come as repeated checkboxes). */
+export function readSetupLinkForm(formData: FormData) {
+  return createSetupLinkSchema.safeParse({
+    features: formData.getAll('features'),
+    lifetimeDays: formData.get('lifetimeDays') ?? LINK_LIFETIME_DAYS.default,
+    note: formData.get('note') ?? undefined,
+  });
+}

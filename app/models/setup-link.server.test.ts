@@ -1,0 +1,172 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '~/utils/db.server';
+import { createTestStaff } from '../../test/staff';
+import { archiveOrganization } from './organization.server';
+import {
+  ActiveLinkExistsError,
+  createSetupLink,
+  findRedeemableLink,
+  getActiveSetupLink,
+  hashSetupToken,
+  recordSetupLinkLaunch,
+  recordSetupLinkView,
+  recreateSetupLink,
+  revokeSetupLink,
+} from './setup-link.server';
+import { staffActor, type Staff } from './staff.server';
+
+let rep: Staff;
+let actor: ReturnType<typeof staffActor>;
+const input = { features: ['sso' as const, 'dsync' as const], lifetimeDays: 7, note: 'For the kick-off' };
+
+beforeAll(async () => {
+  rep = await createTestStaff('support', { name: 'Rita Rep' });
+  actor = staffActor(rep);
+});
+
+let counter = 0;
+async function activeOrganization(status: 'active' | 'pending' | 'archived' = 'active'): Promise<number> {
+  counter += 1;
+  const now = new Date().toISOString();
+  const [row] = await getDb()('organizations')
+    .insert({
+      name: `Linked Co ${counter}`,
+      workos_id: status === 'pending' ? null : `org_01LINK${String(counter).padStart(20, '0')}`,
+      status,
+      idempotency_key: `link-test-${counter}-${Date.now()}`,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id');
+  return (row as { id: number }).id;
+}
+
+const tokenOf = (url: string) => url.split('/setup/')[1]!;
+
+describe('creating a setup link', () => {
+  it('issues a prefixed 32-byte token shown once in a URL; only its SHA-256 is stored', async () => {
+    const organizationId = await activeOrganization();
+    const { url, link } = await createSetupLink(organizationId, input, actor);
+    const token = tokenOf(url);
+    expect(url).toMatch(/^http:\/\/localhost:3000\/setup\/sdl_[A-Za-z0-9_-]{43}$/);
+    const row = await getDb()('setup_links').where({ id: link.id }).first();
+    expect(row.token_hash).toBe(hashSetupToken(token));
+    expect(JSON.stringify(row)).not.toContain(token.slice(4));
+    const audit = await getDb()('audit_events').where({ setup_link_id: link.id });
+    expect(audit.map((event: { action: string }) => event.action)).toEqual(['setup_link.created']);
+    expect(JSON.stringify(audit)).not.toContain(token.slice(4));
+    expect(JSON.parse(audit[0].details)).toMatchObject({ features: ['sso', 'dsync'], delivery: 'copy', fingerprint: row.token_hash.slice(0, 6) });
+    expect(link).toMatchObject({ status: 'active', features: ['sso', 'dsync'], createdBy: 'Rita Rep' });
+  });
+
+  it('refuses a second link while one is active, saying who made it and when it expires', async () => {
+    const organizationId = await activeOrganization();
+    await createSetupLink(organizationId, input, actor);
+    const refused = await createSetupLink(organizationId, input, actor).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ActiveLinkExistsError);
+    expect((refused as Error).message).toMatch(/^This organization already has an active link \(created by Rita Rep, expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\) — revoke or recreate it\.$/);
+  });
+
+  it('50 parallel creates leave exactly one active link and 49 clear refusals', async () => {
+    const organizationId = await activeOrganization();
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => createSetupLink(organizationId, input, actor)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const refusals = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    expect(refusals).toHaveLength(49);
+    for (const refusal of refusals) expect(refusal.reason).toBeInstanceOf(ActiveLinkExistsError);
+    expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' })).toHaveLength(1);
+  });
+
+  it('is refused for a pending or archived organization', async () => {
+    await expect(createSetupLink(await activeOrganization('pending'), input, actor)).rejects.toThrow(/Create the organization in WorkOS first/);
+    await expect(createSetupLink(await activeOrganization('archived'), input, actor)).rejects.toThrow(/archived/);
+  });
+
+  it('the database itself refuses a second active link', async () => {
+    const organizationId = await activeOrganization();
+    await createSetupLink(organizationId, input, actor);
+    const now = new Date();
+    await expect(
+      getDb()('setup_links').insert({
+        organization_id: organizationId,
+        token_hash: 'a'.repeat(64),
+        features: '["sso"]',
+        delivery: 'copy',
+        expires_at: new Date(now.getTime() + 1000).toISOString(),
+        status: 'active',
+        created_at: now.toISOString(),
+      }),
+    ).rejects.toThrow(/UNIQUE constraint failed: setup_links.organization_id/);
+  });
+});
+
+describe('redeeming a token', () => {
+  it('works until the last millisecond of its lifetime, then the link is expired (and audited)', async () => {
+    const organizationId = await activeOrganization();
+    const created = new Date('2026-11-20T12:00:00.000Z');
+    const { url, link } = await createSetupLink(organizationId, { ...input, lifetimeDays: 1 }, actor, { now: created });
+    const token = tokenOf(url);
+    const expiry = new Date(link.expiresAt).getTime();
+    expect(link.expiresAt).toBe('2026-11-21T12:00:00.000Z');
+    expect(await findRedeemableLink(token, { now: new Date(expiry - 1) })).not.toBeNull();
+    expect(await findRedeemableLink(token, { now: new Date(expiry) })).toBeNull();
+    expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('expired');
+    expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(1);
+    // An expired link no longer blocks a new one.
+    await expect(createSetupLink(organizationId, input, actor)).resolves.toBeDefined();
+  });
+
+  it('unknown, malformed, revoked and expired tokens are all just null', async () => {
+    const organizationId = await activeOrganization();
+    const { url, link } = await createSetupLink(organizationId, input, actor);
+    await revokeSetupLink(link.id, actor, { reason: 'Wrong contact' });
+    expect(await findRedeemableLink(tokenOf(url))).toBeNull();
+    expect(await findRedeemableLink(`sdl_${'A'.repeat(43)}`)).toBeNull();
+    expect(await findRedeemableLink('not-a-token')).toBeNull();
+  });
+
+  it('counts views and launches per feature, audited without the token', async () => {
+    const organizationId = await activeOrganization();
+    const { url } = await createSetupLink(organizationId, input, actor);
+    const first = (await findRedeemableLink(tokenOf(url)))!;
+    await recordSetupLinkView(first.link);
+    await recordSetupLinkView((await findRedeemableLink(tokenOf(url)))!.link);
+    await recordSetupLinkLaunch(first.link, 'sso', { ok: true });
+    await recordSetupLinkLaunch(first.link, 'sso', { ok: true });
+    await recordSetupLinkLaunch(first.link, 'dsync', { ok: false, kind: 'unavailable' });
+    const card = (await getActiveSetupLink(organizationId))!;
+    expect(card).toMatchObject({ viewCount: 2, launchCount: 2, launchesByFeature: { sso: 2 } });
+    expect(card.firstViewedAt).not.toBeNull();
+    const actions = (await getDb()('audit_events').where({ setup_link_id: card.id }).orderBy('id').pluck('action')) as string[];
+    expect(actions).toEqual(['setup_link.created', 'setup_link.viewed', 'setup_link.viewed', 'setup_link.launched', 'setup_link.launched', 'setup_link.launch_failed']);
+  });
+});
+
+describe('revoking and recreating', () => {
+  it('revoke is immediate and idempotent', async () => {
+    const organizationId = await activeOrganization();
+    const { link } = await createSetupLink(organizationId, input, actor);
+    expect(await revokeSetupLink(link.id, actor, { reason: 'Sent to the wrong person' })).toEqual({ revoked: true, status: 'revoked' });
+    expect(await revokeSetupLink(link.id, actor, { reason: 'Again' })).toEqual({ revoked: false, status: 'revoked' });
+    const row = await getDb()('setup_links').where({ id: link.id }).first();
+    expect(row).toMatchObject({ status: 'revoked', revoke_reason: 'Sent to the wrong person', revoked_by: rep.id });
+    expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.revoked' })).toHaveLength(1);
+  });
+
+  it('recreate revokes the active link and issues a new one in one step', async () => {
+    const organizationId = await activeOrganization();
+    const old = await createSetupLink(organizationId, input, actor);
+    const fresh = await recreateSetupLink(organizationId, { features: ['domain_verification'], lifetimeDays: 3 }, actor, { reason: 'Add domains' });
+    expect(await findRedeemableLink(tokenOf(old.url))).toBeNull();
+    expect((await findRedeemableLink(tokenOf(fresh.url)))!.link.features).toEqual(['domain_verification']);
+    expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' })).toHaveLength(1);
+  });
+
+  it('archiving the organization revokes its active link', async () => {
+    const organizationId = await activeOrganization();
+    const { url } = await createSetupLink(organizationId, input, actor);
+    await archiveOrganization(organizationId, actor, { reason: 'Churned' });
+    expect(await findRedeemableLink(tokenOf(url))).toBeNull();
+    expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'revoked' })).toHaveLength(1);
+  });
+});

@@ -1,0 +1,160 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
+import { useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
+import { findRedeemableLink, recordSetupLinkLaunch, recordSetupLinkView } from '~/models/setup-link.server';
+import { getEnv } from '~/utils/env.server';
+import { formatDateTime } from '~/utils/format';
+import { logger } from '~/utils/logger.server';
+import { setupReturnCookie } from '~/utils/setup-return.server';
+import { getWorkOS } from '~/utils/workos.server';
+import { describeWorkOSError } from '~/utils/workos-errors.server';
+
+export const meta: MetaFunction = () => [{ title: 'Set up your company’s sign-in' }, { name: 'robots', content: 'noindex, nofollow' }];
+
+// The IT admin's page: reached by the secret link, no staff account. Unknown, revoked and expired
+// links all get the same neutral answer.
+export const handle = { access: { loader: 'public', action: 'public' }, layout: 'public' };
+
+type PageData =
+  | { valid: false; supportEmail: string; companyName: string }
+  | {
+      valid: true;
+      supportEmail: string;
+      companyName: string;
+      organizationName: string;
+      features: { feature: SetupFeature; title: string; description: string; launches: number }[];
+      expiresAt: string;
+      problem: string | null;
+      done: string | null;
+    };
+
+function neutral() {
+  const env = getEnv();
+  return data<PageData>({ valid: false, supportEmail: env.SUPPORT_EMAIL, companyName: env.COMPANY_NAME }, { status: 404 });
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const token = params.token ?? '';
+  const redeemable = await findRedeemableLink(token);
+  if (!redeemable) return neutral();
+  // A GET only counts a view: mail scanners open links before people do.
+  await recordSetupLinkView(redeemable.link, { requestId: context.requestId });
+  const env = getEnv();
+  const done = SETUP_FEATURES.find((feature) => feature === new URL(request.url).searchParams.get('done')) ?? null;
+  return data<PageData>(
+    {
+      valid: true,
+      supportEmail: env.SUPPORT_EMAIL,
+      companyName: env.COMPANY_NAME,
+      organizationName: redeemable.organization.name,
+      features: redeemable.link.features.map((feature) => ({ feature, ...FEATURE_INFO[feature], launches: redeemable.link.launchesByFeature[feature] ?? 0 })),
+      expiresAt: redeemable.link.expiresAt,
+      problem: null,
+      done: done ? FEATURE_INFO[done].title : null,
+    },
+    { headers: { 'Set-Cookie': await setupReturnCookie().serialize(token) } },
+  );
+}
+
+const launchSchema = z.object({ feature: z.enum(SETUP_FEATURES) });
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const token = params.token ?? '';
+  const redeemable = await findRedeemableLink(token);
+  if (!redeemable) return neutral();
+  const launch = launchSchema.safeParse(Object.fromEntries(await request.formData()));
+  if (!launch.success || !redeemable.link.features.includes(launch.data.feature)) {
+    throw new Response('That setup is not part of this link.', { status: 400 });
+  }
+  const feature = launch.data.feature;
+  const env = getEnv();
+  try {
+    // A fresh 5-minute Admin Portal link, made for this request and never stored or logged.
+    const { link } = await getWorkOS().adminPortal.generateLink({
+      organization: redeemable.organization.workosId,
+      intent: feature as never,
+      returnUrl: `${env.PUBLIC_URL}/setup/return`,
+      successUrl: `${env.PUBLIC_URL}/setup/return?done=${feature}`,
+    });
+    await recordSetupLinkLaunch(redeemable.link, feature, { ok: true }, { requestId: context.requestId });
+    return redirect(link, 303);
+  } catch (error) {
+    const problem = describeWorkOSError(error, { organizationId: redeemable.organization.workosId });
+    logger.warn({ kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id }, 'setup launch failed');
+    await recordSetupLinkLaunch(redeemable.link, feature, { ok: false, kind: problem.kind }, { requestId: context.requestId });
+    return data<PageData>(
+      {
+        valid: true,
+        supportEmail: env.SUPPORT_EMAIL,
+        companyName: env.COMPANY_NAME,
+        organizationName: redeemable.organization.name,
+        features: redeemable.link.features.map((item) => ({ feature: item, ...FEATURE_INFO[item], launches: redeemable.link.launchesByFeature[item] ?? 0 })),
+        expiresAt: redeemable.link.expiresAt,
+        problem: 'The setup could not be opened just now. Nothing is lost: please try again in a few minutes. If it keeps happening, contact us.',
+        done: null,
+      },
+      { status: 503 },
+    );
+  }
+}
+
+export default function SetupPage() {
+  const page = useLoaderData<typeof loader>() as PageData;
+  if (!page.valid) {
+    return (
+      <section aria-labelledby="setup-title" className="mx-auto max-w-xl py-8">
+        <h1 id="setup-title" className="text-2xl font-bold tracking-tight">
+          This setup link is not valid
+        </h1>
+        <p className="mt-3 text-slate-700">It may have expired or been replaced by a newer link. Ask your contact at {page.companyName} for a new one.</p>
+        <p className="mt-3 text-slate-700">
+          Questions? Write to <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">{page.supportEmail}</a>.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="setup-title" className="mx-auto max-w-2xl py-8">
+      <p className="text-sm font-semibold text-indigo-700">{page.companyName}</p>
+      <h1 id="setup-title" className="mt-1 text-2xl font-bold tracking-tight">
+        Set up {page.organizationName}
+      </h1>
+      <p className="mt-2 text-slate-700">
+        Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not
+        forward it. It expires on <time dateTime={page.expiresAt}>{formatDateTime(page.expiresAt)}</time>.
+      </p>
+      {page.done ? (
+        <p role="status" className="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+          Thank you — {page.done} is set up.
+        </p>
+      ) : null}
+      {page.problem ? (
+        <p role="alert" className="mt-4 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          {page.problem}
+        </p>
+      ) : null}
+      <ul className="mt-6 space-y-3">
+        {page.features.map((item) => (
+          <li key={item.feature} className="flex flex-wrap items-center justify-between gap-4 rounded-lg border border-slate-200 bg-white p-4">
+            <div>
+              <h2 className="font-semibold">{item.title}</h2>
+              <p className="text-sm text-slate-600">{item.description}</p>
+            </div>
+            {/* A plain form: the 303 to WorkOS must be a real navigation, and the page needs no script. */}
+            <form method="post">
+              <input type="hidden" name="feature" value={item.feature} />
+              <button type="submit" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
+                {item.launches > 0 ? `Continue ${item.title}` : `Set up ${item.title}`}
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+      <p className="mt-6 text-sm text-slate-600">
+        Questions? Write to <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">{page.supportEmail}</a>.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,209 @@
+/**
+ * The IT admin's page, over HTTP against the production build, with the WorkOS sandbox behind it:
+ * headers, the launch's 303 to WorkOS, neutral answers, rate limits, and no token in any log.
+ */
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSetupLink, revokeSetupLink } from '~/models/setup-link.server';
+import { openDatabase } from '~/utils/db.server';
+import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { startBuiltServer, type RunningServer } from '../test/built-server';
+
+let sandbox: RunningSandbox;
+let server: RunningServer;
+let db: Knex;
+const actor = { type: 'system' as const, label: 'Test' };
+const issuedTokens: string[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  server = await startBuiltServer({
+    WORKOS_API_KEY: sandbox.apiKey,
+    WORKOS_API_HOSTNAME: sandbox.host,
+    WORKOS_API_PORT: String(sandbox.port),
+    WORKOS_API_HTTPS: 'false',
+    SUPPORT_EMAIL: 'help@vendor.example',
+    COMPANY_NAME: 'Vendor Inc',
+  });
+  // The test arranges data in the server's own database file, through the app's models.
+  db = openDatabase(server.databasePath);
+});
+afterAll(async () => {
+  await db.destroy();
+  await server.stop();
+  await sandbox.stop();
+  // Nothing the server printed holds a token, or its body without the prefix.
+  const log = [...server.stdout, ...server.stderr].join('\n');
+  expect(log).not.toMatch(/sdl_/i);
+  for (const token of issuedTokens) expect(log).not.toContain(token.slice(4));
+});
+
+let counter = 0;
+async function organizationWithLink(features: ('sso' | 'dsync' | 'domain_verification')[] = ['sso', 'dsync']) {
+  counter += 1;
+  const workos = sandbox.store.seedOrganization({ name: `Customer ${counter}` });
+  const now = new Date().toISOString();
+  const [row] = await db('organizations')
+    .insert({ name: workos.name, workos_id: workos.id, status: 'active', idempotency_key: `setup-page-${counter}`, created_at: now, updated_at: now })
+    .returning('id');
+  const organizationId = (row as { id: number }).id;
+  const issued = await createSetupLink(organizationId, { features, lifetimeDays: 7 }, actor, { db });
+  const token = issued.url.split('/setup/')[1]!;
+  issuedTokens.push(token);
+  return { organizationId, workosId: workos.id, token, linkId: issued.link.id };
+}
+
+const launch = (token: string, feature: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/setup/${token}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, ...headers },
+    body: new URLSearchParams({ feature }),
+  });
+
+/** The page minus what differs on every response (nonces, build hashes). */
+const normalize = (html: string) => html.replace(/nonce="[^"]+"/g, 'nonce=""').replace(/"nonce":"[^"]+"/g, '');
+
+describe('the IT admin’s setup page', () => {
+  it('shows the organization and its features, with no-store, no-referrer, noindex and frame-ancestors none', async () => {
+    const { token } = await organizationWithLink();
+    const response = await fetch(`${server.url}/setup/${token}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('x-robots-tag')).toBe('noindex, nofollow');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(new RegExp(`form-action 'self' [^;]*http://localhost:${sandbox.port}`));
+    const html = (await response.text()).replace(/<!-- -->/g, '');
+    expect(html).toContain(`Set up Customer ${counter}`);
+    expect(html).toContain('Single Sign-On');
+    expect(html).toContain('Directory Sync');
+    expect(html).not.toContain('Domain Verification');
+    expect(html).toContain('help@vendor.example');
+    expect(response.headers.get('set-cookie')).toMatch(/^sd_setup=.*Path=\/setup; .*HttpOnly; SameSite=Lax/);
+  });
+
+  it('staff pages keep form-action to themselves', async () => {
+    const login = await fetch(`${server.url}/login`);
+    expect(login.headers.get('content-security-policy')).toContain("form-action 'self' 'self'");
+  });
+
+  it('launching a feature answers 303 to a fresh WorkOS portal link, with token-free return URLs', async () => {
+    const { token, workosId } = await organizationWithLink();
+    const response = await launch(token, 'sso');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toMatch(new RegExp(`^${sandbox.url}/portal/launch\\?token=[A-Za-z0-9_-]{43}$`));
+    const request = sandbox.requests.filter((entry) => entry.path === '/portal/generate_link').at(-1)!;
+    expect(request.body).toEqual({
+      organization: workosId,
+      intent: 'sso',
+      return_url: `${server.url}/setup/return`,
+      success_url: `${server.url}/setup/return?done=sso`,
+    });
+  });
+
+  it('"done" brings the admin back to their page through the cookie, not the URL', async () => {
+    const { token } = await organizationWithLink();
+    const page = await fetch(`${server.url}/setup/${token}`);
+    const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+    const back = await fetch(`${server.url}/setup/return?done=sso`, { headers: { Cookie: cookie }, redirect: 'manual' });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe(`/setup/${token}?done=sso`);
+    const without = await fetch(`${server.url}/setup/return?done=sso`, { redirect: 'manual' });
+    expect(without.status).toBe(200);
+    expect(await without.text()).toContain('You can close this window');
+  });
+
+  it('refuses a feature the link does not include', async () => {
+    const { token } = await organizationWithLink(['sso']);
+    expect((await launch(token, 'dsync')).status).toBe(400);
+    expect((await launch(token, 'payroll')).status).toBe(400);
+  });
+
+  it('unknown, revoked and expired links get the same neutral page and status', async () => {
+    const revoked = await organizationWithLink();
+    await revokeSetupLink(revoked.linkId, actor, { reason: 'test', db });
+    const expired = await organizationWithLink();
+    await db('setup_links')
+      .where({ id: expired.linkId })
+      .update({ created_at: new Date(Date.now() - 8 * 86_400_000).toISOString(), expires_at: new Date(Date.now() - 1000).toISOString() });
+    const unknown = `sdl_${'Q'.repeat(43)}`;
+
+    const pages = await Promise.all([unknown, revoked.token, expired.token, 'garbage'].map((token) => fetch(`${server.url}/setup/${token}`)));
+    const bodies = await Promise.all(pages.map(async (page) => normalize(await page.text())));
+    expect(pages.map((page) => page.status)).toEqual([404, 404, 404, 404]);
+    expect(new Set(bodies).size).toBe(1);
+    expect(bodies[0]).toContain('This setup link is not valid');
+    expect(bodies[0]).toContain('help@vendor.example');
+    expect(pages.every((page) => page.headers.get('set-cookie') === null)).toBe(true);
+    // Launching is refused the same way, and WorkOS is not asked.
+    const before = sandbox.requests.length;
+    const launched = await launch(revoked.token, 'sso');
+    expect(launched.status).toBe(404);
+    expect(sandbox.requests.length).toBe(before);
+  });
+
+  it('a WorkOS failure shows a calm message and is audited for staff', async () => {
+    const { token, linkId } = await organizationWithLink();
+    sandbox.faults.add({ method: 'POST', path: '/portal/generate_link', status: 503, retryAfter: 0, times: 4 });
+    const response = await launch(token, 'sso');
+    expect(response.status).toBe(503);
+    const html = await response.text();
+    expect(html).toContain('The setup could not be opened just now');
+    expect(html).not.toMatch(/\n\s+at /);
+    const failed = await db('audit_events').where({ setup_link_id: linkId, action: 'setup_link.launch_failed' }).first();
+    expect(JSON.parse(failed.details)).toMatchObject({ feature: 'sso', kind: 'unavailable' });
+  });
+
+  it('a cross-site launch is refused before it reaches WorkOS', async () => {
+    const { token } = await organizationWithLink();
+    const before = sandbox.requests.length;
+    const response = await launch(token, 'sso', { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' });
+    expect(response.status).toBe(403);
+    expect(sandbox.requests.length).toBe(before);
+  });
+});
+
+describe('rate limits on the setup pages', () => {
+  it('per address, and per link for launches, with a friendly "slow down" page', async () => {
+    const limited = await startBuiltServer({
+      WORKOS_API_KEY: sandbox.apiKey,
+      WORKOS_API_HOSTNAME: sandbox.host,
+      WORKOS_API_PORT: String(sandbox.port),
+      WORKOS_API_HTTPS: 'false',
+      SETUP_RATE_LIMIT_PER_MINUTE: '5',
+      SETUP_LAUNCHES_PER_LINK: '2',
+    });
+    try {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt += 1) statuses.push((await fetch(`${limited.url}/setup/sdl_${'R'.repeat(43)}`)).status);
+      expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+      const slow = await fetch(`${limited.url}/setup/anything`);
+      expect(slow.status).toBe(429);
+      expect(await slow.text()).toContain('Please slow down');
+      expect(slow.headers.get('retry-after')).toMatch(/^\d+$/);
+      // Staff pages are not limited by it.
+      expect((await fetch(`${limited.url}/login`)).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+
+    const perLink = await startBuiltServer({
+      WORKOS_API_KEY: sandbox.apiKey,
+      WORKOS_API_HOSTNAME: sandbox.host,
+      WORKOS_API_PORT: String(sandbox.port),
+      WORKOS_API_HTTPS: 'false',
+      SETUP_LAUNCHES_PER_LINK: '2',
+    });
+    try {
+      const token = `sdl_${'L'.repeat(43)}`;
+      const post = () =>
+        fetch(`${perLink.url}/setup/${token}`, { method: 'POST', redirect: 'manual', headers: { Origin: perLink.url, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'feature=sso' });
+      expect([(await post()).status, (await post()).status, (await post()).status]).toEqual([404, 404, 429]);
+      expect((await fetch(`${perLink.url}/setup/${token}`)).status).toBe(404); // viewing is still allowed
+    } finally {
+      await perLink.stop();
+    }
+  });
+});
