@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 
 /**
@@ -26,12 +27,14 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
   const random = generator(count);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const base = Date.parse('2024-01-01T00:00:00.000Z');
+  const now = Date.now();
   const existing = ((await db('organizations').max({ id: 'id' }).first()) as { id: number | null }).id ?? 0;
 
   for (let start = 0; start < count; start += batchSize) {
     const organizations: Record<string, unknown>[] = [];
     const domainRows: Record<string, unknown>[] = [];
     const searchRows: Record<string, unknown>[] = [];
+    const linkRows: Record<string, unknown>[] = [];
     for (let index = start; index < Math.min(count, start + batchSize); index += 1) {
       const id = existing + index + 1;
       const name = `${pick(WORDS)} ${pick(WORDS)} ${pick(SUFFIXES)} ${id}`;
@@ -55,12 +58,26 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
       });
       for (const domain of domains) domainRows.push({ organization_id: id, domain, state: random() < 0.3 ? 'verified' : 'pending' });
       searchRows.push({ rowid: id, name, domains: domains.join(' '), external_id: `acct-${id}`, workos_id: workosId ?? '' });
+      // About a third of active customers have a setup link out, expiring over the next 30 days.
+      if (status === 'active' && random() < 0.3) {
+        const issued = new Date(now - Math.floor(random() * 5) * 86_400_000);
+        linkRows.push({
+          organization_id: id,
+          token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
+          features: '["sso","dsync"]',
+          delivery: 'copy',
+          expires_at: new Date(now + (1 + Math.floor(random() * 30 * 24)) * 3_600_000).toISOString(),
+          status: 'active',
+          created_at: issued.toISOString(),
+        });
+      }
     }
     // Multi-row inserts, one transaction per batch: SQLite's variable limit is 32,766.
     await db.transaction(async (trx) => {
       await insertInChunks(trx, 'organizations', organizations, 250);
       await insertInChunks(trx, 'organization_domains', domainRows, 500);
       await insertInChunks(trx, 'organization_search', searchRows, 500);
+      await insertInChunks(trx, 'setup_links', linkRows, 500);
     });
   }
 }

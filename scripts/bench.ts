@@ -46,6 +46,8 @@ function scenarios(deepCursor: string, ownerId: number): Scenario[] {
     { label: 'search a domain', query: { q: 'umbrella-stark' } },
     { label: 'search an external id', query: { q: 'acct-777' } },
     { label: 'search 2 chars (name prefix)', query: { q: 'ac' } },
+    { label: 'link filter: no active link', query: { link: 'none' } },
+    { label: 'link filter: expiring within 48 h', query: { link: 'expiring' } },
   ];
 }
 

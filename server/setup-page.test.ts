@@ -154,6 +154,11 @@ describe('the IT admin’s setup page', () => {
     expect(html).not.toMatch(/\n\s+at /);
     const failed = await db('audit_events').where({ setup_link_id: linkId, action: 'setup_link.launch_failed' }).first();
     expect(JSON.parse(failed.details)).toMatchObject({ feature: 'sso', kind: 'unavailable' });
+    // Flagged for staff until a launch succeeds.
+    const { latestLaunchFailure } = await import('~/models/setup-link.server');
+    expect(await latestLaunchFailure(failed.organization_id, db)).toMatchObject({ feature: 'sso', kind: 'unavailable' });
+    expect((await launch(token, 'sso')).status).toBe(303);
+    expect(await latestLaunchFailure(failed.organization_id, db)).toBeNull();
   });
 
   it('a cross-site launch is refused before it reaches WorkOS', async () => {

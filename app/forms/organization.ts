@@ -87,6 +87,7 @@ export const organizationListQuerySchema = z.object({
   owner: z.union([z.literal('mine'), z.coerce.number().int().positive()]).optional().catch(undefined),
   status: z.enum(['current', 'pending', 'active', 'archived']).default('current').catch('current'),
   sort: z.enum(['name', 'newest']).default('name').catch('name'),
+  link: z.enum(['any', 'none', 'active', 'expiring', 'expired', 'completed']).default('any').catch('any'),
   after: z.string().max(500).optional().catch(undefined),
   before: z.string().max(500).optional().catch(undefined),
 });

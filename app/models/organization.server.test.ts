@@ -253,7 +253,7 @@ describe('listing and searching', () => {
     const { started } = await create(newInput({ name: `Globex ${tag} Industries`, domains: [`${tag}-globex.example`], externalId: `acct-${tag}` }));
     const workosId = (await getOrganization(started.id))!.workosId!;
     const find = async (q: string, extra: object = {}) =>
-      (await listOrganizations({ q, status: 'current', sort: 'name', ...extra }, { viewerId: rep.id })).items.map((item) => item.id);
+      (await listOrganizations({ q, status: 'current', sort: 'name', link: 'any', ...extra }, { viewerId: rep.id })).items.map((item) => item.id);
     expect(await find(`${tag} indus`)).toEqual([started.id]);
     expect(await find(`${tag}-globex.example`)).toEqual([started.id]);
     expect(await find(`acct-${tag}`)).toEqual([started.id]);
@@ -277,20 +277,49 @@ describe('listing and searching', () => {
     }
     const walk = async (sort: 'name' | 'newest') => {
       const names: string[][] = [];
-      let page = await listOrganizations({ q: tag, status: 'current', sort }, { viewerId: rep.id, pageSize: 5 });
+      let page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any' }, { viewerId: rep.id, pageSize: 5 });
       names.push(page.items.map((item) => item.name));
       expect(page.previousCursor).toBeNull();
       while (page.nextCursor) {
-        page = await listOrganizations({ q: tag, status: 'current', sort, after: page.nextCursor }, { viewerId: rep.id, pageSize: 5 });
+        page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', after: page.nextCursor }, { viewerId: rep.id, pageSize: 5 });
         names.push(page.items.map((item) => item.name));
       }
-      const back = await listOrganizations({ q: tag, status: 'current', sort, before: page.previousCursor! }, { viewerId: rep.id, pageSize: 5 });
+      const back = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', before: page.previousCursor! }, { viewerId: rep.id, pageSize: 5 });
       expect(back.items.map((item) => item.name)).toEqual(names[1]);
       return names.flat();
     };
     const letters = Array.from({ length: 12 }, (_, index) => `${tag} ${String.fromCharCode(97 + index)}`);
     expect(await walk('name')).toEqual(letters);
     expect(await walk('newest')).toEqual([...letters].reverse());
+  });
+});
+
+describe('the setup-link filter', () => {
+  it('finds organizations with no link, an active one, one expiring within 48 h, and an expired one', async () => {
+    const tag = `lf${Date.now().toString(36)}`;
+    const ids: Record<string, number> = {};
+    for (const kind of ['none', 'active', 'expiring', 'expired']) {
+      const { started } = await create(newInput({ name: `${tag} ${kind}` }));
+      ids[kind] = started.id;
+    }
+    const { createSetupLink } = await import('./setup-link.server');
+    const link = { features: ['sso' as const], lifetimeDays: 7 };
+    await createSetupLink(ids.active!, link, repActor);
+    await createSetupLink(ids.expiring!, { ...link, lifetimeDays: 1 }, repActor);
+    await createSetupLink(ids.expired!, { ...link, lifetimeDays: 1 }, repActor, { now: new Date(Date.now() - 2 * 86_400_000) });
+    const find = async (filter: 'none' | 'active' | 'expiring' | 'expired') =>
+      (await listOrganizations({ q: tag, status: 'current', sort: 'name', link: filter }, { viewerId: rep.id })).items.map((item) => item.name);
+    expect(await find('none')).toEqual([`${tag} expired`, `${tag} none`]);
+    expect(await find('active')).toEqual([`${tag} active`, `${tag} expiring`]);
+    expect(await find('expiring')).toEqual([`${tag} expiring`]);
+    expect(await find('expired')).toEqual([`${tag} expired`]);
+    const all = await listOrganizations({ q: tag, status: 'current', sort: 'name', link: 'any' }, { viewerId: rep.id });
+    expect(Object.fromEntries(all.items.map((item) => [item.name.split(' ')[1], item.linkState]))).toEqual({
+      active: 'active',
+      expiring: 'active',
+      expired: 'expired',
+      none: 'none',
+    });
   });
 });
 

@@ -89,7 +89,11 @@ export async function listAssignableOwners(db: Knex = getDb()): Promise<{ id: nu
   return db('staff').whereNull('disabled_at').whereIn('role', ['support', 'admin']).orderByRaw('name COLLATE NOCASE').select('id', 'name');
 }
 
+/** The latest setup link's state as the list shows it ("expired" includes an active one past its time). */
+export type LinkState = 'none' | 'active' | 'expired' | 'revoked' | 'completed' | 'failed';
+
 export interface OrganizationListItem {
+  linkState: LinkState;
   id: number;
   name: string;
   status: OrganizationStatus;
@@ -125,6 +129,7 @@ export async function listOrganizations(
   const backwards = Boolean(query.before) && !query.after;
   const cursor = decodeCursor(query.after ?? query.before);
 
+  const nowIso = new Date().toISOString();
   const statement = db('organizations as o').select(
     'o.id',
     'o.name',
@@ -134,6 +139,10 @@ export async function listOrganizations(
     'o.created_at',
     'owner.name as owner_name',
     db.raw("(SELECT group_concat(d.domain, ' ') FROM organization_domains d WHERE d.organization_id = o.id) AS domains"),
+    db.raw(
+      "(SELECT CASE WHEN l.status = 'active' AND l.expires_at <= ? THEN 'expired' ELSE l.status END FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1) AS link_state",
+      [nowIso],
+    ),
   );
   statement.leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id');
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
@@ -141,6 +150,32 @@ export async function listOrganizations(
   if (query.status === 'current') statement.whereNot('o.status', 'archived');
   else statement.where('o.status', query.status);
   if (query.owner !== undefined) statement.where('o.cs_owner_id', query.owner === 'mine' ? viewerId : query.owner);
+  const activeLink = "SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'active' AND l.expires_at > ?";
+  // The latest link's state, an active link past its expiry counting as expired.
+  const latestLinkState =
+    "(SELECT CASE WHEN l.status = 'active' AND l.expires_at <= ? THEN 'expired' ELSE l.status END FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1)";
+  const in48Hours = new Date(Date.now() + 48 * 3_600_000).toISOString();
+  switch (query.link) {
+    case 'none':
+      statement.whereRaw(`NOT EXISTS (${activeLink})`, [nowIso]);
+      break;
+    case 'active':
+      statement.whereRaw(`EXISTS (${activeLink})`, [nowIso]);
+      break;
+    case 'expiring':
+      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [nowIso, in48Hours]);
+      break;
+    // Selective filters start from the few qualifying links (status index), then check the latest.
+    case 'expired':
+      statement.whereRaw(
+        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?)) AND ${latestLinkState} = 'expired'`,
+        [nowIso, nowIso],
+      );
+      break;
+    case 'completed':
+      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${latestLinkState} = 'completed'`, [nowIso]);
+      break;
+  }
   const search = query.q?.trim();
   if (search) {
     if (search.length >= 3) {
@@ -169,6 +204,7 @@ export async function listOrganizations(
     created_at: string;
     owner_name: string | null;
     domains: string | null;
+    link_state: LinkState | null;
   }[];
   const hasMore = rows.length > pageSize;
   const pageRows = rows.slice(0, pageSize);
@@ -182,6 +218,7 @@ export async function listOrganizations(
     ownerName: row.owner_name,
     domains: row.domains ? row.domains.split(' ') : [],
     createdAt: row.created_at,
+    linkState: row.link_state ?? 'none',
   }));
   const cursorOf = (item: OrganizationListItem | undefined) =>
     item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null;

@@ -354,3 +354,18 @@ export async function recordSetupLinkLaunch(
     );
   });
 }
+
+/**
+ * The IT admin's last launch attempt, if it failed (a WorkOS error on their page): staff see it
+ * flagged on the organization until a later launch succeeds.
+ */
+export async function latestLaunchFailure(organizationId: number, db: Knex = getDb()): Promise<{ at: string; feature: string; kind: string } | null> {
+  const latest = await db('audit_events')
+    .where({ organization_id: organizationId })
+    .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
+    .orderBy('id', 'desc')
+    .first('action', 'at', 'details');
+  if (!latest || latest.action !== 'setup_link.launch_failed') return null;
+  const details = JSON.parse(latest.details as string) as { feature?: string; kind?: string };
+  return { at: latest.at as string, feature: details.feature ?? 'setup', kind: details.kind ?? 'unavailable' };
+}

@@ -24,6 +24,7 @@ import {
   ActiveLinkExistsError,
   createSetupLink,
   getActiveSetupLink,
+  latestLaunchFailure,
   recreateSetupLink,
   revokeSetupLink,
   SetupLinkRuleError,
@@ -52,10 +53,11 @@ async function loadOrganization(params: LoaderFunctionArgs['params']) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const organization = await loadOrganization(params);
-  const [owners, timeline, activeLink] = await Promise.all([
+  const [owners, timeline, activeLink, launchFailure] = await Promise.all([
     listAssignableOwners(),
     listOrganizationTimeline(organization.id),
     getActiveSetupLink(organization.id),
+    latestLaunchFailure(organization.id),
   ]);
   return {
     organization,
@@ -63,6 +65,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     timeline,
     // Never the link's URL: it was shown once, when it was created.
     activeLink,
+    launchFailure,
     now: new Date().toISOString(),
     canEdit: roleAtLeast(staff.role, 'support'),
     isAdmin: roleAtLeast(staff.role, 'admin'),
@@ -164,7 +167,7 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 };
 
 export default function OrganizationPage() {
-  const { organization, owners, timeline, canEdit, isAdmin, activeLink, now } = useLoaderData<typeof loader>();
+  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
@@ -196,6 +199,13 @@ export default function OrganizationPage() {
       </div>
 
       {actionData?.formError ? <FormError message={actionData.formError} /> : null}
+
+      {launchFailure ? (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+          The IT admin could not open {launchFailure.feature.replace(/_/g, ' ')} setup on {formatDateTime(launchFailure.at)}: WorkOS answered “
+          {launchFailure.kind.replace(/_/g, ' ')}”. They were told to try again; check WorkOS’s status and this organization in WorkOS.
+        </p>
+      ) : null}
 
       {actionData?.issued ? (
         <OneTimeSecret label={`Setup link for ${organization.name}`} value={actionData.issued.url}>

@@ -10,6 +10,15 @@ import { requireStaff } from '~/utils/auth.server';
 
 export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' }];
 
+const LINK_STATE_LABELS = {
+  none: '—',
+  active: 'Active',
+  expired: 'Expired',
+  revoked: 'Revoked',
+  completed: 'Completed',
+  failed: 'Delivery failed',
+} as const;
+
 export const handle = { access: { loader: 'viewer' } };
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -32,7 +41,7 @@ export default function Organizations() {
     next.set(key, cursor);
     return `?${next}`;
   };
-  const filtered = Boolean(query.q || query.owner !== undefined || query.status !== 'current');
+  const filtered = Boolean(query.q || query.owner !== undefined || query.status !== 'current' || query.link !== 'any');
 
   return (
     <div className="space-y-6">
@@ -95,6 +104,19 @@ export default function Organizations() {
           </select>
         </div>
         <div>
+          <label htmlFor="link" className="block text-sm font-medium">
+            Setup link
+          </label>
+          <select id="link" name="link" defaultValue={query.link} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="any">Any</option>
+            <option value="none">No active link</option>
+            <option value="active">Active</option>
+            <option value="expiring">Expiring within 48 h</option>
+            <option value="expired">Expired</option>
+            <option value="completed">Completed</option>
+          </select>
+        </div>
+        <div>
           <label htmlFor="sort" className="block text-sm font-medium">
             Sort
           </label>
@@ -131,6 +153,7 @@ export default function Organizations() {
                 <th scope="col" className="px-4 py-2 font-medium">Domains</th>
                 <th scope="col" className="px-4 py-2 font-medium">External id</th>
                 <th scope="col" className="px-4 py-2 font-medium">CS owner</th>
+                <th scope="col" className="px-4 py-2 font-medium">Setup link</th>
                 <th scope="col" className="px-4 py-2 font-medium">Status</th>
               </tr>
             </thead>
@@ -148,6 +171,7 @@ export default function Organizations() {
                   </td>
                   <td className="px-4 py-2 text-slate-700">{organization.externalId ?? '—'}</td>
                   <td className="px-4 py-2 text-slate-700">{organization.ownerName ?? '—'}</td>
+                  <td className="px-4 py-2 text-slate-700">{LINK_STATE_LABELS[organization.linkState]}</td>
                   <td className="px-4 py-2">
                     <StatusBadge status={organization.status} />
                   </td>
