@@ -57,7 +57,12 @@ async function main(): Promise<void> {
     force.unref();
     // close() stops accepting and calls back once every connection has ended; idle keep-alive
     // connections would otherwise hold it open.
+    // Keep-alive connections that go idle after this point (a response that was still streaming)
+    // would otherwise hold the server open until the client's keep-alive timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     server.close(async (error) => {
+      clearInterval(sweep);
       await closeDb();
       logger.info('shutdown complete');
       process.exit(error ? 1 : 0);

@@ -170,6 +170,38 @@ describe('the IT admin’s setup page', () => {
   });
 });
 
+describe('creating links over HTTP', () => {
+  it('50 parallel create requests for one organization: exactly one active link and 49 clear refusals', async () => {
+    const { createSession } = await import('~/models/session.server');
+    const { createStaff } = await import('~/models/staff.server');
+    const { sessionCookieHeader } = await import('~/utils/auth.server');
+    const { staff } = await createStaff({ email: `burst-${Date.now()}@staff.example`, name: 'Burst Rep', role: 'support', password: 'granite-sparrow-lantern-88' }, actor, { db });
+    const { token, expiresAt } = await createSession(staff.id, { db });
+    const cookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+    const workos = sandbox.store.seedOrganization({ name: 'Burst Co' });
+    const now = new Date().toISOString();
+    const [row] = await db('organizations').insert({ name: 'Burst Co', workos_id: workos.id, status: 'active', idempotency_key: 'burst-links', created_at: now, updated_at: now }).returning('id');
+    const organizationId = (row as { id: number }).id;
+
+    const body = new URLSearchParams([['intent', 'create_link'], ['features', 'sso'], ['lifetimeDays', '7']]).toString();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(`${server.url}/organizations/${organizationId}.data`, {
+          method: 'POST',
+          headers: { Cookie: cookie, Origin: server.url, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/x-www-form-urlencoded' },
+          body,
+        }).then(async (response) => ({ status: response.status, text: await response.text() })),
+      ),
+    );
+    const issued = responses.filter((response) => /\/setup\/sdl_/.test(response.text));
+    const refused = responses.filter((response) => response.text.includes('already has an active link'));
+    expect(issued).toHaveLength(1);
+    expect(refused).toHaveLength(49);
+    for (const token of issued[0]!.text.match(/sdl_[A-Za-z0-9_-]{43}/g) ?? []) issuedTokens.push(token);
+    expect(await db('setup_links').where({ organization_id: organizationId, status: 'active' })).toHaveLength(1);
+  });
+});
+
 describe('rate limits on the setup pages', () => {
   it('per address, and per link for launches, with a friendly "slow down" page', async () => {
     const limited = await startBuiltServer({
