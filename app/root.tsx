@@ -52,30 +52,9 @@ const NAVIGATION = [
   { to: '/staff', label: 'Staff', end: false, adminOnly: true },
 ];
 
-export function Layout({ children }: { children: ReactNode }) {
+/** The HTML document around every page: head, body, and the nonce'd scripts. */
+function Document({ children }: { children: ReactNode }) {
   const nonce = useNonce();
-  const rootData = useRouteLoaderData<typeof loader>('root');
-  // Customer-facing pages (the IT admin's setup page) show none of the staff shell.
-  const customerFacing = useMatches().some((match) => (match.handle as { layout?: string } | undefined)?.layout === 'public');
-  if (customerFacing) {
-    return (
-      <html lang="en" className="h-full">
-        <head>
-          <meta charSet="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <Meta />
-          <Links />
-        </head>
-        <body className="flex min-h-full flex-col">
-          <main id="main" className="mx-auto w-full max-w-3xl flex-1 px-6 py-8">
-            {children}
-          </main>
-          <ScrollRestoration nonce={nonce} />
-          <Scripts nonce={nonce} />
-        </body>
-      </html>
-    );
-  }
   return (
     <html lang="en" className="h-full">
       <head>
@@ -85,77 +64,99 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body className="flex min-h-full flex-col">
-        <a
-          href="#main"
-          className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
-        >
-          Skip to content
-        </a>
-        <header className="border-b border-slate-200 bg-white">
-          <div className="mx-auto flex max-w-6xl items-center gap-8 px-6 py-3">
-            <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
-              Setup Desk
-            </Link>
-            {rootData?.staff ? (
-              <nav aria-label="Main">
-                <ul className="flex gap-4 text-sm font-medium">
-                  {NAVIGATION.filter((item) => !item.adminOnly || rootData.staff?.role === 'admin').map((item) => (
-                    <li key={item.to}>
-                      <NavLink
-                        to={item.to}
-                        end={item.end}
-                        className={({ isActive }) =>
-                          isActive
-                            ? 'text-indigo-700 underline underline-offset-4'
-                            : 'text-slate-600 hover:text-slate-900'
-                        }
-                      >
-                        {item.label}
-                      </NavLink>
-                    </li>
-                  ))}
-                </ul>
-              </nav>
-            ) : null}
-            <div className="ml-auto flex items-center gap-4 text-sm">
-              {rootData && rootData.environment !== 'production' ? (
-                <span className="rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900">
-                  {rootData.environment === 'test' ? 'Test' : 'Development'} — not production
-                </span>
-              ) : null}
-              {rootData?.staff ? (
-                <>
-                  <Link to="/account" className="text-slate-700 hover:text-slate-900" data-testid="signed-in-as">
-                    <span className="font-medium">{rootData.staff.name}</span>{' '}
-                    <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">
-                      {rootData.staff.role}
-                    </span>
-                  </Link>
-                  <Form method="post" action="/logout">
-                    <button type="submit" className="font-medium text-indigo-700 hover:text-indigo-900">
-                      Sign out
-                    </button>
-                  </Form>
-                </>
-              ) : null}
-            </div>
-          </div>
-        </header>
-        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
-          <ToastMessage toast={rootData?.toast ?? null} />
-          {children}
-        </main>
-        <footer className="border-t border-slate-200 bg-white">
-          <p className="mx-auto max-w-6xl px-6 py-3 text-xs text-slate-500">
-            Setup Desk — internal tool. Setup links are shown once and never stored.
-          </p>
-        </footer>
+        {children}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
         {/* Renders nothing in production; under `remix dev` it reloads the page after a rebuild. */}
         <LiveReload nonce={nonce} />
       </body>
     </html>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const rootData = useRouteLoaderData<typeof loader>('root');
+  // Customer-facing pages (the IT admin's setup page) show none of the staff shell.
+  const customerFacing = useMatches().some(
+    (match) => (match.handle as { layout?: string } | undefined)?.layout === 'public'
+  );
+  if (customerFacing) {
+    return (
+      <Document>
+        <main id="main" className="mx-auto w-full max-w-3xl flex-1 px-6 py-8">
+          {children}
+        </main>
+      </Document>
+    );
+  }
+  return (
+    <Document>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+      >
+        Skip to content
+      </a>
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl items-center gap-8 px-6 py-3">
+          <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
+            Setup Desk
+          </Link>
+          {rootData?.staff ? (
+            <nav aria-label="Main">
+              <ul className="flex gap-4 text-sm font-medium">
+                {NAVIGATION.filter((item) => !item.adminOnly || rootData.staff?.role === 'admin').map((item) => (
+                  <li key={item.to}>
+                    <NavLink
+                      to={item.to}
+                      end={item.end}
+                      className={({ isActive }) =>
+                        isActive
+                          ? 'text-indigo-700 underline underline-offset-4'
+                          : 'text-slate-600 hover:text-slate-900'
+                      }
+                    >
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          ) : null}
+          <div className="ml-auto flex items-center gap-4 text-sm">
+            {rootData && rootData.environment !== 'production' ? (
+              <span className="rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900">
+                {rootData.environment === 'test' ? 'Test' : 'Development'} — not production
+              </span>
+            ) : null}
+            {rootData?.staff ? (
+              <>
+                <Link to="/account" className="text-slate-700 hover:text-slate-900" data-testid="signed-in-as">
+                  <span className="font-medium">{rootData.staff.name}</span>{' '}
+                  <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">
+                    {rootData.staff.role}
+                  </span>
+                </Link>
+                <Form method="post" action="/logout">
+                  <button type="submit" className="font-medium text-indigo-700 hover:text-indigo-900">
+                    Sign out
+                  </button>
+                </Form>
+              </>
+            ) : null}
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+        <ToastMessage toast={rootData?.toast ?? null} />
+        {children}
+      </main>
+      <footer className="border-t border-slate-200 bg-white">
+        <p className="mx-auto max-w-6xl px-6 py-3 text-xs text-slate-500">
+          Setup Desk — internal tool. Setup links are shown once and never stored.
+        </p>
+      </footer>
+    </Document>
   );
 }
 

@@ -3,6 +3,7 @@ import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { ConfirmButton } from '~/components/confirm-button';
+import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
 import { OneTimeSecret } from '~/components/one-time-secret';
@@ -285,18 +286,7 @@ export default function OrganizationPage() {
               <label htmlFor="csOwnerId" className="block text-sm font-medium">
                 Owner
               </label>
-              <select
-                id="csOwnerId"
-                name="csOwnerId"
-                defaultValue={String(organization.csOwner?.id ?? '')}
-                className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
-              >
-                {owners.map((owner) => (
-                  <option key={owner.id} value={owner.id}>
-                    {owner.name}
-                  </option>
-                ))}
-              </select>
+              <OwnerSelect id="csOwnerId" owners={owners} defaultValue={String(organization.csOwner?.id ?? '')} />
             </div>
             <button type="submit" className={buttonClass('secondary')}>
               Change owner
@@ -314,31 +304,12 @@ export default function OrganizationPage() {
           <Form method="post" className="mt-4 space-y-4" noValidate>
             <input type="hidden" name="intent" value="edit" />
             <Field label="Name" name="name" defaultValue={organization.name} required errors={errorsFor('edit').name} />
-            <div>
-              <label htmlFor="edit-domains" className="block text-sm font-medium">
-                Domains (one per line)
-              </label>
-              <textarea
-                id="edit-domains"
-                name="domains"
-                rows={3}
-                defaultValue={organization.domains.map((domain) => domain.domain).join('\n')}
-                aria-invalid={errorsFor('edit').domains ? true : undefined}
-                aria-describedby={errorsFor('edit').domains ? 'edit-domains-error' : undefined}
-                className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
-              />
-              {errorsFor('edit').domains ? (
-                <p id="edit-domains-error" className="mt-1 text-sm text-red-700">
-                  {errorsFor('edit').domains![0]}
-                </p>
-              ) : null}
-              {isAdmin ? (
-                <label className="mt-2 flex items-center gap-2 text-sm">
-                  <input type="checkbox" name="domainsVerified" />
-                  The customer proved they own these domains: mark them verified
-                </label>
-              ) : null}
-            </div>
+            <DomainsField
+              label="Domains"
+              defaultValue={organization.domains.map((domain) => domain.domain).join('\n')}
+              errors={errorsFor('edit').domains}
+              canVerify={isAdmin}
+            />
             <Field label="External id" name="externalId" defaultValue={organization.externalId ?? ''} errors={errorsFor('edit').externalId} />
             <button type="submit" className={buttonClass()} disabled={busy}>
               Save in WorkOS

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FormError } from '~/components/field';
-import { DOMAINS_MAX, EXTERNAL_ID_MAX, newOrganizationSchema, ORGANIZATION_NAME_MAX } from '~/forms/organization';
+import { EXTERNAL_ID_MAX, newOrganizationSchema, ORGANIZATION_NAME_MAX } from '~/forms/organization';
 import {
   finishOrganizationCreation,
   listAssignableOwners,
@@ -94,35 +95,7 @@ export default function NewOrganization() {
         <input type="hidden" name="submissionId" value={actionData?.submissionId ?? submissionId} />
         <FormError message={actionData?.formError ?? fieldErrors.submissionId?.[0]} />
         <Field label="Name" name="name" required maxLength={ORGANIZATION_NAME_MAX} autoComplete="off" errors={fieldErrors.name} />
-        <div>
-          <label htmlFor="domains" className="block text-sm font-medium text-slate-800">
-            Domains
-          </label>
-          <p id="domains-hint" className="mt-0.5 text-xs text-slate-600">
-            The customer’s email domains, one per line (acme.com, not https://acme.com). Up to {DOMAINS_MAX}. Optional.
-          </p>
-          <textarea
-            id="domains"
-            name="domains"
-            rows={3}
-            aria-describedby={`domains-hint${fieldErrors.domains ? ' domains-error' : ''}`}
-            aria-invalid={fieldErrors.domains ? true : undefined}
-            className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm ${fieldErrors.domains ? 'border-red-500' : 'border-slate-300'}`}
-          />
-          {fieldErrors.domains ? (
-            <p id="domains-error" className="mt-1 text-sm text-red-700">
-              {fieldErrors.domains[0]}
-            </p>
-          ) : null}
-          {isAdmin ? (
-            <label className="mt-2 flex items-center gap-2 text-sm">
-              <input type="checkbox" name="domainsVerified" />
-              The customer proved they own these domains: mark them verified
-            </label>
-          ) : (
-            <p className="mt-1 text-xs text-slate-600">Domains start as pending; the customer verifies them in the setup.</p>
-          )}
-        </div>
+        <DomainsField label="Domains" errors={fieldErrors.domains} canVerify={isAdmin} />
         <Field
           label="External id"
           name="externalId"
@@ -135,13 +108,7 @@ export default function NewOrganization() {
           <label htmlFor="csOwnerId" className="block text-sm font-medium text-slate-800">
             CS owner
           </label>
-          <select id="csOwnerId" name="csOwnerId" defaultValue={String(me)} className="mt-1 block rounded-md border border-slate-300 px-3 py-2 text-sm">
-            {owners.map((owner) => (
-              <option key={owner.id} value={owner.id}>
-                {owner.name}
-              </option>
-            ))}
-          </select>
+          <OwnerSelect id="csOwnerId" owners={owners} defaultValue={String(me)} />
           {fieldErrors.csOwnerId ? <p className="mt-1 text-sm text-red-700">{fieldErrors.csOwnerId[0]}</p> : null}
         </div>
         <div>
