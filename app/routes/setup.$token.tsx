@@ -2,10 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { LocalDateTime } from '~/components/local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { findRedeemableLink, recordSetupLinkLaunch, recordSetupLinkView } from '~/models/setup-link.server';
 import { getEnv } from '~/utils/env.server';
-import { formatDateTime } from '~/utils/format';
 import { logger } from '~/utils/logger.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
 import { getWorkOS } from '~/utils/workos.server';
@@ -123,7 +123,7 @@ export default function SetupPage() {
       </h1>
       <p className="mt-2 text-slate-700">
         Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not
-        forward it. It expires on <time dateTime={page.expiresAt}>{formatDateTime(page.expiresAt)}</time>.
+        forward it. It expires on <LocalDateTime iso={page.expiresAt} />.
       </p>
       {page.done ? (
         <p role="status" className="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
