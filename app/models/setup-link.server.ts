@@ -145,12 +145,6 @@ export async function getActiveSetupLink(organizationId: number, db: Knex = getD
   return row ? toSetupLink(row) : null;
 }
 
-/** Every link the organization has had, newest first. */
-export async function listSetupLinks(organizationId: number, db: Knex = getDb()): Promise<SetupLink[]> {
-  const rows = await linkQuery(db).where({ 'l.organization_id': organizationId }).orderBy('l.id', 'desc').limit(20);
-  return rows.map(toSetupLink);
-}
-
 type Options = { requestId?: string; db?: Knex; now?: Date };
 
 async function insertLink(

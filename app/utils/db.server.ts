@@ -80,9 +80,5 @@ export function getDb(): Knex {
 
 /** Closes the process-wide database (shutdown, tests); the next `getDb` opens it again. */
 export async function closeDb(): Promise<void> {
-  const store = globalThis as typeof globalThis & { __setupDeskSingletons?: Map<string, unknown> };
-  const db = store.__setupDeskSingletons?.get('db') as Knex | undefined;
-  if (!db) return;
-  forgetSingleton('db');
-  await db.destroy();
+  await forgetSingleton<Knex>('db')?.destroy();
 }

@@ -10,8 +10,13 @@ export function singleton<Value>(name: string, create: () => Value): Value {
   return store.__setupDeskSingletons.get(name) as Value;
 }
 
-/** Drops a singleton so that the next `singleton(name, …)` creates a fresh one (after closing it). */
-export function forgetSingleton(name: string): void {
+/**
+ * Drops a singleton so that the next `singleton(name, …)` creates a fresh one; returns the old
+ * instance (if any) for the caller to close.
+ */
+export function forgetSingleton<Value = unknown>(name: string): Value | undefined {
   const store = globalThis as typeof globalThis & { __setupDeskSingletons?: Map<string, unknown> };
+  const existing = store.__setupDeskSingletons?.get(name) as Value | undefined;
   store.__setupDeskSingletons?.delete(name);
+  return existing;
 }
