@@ -26,6 +26,11 @@ const PRODUCTION_ENV = {
   PUBLIC_URL: 'https://setup-desk.bench.invalid',
   SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
   WORKOS_API_KEY: 'sk_test_bench_never_called',
+  COMPANY_NAME: 'Acme Analytics',
+  SUPPORT_EMAIL: 'support@acme.example',
+  // A closed local port: these runs never send mail.
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
 };
 const MODEL_ITERATIONS = 200;
 const HTTP_SECONDS = 4;

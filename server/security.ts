@@ -17,6 +17,12 @@ export const cspNonce: RequestHandler = (_req, res, next) => {
  * renders with this request's nonce run. In development the live-reload socket needs `ws:`.
  */
 export function securityHeaders(env: Env): RequestHandler {
+  const app = appSecurityHeaders(env);
+  const emailPreview = emailPreviewSecurityHeaders(env);
+  return (req, res, next) => (isEmailPreviewPath(req.path) ? emailPreview : app)(req, res, next);
+}
+
+function appSecurityHeaders(env: Env): RequestHandler {
   const portal = portalOrigins(env).join(' ');
   const connectSrc = ["'self'"];
   if (!env.isProduction) connectSrc.push('ws://localhost:*', 'ws://127.0.0.1:*');
@@ -45,6 +51,36 @@ export function securityHeaders(env: Env): RequestHandler {
     crossOriginEmbedderPolicy: false,
     xFrameOptions: { action: 'deny' },
   });
+}
+
+/**
+ * The email preview is an email: inline styles (mail clients ignore style sheets, so emails carry
+ * none) and nothing else — no script, no image, no font, no form, loaded from nowhere, and
+ * sandboxed into an origin of its own so that it cannot reach the app even if a draft smuggled
+ * markup past React's escaping.
+ */
+function emailPreviewSecurityHeaders(env: Env): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+        sandbox: [],
+      },
+    },
+    strictTransportSecurity: env.HSTS ? { maxAge: 63_072_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+    xFrameOptions: { action: 'deny' },
+  });
+}
+
+export function isEmailPreviewPath(path: string): boolean {
+  return /^\/organizations\/[^/]+\/email-preview\/?$/i.test(path);
 }
 
 /**

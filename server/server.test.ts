@@ -8,6 +8,11 @@ const VALID_PRODUCTION_ENV = {
   PUBLIC_URL: 'https://setup-desk.example.com',
   SESSION_SECRET: 'a'.repeat(20) + 'b'.repeat(20),
   WORKOS_API_KEY: 'sk_test_1234567890',
+  COMPANY_NAME: 'Acme Analytics',
+  SUPPORT_EMAIL: 'support@acme.example',
+  // A closed local port: these runs never send mail.
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
 };
 
 const VALID_CSP_REPORT = JSON.stringify({

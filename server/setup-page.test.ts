@@ -183,7 +183,7 @@ describe('creating links over HTTP', () => {
     const [row] = await db('organizations').insert({ name: 'Burst Co', workos_id: workos.id, status: 'active', idempotency_key: 'burst-links', created_at: now, updated_at: now }).returning('id');
     const organizationId = (row as { id: number }).id;
 
-    const body = new URLSearchParams([['intent', 'create_link'], ['features', 'sso'], ['lifetimeDays', '7']]).toString();
+    const body = new URLSearchParams([['intent', 'create_link'], ['delivery', 'copy'], ['features', 'sso'], ['lifetimeDays', '7']]).toString();
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
         fetch(`${server.url}/organizations/${organizationId}.data`, {

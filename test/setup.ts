@@ -15,6 +15,8 @@ process.env.LOG_LEVEL ??= 'silent';
 process.env.WORKOS_API_HOSTNAME ??= '127.0.0.1';
 process.env.WORKOS_API_PORT ??= '9';
 process.env.WORKOS_API_HTTPS ??= 'false';
+// Likewise mail: a test that sends starts its own SMTP catcher and points SMTP_URL at it.
+process.env.SMTP_URL ??= 'smtp://127.0.0.1:9';
 resetEnvCache();
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: string;
@@ -32,6 +32,46 @@ export function Field({ label, name, errors, hint, className, ...inputProps }: F
           errorId ? 'border-red-500' : 'border-slate-300'
         }`}
         {...inputProps}
+      />
+      {errorId ? (
+        <p id={errorId} className="mt-1 text-sm text-red-700">
+          {errors![0]}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+interface TextAreaFieldProps extends TextareaHTMLAttributes<HTMLTextAreaElement> {
+  label: string;
+  name: string;
+  errors?: string[];
+  hint?: ReactNode;
+}
+
+/** A labelled textarea, wired up like `Field`. */
+export function TextAreaField({ label, name, errors, hint, className, rows = 3, ...textareaProps }: TextAreaFieldProps) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = errors?.length ? `${id}-error` : undefined;
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {hint ? (
+        <p id={hintId} className="mt-0.5 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        aria-invalid={errorId ? true : undefined}
+        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:border-indigo-500 ${errorId ? 'border-red-500' : 'border-slate-300'}`}
+        {...textareaProps}
       />
       {errorId ? (
         <p id={errorId} className="mt-1 text-sm text-red-700">

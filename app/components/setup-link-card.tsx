@@ -1,15 +1,19 @@
 import { Form } from '@remix-run/react';
-import { FEATURE_INFO, LINK_LIFETIME_DAYS, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
+import { useState, type FormEvent } from 'react';
+import { FEATURE_INFO, LINK_LIFETIME_DAYS, SETUP_FEATURES, type DeliveryMethod, type SetupFeature } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
-import { buttonClass, Field } from './field';
+import { buttonClass, Field, TextAreaField } from './field';
 import { LocalDateTime, relativeTime } from './local-time';
 
 export interface SetupLinkSummary {
   id: number;
   features: SetupFeature[];
-  delivery: 'email' | 'copy';
+  delivery: DeliveryMethod;
+  recipientEmail: string | null;
+  recipientName: string | null;
+  emailSentAt: string | null;
   createdBy: string | null;
   createdAt: string;
   expiresAt: string;
@@ -20,6 +24,55 @@ export interface SetupLinkSummary {
   launchCount: number;
   launchesByFeature: Partial<Record<SetupFeature, number>>;
   fingerprint: string;
+}
+
+/** What a create/recreate form starts from: a previous attempt's values, or the defaults. */
+export interface SetupLinkDraft {
+  delivery: DeliveryMethod;
+  recipientEmail: string;
+  recipientName: string;
+  message: string;
+  features: SetupFeature[];
+  lifetimeDays: string;
+  note: string;
+}
+
+export const DEFAULT_DRAFT: SetupLinkDraft = {
+  // Most reps send by email: it is the choice that never shows anyone the link.
+  delivery: 'email',
+  recipientEmail: '',
+  recipientName: '',
+  message: '',
+  features: ['sso'],
+  lifetimeDays: String(LINK_LIFETIME_DAYS.default),
+  note: '',
+};
+
+/**
+ * Remix's Form sends every submission with fetch; a button aimed at a new tab (the email preview)
+ * is handed back to the browser, which posts the same fields there natively.
+ */
+function submitToNewTab(event: FormEvent<HTMLFormElement>) {
+  const submitter = (event.nativeEvent as SubmitEvent).submitter;
+  if (!(submitter instanceof HTMLButtonElement) || submitter.getAttribute('formtarget') !== '_blank') return;
+  event.preventDefault();
+  const form = event.currentTarget;
+  const previous = { action: form.getAttribute('action'), target: form.getAttribute('target') };
+  form.setAttribute('action', submitter.formAction);
+  form.setAttribute('target', '_blank');
+  HTMLFormElement.prototype.submit.call(form);
+  for (const [name, value] of Object.entries(previous)) {
+    if (value === null) form.removeAttribute(name);
+    else form.setAttribute(name, value);
+  }
+}
+
+function PreviewEmailButton({ previewAction }: { previewAction: string }) {
+  return (
+    <button type="submit" formAction={previewAction} formMethod="post" formTarget="_blank" formNoValidate className={buttonClass('secondary')}>
+      Preview email <span className="sr-only">(opens in a new tab)</span>
+    </button>
+  );
 }
 
 /** Feature checkboxes with what each lets the IT admin do. */
@@ -47,7 +100,7 @@ export function FeaturePicker({ selected, errors }: { selected: SetupFeature[]; 
   );
 }
 
-function LifetimeField({ errors }: { errors?: string[] }) {
+function LifetimeField({ errors, defaultValue }: { errors?: string[]; defaultValue: string }) {
   return (
     <Field
       label="Valid for (days)"
@@ -56,7 +109,7 @@ function LifetimeField({ errors }: { errors?: string[] }) {
       inputMode="numeric"
       min={LINK_LIFETIME_DAYS.min}
       max={LINK_LIFETIME_DAYS.max}
-      defaultValue={LINK_LIFETIME_DAYS.default}
+      defaultValue={defaultValue}
       hint={`${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max} days.`}
       errors={errors}
       className="max-w-xs"
@@ -64,33 +117,170 @@ function LifetimeField({ errors }: { errors?: string[] }) {
   );
 }
 
-/** The active link (never its URL), with revoke and recreate; or the form to create one. */
+const DELIVERY_CHOICES: { value: DeliveryMethod; title: string; description: string }[] = [
+  {
+    value: 'email',
+    title: 'Send by email',
+    description: 'Setup Desk emails the link to the IT admin now. Nobody else ever sees it, you included.',
+  },
+  {
+    value: 'copy',
+    title: 'Copy link',
+    description: 'You see the link once, to pass on by a channel you trust (a shared ticket, a chat). It is never shown again.',
+  },
+];
+
+/** How the link reaches the IT admin, and — for email — to whom and with what message. */
+function DeliveryFields({
+  draft,
+  errors,
+  delivery,
+  onChange,
+}: {
+  draft: SetupLinkDraft;
+  errors: FieldErrors;
+  delivery: DeliveryMethod;
+  onChange: (delivery: DeliveryMethod) => void;
+}) {
+  return (
+    <>
+      <fieldset aria-describedby={errors.delivery ? 'delivery-error' : undefined}>
+        <legend className="text-sm font-medium text-slate-800">How does the link reach the IT admin?</legend>
+        <div className="mt-2 grid gap-2 sm:grid-cols-2">
+          {DELIVERY_CHOICES.map((choice) => (
+            <label key={choice.value} className="flex items-start gap-2 rounded-md border border-slate-200 p-2 text-sm">
+              <input
+                type="radio"
+                name="delivery"
+                value={choice.value}
+                defaultChecked={choice.value === draft.delivery}
+                className="mt-1"
+                onChange={() => onChange(choice.value)}
+              />
+              <span>
+                <span className="font-medium">{choice.title}</span>
+                <span className="block text-xs text-slate-600">{choice.description}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+        {errors.delivery ? (
+          <p id="delivery-error" className="mt-1 text-sm text-red-700">
+            {errors.delivery[0]}
+          </p>
+        ) : null}
+      </fieldset>
+      {/* Kept in the page when hidden, so a switch back to email loses nothing typed. */}
+      <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={delivery !== 'email'}>
+        <Field
+          label="IT admin’s email"
+          name="recipientEmail"
+          type="email"
+          autoComplete="off"
+          defaultValue={draft.recipientEmail}
+          errors={errors.recipientEmail}
+          hint="The person at the customer who configures their identity provider."
+        />
+        <Field label="IT admin’s name (optional)" name="recipientName" autoComplete="off" maxLength={100} defaultValue={draft.recipientName} errors={errors.recipientName} />
+        <TextAreaField
+          label="Personal message (optional)"
+          name="message"
+          maxLength={2000}
+          defaultValue={draft.message}
+          errors={errors.message}
+          hint="Quoted in the email under your name. Never paste a link or password here."
+        />
+      </div>
+    </>
+  );
+}
+
+/** The create and recreate forms: delivery, features, lifetime, and the button that sends. */
+function IssueFields({
+  draft,
+  errors,
+  pending,
+  previewAction,
+  submit,
+}: {
+  draft: SetupLinkDraft;
+  errors: FieldErrors;
+  pending: boolean;
+  previewAction: string;
+  submit: (delivery: DeliveryMethod, pending: boolean) => React.ReactNode;
+}) {
+  const [delivery, setDelivery] = useState(draft.delivery);
+  return (
+    <>
+      <DeliveryFields draft={draft} errors={errors} delivery={delivery} onChange={setDelivery} />
+      <FeaturePicker selected={draft.features} errors={errors.features} />
+      <LifetimeField errors={errors.lifetimeDays} defaultValue={draft.lifetimeDays} />
+      <Field label="Internal note (optional)" name="note" maxLength={2000} defaultValue={draft.note} errors={errors.note} hint="For the history here; not in the email." />
+      <div className="flex flex-wrap gap-3">
+        {submit(delivery, pending)}
+        {delivery === 'email' ? <PreviewEmailButton previewAction={previewAction} /> : null}
+      </div>
+    </>
+  );
+}
+
+function recipientLabel(link: Pick<SetupLinkSummary, 'recipientEmail' | 'recipientName'>): string {
+  return link.recipientName ? `${link.recipientName} <${link.recipientEmail}>` : (link.recipientEmail ?? '');
+}
+
+/** The active link (never its URL), with revoke, resend and recreate; or the form to create one. */
 export function SetupLinkCard({
   active,
   errors,
-  busy,
+  errorIntent,
+  pendingIntent,
   now,
+  draft,
+  previewAction,
 }: {
   active: SetupLinkSummary | null;
   errors: FieldErrors;
-  busy: boolean;
+  /** The form whose submission produced `errors`. */
+  errorIntent: string | null;
+  /** The form being submitted right now, if any. */
+  pendingIntent: string | null;
   /** The server's "now", so that relative times render the same on server and browser. */
   now: string;
+  draft: SetupLinkDraft;
+  previewAction: string;
 }) {
+  const errorsOf = (intent: string): FieldErrors => (errorIntent === intent ? errors : {});
+  const busy = pendingIntent !== null;
   if (!active) {
     return (
-      <Form method="post" className="mt-4 space-y-4" noValidate>
+      <Form method="post" className="mt-4 space-y-4" noValidate onSubmit={submitToNewTab} aria-label="Create a setup link">
         <input type="hidden" name="intent" value="create_link" />
-        <FeaturePicker selected={['sso']} errors={errors.features} />
-        <LifetimeField errors={errors.lifetimeDays} />
-        <Field label="Note (optional)" name="note" maxLength={2000} errors={errors.note} />
-        <button type="submit" className={buttonClass()} disabled={busy}>
-          {busy ? 'Creating…' : 'Create link to copy'}
-        </button>
+        <IssueFields
+          draft={draft}
+          errors={errorsOf('create_link')}
+          pending={pendingIntent === 'create_link'}
+          previewAction={previewAction}
+          submit={(delivery, pending) => (
+            <button type="submit" className={buttonClass()} disabled={busy}>
+              {delivery === 'email' ? (pending ? 'Sending…' : 'Send link by email') : pending ? 'Creating…' : 'Create link to copy'}
+            </button>
+          )}
+        />
       </Form>
     );
   }
   const expiresSoon = new Date(active.expiresAt).getTime() - new Date(now).getTime() < 48 * 3_600_000;
+  const lifetimeDays = String(
+    Math.min(LINK_LIFETIME_DAYS.max, Math.max(LINK_LIFETIME_DAYS.min, Math.round((new Date(active.expiresAt).getTime() - new Date(active.createdAt).getTime()) / 86_400_000))),
+  );
+  const activeDraft: SetupLinkDraft = {
+    ...DEFAULT_DRAFT,
+    delivery: active.delivery,
+    recipientEmail: active.recipientEmail ?? '',
+    recipientName: active.recipientName ?? '',
+    features: active.features,
+    lifetimeDays,
+  };
   return (
     <div className="mt-4 space-y-4">
       <dl className="grid grid-cols-[10rem_1fr] gap-y-1 text-sm" data-testid="active-link">
@@ -99,7 +289,22 @@ export function SetupLinkCard({
         <dt className="text-slate-600">Features</dt>
         <dd>{active.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}</dd>
         <dt className="text-slate-600">Delivery</dt>
-        <dd>{active.delivery === 'copy' ? 'Copied and shared by hand' : 'Email'}</dd>
+        <dd>
+          {active.delivery === 'copy' ? (
+            'Copied and shared by hand'
+          ) : (
+            <>
+              Emailed to {recipientLabel(active)}
+              {active.emailSentAt ? (
+                <>
+                  , accepted by the mail server <LocalDateTime iso={active.emailSentAt} />
+                </>
+              ) : (
+                ' — sending, not yet confirmed'
+              )}
+            </>
+          )}
+        </dd>
         <dt className="text-slate-600">Created</dt>
         <dd>
           {formatDateTime(active.createdAt)} by {active.createdBy ?? '—'}
@@ -135,19 +340,66 @@ export function SetupLinkCard({
           <h3 id="revoke-link-title" className="font-semibold">
             Revoke the link
           </h3>
-          <Field label="Reason" name="reason" required maxLength={2000} errors={errors.reason} />
+          <Field label="Reason" name="reason" required maxLength={2000} errors={errorsOf('revoke_link').reason} />
           <ConfirmButton confirmLabel="Click again to revoke">Revoke link</ConfirmButton>
         </Form>
-        <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" noValidate aria-labelledby="recreate-link-title">
+        {active.delivery === 'email' && active.recipientEmail ? (
+          <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" noValidate onSubmit={submitToNewTab} aria-labelledby="resend-link-title">
+            <input type="hidden" name="intent" value="resend_link" />
+            <input type="hidden" name="linkId" value={active.id} />
+            {/* What the preview needs; the server resends from the active link itself. */}
+            <input type="hidden" name="delivery" value="email" />
+            <input type="hidden" name="recipientEmail" value={active.recipientEmail} />
+            <input type="hidden" name="recipientName" value={active.recipientName ?? ''} />
+            <input type="hidden" name="lifetimeDays" value={lifetimeDays} />
+            {active.features.map((feature) => (
+              <input key={feature} type="hidden" name="features" value={feature} />
+            ))}
+            <h3 id="resend-link-title" className="font-semibold">
+              Resend the email
+            </h3>
+            <p className="text-xs text-slate-600">
+              Revokes this link and emails a new one to {recipientLabel(active)}, for the same features, valid {lifetimeDays} days from now. The old email’s link
+              stops working.
+            </p>
+            <TextAreaField label="Personal message (optional)" name="message" maxLength={2000} errors={errorsOf('resend_link').message} />
+            <Field label="Reason" name="resendReason" required maxLength={2000} errors={errorsOf('resend_link').resendReason} hint="For the history, e.g. “They cannot find the email”." />
+            <div className="flex flex-wrap gap-3">
+              <ConfirmButton confirmLabel="Click again to resend" disabled={busy}>
+                {pendingIntent === 'resend_link' ? 'Sending…' : 'Resend email'}
+              </ConfirmButton>
+              <PreviewEmailButton previewAction={previewAction} />
+            </div>
+          </Form>
+        ) : null}
+        <Form
+          method="post"
+          className="space-y-3 rounded-md border border-slate-200 p-4 md:col-span-2"
+          noValidate
+          onSubmit={submitToNewTab}
+          aria-labelledby="recreate-link-title"
+        >
           <input type="hidden" name="intent" value="recreate_link" />
           <h3 id="recreate-link-title" className="font-semibold">
             Recreate the link
           </h3>
-          <p className="text-xs text-slate-600">Revokes this link and creates a new one to copy.</p>
-          <FeaturePicker selected={active.features} errors={errors.features} />
-          <LifetimeField errors={errors.lifetimeDays} />
-          <Field label="Reason" name="recreateReason" required maxLength={2000} errors={errors.recreateReason} />
-          <ConfirmButton confirmLabel="Click again to recreate">Recreate link</ConfirmButton>
+          <p className="text-xs text-slate-600">Revokes this link and issues a new one — with other features, to someone else, or to copy.</p>
+          <IssueFields
+            draft={errorIntent === 'recreate_link' ? draft : activeDraft}
+            errors={errorsOf('recreate_link')}
+            pending={pendingIntent === 'recreate_link'}
+            previewAction={previewAction}
+            submit={(_delivery, pending) => (
+              <>
+                <Field label="Reason" name="recreateReason" required maxLength={2000} errors={errorsOf('recreate_link').recreateReason} className="min-w-[16rem] flex-1" />
+                <div className="self-end">
+                  <ConfirmButton confirmLabel="Click again to recreate" disabled={busy}>
+                    {pending ? 'Recreating…' : 'Recreate link'}
+                  </ConfirmButton>
+                </div>
+              </>
+            )}
+          />
         </Form>
       </div>
     </div>

@@ -1,15 +1,7 @@
 import { z } from 'zod';
 
 /** What the IT admin may set up through a link: WorkOS's Admin Portal intents. */
-export const SETUP_FEATURES = [
-  'sso',
-  'dsync',
-  'domain_verification',
-  'audit_logs',
-  'log_streams',
-  'certificate_renewal',
-  'bring_your_own_key',
-] as const;
+export const SETUP_FEATURES = ['sso', 'dsync', 'domain_verification', 'audit_logs', 'log_streams', 'certificate_renewal', 'bring_your_own_key'] as const;
 export type SetupFeature = (typeof SETUP_FEATURES)[number];
 
 export const FEATURE_INFO: Record<SetupFeature, { title: string; description: string }> = {
@@ -24,28 +16,79 @@ export const FEATURE_INFO: Record<SetupFeature, { title: string; description: st
 
 export const LINK_LIFETIME_DAYS = { min: 1, max: 30, default: 7 };
 
-export const createSetupLinkSchema = z.object({
-  features: z
-    .array(z.enum(SETUP_FEATURES, { error: 'Choose features from the list.' }), { error: 'Choose at least one feature.' })
-    .min(1, 'Choose at least one feature.'),
-  lifetimeDays: z.coerce
-    .number({ error: `Enter a number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.` })
-    .int(`Enter a whole number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.`)
-    .min(LINK_LIFETIME_DAYS.min, `A link lasts at least ${LINK_LIFETIME_DAYS.min} day.`)
-    .max(LINK_LIFETIME_DAYS.max, `A link lasts at most ${LINK_LIFETIME_DAYS.max} days.`),
-  note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
-});
-export type CreateSetupLinkInput = z.output<typeof createSetupLinkSchema>;
+export const DELIVERY_METHODS = ['email', 'copy'] as const;
+export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
+
+// Control characters (a line break in a name would be a header in an email) are refused.
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+export const createSetupLinkSchema = z
+  .object({
+    delivery: z.enum(DELIVERY_METHODS, { error: 'Choose how the link reaches the IT admin: by email, or copied.' }),
+    recipientEmail: z
+      .string()
+      .trim()
+      .max(254, 'Use at most 254 characters.')
+      .pipe(z.email({ error: 'Enter the IT admin’s email address, such as it-admin@customer.com.' }))
+      .optional(),
+    recipientName: z
+      .string()
+      .trim()
+      .max(100, 'Use at most 100 characters.')
+      .regex(NO_CONTROL_CHARACTERS, 'Use letters, spaces and punctuation only (no line breaks).')
+      .optional(),
+    message: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+    features: z
+      .array(z.enum(SETUP_FEATURES, { error: 'Choose features from the list.' }), { error: 'Choose at least one feature.' })
+      .min(1, 'Choose at least one feature.'),
+    lifetimeDays: z.coerce
+      .number({ error: `Enter a number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.` })
+      .int(`Enter a whole number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.`)
+      .min(LINK_LIFETIME_DAYS.min, `A link lasts at least ${LINK_LIFETIME_DAYS.min} day.`)
+      .max(LINK_LIFETIME_DAYS.max, `A link lasts at most ${LINK_LIFETIME_DAYS.max} days.`),
+    note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.delivery === 'email' && !input.recipientEmail) {
+      ctx.addIssue({ code: 'custom', path: ['recipientEmail'], message: 'Enter the IT admin’s email address, or choose Copy link.' });
+    }
+  })
+  // Recipient and message belong to an email; a copied link has neither.
+  .transform(({ delivery, recipientEmail, recipientName, message, ...rest }): SetupLinkRequest =>
+    delivery === 'email' ? { ...rest, email: { address: recipientEmail!, name: recipientName, message } } : rest,
+  );
+
+/** What a rep asks for: the link's features and lifetime, and an email to send it in (or none: copy). */
+export interface SetupLinkRequest {
+  features: SetupFeature[];
+  lifetimeDays: number;
+  note?: string;
+  email?: SetupLinkEmailRequest;
+}
+export interface SetupLinkEmailRequest {
+  address: string;
+  name?: string;
+  /** The rep's own words, quoted in the email. */
+  message?: string;
+}
 
 export const revokeSetupLinkSchema = z.object({
   reason: z.string({ error: 'Say why the link is revoked.' }).trim().min(1, 'Say why the link is revoked.').max(2000, 'Use at most 2,000 characters.'),
 });
 
-/** Reads a create/recreate form (features come as repeated checkboxes). */
+/** Reads a create/recreate/preview form (features come as repeated checkboxes; blanks are unset). */
 export function readSetupLinkForm(formData: FormData) {
+  const text = (name: string) => {
+    const value = formData.get(name);
+    return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+  };
   return createSetupLinkSchema.safeParse({
+    delivery: formData.get('delivery') ?? undefined,
+    recipientEmail: text('recipientEmail'),
+    recipientName: text('recipientName'),
+    message: text('message'),
     features: formData.getAll('features'),
     lifetimeDays: formData.get('lifetimeDays') ?? LINK_LIFETIME_DAYS.default,
-    note: formData.get('note') ?? undefined,
+    note: text('note'),
   });
 }

@@ -116,6 +116,11 @@ const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => str
   'organization.archived_deleted_in_workos': () => 'archived it: it was deleted in WorkOS',
   'setup_link.created': (d) => `created a setup link for ${featureList(d.features)} (${String(d.fingerprint)})`,
   'setup_link.recreated': (d) => `recreated the setup link for ${featureList(d.features)} (${String(d.fingerprint)})`,
+  'setup_link.emailed': (d) => `emailed the setup link to ${String(d.recipient)} (${String(d.fingerprint)})`,
+  'setup_link.email_failed': (d) =>
+    `could not email the setup link to ${String(d.recipient)} (${String(d.errorClass)}${d.responseCode ? ` ${String(d.responseCode)}` : ''}); it is not active (${String(d.fingerprint)})`,
+  'setup_link.email_unconfirmed': (d) =>
+    `failed the setup link: its email to ${String(d.recipient)} was never confirmed sent (${String(d.fingerprint)})`,
   'setup_link.revoked': (d) => `revoked the setup link (${String(d.fingerprint)})`,
   'setup_link.expired': (d) => `saw the setup link expire (${String(d.fingerprint)})`,
   'setup_link.viewed': (d) => `opened the setup link${d.first ? ' for the first time' : ''} (${String(d.fingerprint)})`,

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { SETUP_FEATURES, type CreateSetupLinkInput, type SetupFeature } from '~/forms/setup-link';
+import { renderSetupLinkEmail } from '~/emails/setup-link';
+import { SETUP_FEATURES, type SetupFeature, type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
+import { sendEmail, type EmailFailure } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
@@ -34,6 +36,7 @@ interface SetupLinkRow {
   view_count: number;
   launch_count: number;
   launches: string;
+  email_sent_at: string | null;
 }
 
 export interface SetupLink {
@@ -42,6 +45,9 @@ export interface SetupLink {
   features: SetupFeature[];
   delivery: 'email' | 'copy';
   recipientEmail: string | null;
+  recipientName: string | null;
+  /** When the mail server accepted the email (emailed links only; null while it is being sent). */
+  emailSentAt: string | null;
   expiresAt: string;
   status: SetupLinkStatus;
   createdBy: string | null;
@@ -58,11 +64,29 @@ export interface SetupLink {
   fingerprint: string;
 }
 
-/** A new link, as shown once: the URL is in this object and nowhere else. */
-export interface IssuedSetupLink {
+/** A new copy-mode link, as shown once: the URL is in this object and nowhere else. */
+export interface CopiedSetupLink {
+  delivery: 'copy';
   link: SetupLink;
   url: string;
 }
+
+/** A new emailed link: the URL went into the email only and is not returned. */
+export type EmailedSetupLink =
+  | { delivery: 'email'; sent: true; link: SetupLink; recipient: string; messageId: string }
+  | { delivery: 'email'; sent: false; link: SetupLink; recipient: string; failure: EmailFailure };
+
+export type IssuedSetupLink = CopiedSetupLink | EmailedSetupLink;
+
+type CopyRequest = SetupLinkRequest & { email?: undefined };
+type EmailRequest = SetupLinkRequest & { email: SetupLinkEmailRequest };
+
+/**
+ * How long an emailed link may stay active without the mail server's confirmation. Longer than any
+ * send can take (each SMTP stage has its own timeout); past it, the process that was sending has
+ * died, and a link nobody is known to have received must not stay active.
+ */
+export const UNCONFIRMED_EMAIL_GRACE_MS = 15 * 60_000;
 
 /** Refused because the organization already has an active link; the message says what to do. */
 export class ActiveLinkExistsError extends Error {
@@ -103,6 +127,8 @@ function toSetupLink(row: SetupLinkRow & { creator_name?: string | null }): Setu
     features: JSON.parse(row.features) as SetupFeature[],
     delivery: row.delivery,
     recipientEmail: row.recipient_email,
+    recipientName: row.recipient_name,
+    emailSentAt: row.email_sent_at,
     expiresAt: row.expires_at,
     status: row.status,
     createdBy: row.creator_name ?? null,
@@ -123,8 +149,38 @@ function linkQuery(db: Knex | Knex.Transaction) {
   return db('setup_links as l').leftJoin('staff as creator', 'creator.id', 'l.created_by').select('l.*', 'creator.name as creator_name');
 }
 
-/** Marks links past their expiry as expired (audited); returns how many. */
+/**
+ * Settles links whose state is out of date: past their expiry (expired), or emailed but never
+ * confirmed sent within the grace period (failed). Both audited; returns how many changed.
+ */
 export async function expireStaleLinks(trx: Knex | Knex.Transaction, { organizationId, now = new Date() }: { organizationId?: number; now?: Date } = {}): Promise<number> {
+  return (await failUnconfirmedEmailLinks(trx, { organizationId, now })) + (await expirePastLinks(trx, { organizationId, now }));
+}
+
+async function failUnconfirmedEmailLinks(trx: Knex | Knex.Transaction, { organizationId, now }: { organizationId?: number; now: Date }): Promise<number> {
+  const query = trx<SetupLinkRow>('setup_links')
+    .where({ status: 'active', delivery: 'email' })
+    .whereNull('email_sent_at')
+    .where('created_at', '<=', new Date(now.getTime() - UNCONFIRMED_EMAIL_GRACE_MS).toISOString());
+  if (organizationId !== undefined) query.where({ organization_id: organizationId });
+  const unconfirmed = await query.select('id', 'organization_id', 'token_hash', 'recipient_email');
+  for (const row of unconfirmed) {
+    await trx('setup_links').where({ id: row.id, status: 'active' }).update({ status: 'failed' });
+    await recordAuditEvent(
+      {
+        actor: { type: 'system', label: 'Setup Desk' },
+        action: 'setup_link.email_unconfirmed',
+        organizationId: row.organization_id,
+        setupLinkId: row.id,
+        details: { fingerprint: row.token_hash.slice(0, 6), recipient: row.recipient_email },
+      },
+      trx,
+    );
+  }
+  return unconfirmed.length;
+}
+
+async function expirePastLinks(trx: Knex | Knex.Transaction, { organizationId, now }: { organizationId?: number; now: Date }): Promise<number> {
   const query = trx<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
   if (organizationId !== undefined) query.where({ organization_id: organizationId });
   const stale = await query.select('id', 'organization_id', 'token_hash');
@@ -146,25 +202,35 @@ export async function getActiveSetupLink(organizationId: number, db: Knex = getD
 }
 
 type Options = { requestId?: string; db?: Knex; now?: Date };
+type RecreateOptions = Options & { reason: string };
+
+interface InsertedLink {
+  link: SetupLink;
+  url: string;
+  organizationName: string;
+}
 
 async function insertLink(
   trx: Knex.Transaction,
   organizationId: number,
-  input: CreateSetupLinkInput,
+  input: SetupLinkRequest,
   actor: AuditActor,
   { requestId, now }: { requestId?: string; now: Date },
   action: 'setup_link.created' | 'setup_link.recreated',
-): Promise<IssuedSetupLink> {
+): Promise<InsertedLink> {
   const token = generateSetupToken();
   const tokenHash = hashSetupToken(token);
   const features = SETUP_FEATURES.filter((feature) => input.features.includes(feature));
   const expiresAt = new Date(now.getTime() + input.lifetimeDays * 24 * 3_600_000);
+  const delivery = input.email ? 'email' : 'copy';
   const [row] = await trx('setup_links')
     .insert({
       organization_id: organizationId,
       token_hash: tokenHash,
       features: JSON.stringify(features),
-      delivery: 'copy',
+      delivery,
+      recipient_email: input.email?.address ?? null,
+      recipient_name: input.email?.name ?? null,
       expires_at: expiresAt.toISOString(),
       status: 'active',
       created_by: actor.type === 'staff' ? (actor.id ?? null) : null,
@@ -180,12 +246,72 @@ async function insertLink(
       setupLinkId: id,
       requestId,
       note: input.note,
-      details: { features, delivery: 'copy', expiresAt: expiresAt.toISOString(), fingerprint: tokenHash.slice(0, 6) },
+      details: {
+        features,
+        delivery,
+        ...(input.email ? { recipient: input.email.address } : {}),
+        expiresAt: expiresAt.toISOString(),
+        fingerprint: tokenHash.slice(0, 6),
+      },
     },
     trx,
   );
   const created = await linkQuery(trx).where({ 'l.id': id }).first();
-  return { link: toSetupLink(created), url: setupUrl(token) };
+  const organization = await trx('organizations').where({ id: organizationId }).first('name');
+  return { link: toSetupLink(created), url: setupUrl(token), organizationName: organization.name as string };
+}
+
+/**
+ * Hands a just-committed link to its recipient. Copy mode returns the URL (the one time it is
+ * shown). Email mode sends it — outside any transaction — and records the outcome: a failed send
+ * marks the link failed, so nothing stays active that nobody received.
+ */
+async function deliver(inserted: InsertedLink, input: SetupLinkRequest, actor: AuditActor, { requestId, db }: { requestId?: string; db: Knex }): Promise<IssuedSetupLink> {
+  const { link, url } = inserted;
+  if (!input.email) return { delivery: 'copy', link, url };
+  const recipient = input.email.address;
+  const env = getEnv();
+  const email = renderSetupLinkEmail({
+    organizationName: inserted.organizationName,
+    recipientName: input.email.name ?? null,
+    senderName: actor.label,
+    companyName: env.COMPANY_NAME,
+    supportEmail: env.SUPPORT_EMAIL,
+    features: link.features,
+    url,
+    expiresAt: link.expiresAt,
+    message: input.email.message ?? null,
+  });
+  const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email });
+  const details = { recipient, fingerprint: link.fingerprint };
+  const settled = await db.transaction(async (trx) => {
+    if (outcome.ok) {
+      await trx('setup_links').where({ id: link.id }).update({ email_sent_at: new Date().toISOString() });
+      await recordAuditEvent(
+        { actor, action: 'setup_link.emailed', organizationId: link.organizationId, setupLinkId: link.id, requestId, details: { ...details, messageId: outcome.messageId } },
+        trx,
+      );
+    } else {
+      // Only an active link fails: one revoked meanwhile keeps its status.
+      await trx('setup_links').where({ id: link.id, status: 'active' }).update({ status: 'failed' });
+      await recordAuditEvent(
+        {
+          actor,
+          action: 'setup_link.email_failed',
+          organizationId: link.organizationId,
+          setupLinkId: link.id,
+          requestId,
+          // The class and code, and our own words for them — never the server's text.
+          details: { ...details, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode, reason: outcome.failure.reason },
+        },
+        trx,
+      );
+    }
+    return toSetupLink(await linkQuery(trx).where({ 'l.id': link.id }).first());
+  });
+  return outcome.ok
+    ? { delivery: 'email', sent: true, link: settled, recipient, messageId: outcome.messageId }
+    : { delivery: 'email', sent: false, link: settled, recipient, failure: outcome.failure };
 }
 
 async function requireLinkableOrganization(trx: Knex.Transaction, organizationId: number): Promise<void> {
@@ -199,17 +325,22 @@ async function requireLinkableOrganization(trx: Knex.Transaction, organizationId
 }
 
 /**
- * Issues a copy-mode link. One transaction expires a stale link, refuses when one is active, and
- * inserts and audits the new one; the partial unique index settles a race between two reps.
+ * Issues a link. One transaction expires a stale link, refuses when one is active, and inserts
+ * and audits the new one; the partial unique index settles a race between two reps. Delivery
+ * (the email, or the URL returned once) happens after the commit.
  */
+export async function createSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, options?: Options): Promise<CopiedSetupLink>;
+export async function createSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, options?: Options): Promise<EmailedSetupLink>;
+export async function createSetupLink(organizationId: number, input: SetupLinkRequest, actor: AuditActor, options?: Options): Promise<IssuedSetupLink>;
 export async function createSetupLink(
   organizationId: number,
-  input: CreateSetupLinkInput,
+  input: SetupLinkRequest,
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: Options = {},
 ): Promise<IssuedSetupLink> {
+  let inserted: InsertedLink;
   try {
-    return await db.transaction(async (trx) => {
+    inserted = await db.transaction(async (trx) => {
       await requireLinkableOrganization(trx, organizationId);
       await expireStaleLinks(trx, { organizationId, now });
       const active = await linkQuery(trx).where({ 'l.organization_id': organizationId, 'l.status': 'active' }).first();
@@ -223,6 +354,7 @@ export async function createSetupLink(
     }
     throw error;
   }
+  return deliver(inserted, input, actor, { requestId, db });
 }
 
 /** Revokes a link at once. Revoking a link that is no longer active changes nothing. */
@@ -258,20 +390,27 @@ export async function revokeActiveLinkOf(trx: Knex.Transaction, organizationId: 
   return true;
 }
 
-/** Revokes the active link (if any) and issues a new one, in one transaction. */
+/**
+ * Revokes the active link (if any) and issues a new one, in one transaction; then delivers it.
+ * Resending an email is this, with the same features and recipient.
+ */
+export async function recreateSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, options: RecreateOptions): Promise<CopiedSetupLink>;
+export async function recreateSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, options: RecreateOptions): Promise<EmailedSetupLink>;
+export async function recreateSetupLink(organizationId: number, input: SetupLinkRequest, actor: AuditActor, options: RecreateOptions): Promise<IssuedSetupLink>;
 export async function recreateSetupLink(
   organizationId: number,
-  input: CreateSetupLinkInput,
+  input: SetupLinkRequest,
   actor: AuditActor,
-  { reason, requestId, db = getDb(), now = new Date() }: Options & { reason: string },
+  { reason, requestId, db = getDb(), now = new Date() }: RecreateOptions,
 ): Promise<IssuedSetupLink> {
-  return db.transaction(async (trx) => {
+  const inserted = await db.transaction(async (trx) => {
     await requireLinkableOrganization(trx, organizationId);
     await expireStaleLinks(trx, { organizationId, now });
     const active = await trx<SetupLinkRow>('setup_links').where({ organization_id: organizationId, status: 'active' }).first();
     if (active) await revokeRow(trx, active, actor, { reason, requestId, now });
     return insertLink(trx, organizationId, input, actor, { requestId, now }, 'setup_link.recreated');
   });
+  return deliver(inserted, input, actor, { requestId, db });
 }
 
 /** What the IT admin's page needs about a valid link; null for unknown, revoked or expired. */
@@ -362,4 +501,38 @@ export async function latestLaunchFailure(organizationId: number, db: Knex = get
   if (!latest || latest.action !== 'setup_link.launch_failed') return null;
   const details = JSON.parse(latest.details as string) as { feature?: string; kind?: string };
   return { at: latest.at as string, feature: details.feature ?? 'setup', kind: details.kind ?? 'unavailable' };
+}
+
+/** Why the organization's newest link is not active, when its email failed: the next try starts here. */
+export interface FailedEmailAttempt {
+  at: string;
+  recipientEmail: string;
+  recipientName: string | null;
+  features: SetupFeature[];
+  lifetimeDays: number;
+  reason: string;
+}
+
+/** The newest link of the organization, if it failed to be emailed (and nothing newer exists). */
+export async function latestFailedEmail(organizationId: number, db: Knex = getDb()): Promise<FailedEmailAttempt | null> {
+  const latest = await linkQuery(db).where({ 'l.organization_id': organizationId }).orderBy('l.id', 'desc').first();
+  if (!latest || latest.status !== 'failed' || latest.delivery !== 'email') return null;
+  const link = toSetupLink(latest);
+  const event = await db('audit_events')
+    .where({ setup_link_id: link.id })
+    .whereIn('action', ['setup_link.email_failed', 'setup_link.email_unconfirmed'])
+    .orderBy('id', 'desc')
+    .first('action', 'at', 'details');
+  const details = event ? (JSON.parse(event.details as string) as { reason?: string }) : {};
+  return {
+    at: (event?.at as string | undefined) ?? link.createdAt,
+    recipientEmail: link.recipientEmail ?? '',
+    recipientName: link.recipientName,
+    features: link.features,
+    lifetimeDays: Math.round((new Date(link.expiresAt).getTime() - new Date(link.createdAt).getTime()) / 86_400_000),
+    reason:
+      event?.action === 'setup_link.email_unconfirmed'
+        ? 'Setup Desk stopped before the mail server confirmed the email.'
+        : (details.reason ?? 'the mail server refused it.'),
+  };
 }

@@ -1,16 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation, type ShouldRevalidateFunction } from '@remix-run/react';
 import { z } from 'zod';
 import { ConfirmButton } from '~/components/confirm-button';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
 import { OneTimeSecret } from '~/components/one-time-secret';
-import { SetupLinkCard } from '~/components/setup-link-card';
+import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
-import { FEATURE_INFO, readSetupLinkForm, revokeSetupLinkSchema, type SetupFeature } from '~/forms/setup-link';
+import { DELIVERY_METHODS, FEATURE_INFO, LINK_LIFETIME_DAYS, readSetupLinkForm, revokeSetupLinkSchema, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { listOrganizationTimeline } from '~/models/audit.server';
 import {
   archiveOrganization,
@@ -25,8 +25,10 @@ import {
   ActiveLinkExistsError,
   createSetupLink,
   getActiveSetupLink,
+  latestFailedEmail,
   latestLaunchFailure,
   recreateSetupLink,
+  type IssuedSetupLink,
   revokeSetupLink,
   SetupLinkRuleError,
 } from '~/models/setup-link.server';
@@ -54,11 +56,12 @@ async function loadOrganization(params: LoaderFunctionArgs['params']) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const organization = await loadOrganization(params);
-  const [owners, timeline, activeLink, launchFailure] = await Promise.all([
+  const [owners, timeline, activeLink, launchFailure, failedEmail] = await Promise.all([
     listAssignableOwners(),
     listOrganizationTimeline(organization.id),
     getActiveSetupLink(organization.id),
     latestLaunchFailure(organization.id),
+    latestFailedEmail(organization.id),
   ]);
   return {
     organization,
@@ -67,15 +70,41 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // Never the link's URL: it was shown once, when it was created.
     activeLink,
     launchFailure,
+    // The last email that could not be sent: the create form starts from it, so a retry is one click.
+    failedEmail: activeLink ? null : failedEmail,
     now: new Date().toISOString(),
     canEdit: roleAtLeast(staff.role, 'support'),
     isAdmin: roleAtLeast(staff.role, 'admin'),
   };
 }
 
-const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link']);
+const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link']);
 type IssuedLink = { url: string; expiresAt: string; features: SetupFeature[] };
-type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink };
+type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink; draft?: SetupLinkDraft };
+
+/** The submitted create/recreate values, to refill the form after a refusal or a failed send. */
+function draftFrom(formData: FormData): SetupLinkDraft {
+  const text = (name: string) => {
+    const value = formData.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  const delivery = DELIVERY_METHODS.find((method) => method === formData.get('delivery')) ?? DEFAULT_DRAFT.delivery;
+  const features = SETUP_FEATURES.filter((feature) => formData.getAll('features').includes(feature));
+  return {
+    delivery,
+    recipientEmail: text('recipientEmail'),
+    recipientName: text('recipientName'),
+    message: text('message'),
+    features,
+    lifetimeDays: text('lifetimeDays') || DEFAULT_DRAFT.lifetimeDays,
+    note: text('note'),
+  };
+}
+
+// Loaders run again after every action here, refusals and failed sends included: a failed
+// recreate has still revoked the old link, and the page must show it.
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formMethod, defaultShouldRevalidate }) =>
+  formMethod?.toUpperCase() === 'POST' ? true : defaultShouldRevalidate;
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'support');
@@ -119,22 +148,61 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case 'recreate_link': {
         const form = readSetupLinkForm(formData);
         if (!form.success) {
-          return data<ActionData>({ intent: intent.data, fieldErrors: z.flattenError(form.error).fieldErrors as FieldErrors, formError: null }, { status: 400 });
+          return data<ActionData>(
+            { intent: intent.data, fieldErrors: z.flattenError(form.error).fieldErrors as FieldErrors, formError: null, draft: draftFrom(formData) },
+            { status: 400 },
+          );
         }
-        let issued;
+        let issued: IssuedSetupLink;
         if (intent.data === 'create_link') {
           issued = await createSetupLink(organization.id, form.data, actor, options);
         } else {
           const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('recreateReason') });
-          if (!reason.success) return refuse('Say why the link is recreated.', 'recreateReason');
+          if (!reason.success) {
+            return data<ActionData>(
+              { intent: intent.data, fieldErrors: { recreateReason: ['Say why the link is recreated.'] }, formError: null, draft: draftFrom(formData) },
+              { status: 400 },
+            );
+          }
           issued = await recreateSetupLink(organization.id, form.data, actor, { ...options, reason: reason.data.reason });
         }
-        // The one response that shows the URL: no redirect, no cookie, no cache (no-store).
-        return data<ActionData>({
-          intent: intent.data,
-          fieldErrors: {},
-          formError: null,
-          issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features },
+        return answerIssued(issued, intent.data, here, draftFrom(formData));
+      }
+      case 'resend_link': {
+        const linkId = idSchema.safeParse(formData.get('linkId'));
+        const active = await getActiveSetupLink(organization.id);
+        if (!linkId.success || !active || active.id !== linkId.data) {
+          return refuse('That link is no longer the active one: reload the page to see the current link.');
+        }
+        if (active.delivery !== 'email' || !active.recipientEmail) return refuse('That link was not emailed: recreate it to send it by email.');
+        const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('resendReason') });
+        if (!reason.success) return refuse('Say why the email is sent again.', 'resendReason');
+        const message = z.string().trim().max(2000, 'Use at most 2,000 characters.').safeParse(formData.get('message') ?? '');
+        if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
+        // Same features, recipient and lifetime as the link it replaces; the old token is never
+        // re-sent (it was never stored): a new link goes out.
+        const lifetimeDays = Math.min(
+          LINK_LIFETIME_DAYS.max,
+          Math.max(LINK_LIFETIME_DAYS.min, Math.round((new Date(active.expiresAt).getTime() - new Date(active.createdAt).getTime()) / 86_400_000)),
+        );
+        const issued = await recreateSetupLink(
+          organization.id,
+          {
+            features: active.features,
+            lifetimeDays,
+            note: `Resent: ${reason.data.reason}`,
+            email: { address: active.recipientEmail, name: active.recipientName ?? undefined, message: message.data || undefined },
+          },
+          actor,
+          { ...options, reason: `Resent by email: ${reason.data.reason}` },
+        );
+        return answerIssued(issued, 'resend_link', here, {
+          ...DEFAULT_DRAFT,
+          recipientEmail: active.recipientEmail,
+          recipientName: active.recipientName ?? '',
+          message: message.data,
+          features: active.features,
+          lifetimeDays: String(lifetimeDays),
         });
       }
       case 'revoke_link': {
@@ -159,6 +227,35 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
+/**
+ * The answer to a new link. Copy mode: this response is the one that shows the URL (no redirect,
+ * no cookie, no cache). Email sent: back to the page with a toast. Email failed: the plain
+ * message, with the form refilled for another try.
+ */
+async function answerIssued(issued: IssuedSetupLink, intent: string, here: string, draft: SetupLinkDraft) {
+  if (issued.delivery === 'copy') {
+    return data<ActionData>({
+      intent,
+      fieldErrors: {},
+      formError: null,
+      issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features },
+    });
+  }
+  if (issued.sent) {
+    return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.` });
+  }
+  return data<ActionData>(
+    {
+      // A failed send leaves no active link: the create form is the one to refill.
+      intent: 'create_link',
+      fieldErrors: {},
+      formError: `The email could not be sent: ${issued.failure.reason} No link is active. Try again or use Copy link.`,
+      draft: { ...draft, delivery: 'email' },
+    },
+    { status: 502 },
+  );
+}
+
 const DOMAIN_STATE_STYLES: Record<string, string> = {
   verified: 'bg-emerald-100 text-emerald-900',
   legacy_verified: 'bg-emerald-100 text-emerald-900',
@@ -168,10 +265,23 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 };
 
 export default function OrganizationPage() {
-  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, now } = useLoaderData<typeof loader>();
+  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, failedEmail, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
+  const pendingIntent = busy ? String(navigation.formData?.get('intent') ?? '') : null;
+  const linkIntents = ['create_link', 'revoke_link', 'recreate_link', 'resend_link'];
+  const draft: SetupLinkDraft =
+    actionData?.draft ??
+    (failedEmail
+      ? {
+          ...DEFAULT_DRAFT,
+          recipientEmail: failedEmail.recipientEmail,
+          recipientName: failedEmail.recipientName ?? '',
+          features: failedEmail.features,
+          lifetimeDays: String(failedEmail.lifetimeDays),
+        }
+      : DEFAULT_DRAFT);
   const errorsFor = (intent: string): FieldErrors => (actionData?.intent === intent ? actionData.fieldErrors : {});
   const editable = canEdit && organization.status === 'active';
 
@@ -221,13 +331,24 @@ export default function OrganizationPage() {
             Setup link
           </h2>
           {activeLink ? null : <p className="mt-1 text-sm text-slate-600">No active link. {canEdit ? 'Create one for the IT admin:' : ''}</p>}
+          {failedEmail && !actionData?.formError ? (
+            <p role="status" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+              The last email, to {failedEmail.recipientEmail} on {formatDateTime(failedEmail.at)}, could not be sent: {failedEmail.reason} No link is active.
+              {canEdit ? ' The form below starts from it: send again, or use Copy link.' : ''}
+            </p>
+          ) : null}
           {canEdit || activeLink ? (
             canEdit ? (
               <SetupLinkCard
+                // A new active link (or none) is a new form: its defaults must apply afresh.
+                key={activeLink?.id ?? 'none'}
                 active={activeLink}
                 now={now}
-                busy={busy}
-                errors={actionData && ['create_link', 'revoke_link', 'recreate_link'].includes(actionData.intent) ? actionData.fieldErrors : {}}
+                pendingIntent={pendingIntent !== null && linkIntents.includes(pendingIntent) ? pendingIntent : null}
+                errors={actionData && linkIntents.includes(actionData.intent) ? actionData.fieldErrors : {}}
+                errorIntent={actionData && linkIntents.includes(actionData.intent) ? actionData.intent : null}
+                draft={draft}
+                previewAction={`/organizations/${organization.id}/email-preview`}
               />
             ) : (
               <p className="mt-1 text-sm text-slate-700">

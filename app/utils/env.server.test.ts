@@ -6,6 +6,10 @@ const PRODUCTION = {
   PUBLIC_URL: 'https://setup-desk.example.com/',
   SESSION_SECRET: 'x'.repeat(32),
   WORKOS_API_KEY: 'sk_live_abc',
+  COMPANY_NAME: 'Acme Analytics',
+  SUPPORT_EMAIL: 'support@acme.example',
+  SMTP_URL: 'smtps://mailer:secret@smtp.acme.example:465',
+  MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
 };
 
 function problemsOf(raw: Record<string, string | undefined>): string[] {
@@ -33,6 +37,25 @@ describe('parseEnv', () => {
     });
     expect(env.SESSION_SECRET.length).toBeGreaterThanOrEqual(32);
     expect(env.WORKOS_API_KEY.startsWith('sk_test_')).toBe(true);
+    // Mail goes to the catcher `npm run dev` starts, from and to placeholder addresses.
+    expect(env).toMatchObject({
+      SMTP_URL: 'smtp://127.0.0.1:1025',
+      MAIL_FROM: { name: 'Setup Desk', address: 'no-reply@setup-desk.local' },
+      MAIL_REPLY_TO: 'support@setup-desk.local',
+      SMTP_TIMEOUT_MS: 10_000,
+    });
+  });
+
+  it('reads the sender as a name and an address; replies go to support unless MAIL_REPLY_TO says otherwise', () => {
+    expect(parseEnv(PRODUCTION)).toMatchObject({
+      MAIL_FROM: { name: 'Acme Onboarding', address: 'onboarding@acme.example' },
+      MAIL_REPLY_TO: 'support@acme.example',
+    });
+    expect(parseEnv({ ...PRODUCTION, MAIL_FROM: 'onboarding@acme.example', MAIL_REPLY_TO: 'cs@acme.example' })).toMatchObject({
+      MAIL_FROM: { name: '', address: 'onboarding@acme.example' },
+      MAIL_REPLY_TO: 'cs@acme.example',
+    });
+    expect(parseEnv({ COMPANY_NAME: 'Acme "Analytics"' }).MAIL_FROM).toEqual({ name: 'Acme Analytics', address: 'no-reply@setup-desk.local' });
   });
 
   it('derives PUBLIC_URL from PORT in development and strips a trailing slash', () => {
@@ -61,6 +84,10 @@ describe('parseEnv', () => {
     ['WORKOS_API_KEY', { WORKOS_API_KEY: 'pk_live_abc' }, /^WORKOS_API_KEY must start with sk_/],
     ['WORKOS_CLIENT_ID', { WORKOS_CLIENT_ID: 'abc' }, /^WORKOS_CLIENT_ID must start with client_/],
     ['WORKOS_API_HTTPS', { WORKOS_API_HTTPS: 'false' }, /^WORKOS_API_HTTPS must not be false in production/],
+    ['COMPANY_NAME', { COMPANY_NAME: undefined }, /^COMPANY_NAME is required in production/],
+    ['SUPPORT_EMAIL', { SUPPORT_EMAIL: undefined }, /^SUPPORT_EMAIL is required in production/],
+    ['SMTP_URL', { SMTP_URL: undefined }, /^SMTP_URL is required in production/],
+    ['MAIL_FROM', { MAIL_FROM: undefined }, /^MAIL_FROM is required in production/],
   ])('in production, rejects a bad %s and says how to fix it', (_name, override, expected) => {
     const problems = problemsOf({ ...PRODUCTION, ...override });
     expect(problems).toHaveLength(1);
@@ -69,7 +96,15 @@ describe('parseEnv', () => {
 
   it('reports every problem at once, not only the first', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems.map((problem) => problem.split(' ')[0])).toEqual(['PUBLIC_URL', 'SESSION_SECRET', 'WORKOS_API_KEY']);
+    expect(problems.map((problem) => problem.split(' ')[0])).toEqual([
+      'PUBLIC_URL',
+      'SESSION_SECRET',
+      'WORKOS_API_KEY',
+      'COMPANY_NAME',
+      'SUPPORT_EMAIL',
+      'SMTP_URL',
+      'MAIL_FROM',
+    ]);
   });
 
   it.each([
@@ -80,6 +115,13 @@ describe('parseEnv', () => {
     [{ HSTS: 'maybe' }, /^HSTS must be true or false/],
     [{ WORKOS_API_HOSTNAME: 'https://api.workos.com/' }, /^WORKOS_API_HOSTNAME must be a host name/],
     [{ WORKOS_API_PORT: '0' }, /^WORKOS_API_PORT must be between 1 and 65535/],
+    [{ SMTP_URL: 'https://smtp.example.com' }, /^SMTP_URL must be an SMTP URL such as smtps:\/\//],
+    [{ SMTP_URL: 'smtp.example.com:587' }, /^SMTP_URL must be an SMTP URL/],
+    [{ MAIL_FROM: 'Acme Onboarding' }, /^MAIL_FROM must be one sender such as/],
+    [{ MAIL_FROM: 'a@acme.example, b@acme.example' }, /^MAIL_FROM must be one sender/],
+    [{ MAIL_REPLY_TO: 'cs at acme' }, /^MAIL_REPLY_TO must be an email address/],
+    [{ SUPPORT_EMAIL: 'help' }, /^SUPPORT_EMAIL must be an email address/],
+    [{ SMTP_TIMEOUT_MS: '50' }, /^SMTP_TIMEOUT_MS must be at least 1000/],
   ])('names the variable in any environment: %o', (raw, expected) => {
     expect(problemsOf(raw)[0]).toMatch(expected);
   });

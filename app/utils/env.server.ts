@@ -1,3 +1,4 @@
+import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 
 /**
@@ -8,6 +9,19 @@ import { z } from 'zod';
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-not-for-production-use';
 const DEV_WORKOS_API_KEY = 'sk_test_sandbox_local_development_key';
+const DEV_SUPPORT_EMAIL = 'support@setup-desk.local';
+const DEV_COMPANY_NAME = 'Setup Desk';
+// Where `npm run dev` starts its mail catcher; tests point SMTP_URL at their own.
+const DEV_SMTP_URL = 'smtp://127.0.0.1:1025';
+
+/** "Acme Onboarding <onboarding@acme.com>" or a bare address → one mailbox, or null. */
+export function parseMailbox(value: string): { name: string; address: string } | null {
+  const parsed = addressparser(value, { flatten: true });
+  if (parsed.length !== 1) return null;
+  const [mailbox] = parsed;
+  if (!mailbox?.address || !z.email().safeParse(mailbox.address).success) return null;
+  return { name: mailbox.name, address: mailbox.address };
+}
 
 const booleanFromString = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -61,8 +75,22 @@ const envSchema = z
       .min(0, 'must not be negative')
       .default(10_000),
     HSTS: booleanFromString.optional(),
-    COMPANY_NAME: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').default('Setup Desk'),
-    SUPPORT_EMAIL: z.email({ error: 'must be an email address such as support@company.com' }).default('support@setup-desk.local'),
+    COMPANY_NAME: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+    SUPPORT_EMAIL: z.email({ error: 'must be an email address such as support@company.com' }).optional(),
+    SMTP_URL: z
+      .url({ protocol: /^smtps?$/, error: 'must be an SMTP URL such as smtps://user:password@smtp.example.com:465 or smtp://127.0.0.1:1025' })
+      .optional(),
+    MAIL_FROM: z
+      .string()
+      .refine((value) => parseMailbox(value) !== null, 'must be one sender such as "Acme Onboarding <onboarding@acme.com>" or onboarding@acme.com')
+      .optional(),
+    MAIL_REPLY_TO: z.email({ error: 'must be an email address such as onboarding@company.com' }).optional(),
+    SMTP_TIMEOUT_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(1_000, 'must be at least 1000 (1 second)')
+      .max(120_000, 'must be at most 120000 (2 minutes)')
+      .default(10_000),
     SETUP_RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(60),
     SETUP_LAUNCHES_PER_LINK: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(30),
     SESSION_IDLE_MINUTES: z.coerce
@@ -94,6 +122,12 @@ const envSchema = z
       WORKOS_API_KEY: env.WORKOS_API_KEY ?? DEV_WORKOS_API_KEY,
       HSTS: env.HSTS ?? isProduction,
       WORKOS_API_HTTPS: env.WORKOS_API_HTTPS ?? true,
+      COMPANY_NAME: env.COMPANY_NAME ?? DEV_COMPANY_NAME,
+      SUPPORT_EMAIL: env.SUPPORT_EMAIL ?? DEV_SUPPORT_EMAIL,
+      SMTP_URL: env.SMTP_URL ?? DEV_SMTP_URL,
+      // The sender and replies default to the company's name and support address (development).
+      MAIL_FROM: parseMailbox(env.MAIL_FROM ?? `"${(env.COMPANY_NAME ?? DEV_COMPANY_NAME).replace(/["\\]/g, '')}" <no-reply@setup-desk.local>`)!,
+      MAIL_REPLY_TO: env.MAIL_REPLY_TO ?? env.SUPPORT_EMAIL ?? DEV_SUPPORT_EMAIL,
       SETUP_RATE_LIMITS: { perIpPerMinute: env.SETUP_RATE_LIMIT_PER_MINUTE, launchesPerLinkPer10Minutes: env.SETUP_LAUNCHES_PER_LINK },
       TRUST_PROXY: parseTrustProxy(env.TRUST_PROXY),
     };
@@ -109,6 +143,10 @@ function productionRules(env: {
   SESSION_SECRET?: string;
   WORKOS_API_KEY?: string;
   WORKOS_CLIENT_ID?: string;
+  COMPANY_NAME?: string;
+  SUPPORT_EMAIL?: string;
+  SMTP_URL?: string;
+  MAIL_FROM?: string;
 }): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   if (!env.PUBLIC_URL) {
@@ -133,6 +171,19 @@ function productionRules(env: {
   }
   if (env.WORKOS_CLIENT_ID !== undefined && !env.WORKOS_CLIENT_ID.startsWith('client_')) {
     issues.push({ path: ['WORKOS_CLIENT_ID'], message: 'must start with client_ when set' });
+  }
+  // The IT admin reads these in the setup email and on their page: no placeholder may reach them.
+  if (!env.COMPANY_NAME) {
+    issues.push({ path: ['COMPANY_NAME'], message: 'is required in production (your company, as customers know it: it signs the setup email)' });
+  }
+  if (!env.SUPPORT_EMAIL) {
+    issues.push({ path: ['SUPPORT_EMAIL'], message: 'is required in production (where IT admins write for help)' });
+  }
+  if (!env.SMTP_URL) {
+    issues.push({ path: ['SMTP_URL'], message: 'is required in production (the mail server that sends setup links), e.g. smtps://user:password@smtp.example.com:465' });
+  }
+  if (!env.MAIL_FROM) {
+    issues.push({ path: ['MAIL_FROM'], message: 'is required in production (the sender of setup emails), e.g. "Acme Onboarding <onboarding@acme.com>"' });
   }
   return issues;
 }

@@ -2,6 +2,7 @@ import * as m001 from './001_audit_events';
 import * as m002 from './002_staff_and_sessions';
 import * as m003 from './003_organizations';
 import * as m004 from './004_setup_links';
+import * as m005 from './005_setup_link_email';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: '002_staff_and_sessions', ...m002 },
   { name: '003_organizations', ...m003 },
   { name: '004_setup_links', ...m004 },
+  { name: '005_setup_link_email', ...m005 },
 ];
