@@ -1,4 +1,6 @@
 import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltServerExpectingFailure, startBuiltServer, type RunningServer } from '../test/built-server';
 
@@ -95,6 +97,20 @@ describe('the built server (development defaults)', () => {
         expect(response.status).toBe(403);
       });
     }
+
+    // Every route that has an action, found in the production build (not listed by hand), as a
+    // page POST and as a single-fetch data request.
+    it('for every route with an action, in both forms of request', async () => {
+      const targets = await actionTargets();
+      expect(targets.length).toBeGreaterThanOrEqual(10);
+      for (const target of targets) {
+        const refusals: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site', Origin: 'https://other.localhost' }];
+        for (const headers of refusals) {
+          const response = await post(server, target, headers);
+          expect(response.status, `${target} with ${JSON.stringify(headers)}`).toBe(403);
+        }
+      }
+    });
 
     it('lets a same-origin POST through to the route (the route then decides)', async () => {
       const report = await post(server, '/csp-report', { Origin: server.url, 'Sec-Fetch-Site': 'same-origin' }, VALID_CSP_REPORT);
@@ -228,6 +244,29 @@ describe('graceful shutdown', () => {
     expect(server.logs().some((line) => line.msg === 'shutdown complete')).toBe(true);
   });
 });
+
+interface BuiltRoute {
+  id: string;
+  parentId?: string;
+  path?: string;
+  module: { action?: unknown };
+}
+
+/** The URL of each route with an action (parameters filled in), and its `.data` twin. */
+async function actionTargets(): Promise<string[]> {
+  const build = (await import(/* @vite-ignore */ pathToFileURL(path.resolve('build/remix/index.js')).href)) as { routes: Record<string, BuiltRoute> };
+  const fullPath = (id: string): string => {
+    const route = build.routes[id]!;
+    return [route.parentId ? fullPath(route.parentId) : '', route.path ?? ''].filter(Boolean).join('/');
+  };
+  const targets: string[] = [];
+  for (const route of Object.values(build.routes)) {
+    if (typeof route.module.action !== 'function') continue;
+    const url = `/${fullPath(route.id)}`.replace(/:\w+/g, '1').replace('*', 'some/path');
+    targets.push(url, url === '/' ? '/_root.data' : `${url}.data`);
+  }
+  return targets;
+}
 
 async function post(server: RunningServer, path: string, headers: Record<string, string>, body = 'x=1') {
   return fetch(`${server.url}${path}`, {

@@ -53,6 +53,8 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
       PUBLIC_URL: `http://localhost:${port}`,
       DATABASE_PATH: databasePath,
       LOG_LEVEL: 'info',
+      // Mail goes nowhere (a closed port) unless the test starts a catcher and says so.
+      SMTP_URL: 'smtp://127.0.0.1:9',
       ...env,
     },
   });

@@ -22,41 +22,45 @@ export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
 // Control characters (a line break in a name would be a header in an email) are refused.
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 
+const linkFields = {
+  features: z
+    .array(z.enum(SETUP_FEATURES, { error: 'Choose features from the list.' }), { error: 'Choose at least one feature.' })
+    .min(1, 'Choose at least one feature.'),
+  lifetimeDays: z.coerce
+    .number({ error: `Enter a number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.` })
+    .int(`Enter a whole number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.`)
+    .min(LINK_LIFETIME_DAYS.min, `A link lasts at least ${LINK_LIFETIME_DAYS.min} day.`)
+    .max(LINK_LIFETIME_DAYS.max, `A link lasts at most ${LINK_LIFETIME_DAYS.max} days.`),
+  note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+};
+
+// Recipient fields are read only when the link is emailed: with "Copy link" they stay in the page
+// (hidden) and whatever they hold is ignored.
+const emailLink = z.object({
+  ...linkFields,
+  delivery: z.literal('email'),
+  recipientEmail: z
+    .string({ error: 'Enter the IT admin’s email address, or choose Copy link.' })
+    .trim()
+    .max(254, 'Use at most 254 characters.')
+    .pipe(z.email({ error: 'Enter the IT admin’s email address, such as it-admin@customer.com.' })),
+  recipientName: z
+    .string()
+    .trim()
+    .max(100, 'Use at most 100 characters.')
+    .regex(NO_CONTROL_CHARACTERS, 'Use letters, spaces and punctuation only (no line breaks).')
+    .optional(),
+  message: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+});
+const copyLink = z.object({ ...linkFields, delivery: z.literal('copy') });
+
 export const createSetupLinkSchema = z
-  .object({
-    delivery: z.enum(DELIVERY_METHODS, { error: 'Choose how the link reaches the IT admin: by email, or copied.' }),
-    recipientEmail: z
-      .string()
-      .trim()
-      .max(254, 'Use at most 254 characters.')
-      .pipe(z.email({ error: 'Enter the IT admin’s email address, such as it-admin@customer.com.' }))
-      .optional(),
-    recipientName: z
-      .string()
-      .trim()
-      .max(100, 'Use at most 100 characters.')
-      .regex(NO_CONTROL_CHARACTERS, 'Use letters, spaces and punctuation only (no line breaks).')
-      .optional(),
-    message: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
-    features: z
-      .array(z.enum(SETUP_FEATURES, { error: 'Choose features from the list.' }), { error: 'Choose at least one feature.' })
-      .min(1, 'Choose at least one feature.'),
-    lifetimeDays: z.coerce
-      .number({ error: `Enter a number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.` })
-      .int(`Enter a whole number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.`)
-      .min(LINK_LIFETIME_DAYS.min, `A link lasts at least ${LINK_LIFETIME_DAYS.min} day.`)
-      .max(LINK_LIFETIME_DAYS.max, `A link lasts at most ${LINK_LIFETIME_DAYS.max} days.`),
-    note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
-  })
-  .superRefine((input, ctx) => {
-    if (input.delivery === 'email' && !input.recipientEmail) {
-      ctx.addIssue({ code: 'custom', path: ['recipientEmail'], message: 'Enter the IT admin’s email address, or choose Copy link.' });
-    }
-  })
-  // Recipient and message belong to an email; a copied link has neither.
-  .transform(({ delivery, recipientEmail, recipientName, message, ...rest }): SetupLinkRequest =>
-    delivery === 'email' ? { ...rest, email: { address: recipientEmail!, name: recipientName, message } } : rest,
-  );
+  .discriminatedUnion('delivery', [emailLink, copyLink], { error: 'Choose how the link reaches the IT admin: by email, or copied.' })
+  .transform((input): SetupLinkRequest => {
+    const request: SetupLinkRequest = { features: input.features, lifetimeDays: input.lifetimeDays, ...(input.note ? { note: input.note } : {}) };
+    if (input.delivery === 'copy') return request;
+    return { ...request, email: { address: input.recipientEmail, name: input.recipientName || undefined, message: input.message || undefined } };
+  });
 
 /** What a rep asks for: the link's features and lifetime, and an email to send it in (or none: copy). */
 export interface SetupLinkRequest {

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { readSetupLinkForm } from './setup-link';
+
+function form(entries: [string, string][]): FormData {
+  const data = new FormData();
+  for (const [name, value] of entries) data.append(name, value);
+  return data;
+}
+
+function errorsOf(entries: [string, string][]) {
+  const result = readSetupLinkForm(form(entries));
+  if (result.success) throw new Error('expected a refusal');
+  return z.flattenError(result.error).fieldErrors;
+}
+
+describe('the setup-link form', () => {
+  it('email delivery: reads the recipient, name and message into the email request', () => {
+    const result = readSetupLinkForm(
+      form([
+        ['delivery', 'email'],
+        ['recipientEmail', '  it-admin@customer.example '],
+        ['recipientName', 'Pat Admin'],
+        ['message', 'Hello'],
+        ['features', 'sso'],
+        ['features', 'domain_verification'],
+        ['lifetimeDays', '14'],
+        ['note', ''],
+      ]),
+    );
+    expect(result.success && result.data).toEqual({
+      features: ['sso', 'domain_verification'],
+      lifetimeDays: 14,
+      email: { address: 'it-admin@customer.example', name: 'Pat Admin', message: 'Hello' },
+    });
+  });
+
+  it('copy delivery: recipient fields are ignored, and no email is asked for', () => {
+    const result = readSetupLinkForm(form([['delivery', 'copy'], ['recipientEmail', 'not an address'], ['features', 'sso']]));
+    expect(result.success && result.data).toEqual({ features: ['sso'], lifetimeDays: 7 });
+  });
+
+  it('names every field that is wrong, at once', () => {
+    expect(errorsOf([['delivery', 'email']])).toEqual({
+      features: ['Choose at least one feature.'],
+      recipientEmail: ['Enter the IT admin’s email address, or choose Copy link.'],
+    });
+    expect(errorsOf([['delivery', 'email'], ['recipientEmail', 'pat@'], ['features', 'sso']])).toEqual({
+      recipientEmail: ['Enter the IT admin’s email address, such as it-admin@customer.com.'],
+    });
+    expect(errorsOf([['features', 'sso']])).toEqual({ delivery: ['Choose how the link reaches the IT admin: by email, or copied.'] });
+    expect(errorsOf([['delivery', 'email'], ['recipientEmail', 'a@b.example'], ['recipientName', 'Pat\r\nBcc: x@evil.example'], ['features', 'sso']])).toEqual({
+      recipientName: ['Use letters, spaces and punctuation only (no line breaks).'],
+    });
+    expect(errorsOf([['delivery', 'email'], ['recipientEmail', 'a@b.example'], ['message', 'x'.repeat(2001)], ['features', 'sso']])).toEqual({
+      message: ['Use at most 2,000 characters.'],
+    });
+  });
+});

@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '~/utils/db.server';
+import { getEnv, resetEnvCache } from '~/utils/env.server';
+import { closedPortUrl, startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
+import { createTestStaff } from '../../test/staff';
+import {
+  createSetupLink,
+  findRedeemableLink,
+  getActiveSetupLink,
+  hashSetupToken,
+  latestFailedEmail,
+  recreateSetupLink,
+  UNCONFIRMED_EMAIL_GRACE_MS,
+} from './setup-link.server';
+import { staffActor } from './staff.server';
+
+let catcher: SmtpCatcher;
+let actor: ReturnType<typeof staffActor>;
+const sentTokens: string[] = [];
+const request = {
+  features: ['domain_verification' as const, 'sso' as const],
+  lifetimeDays: 7,
+  email: { address: 'it-admin@customer.example', name: 'Pat Admin', message: 'As agreed on our call.' },
+};
+
+function pointMailAt(url: string) {
+  process.env.SMTP_URL = url;
+  resetEnvCache();
+}
+
+beforeAll(async () => {
+  catcher = await startSmtpCatcher();
+  pointMailAt(catcher.url);
+  process.env.COMPANY_NAME = 'Acme Analytics';
+  process.env.SUPPORT_EMAIL = 'support@acme.example';
+  resetEnvCache();
+  actor = staffActor(await createTestStaff('support', { name: 'Rita Rep' }));
+});
+
+afterEach(() => {
+  catcher.behave({ kind: 'accept' });
+  pointMailAt(catcher.url);
+});
+
+afterAll(async () => {
+  await catcher.stop();
+  delete process.env.COMPANY_NAME;
+  delete process.env.SUPPORT_EMAIL;
+  resetEnvCache();
+});
+
+let counter = 0;
+async function organization(): Promise<number> {
+  counter += 1;
+  const now = new Date().toISOString();
+  const [row] = await getDb()('organizations')
+    .insert({ name: `Globex ${counter}`, workos_id: `org_01MAIL${String(counter).padStart(20, '0')}`, status: 'active', idempotency_key: `mail-${counter}`, created_at: now, updated_at: now })
+    .returning('id');
+  return (row as { id: number }).id;
+}
+
+/** The token in the last email the catcher received (and remembered for the leak check below). */
+function tokenInLastEmail(): string {
+  const text = catcher.emails.at(-1)!.mail.text!;
+  const token = /\/setup\/(sdl_[A-Za-z0-9_-]{43})/.exec(text)![1]!;
+  sentTokens.push(token);
+  return token;
+}
+
+async function auditOf(linkId: number) {
+  return (await getDb()('audit_events').where({ setup_link_id: linkId }).orderBy('id')).map((event: { action: string; details: string; actor_label: string }) => ({
+    action: event.action,
+    actor: event.actor_label,
+    details: JSON.parse(event.details) as Record<string, unknown>,
+  }));
+}
+
+describe('an emailed setup link', () => {
+  it('is sent with its URL in the email only; the row keeps the hash, the recipient and when it was accepted', async () => {
+    const organizationId = await organization();
+    const before = catcher.emails.length;
+    const issued = await createSetupLink(organizationId, request, actor);
+    expect(issued).toMatchObject({ delivery: 'email', sent: true, recipient: 'it-admin@customer.example' });
+    expect(issued).not.toHaveProperty('url');
+    expect(catcher.emails).toHaveLength(before + 1);
+
+    const caught = catcher.emails.at(-1)!;
+    expect(caught.envelope.to).toEqual(['it-admin@customer.example']);
+    expect(caught.mail.subject).toBe(`Set up Single Sign-On and Domain Verification for Globex ${counter}`);
+    expect(caught.mail.text).toContain('Rita Rep at Acme Analytics invites you');
+    expect(caught.mail.text).toContain('> As agreed on our call.');
+    expect(caught.mail.text).toContain('Write to support@acme.example.');
+    const token = tokenInLastEmail();
+
+    const row = await getDb()('setup_links').where({ id: issued.link.id }).first();
+    expect(row).toMatchObject({ status: 'active', delivery: 'email', recipient_email: 'it-admin@customer.example', recipient_name: 'Pat Admin', token_hash: hashSetupToken(token) });
+    expect(row.email_sent_at).toEqual(expect.any(String));
+    const redeemable = await findRedeemableLink(token);
+    expect(redeemable!.link.id).toBe(issued.link.id);
+
+    const audit = await auditOf(issued.link.id);
+    expect(audit.map((event) => event.action)).toEqual(['setup_link.created', 'setup_link.emailed']);
+    expect(audit[1]).toMatchObject({ actor: 'Rita Rep', details: { recipient: 'it-admin@customer.example', messageId: caught.mail.messageId, fingerprint: row.token_hash.slice(0, 6) } });
+  });
+
+  it('a failed send leaves no active link, audits the error class (not the server’s words), and a retry sends a new link', async () => {
+    const organizationId = await organization();
+    catcher.behave({ kind: 'reject_recipient', code: 550 });
+    const failed = await createSetupLink(organizationId, request, actor);
+    expect(failed).toMatchObject({ delivery: 'email', sent: false, failure: { errorClass: 'EENVELOPE', responseCode: 550 } });
+    expect(failed.link.status).toBe('failed');
+    expect(await getActiveSetupLink(organizationId)).toBeNull();
+
+    const audit = await auditOf(failed.link.id);
+    expect(audit.map((event) => event.action)).toEqual(['setup_link.created', 'setup_link.email_failed']);
+    expect(audit[1]!.details).toEqual({
+      recipient: 'it-admin@customer.example',
+      fingerprint: failed.link.fingerprint,
+      errorClass: 'EENVELOPE',
+      responseCode: 550,
+      reason: 'the mail server refused the recipient’s address — check it.',
+    });
+    expect(JSON.stringify(audit)).not.toContain('Recipient address rejected'); // the server's text
+    expect(await latestFailedEmail(organizationId)).toMatchObject({
+      recipientEmail: 'it-admin@customer.example',
+      recipientName: 'Pat Admin',
+      features: ['sso', 'domain_verification'],
+      lifetimeDays: 7,
+      reason: 'the mail server refused the recipient’s address — check it.',
+    });
+
+    catcher.behave({ kind: 'accept' });
+    const retried = await createSetupLink(organizationId, request, actor);
+    expect(retried).toMatchObject({ sent: true });
+    expect(retried.link.id).not.toBe(failed.link.id);
+    expect(retried.link.fingerprint).not.toBe(failed.link.fingerprint);
+    tokenInLastEmail();
+    expect(await latestFailedEmail(organizationId)).toBeNull();
+  });
+
+  it('with the mail server down, the rep is told it could not be reached', async () => {
+    const organizationId = await organization();
+    pointMailAt(await closedPortUrl());
+    const failed = await createSetupLink(organizationId, request, actor);
+    expect(failed).toMatchObject({ sent: false, failure: { errorClass: 'ESOCKET', reason: 'the mail server could not be reached.' } });
+    expect(await getActiveSetupLink(organizationId)).toBeNull();
+  });
+
+  it('resend (recreate by email) revokes the old link in the same step; if that email fails, nothing is active', async () => {
+    const organizationId = await organization();
+    await createSetupLink(organizationId, request, actor);
+    const oldToken = tokenInLastEmail();
+
+    const resent = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: lost it' });
+    expect(resent.sent).toBe(true);
+    const newToken = tokenInLastEmail();
+    expect(newToken).not.toBe(oldToken);
+    expect(await findRedeemableLink(oldToken)).toBeNull();
+    expect(await findRedeemableLink(newToken)).not.toBeNull();
+
+    catcher.behave({ kind: 'reject_message', code: 554 });
+    const failed = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: again' });
+    expect(failed).toMatchObject({ sent: false, failure: { errorClass: 'EMESSAGE' } });
+    expect(await findRedeemableLink(newToken)).toBeNull();
+    expect(await getActiveSetupLink(organizationId)).toBeNull();
+  });
+
+  it('a link whose send was never confirmed (the process died mid-send) is failed after the grace period, not left active', async () => {
+    const organizationId = await organization();
+    const created = new Date(Date.now() - UNCONFIRMED_EMAIL_GRACE_MS - 60_000);
+    // What a crash between the insert and the mail server's answer leaves behind.
+    const [row] = await getDb()('setup_links')
+      .insert({
+        organization_id: organizationId,
+        token_hash: hashSetupToken('sdl_never-sent'),
+        features: '["sso"]',
+        delivery: 'email',
+        recipient_email: 'it-admin@customer.example',
+        expires_at: new Date(created.getTime() + 7 * 86_400_000).toISOString(),
+        status: 'active',
+        created_at: created.toISOString(),
+      })
+      .returning('id');
+    const linkId = (row as { id: number }).id;
+    expect(await getActiveSetupLink(organizationId)).toBeNull();
+    expect(await getDb()('setup_links').where({ id: linkId }).first('status')).toEqual({ status: 'failed' });
+    expect((await auditOf(linkId)).map((event) => [event.action, event.actor])).toEqual([['setup_link.email_unconfirmed', 'Setup Desk']]);
+    expect(await latestFailedEmail(organizationId)).toMatchObject({ reason: 'Setup Desk stopped before the mail server confirmed the email.' });
+  });
+
+  it('an emailed link still being sent (inside the grace period) stays active', async () => {
+    const organizationId = await organization();
+    await getDb()('setup_links').insert({
+      organization_id: organizationId,
+      token_hash: hashSetupToken('sdl_being-sent'),
+      features: '["sso"]',
+      delivery: 'email',
+      recipient_email: 'it-admin@customer.example',
+      expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+      status: 'active',
+      created_at: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect(await getActiveSetupLink(organizationId)).toMatchObject({ delivery: 'email', emailSentAt: null });
+  });
+
+  it('leaves no sent token in the database file', async () => {
+    expect(sentTokens.length).toBeGreaterThanOrEqual(4);
+    await getDb().raw('PRAGMA wal_checkpoint(TRUNCATE)');
+    const file = fs.readFileSync(getEnv().DATABASE_PATH).toString('latin1');
+    for (const token of sentTokens) expect(file).not.toContain(token.slice(4));
+    expect(file).not.toMatch(/sdl_[A-Za-z0-9_-]{43}/);
+  });
+});
