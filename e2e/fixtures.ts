@@ -92,6 +92,42 @@ export function e2eSandbox(): { client: SandboxClient; workos: WorkOS; url: stri
   return { client: new SandboxClient(url), workos, url };
 }
 
+/** An email as the mail catcher's REST API (MailDev, `GET /email`) returns it. */
+export interface CaughtEmail {
+  id: string;
+  subject: string;
+  text: string;
+  html: string;
+  from: { address: string; name: string }[];
+  to: { address: string; name: string }[];
+  headers: Record<string, string>;
+  date: string;
+}
+
+/**
+ * The e2e mail catcher, read over its API as any mail client would, and its switch (the app's
+ * SMTP connection goes through it; off, the catcher is unreachable to the app).
+ */
+export function e2eMailbox() {
+  const url = process.env.E2E_MAIL_URL;
+  const switchUrl = process.env.E2E_SMTP_SWITCH_URL;
+  if (!url || !switchUrl) throw new Error('E2E_MAIL_URL is not set: run the suite through playwright.config.ts');
+  const all = async (): Promise<CaughtEmail[]> => (await fetch(`${url}/email`)).json() as Promise<CaughtEmail[]>;
+  return {
+    all,
+    /** The emails to `address`, oldest first. */
+    async to(address: string): Promise<CaughtEmail[]> {
+      return (await all()).filter((email) => email.to.some((recipient) => recipient.address === address));
+    },
+    async turnOff(): Promise<void> {
+      expect((await fetch(`${switchUrl}/off`, { method: 'POST' })).status).toBe(204);
+    },
+    async turnOn(): Promise<void> {
+      expect((await fetch(`${switchUrl}/on`, { method: 'POST' })).status).toBe(204);
+    },
+  };
+}
+
 export const test = base.extend<{
   consoleErrors: ConsoleErrors;
   login: (options: { role: StaffRole; name?: string }) => Promise<TestStaff>;

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSandbox } from '../sandbox/server';
+import { startMailCatcher } from '../scripts/dev/maildev';
 import { getFreePort } from '../test/built-server';
 import { resolveChromium } from './browser';
+import { startSmtpSwitch } from './smtp-switch';
 
 const SERVER_ENTRY = path.resolve('build/server/index.js');
 
@@ -20,6 +22,10 @@ export default async function globalSetup() {
   const sandbox = await startSandbox();
   const port = await getFreePort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-e2e-'));
+  // The mail catcher, as in development, behind a switch that a test can turn off. Its mail
+  // directory is the catcher's storage: outside the app, and not part of the no-leak scan.
+  const mail = await startMailCatcher({ smtpPort: await getFreePort(), webPort: await getFreePort(), mailDirectory: path.join(workDir, 'catcher-mail') });
+  const smtpSwitch = await startSmtpSwitch({ host: '127.0.0.1', port: mail.smtpPort });
   const baseURL = `http://localhost:${port}`;
   const logPath = path.join(workDir, 'server.log');
   const log = fs.openSync(logPath, 'a');
@@ -36,13 +42,23 @@ export default async function globalSetup() {
       WORKOS_API_HOSTNAME: sandbox.host,
       WORKOS_API_PORT: String(sandbox.port),
       WORKOS_API_HTTPS: 'false',
+      SMTP_URL: `smtp://127.0.0.1:${smtpSwitch.port}`,
+      SMTP_TIMEOUT_MS: '5000',
+      COMPANY_NAME: 'Acme Analytics',
+      SUPPORT_EMAIL: 'support@acme.example',
+      MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
     },
     stdio: ['ignore', log, log],
   });
   const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
 
-  await waitForHealthy(baseURL, exited, logPath).catch(async (error: unknown) => {
+  const stopServices = async () => {
+    await smtpSwitch.stop();
+    await mail.stop();
     await sandbox.stop();
+  };
+  await waitForHealthy(baseURL, exited, logPath).catch(async (error: unknown) => {
+    await stopServices();
     throw error;
   });
   process.env.E2E_BASE_URL = baseURL;
@@ -52,12 +68,14 @@ export default async function globalSetup() {
   process.env.E2E_SANDBOX_API_KEY = sandbox.apiKey;
   process.env.E2E_SANDBOX_HOST = sandbox.host;
   process.env.E2E_SANDBOX_PORT = String(sandbox.port);
+  process.env.E2E_MAIL_URL = mail.webUrl;
+  process.env.E2E_SMTP_SWITCH_URL = smtpSwitch.controlUrl;
 
   return async () => {
     server.kill('SIGTERM');
     const code = await exited;
     fs.closeSync(log);
-    await sandbox.stop();
+    await stopServices();
     if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; see ${logPath}`);
     assertNoLinkValueLeaked(workDir);
     if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });

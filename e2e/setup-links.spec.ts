@@ -16,6 +16,9 @@ test('a rep copies a link for SSO + Directory Sync; the IT admin completes SSO; 
   await page.goto(`/organizations/${organization.id}`);
   const card = page.getByRole('region', { name: 'Setup link' });
   await expect(card.getByText('No active link.')).toBeVisible();
+  await card.getByRole('radio', { name: /Copy link/ }).check();
+  // Copy mode asks for no recipient: the email fields go away.
+  await expect(card.getByLabel('IT admin’s email')).toBeHidden();
   await card.getByRole('checkbox', { name: /Directory Sync/ }).check();
   await expect(card.getByRole('checkbox', { name: /Single Sign-On/ })).toBeChecked();
   await card.getByRole('button', { name: 'Create link to copy' }).click();
@@ -90,9 +93,11 @@ test('a second link while one is active is refused with what to do; recreate rep
   await stale.goto(`/organizations/${organization.id}`);
 
   await page.goto(`/organizations/${organization.id}`);
+  await page.getByRole('radio', { name: /Copy link/ }).check();
   await page.getByRole('button', { name: 'Create link to copy' }).click();
   rememberIssuedLink((await page.getByTestId('one-time-secret').textContent())!.trim());
 
+  await stale.getByRole('radio', { name: /Copy link/ }).check();
   await stale.getByRole('button', { name: 'Create link to copy' }).click();
   await expect(stale.getByRole('alert')).toHaveText(
     new RegExp(`^This organization already has an active link \\(created by ${rep.name}, expires .+ UTC\\) — revoke or recreate it\\.$`),
@@ -101,6 +106,7 @@ test('a second link while one is active is refused with what to do; recreate rep
   await stale.close();
 
   await page.reload();
+  await page.getByText('Recreate the link — other features').click();
   const recreate = page.getByRole('form', { name: 'Recreate the link' });
   await recreate.getByRole('checkbox', { name: /Domain Verification/ }).check();
   await recreate.getByLabel('Reason').fill('Add domain verification');

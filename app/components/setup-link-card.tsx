@@ -372,35 +372,30 @@ export function SetupLinkCard({
             </div>
           </Form>
         ) : null}
-        <Form
-          method="post"
-          className="space-y-3 rounded-md border border-slate-200 p-4 md:col-span-2"
-          noValidate
-          onSubmit={submitToNewTab}
-          aria-labelledby="recreate-link-title"
-        >
-          <input type="hidden" name="intent" value="recreate_link" />
-          <h3 id="recreate-link-title" className="font-semibold">
-            Recreate the link
-          </h3>
-          <p className="text-xs text-slate-600">Revokes this link and issues a new one — with other features, to someone else, or to copy.</p>
-          <IssueFields
-            draft={errorIntent === 'recreate_link' ? draft : activeDraft}
-            errors={errorsOf('recreate_link')}
-            pending={pendingIntent === 'recreate_link'}
-            previewAction={previewAction}
-            submit={(_delivery, pending) => (
-              <>
-                <Field label="Reason" name="recreateReason" required maxLength={2000} errors={errorsOf('recreate_link').recreateReason} className="min-w-[16rem] flex-1" />
-                <div className="self-end">
-                  <ConfirmButton confirmLabel="Click again to recreate" disabled={busy}>
-                    {pending ? 'Recreating…' : 'Recreate link'}
-                  </ConfirmButton>
-                </div>
-              </>
-            )}
-          />
-        </Form>
+        {/* Folded away until wanted: most days the rep revokes or resends; open when it has errors. */}
+        <details className="rounded-md border border-slate-200 p-4 md:col-span-2" open={errorIntent === 'recreate_link'}>
+          <summary className="cursor-pointer font-semibold">Recreate the link — other features, another recipient, or to copy</summary>
+          <Form method="post" className="mt-3 space-y-3" noValidate onSubmit={submitToNewTab} aria-label="Recreate the link">
+            <input type="hidden" name="intent" value="recreate_link" />
+            <p className="text-xs text-slate-600">Revokes this link and issues a new one.</p>
+            <IssueFields
+              draft={errorIntent === 'recreate_link' ? draft : activeDraft}
+              errors={errorsOf('recreate_link')}
+              pending={pendingIntent === 'recreate_link'}
+              previewAction={previewAction}
+              submit={(_delivery, pending) => (
+                <>
+                  <Field label="Reason" name="recreateReason" required maxLength={2000} errors={errorsOf('recreate_link').recreateReason} className="min-w-[16rem] flex-1" />
+                  <div className="self-end">
+                    <ConfirmButton confirmLabel="Click again to recreate" disabled={busy}>
+                      {pending ? 'Recreating…' : 'Recreate link'}
+                    </ConfirmButton>
+                  </div>
+                </>
+              )}
+            />
+          </Form>
+        </details>
       </div>
     </div>
   );

@@ -1,4 +1,5 @@
 import { DEFAULT_SANDBOX_API_KEY, startSandbox } from '../../sandbox/server';
+import { startMailCatcher } from './maildev';
 
 /**
  * What `npm run dev` starts beside the app. Each service starts, hands the app the environment
@@ -55,4 +56,26 @@ const workosSandbox: DevService = {
   },
 };
 
-export const developmentServices: DevService[] = [workosSandbox];
+export const MAIL_DIRECTORY = '.data/mail';
+
+/** MailDev, so that sending works with no configuration — unless the developer set SMTP_URL. */
+const mailCatcher: DevService = {
+  name: 'mail catcher',
+  async start(): Promise<StartedService> {
+    if (process.env.SMTP_URL) {
+      return { env: {}, banner: ['Mail: sent through SMTP_URL (no local catcher)'], stop: async () => undefined };
+    }
+    const smtpPort = Number(process.env.MAILDEV_SMTP_PORT ?? 1025);
+    const webPort = Number(process.env.MAILDEV_WEB_PORT ?? 1080);
+    const catcher = await startMailCatcher({ smtpPort, webPort, mailDirectory: MAIL_DIRECTORY }).catch((error: Error) => {
+      throw new Error(`${error.message}\nSet MAILDEV_SMTP_PORT and MAILDEV_WEB_PORT to free ports, or SMTP_URL to a mail server of your own.`);
+    });
+    return {
+      env: { SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}` },
+      banner: [`Mail catcher → ${catcher.webUrl} (every email the app sends lands there, none leaves this machine; kept in ${MAIL_DIRECTORY})`],
+      stop: () => catcher.stop(),
+    };
+  },
+};
+
+export const developmentServices: DevService[] = [workosSandbox, mailCatcher];
