@@ -1,6 +1,6 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
 
-interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+interface LabelledProps {
   label: string;
   name: string;
   /** Server-side errors for this field (the first is shown). */
@@ -8,8 +8,16 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   hint?: ReactNode;
 }
 
-/** A labelled input with its hint and error wired up for assistive technology. */
-export function Field({ label, name, errors, hint, className, ...inputProps }: FieldProps) {
+/** What a control needs to be tied to its label, hint and error. */
+interface ControlWiring {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+  className: string;
+}
+
+/** The label, hint and error around one control, wired up for assistive technology. */
+function Labelled({ label, errors, hint, className, children }: Omit<LabelledProps, 'name'> & { className?: string; children: (wiring: ControlWiring) => ReactNode }) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = errors?.length ? `${id}-error` : undefined;
@@ -23,16 +31,12 @@ export function Field({ label, name, errors, hint, className, ...inputProps }: F
           {hint}
         </p>
       ) : null}
-      <input
-        id={id}
-        name={name}
-        aria-invalid={errorId ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:border-indigo-500 ${
-          errorId ? 'border-red-500' : 'border-slate-300'
-        }`}
-        {...inputProps}
-      />
+      {children({
+        id,
+        'aria-invalid': errorId ? true : undefined,
+        'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') || undefined,
+        className: `mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:border-indigo-500 ${errorId ? 'border-red-500' : 'border-slate-300'}`,
+      })}
       {errorId ? (
         <p id={errorId} className="mt-1 text-sm text-red-700">
           {errors![0]}
@@ -42,43 +46,21 @@ export function Field({ label, name, errors, hint, className, ...inputProps }: F
   );
 }
 
-interface TextAreaFieldProps extends TextareaHTMLAttributes<HTMLTextAreaElement> {
-  label: string;
-  name: string;
-  errors?: string[];
-  hint?: ReactNode;
+/** A labelled input with its hint and error. */
+export function Field({ label, name, errors, hint, className, ...inputProps }: LabelledProps & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Labelled label={label} errors={errors} hint={hint} className={className}>
+      {(wiring) => <input name={name} {...wiring} {...inputProps} />}
+    </Labelled>
+  );
 }
 
 /** A labelled textarea, wired up like `Field`. */
-export function TextAreaField({ label, name, errors, hint, className, rows = 3, ...textareaProps }: TextAreaFieldProps) {
-  const id = useId();
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = errors?.length ? `${id}-error` : undefined;
+export function TextAreaField({ label, name, errors, hint, className, rows = 3, ...textareaProps }: LabelledProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      {hint ? (
-        <p id={hintId} className="mt-0.5 text-xs text-slate-600">
-          {hint}
-        </p>
-      ) : null}
-      <textarea
-        id={id}
-        name={name}
-        rows={rows}
-        aria-invalid={errorId ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:border-indigo-500 ${errorId ? 'border-red-500' : 'border-slate-300'}`}
-        {...textareaProps}
-      />
-      {errorId ? (
-        <p id={errorId} className="mt-1 text-sm text-red-700">
-          {errors![0]}
-        </p>
-      ) : null}
-    </div>
+    <Labelled label={label} errors={errors} hint={hint} className={className}>
+      {(wiring) => <textarea name={name} rows={rows} {...wiring} {...textareaProps} />}
+    </Labelled>
   );
 }
 

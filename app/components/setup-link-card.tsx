@@ -1,6 +1,6 @@
 import { Form } from '@remix-run/react';
 import { useState, type FormEvent } from 'react';
-import { FEATURE_INFO, LINK_LIFETIME_DAYS, SETUP_FEATURES, type DeliveryMethod, type SetupFeature } from '~/forms/setup-link';
+import { FEATURE_INFO, lifetimeDaysOf, LINK_LIFETIME_DAYS, SETUP_FEATURES, type DeliveryMethod, type SetupFeature } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
@@ -75,28 +75,59 @@ function PreviewEmailButton({ previewAction }: { previewAction: string }) {
   );
 }
 
-/** Feature checkboxes with what each lets the IT admin do. */
-export function FeaturePicker({ selected, errors }: { selected: SetupFeature[]; errors?: string[] }) {
+/** A fieldset of checkboxes or radios laid out as cards, each with a title and what it means. */
+function ChoiceGrid<Value extends string>({
+  type,
+  name,
+  legend,
+  choices,
+  isChecked,
+  onChange,
+  errors,
+}: {
+  type: 'checkbox' | 'radio';
+  name: string;
+  legend: string;
+  choices: { value: Value; title: string; description: string }[];
+  isChecked: (value: Value) => boolean;
+  onChange?: (value: Value) => void;
+  errors?: string[];
+}) {
+  const errorId = `${name}-error`;
   return (
-    <fieldset aria-describedby={errors ? 'features-error' : undefined}>
-      <legend className="text-sm font-medium text-slate-800">What may the IT admin set up?</legend>
+    <fieldset aria-describedby={errors ? errorId : undefined}>
+      <legend className="text-sm font-medium text-slate-800">{legend}</legend>
       <div className="mt-2 grid gap-2 sm:grid-cols-2">
-        {SETUP_FEATURES.map((feature) => (
-          <label key={feature} className="flex items-start gap-2 rounded-md border border-slate-200 p-2 text-sm">
-            <input type="checkbox" name="features" value={feature} defaultChecked={selected.includes(feature)} className="mt-1" />
+        {choices.map((choice) => (
+          <label key={choice.value} className="flex items-start gap-2 rounded-md border border-slate-200 p-2 text-sm">
+            <input type={type} name={name} value={choice.value} defaultChecked={isChecked(choice.value)} className="mt-1" onChange={onChange ? () => onChange(choice.value) : undefined} />
             <span>
-              <span className="font-medium">{FEATURE_INFO[feature].title}</span>
-              <span className="block text-xs text-slate-600">{FEATURE_INFO[feature].description}</span>
+              <span className="font-medium">{choice.title}</span>
+              <span className="block text-xs text-slate-600">{choice.description}</span>
             </span>
           </label>
         ))}
       </div>
       {errors ? (
-        <p id="features-error" className="mt-1 text-sm text-red-700">
+        <p id={errorId} className="mt-1 text-sm text-red-700">
           {errors[0]}
         </p>
       ) : null}
     </fieldset>
+  );
+}
+
+/** Feature checkboxes with what each lets the IT admin do. */
+export function FeaturePicker({ selected, errors }: { selected: SetupFeature[]; errors?: string[] }) {
+  return (
+    <ChoiceGrid
+      type="checkbox"
+      name="features"
+      legend="What may the IT admin set up?"
+      choices={SETUP_FEATURES.map((feature) => ({ value: feature, ...FEATURE_INFO[feature] }))}
+      isChecked={(feature) => selected.includes(feature)}
+      errors={errors}
+    />
   );
 }
 
@@ -144,32 +175,15 @@ function DeliveryFields({
 }) {
   return (
     <>
-      <fieldset aria-describedby={errors.delivery ? 'delivery-error' : undefined}>
-        <legend className="text-sm font-medium text-slate-800">How does the link reach the IT admin?</legend>
-        <div className="mt-2 grid gap-2 sm:grid-cols-2">
-          {DELIVERY_CHOICES.map((choice) => (
-            <label key={choice.value} className="flex items-start gap-2 rounded-md border border-slate-200 p-2 text-sm">
-              <input
-                type="radio"
-                name="delivery"
-                value={choice.value}
-                defaultChecked={choice.value === draft.delivery}
-                className="mt-1"
-                onChange={() => onChange(choice.value)}
-              />
-              <span>
-                <span className="font-medium">{choice.title}</span>
-                <span className="block text-xs text-slate-600">{choice.description}</span>
-              </span>
-            </label>
-          ))}
-        </div>
-        {errors.delivery ? (
-          <p id="delivery-error" className="mt-1 text-sm text-red-700">
-            {errors.delivery[0]}
-          </p>
-        ) : null}
-      </fieldset>
+      <ChoiceGrid
+        type="radio"
+        name="delivery"
+        legend="How does the link reach the IT admin?"
+        choices={DELIVERY_CHOICES}
+        isChecked={(value) => value === draft.delivery}
+        onChange={onChange}
+        errors={errors.delivery}
+      />
       {/* Kept in the page when hidden, so a switch back to email loses nothing typed. */}
       <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={delivery !== 'email'}>
         <Field
@@ -270,9 +284,7 @@ export function SetupLinkCard({
     );
   }
   const expiresSoon = new Date(active.expiresAt).getTime() - new Date(now).getTime() < 48 * 3_600_000;
-  const lifetimeDays = String(
-    Math.min(LINK_LIFETIME_DAYS.max, Math.max(LINK_LIFETIME_DAYS.min, Math.round((new Date(active.expiresAt).getTime() - new Date(active.createdAt).getTime()) / 86_400_000))),
-  );
+  const lifetimeDays = String(lifetimeDaysOf(active));
   const activeDraft: SetupLinkDraft = {
     ...DEFAULT_DRAFT,
     delivery: active.delivery,

@@ -16,6 +16,12 @@ export const FEATURE_INFO: Record<SetupFeature, { title: string; description: st
 
 export const LINK_LIFETIME_DAYS = { min: 1, max: 30, default: 7 };
 
+/** A link's lifetime in whole days (within the allowed range): what a resend or retry reuses. */
+export function lifetimeDaysOf(link: { createdAt: string; expiresAt: string }): number {
+  const days = Math.round((new Date(link.expiresAt).getTime() - new Date(link.createdAt).getTime()) / 86_400_000);
+  return Math.min(LINK_LIFETIME_DAYS.max, Math.max(LINK_LIFETIME_DAYS.min, days));
+}
+
 export const DELIVERY_METHODS = ['email', 'copy'] as const;
 export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
 

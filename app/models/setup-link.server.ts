@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
-import { SETUP_FEATURES, type SetupFeature, type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
+import { lifetimeDaysOf, SETUP_FEATURES, type SetupFeature, type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { sendEmail, type EmailFailure } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
@@ -529,7 +529,7 @@ export async function latestFailedEmail(organizationId: number, db: Knex = getDb
     recipientEmail: link.recipientEmail ?? '',
     recipientName: link.recipientName,
     features: link.features,
-    lifetimeDays: Math.round((new Date(link.expiresAt).getTime() - new Date(link.createdAt).getTime()) / 86_400_000),
+    lifetimeDays: lifetimeDaysOf(link),
     reason:
       event?.action === 'setup_link.email_unconfirmed'
         ? 'Setup Desk stopped before the mail server confirmed the email.'

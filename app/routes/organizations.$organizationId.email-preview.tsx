@@ -4,8 +4,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { z } from 'zod';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { readSetupLinkForm } from '~/forms/setup-link';
-import { getOrganization } from '~/models/organization.server';
 import { requireStaff } from '~/utils/auth.server';
+import { organizationFromParams } from '~/utils/route-params.server';
 import { getEnv } from '~/utils/env.server';
 
 /**
@@ -19,25 +19,17 @@ export const handle = { access: { loader: 'support', action: 'support' } };
 /** Where the preview's button points: a path no token can match (tokens start with `sdl_`). */
 export const PREVIEW_PLACEHOLDER_PATH = '/setup/preview-placeholder';
 
-const idSchema = z.coerce.number().int().positive();
-
-async function loadOrganization(params: LoaderFunctionArgs['params']) {
-  const id = idSchema.safeParse(params.organizationId);
-  const organization = id.success ? await getOrganization(id.data) : null;
-  if (!organization) throw new Response('No such organization', { status: 404 });
-  return organization;
-}
 
 // A preview is the answer to a form; opened directly, it goes back to the organization.
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireStaff(request, 'support');
-  const organization = await loadOrganization(params);
+  const organization = await organizationFromParams(params);
   return redirect(`/organizations/${organization.id}`);
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'support');
-  const organization = await loadOrganization(params);
+  const organization = await organizationFromParams(params);
   const form = readSetupLinkForm(await request.formData());
   if (!form.success || !form.data.email) {
     const problems = form.success

@@ -10,12 +10,11 @@ import { OneTimeSecret } from '~/components/one-time-secret';
 import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
-import { DELIVERY_METHODS, FEATURE_INFO, LINK_LIFETIME_DAYS, readSetupLinkForm, revokeSetupLinkSchema, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
+import { DELIVERY_METHODS, FEATURE_INFO, lifetimeDaysOf, readSetupLinkForm, revokeSetupLinkSchema, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { listOrganizationTimeline } from '~/models/audit.server';
 import {
   archiveOrganization,
   finishOrganizationCreation,
-  getOrganization,
   listAssignableOwners,
   OrganizationRuleError,
   setCsOwner,
@@ -34,6 +33,7 @@ import {
 } from '~/models/setup-link.server';
 import { roleAtLeast, staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
+import { idSchema, organizationFromParams } from '~/utils/route-params.server';
 import { formatDateTime } from '~/utils/format';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
@@ -44,18 +44,10 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [
 
 export const handle = { access: { loader: 'viewer', action: 'support' } };
 
-const idSchema = z.coerce.number().int().positive();
-
-async function loadOrganization(params: LoaderFunctionArgs['params']) {
-  const id = idSchema.safeParse(params.organizationId);
-  const organization = id.success ? await getOrganization(id.data) : null;
-  if (!organization) throw new Response('No such organization', { status: 404 });
-  return organization;
-}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
-  const organization = await loadOrganization(params);
+  const organization = await organizationFromParams(params);
   const [owners, timeline, activeLink, launchFailure, failedEmail] = await Promise.all([
     listAssignableOwners(),
     listOrganizationTimeline(organization.id),
@@ -108,7 +100,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formMethod, default
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'support');
-  const organization = await loadOrganization(params);
+  const organization = await organizationFromParams(params);
   const formData = await request.formData();
   const intent = intentSchema.safeParse(formData.get('intent'));
   if (!intent.success) throw new Response('Unknown action', { status: 400 });
@@ -181,10 +173,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
         // Same features, recipient and lifetime as the link it replaces; the old token is never
         // re-sent (it was never stored): a new link goes out.
-        const lifetimeDays = Math.min(
-          LINK_LIFETIME_DAYS.max,
-          Math.max(LINK_LIFETIME_DAYS.min, Math.round((new Date(active.expiresAt).getTime() - new Date(active.createdAt).getTime()) / 86_400_000)),
-        );
+        const lifetimeDays = lifetimeDaysOf(active);
         const issued = await recreateSetupLink(
           organization.id,
           {
