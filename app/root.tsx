@@ -49,6 +49,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const NAVIGATION = [
   { to: '/', label: 'Home', end: true, adminOnly: false },
   { to: '/organizations', label: 'Organizations', end: false, adminOnly: false },
+  { to: '/audit', label: 'Audit log', end: false, adminOnly: false },
   { to: '/staff', label: 'Staff', end: false, adminOnly: true },
 ];
 

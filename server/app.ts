@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
 import compression from 'compression';
 import express, { type RequestHandler } from 'express';
@@ -7,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Env } from '../app/utils/env.server';
 import { accessLog } from './access-log';
+import { remixRequestHandler } from './remix-handler';
 import { setupRateLimits } from './rate-limits';
 import { cspNonce, originCheck, securityHeaders, setupPageHeaders } from './security';
 
@@ -59,7 +59,7 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
 }
 
 function remixHandler(getBuild: AppOptions['getBuild'], mode: string): RequestHandler {
-  return createRequestHandler({
+  return remixRequestHandler({
     build: getBuild,
     mode,
     getLoadContext: (req, res) => ({

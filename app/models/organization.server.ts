@@ -552,3 +552,13 @@ export async function archiveOrganization(
     return { alreadyArchived: false };
   });
 }
+
+/** Up to `limit` organizations whose name (or domain, ids) matches, as the list's search does. */
+export async function findOrganizationsByName(search: string, { limit = 20, db = getDb() }: { limit?: number; db?: Knex } = {}): Promise<{ id: number; name: string }[]> {
+  const text = search.trim();
+  if (!text) return [];
+  const statement = db('organizations as o').select('o.id', 'o.name').orderBy('o.name').limit(limit);
+  if (text.length >= 3) statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(text)]);
+  else statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(text)}%`]);
+  return (await statement) as { id: number; name: string }[];
+}

@@ -4,14 +4,16 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, type ShouldRev
 import { z } from 'zod';
 import { ConfirmButton } from '~/components/confirm-button';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
-import { buttonClass, Field, FormError } from '~/components/field';
+import { buttonClass, Field, FormError, TextAreaField } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
 import { OneTimeSecret } from '~/components/one-time-secret';
 import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
 import { DELIVERY_METHODS, FEATURE_INFO, lifetimeDaysOf, readSetupLinkForm, revokeSetupLinkSchema, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
-import { listOrganizationTimeline } from '~/models/audit.server';
+import { AuditEventItem } from '~/components/audit-event';
+import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline, recordAuditEvent } from '~/models/audit.server';
+import { SCRUBBED_LINK_MARKER, scrubLinkValues } from '~/utils/link-secrets';
 import {
   archiveOrganization,
   finishOrganizationCreation,
@@ -48,9 +50,11 @@ export const handle = { access: { loader: 'viewer', action: 'support' } };
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const organization = await organizationFromParams(params);
+  // ?history=<cursor>: an older page of the history (a malformed cursor is the first page).
+  const historyBefore = decodeAuditCursor(new URL(request.url).searchParams.get('history'));
   const [owners, timeline, activeLink, launchFailure, failedEmail] = await Promise.all([
     listAssignableOwners(),
-    listOrganizationTimeline(organization.id),
+    listOrganizationTimeline(organization.id, { before: historyBefore }),
     getActiveSetupLink(organization.id),
     latestLaunchFailure(organization.id),
     latestFailedEmail(organization.id),
@@ -58,7 +62,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     organization,
     owners,
-    timeline,
+    timeline: { events: timeline.events, olderCursor: timeline.next ? encodeAuditCursor(timeline.next) : null, isFirstPage: !historyBefore },
     // Never the link's URL: it was shown once, when it was created.
     activeLink,
     launchFailure,
@@ -70,9 +74,26 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link']);
+const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link', 'add_note']);
+
+export const NOTE_MAX_LENGTH = 2000;
+const noteSchema = z
+  .string({ error: 'Write the note.' })
+  .trim()
+  .min(1, 'Write the note.')
+  .max(NOTE_MAX_LENGTH, `Use at most ${NOTE_MAX_LENGTH.toLocaleString('en')} characters.`);
+
+/**
+ * Said to the rep when something they wrote held a setup link or token: the audit trail keeps a
+ * marker in its place (the scrubber runs on every note), and the rep should know their words
+ * changed.
+ */
+function scrubNotice(...written: (FormDataEntryValue | null)[]): string {
+  const scrubbed = written.some((text) => typeof text === 'string' && scrubLinkValues(text).scrubbed);
+  return scrubbed ? ` Your note held a setup link or token: it was saved as “${SCRUBBED_LINK_MARKER}”, as link values are never stored.` : '';
+}
 type IssuedLink = { url: string; expiresAt: string; features: SetupFeature[] };
-type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink; draft?: SetupLinkDraft };
+type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink; draft?: SetupLinkDraft; notice?: string };
 
 /** The submitted create/recreate values, to refill the form after a refusal or a failed send. */
 function draftFrom(formData: FormData): SetupLinkDraft {
@@ -158,7 +179,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           }
           issued = await recreateSetupLink(organization.id, form.data, actor, { ...options, reason: reason.data.reason });
         }
-        return answerIssued(issued, intent.data, here, draftFrom(formData));
+        return answerIssued(issued, intent.data, here, draftFrom(formData), scrubNotice(formData.get('note'), formData.get('recreateReason')));
       }
       case 'resend_link': {
         const linkId = idSchema.safeParse(formData.get('linkId'));
@@ -192,7 +213,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           message: message.data,
           features: active.features,
           lifetimeDays: String(lifetimeDays),
-        });
+        }, scrubNotice(formData.get('resendReason')));
       }
       case 'revoke_link': {
         const linkId = idSchema.safeParse(formData.get('linkId'));
@@ -200,13 +221,25 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
         if (!linkId.success) throw new Response('Which link?', { status: 400 });
         const { revoked } = await revokeSetupLink(linkId.data, actor, { ...options, reason: reason.data.reason });
-        return redirectWithToast(here, revoked ? { kind: 'success', message: 'The setup link is revoked: it no longer opens.' } : { kind: 'info', message: 'That link was already no longer active.' });
+        return redirectWithToast(
+          here,
+          revoked
+            ? { kind: 'success', message: `The setup link is revoked: it no longer opens.${scrubNotice(formData.get('reason'))}` }
+            : { kind: 'info', message: 'That link was already no longer active.' },
+        );
       }
       case 'archive': {
         const reason = z.string().trim().min(1).max(2000).safeParse(formData.get('reason'));
         if (!reason.success) return refuse('Say why it is archived.', 'reason');
         const { alreadyArchived } = await archiveOrganization(organization.id, actor, { ...options, reason: reason.data });
-        return redirectWithToast(here, { kind: 'info', message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.` });
+        return redirectWithToast(here, { kind: 'info', message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.${scrubNotice(reason.data)}` });
+      }
+      case 'add_note': {
+        const note = noteSchema.safeParse(formData.get('note') ?? '');
+        if (!note.success) return refuse(note.error.issues[0]!.message, 'note');
+        // Written once, never edited: a correction is another note.
+        await recordAuditEvent({ actor, action: 'organization.noted', organizationId: organization.id, requestId: context.requestId, note: note.data });
+        return redirectWithToast(here, { kind: 'success', message: `Note added.${scrubNotice(note.data)}` });
       }
     }
   } catch (error) {
@@ -221,17 +254,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
  * no cookie, no cache). Email sent: back to the page with a toast. Email failed: the plain
  * message, with the form refilled for another try.
  */
-async function answerIssued(issued: IssuedSetupLink, intent: string, here: string, draft: SetupLinkDraft) {
+async function answerIssued(issued: IssuedSetupLink, intent: string, here: string, draft: SetupLinkDraft, notice = '') {
   if (issued.delivery === 'copy') {
     return data<ActionData>({
       intent,
       fieldErrors: {},
       formError: null,
       issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features },
+      notice: notice.trim() || undefined,
     });
   }
   if (issued.sent) {
-    return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.` });
+    return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.${notice}` });
   }
   return data<ActionData>(
     {
@@ -304,6 +338,12 @@ export default function OrganizationPage() {
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
           The IT admin could not open {launchFailure.feature.replace(/_/g, ' ')} setup on {formatDateTime(launchFailure.at)}: WorkOS answered “
           {launchFailure.kind.replace(/_/g, ' ')}”. They were told to try again; check WorkOS’s status and this organization in WorkOS.
+        </p>
+      ) : null}
+
+      {actionData?.notice ? (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+          {actionData.notice}
         </p>
       ) : null}
 
@@ -445,26 +485,51 @@ export default function OrganizationPage() {
       ) : null}
 
       <section aria-labelledby="timeline-title">
-        <h2 id="timeline-title" className="text-lg font-semibold">
-          History
-        </h2>
-        {timeline.length === 0 ? (
-          <p className="mt-1 text-sm text-slate-600">Nothing yet.</p>
+        <div className="flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="timeline-title" className="text-lg font-semibold">
+            History
+          </h2>
+          <Link to={`/audit?organization=${organization.id}`} className="text-sm text-indigo-700 hover:underline">
+            Open in the audit log
+          </Link>
+        </div>
+        {canEdit ? (
+          <Form method="post" className="mt-3 max-w-2xl space-y-2" aria-label="Add a note">
+            <input type="hidden" name="intent" value="add_note" />
+            <TextAreaField
+              label="Add a note"
+              name="note"
+              required
+              maxLength={NOTE_MAX_LENGTH}
+              errors={errorsFor('add_note').note}
+              hint="Kept in the history as written, and never edited: a correction is another note. Never paste a link or password."
+            />
+            <button type="submit" className={buttonClass('secondary')} disabled={busy}>
+              {pendingIntent === 'add_note' ? 'Saving…' : 'Add note'}
+            </button>
+          </Form>
+        ) : null}
+        {timeline.events.length === 0 ? (
+          <p className="mt-3 text-sm text-slate-600">Nothing yet.</p>
         ) : (
-          <ol className="mt-3 space-y-3">
-            {timeline.map((event) => (
-              <li key={event.id} className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
-                <p>
-                  <span className="font-medium">{event.actorLabel}</span> — {event.summary}
-                </p>
-                {event.note ? <p className="mt-1 whitespace-pre-wrap text-slate-700">{event.note}</p> : null}
-                <p className="mt-1 text-xs text-slate-500">
-                  <time dateTime={event.at}>{formatDateTime(event.at)}</time>
-                </p>
-              </li>
+          <ol className="mt-3 space-y-3" aria-label="Events, newest first">
+            {timeline.events.map((event) => (
+              <AuditEventItem key={event.id} event={event} now={now} />
             ))}
           </ol>
         )}
+        <nav aria-label="History pages" className="mt-3 flex gap-4 text-sm">
+          {timeline.isFirstPage ? null : (
+            <Link to={`/organizations/${organization.id}`} preventScrollReset className="text-indigo-700 hover:underline">
+              ← Newest
+            </Link>
+          )}
+          {timeline.olderCursor ? (
+            <Link to={`?history=${timeline.olderCursor}`} preventScrollReset className="text-indigo-700 hover:underline">
+              Older events →
+            </Link>
+          ) : null}
+        </nav>
       </section>
     </div>
   );

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * The audit log's filters, as a URL carries them (the log's page and its export read the same
+ * ones). Every part is optional; a bad part is named, never silently dropped.
+ */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date as YYYY-MM-DD.')
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'Enter a real date.');
+
+export const auditFilterSchema = z
+  .object({
+    organization: z.string().trim().max(200, 'Use at most 200 characters.').optional(),
+    actor: z
+      .string()
+      .regex(/^(staff:\d{1,12}|system|it_admin|cli)$/, 'Choose who acted from the list.')
+      .optional(),
+    action: z
+      .string()
+      .regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/, 'Choose an action from the list.')
+      .optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+  })
+  .refine((filters) => !filters.from || !filters.to || filters.from <= filters.to, { path: ['to'], message: 'The end date is before the start date.' });
+
+export type AuditFilterInput = z.output<typeof auditFilterSchema>;
+export const AUDIT_FILTER_NAMES = ['organization', 'actor', 'action', 'from', 'to'] as const;
+
+/** Reads the filters from a query string or a form; blank fields are unset. */
+export function readAuditFilters(source: URLSearchParams | FormData) {
+  const raw: Record<string, string> = {};
+  for (const name of AUDIT_FILTER_NAMES) {
+    const value = source.get(name);
+    if (typeof value === 'string' && value.trim() !== '') raw[name] = value.trim();
+  }
+  return { raw, result: auditFilterSchema.safeParse(raw) };
+}
+
+/** The filters as words for a file name: audit-log_org-12_action-setup_link.revoked_from-2026-11-01.csv */
+export function auditExportFileName(filters: AuditFilterInput, extension: 'csv' | 'jsonl'): string {
+  const parts = ['audit-log'];
+  if (filters.organization) parts.push(`org-${filters.organization}`);
+  if (filters.actor) parts.push(`actor-${filters.actor.replace(':', '-')}`);
+  if (filters.action) parts.push(`action-${filters.action}`);
+  if (filters.from) parts.push(`from-${filters.from}`);
+  if (filters.to) parts.push(`to-${filters.to}`);
+  // Only characters every file system and the Content-Disposition header take as they are.
+  return `${parts.join('_').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 180)}.${extension}`;
+}

@@ -1,0 +1,97 @@
+import { once } from 'node:events';
+import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node';
+import type { Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
+
+/**
+ * `@remix-run/express`'s request handler, with one change: the response body is written with
+ * backpressure. Its own writer reads the body as fast as the route produces it, whatever the
+ * client takes; a long download (the audit export, streamed in batches from the database) would
+ * then pile up in memory behind a slow client. This one waits for the socket to drain, so the
+ * route is asked for the next batch only when the previous one has gone out, and stops asking
+ * when the client goes away. (`createRemixRequest`, which that package does not export, is
+ * rewritten below as it is there.)
+ */
+export function remixRequestHandler({
+  build,
+  mode,
+  getLoadContext,
+}: {
+  build: () => Promise<ServerBuild>;
+  mode: string;
+  getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext;
+}): RequestHandler {
+  const handleRequest = createRequestHandler(build, mode);
+  return async (req, res, next) => {
+    try {
+      const request = createRemixRequest(req, res);
+      const response = await handleRequest(request, getLoadContext(req, res));
+      await sendResponse(res, response);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** The Fetch API request for an Express request, aborted if the client leaves before the answer. */
+function createRemixRequest(req: ExpressRequest, res: ExpressResponse): Request {
+  // req.hostname honours "trust proxy" but drops the port: take it from X-Forwarded-Host or Host.
+  const portOf = (header: string | undefined) => Number.parseInt(header?.split(':')[1] ?? '', 10);
+  const forwardedPort = portOf(req.get('X-Forwarded-Host'));
+  const hostPort = portOf(req.get('host'));
+  const port = Number.isSafeInteger(forwardedPort) ? forwardedPort : Number.isSafeInteger(hostPort) ? hostPort : '';
+  const url = new URL(`${req.protocol}://${req.hostname}${port ? `:${port}` : ''}${req.originalUrl}`);
+
+  let controller: AbortController | null = new AbortController();
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: requestHeaders(req), signal: controller.signal };
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    init.body = createReadableStreamFromReadable(req);
+    init.duplex = 'half';
+  }
+  res.on('finish', () => (controller = null));
+  res.on('close', () => controller?.abort());
+  return new Request(url.href, init);
+}
+
+function requestHeaders(req: ExpressRequest): Headers {
+  const headers = new Headers();
+  for (const [key, values] of Object.entries(req.headers)) {
+    if (!values) continue;
+    if (Array.isArray(values)) for (const value of values) headers.append(key, value);
+    else headers.set(key, values);
+  }
+  return headers;
+}
+
+async function sendResponse(res: ExpressResponse, response: Response): Promise<void> {
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [key, value] of response.headers.entries()) res.append(key, value);
+  if (/text\/event-stream/i.test(response.headers.get('Content-Type') ?? '')) res.flushHeaders();
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  let clientGone = false;
+  const onClose = () => {
+    clientGone = !res.writableFinished;
+    if (clientGone) void reader.cancel().catch(() => undefined);
+  };
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || clientGone) break;
+      const accepted = res.write(value);
+      // Compression buffers; the page streams of Remix need each chunk sent as it comes.
+      (res as ExpressResponse & { flush?: () => void }).flush?.();
+      if (!accepted) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    if (!clientGone) res.end();
+  } catch (error) {
+    res.destroy(error as Error);
+    throw error;
+  } finally {
+    res.off('close', onClose);
+  }
+}
