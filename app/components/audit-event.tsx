@@ -1,4 +1,4 @@
-import { Link } from '@remix-run/react';
+import type { ReactNode } from 'react';
 import { formatDateTime } from '~/utils/format';
 import { relativeTime } from './local-time';
 
@@ -19,22 +19,16 @@ const ACTOR_KINDS: Record<string, string> = { it_admin: 'customer', system: 'aut
 
 /**
  * One audit event: who, what in words, the note as written (escaped by React, line breaks kept),
- * and when — relative to the server's "now" (so server and browser render alike) and exact.
+ * and when — relative to the server's "now" (so server and browser render alike) and exact. The
+ * audit log passes the organization (a link to it); an organization's own history does not.
  */
-export function AuditEventItem({ event, now, showOrganization }: { event: AuditEventItemData; now: string; showOrganization?: boolean }) {
+export function AuditEventItem({ event, now, organization }: { event: AuditEventItemData; now: string; organization?: ReactNode }) {
   return (
     <li className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm" data-testid="audit-event">
       <p>
         <span className="font-medium">{event.actorLabel}</span>
         {ACTOR_KINDS[event.actorType] ? <span className="text-slate-500"> ({ACTOR_KINDS[event.actorType]})</span> : null} {event.summary}
-        {showOrganization && event.organizationId ? (
-          <>
-            {' '}
-            — <Link to={`/organizations/${event.organizationId}`} className="text-indigo-700 hover:underline">
-              {event.organizationName ?? `organization ${event.organizationId}`}
-            </Link>
-          </>
-        ) : null}
+        {organization ? <> — {organization}</> : null}
       </p>
       {event.note ? (
         <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">

@@ -183,7 +183,18 @@ export default function AuditLog() {
       ) : (
         <ol className="space-y-3" aria-label="Events, newest first">
           {events.map((event) => (
-            <AuditEventItem key={event.id} event={event} now={now} showOrganization />
+            <AuditEventItem
+              key={event.id}
+              event={event}
+              now={now}
+              organization={
+                event.organizationId ? (
+                  <Link to={`/organizations/${event.organizationId}`} className="text-indigo-700 hover:underline">
+                    {event.organizationName ?? `organization ${event.organizationId}`}
+                  </Link>
+                ) : null
+              }
+            />
           ))}
         </ol>
       )}
