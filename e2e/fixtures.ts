@@ -70,6 +70,15 @@ export async function arrangeOrganization(name: string): Promise<{ id: number; w
   return { id, workosId: created.id };
 }
 
+/** Notes on an organization, written as the app writes them (through the audit model), oldest first. */
+export async function arrangeNotes(organizationId: number, author: TestStaff, notes: string[]): Promise<void> {
+  const { db } = await appModels();
+  const { recordAuditEvent } = await import('~/models/audit.server');
+  for (const note of notes) {
+    await recordAuditEvent({ actor: { type: 'staff', id: author.id, label: author.name }, action: 'organization.noted', organizationId, note }, db);
+  }
+}
+
 /**
  * Remembers a setup link the test saw, so that global teardown can prove no trace of it (nor of
  * its token without the prefix) is in the database files or the server log.
@@ -176,5 +185,5 @@ interface ConsoleErrors {
 /** Fails with the list of WCAG 2.1 A/AA violations on the current page, if any. */
 export async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(results.violations.map((violation) => `${violation.id}: ${violation.help}`)).toEqual([]);
+  expect(results.violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join('; ')})`)).toEqual([]);
 }

@@ -41,7 +41,7 @@ export function ErrorPage() {
       </h1>
       <p className="mt-3 text-slate-600">{copy.explanation}</p>
       {detail ? <p className="mt-2 text-slate-600">{detail}</p> : null}
-      <Link to="/" className="mt-6 inline-block rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
+      <Link to="/" className="mt-6 inline-block rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700">
         Back to the home page
       </Link>
     </section>

@@ -189,7 +189,7 @@ export default function AuditLog() {
               now={now}
               organization={
                 event.organizationId ? (
-                  <Link to={`/organizations/${event.organizationId}`} className="text-indigo-700 hover:underline">
+                  <Link to={`/organizations/${event.organizationId}`} className="text-indigo-700 underline">
                     {event.organizationName ?? `organization ${event.organizationId}`}
                   </Link>
                 ) : null

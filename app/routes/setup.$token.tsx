@@ -145,7 +145,7 @@ export default function SetupPage() {
             {/* A plain form: the 303 to WorkOS must be a real navigation, and the page needs no script. */}
             <form method="post">
               <input type="hidden" name="feature" value={item.feature} />
-              <button type="submit" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
+              <button type="submit" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700">
                 {item.launches > 0 ? `Continue ${item.title}` : `Set up ${item.title}`}
               </button>
             </form>
