@@ -7,6 +7,7 @@ import { auditEventBatches, recordAuditEvent, type AuditEventView } from '~/mode
 import { staffActor } from '~/models/staff.server';
 import { resolveAuditFilters } from '~/utils/audit-filters.server';
 import { requireStaff } from '~/utils/auth.server';
+import { logger } from '~/utils/logger.server';
 
 /**
  * The audit log as a file (admin): CSV or JSON lines of everything the filters match, streamed a
@@ -49,16 +50,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const batches = auditEventBatches(filters, { batchSize: EXPORT_BATCH_SIZE });
   const encoder = new TextEncoder();
   let headerWritten = format.data !== 'csv';
+  let rows = 0;
+  const started = Date.now();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await batches.next();
       const events = next.done ? [] : next.value;
+      rows += events.length;
       const text = format.data === 'csv' ? toCsv(events, !headerWritten) : events.map((event) => `${JSON.stringify(toRecord(event))}\n`).join('');
       headerWritten = true;
       if (text) controller.enqueue(encoder.encode(text));
-      if (next.done) controller.close();
+      if (next.done) {
+        controller.close();
+        // When the last batch was read: with backpressure, about when the client got it.
+        logger.info({ requestId: context.requestId, rows, ms: Date.now() - started }, 'audit export read to the end');
+      }
     },
     async cancel() {
+      logger.info({ requestId: context.requestId, rows, ms: Date.now() - started }, 'audit export cancelled by the client');
       await batches.return(undefined);
     },
   });

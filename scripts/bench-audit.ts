@@ -1,0 +1,217 @@
+/**
+ * `npm run bench:audit` (also part of `npm run bench`): writes 1,000,000 audit events into a
+ * temporary database, then measures the audit log's filtered pages (in process, p50/p99) and an
+ * export of 100,000 rows over HTTP from the production server — its duration and the server's
+ * resident memory while a fast and a slow client download it, beside a 10,000-row export. Figures
+ * and ratios only: nothing here asserts a time.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { decodeAuditCursor, listAuditEvents, type AuditFilters } from '../app/models/audit.server';
+import { createSession } from '../app/models/session.server';
+import { createStaff } from '../app/models/staff.server';
+import { sessionCookieHeader } from '../app/utils/auth.server';
+import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
+import { resetEnvCache } from '../app/utils/env.server';
+import { startBuiltServer, type RunningServer } from '../test/built-server';
+
+const EVENTS = 1_000_000;
+const ORGANIZATIONS = 1_000;
+const ITERATIONS = 50;
+const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PUBLIC_URL: 'https://setup-desk.bench.invalid',
+  SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
+  WORKOS_API_KEY: 'sk_test_bench_never_called',
+  COMPANY_NAME: 'Acme Analytics',
+  SUPPORT_EMAIL: 'support@acme.example',
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
+};
+const ACTIONS = ['setup_link.viewed', 'setup_link.launched', 'setup_link.created', 'setup_link.emailed', 'organization.noted', 'staff.signed_in', 'setup_link.revoked'];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A year of events, one every ~31 s, spread over the organizations, actors and actions. */
+async function writeEvents(db: Knex, staffIds: number[]): Promise<void> {
+  const start = Date.parse('2026-01-01T00:00:00.000Z') / 86_400_000 + 2440587.5; // as a Julian day
+  const batch = 100_000;
+  for (let offset = 0; offset < EVENTS; offset += batch) {
+    await db.raw(
+      `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO audit_events (at, request_id, actor_type, actor_id, actor_label, action, organization_id, details, note)
+       SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ? + i * (365.0 / ?)),
+              'req-' || i,
+              CASE i % 10 WHEN 0 THEN 'system' WHEN 1 THEN 'it_admin' ELSE 'staff' END,
+              CASE WHEN i % 10 > 1 THEN json_extract(?, '$[' || (i % ?) || ']') END,
+              CASE i % 10 WHEN 0 THEN 'Setup Desk' WHEN 1 THEN 'IT admin' ELSE 'Bench rep ' || (i % ?) END,
+              json_extract(?, '$[' || (i * 7919 % ?) || ']'),
+              (i * 104729 % ?) + 1,
+              '{"fingerprint":"abc123","features":["sso","dsync"],"delivery":"email","recipient":"it-admin@customer.example"}',
+              CASE WHEN i % 10 = 3 THEN 'Followed up by phone; they will finish the SSO setup this week.' END
+       FROM n`,
+      [offset + 1, offset + batch, start, EVENTS, JSON.stringify(staffIds), staffIds.length, staffIds.length, JSON.stringify(ACTIONS), ACTIONS.length, ORGANIZATIONS],
+    );
+    process.stdout.write(`\r  wrote ${(offset + batch).toLocaleString('en')} events`);
+  }
+  process.stdout.write('\n');
+}
+
+async function timeFilter(db: Knex, filters: AuditFilters, before: ReturnType<typeof decodeAuditCursor> = null) {
+  const samples: number[] = [];
+  let rows = 0;
+  for (let run = 0; run < ITERATIONS; run += 1) {
+    const started = performance.now();
+    rows = (await listAuditEvents(filters, { db, before, limit: 50 })).events.length;
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), rows };
+}
+
+/** The server's resident memory (Linux), sampled while a download runs. */
+function residentMegabytes(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function download(server: RunningServer, cookie: string, filters: Record<string, string>, { slow, compressed }: { slow: boolean; compressed: boolean }) {
+  const before = residentMegabytes(server.process.pid!);
+  let peak = before ?? 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, residentMegabytes(server.process.pid!) ?? 0)), 50);
+  const started = performance.now();
+  const response = await fetch(`${server.url}/audit/export`, {
+    method: 'POST',
+    headers: {
+      Cookie: cookie,
+      Origin: PRODUCTION_ENV.PUBLIC_URL,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      // Gzip shrinks a CSV of similar rows ~10 times: small enough to sit whole in loopback socket
+      // buffers, where no backpressure would show. Uncompressed, it cannot.
+      'Accept-Encoding': compressed ? 'gzip' : 'identity',
+    },
+    body: new URLSearchParams({ format: 'csv', ...filters }).toString(),
+  });
+  if (response.status !== 200) throw new Error(`export answered ${response.status}: ${await response.text()}`);
+  let bytes = 0;
+  let lines = 0;
+  const reader = response.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    for (const byte of value) if (byte === 10) lines += 1;
+    // A slow client: about 2 MB/s, so the server must wait for it rather than buffer ahead.
+    if (slow) await new Promise((resolve) => setTimeout(resolve, value.byteLength / 2_000));
+  }
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  // When the server read its last batch: near the client's end if it waited for the client.
+  const requestId = response.headers.get('x-request-id');
+  const produced = await server.waitForLog((line) => line.msg === 'audit export read to the end' && line.requestId === requestId, 5_000);
+  return { rows: lines - 1, megabytes: bytes / 1_048_576, seconds, producedSeconds: Number(produced.ms) / 1000, rssBefore: before, rssPeak: peak };
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-bench-audit-'));
+  const databasePath = path.join(dir, 'bench.sqlite');
+  Object.assign(process.env, PRODUCTION_ENV, { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
+  resetEnvCache();
+  const db = getDb();
+  await migrateToLatest(db);
+  const staffIds: number[] = [];
+  for (let index = 0; index < 8; index += 1) {
+    const { staff } = await createStaff(
+      { email: `bench-${index}@staff.example`, name: `Bench rep ${index}`, role: index === 0 ? 'admin' : 'support', password: 'granite-sparrow-lantern-88' },
+      { type: 'system', label: 'bench' },
+      { db },
+    );
+    staffIds.push(staff.id);
+  }
+  const now = new Date().toISOString();
+  for (let offset = 0; offset < ORGANIZATIONS; offset += 500) {
+    await db('organizations').insert(
+      Array.from({ length: 500 }, (_, index) => ({
+        name: `Bench Co ${offset + index + 1}`,
+        workos_id: `org_bench_${offset + index + 1}`,
+        status: 'active',
+        idempotency_key: `bench-${offset + index + 1}`,
+        created_at: now,
+        updated_at: now,
+      })),
+    );
+  }
+  console.log(`Audit log benchmark: ${EVENTS.toLocaleString('en')} events, ${ORGANIZATIONS} organizations, ${staffIds.length} staff (${databasePath})`);
+  const writeStarted = performance.now();
+  await writeEvents(db, staffIds);
+  await db.raw('ANALYZE');
+  console.log(`  written and analysed in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s; file ${(fs.statSync(databasePath).size / 1_048_576).toFixed(0)} MB`);
+
+  const middle = (await db('audit_events').orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).offset(EVENTS / 2).first('at', 'id')) as { at: string; id: number };
+  const scenarios: { label: string; filters: AuditFilters; before?: { at: string; id: number } }[] = [
+    { label: 'first page, no filter', filters: {} },
+    { label: 'deep page (500,000 events in)', filters: {}, before: middle },
+    { label: 'one organization', filters: { organizationIds: [417] } },
+    { label: 'one staff member', filters: { actor: { type: 'staff', id: staffIds[3]! } } },
+    { label: 'customers’ IT admins', filters: { actor: { type: 'it_admin' } } },
+    { label: 'one action (common)', filters: { action: 'setup_link.viewed' } },
+    { label: 'one action (rare: notes on 1 in 10)', filters: { action: 'organization.noted' } },
+    { label: 'one week in March', filters: { from: '2026-03-02T00:00:00.000Z', to: '2026-03-09T00:00:00.000Z' } },
+    { label: 'organization + action + month', filters: { organizationIds: [417], action: 'setup_link.revoked', from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' } },
+    { label: '20 organizations (a name search)', filters: { organizationIds: Array.from({ length: 20 }, (_, index) => index * 37 + 1) } },
+  ];
+  console.log('\nFiltered page of 50, in process (model query; 50 runs each):');
+  console.log('  scenario                                      p50 ms   p99 ms   rows');
+  for (const scenario of scenarios) {
+    const result = await timeFilter(db, scenario.filters, scenario.before ?? null);
+    console.log(`  ${scenario.label.padEnd(44)} ${result.p50.toFixed(2).padStart(7)}  ${result.p99.toFixed(2).padStart(7)}  ${String(result.rows).padStart(5)}`);
+  }
+
+  const admin = staffIds[0]!;
+  const { token, expiresAt } = await createSession(admin, { db });
+  const cookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+  // ~100,000 and ~10,000 rows: 36.5 and 3.65 days of a year of 1,000,000 events.
+  const hundredK = { from: '2026-02-01', to: '2026-03-09' };
+  const tenK = { from: '2026-02-01', to: '2026-02-04' };
+  await closeDb();
+
+  const server = await startBuiltServer({ ...PRODUCTION_ENV, DATABASE_PATH: databasePath });
+  try {
+    console.log('\nCSV export over HTTP (production server; its resident memory sampled every 50 ms):');
+    console.log('  export                         rows      MB  client s  server read s  RSS before  RSS peak');
+    const runs: [string, Record<string, string>, boolean, boolean][] = [
+      ['~10k rows, fast, identity', tenK, false, false],
+      ['~100k rows, fast, identity', hundredK, false, false],
+      ['~100k rows, slow, identity', hundredK, true, false],
+      ['~100k rows, fast, gzip', hundredK, false, true],
+    ];
+    const peaks: number[] = [];
+    for (const [label, filters, slow, compressed] of runs) {
+      const result = await download(server, cookie, filters, { slow, compressed });
+      peaks.push(result.rssPeak);
+      console.log(
+        `  ${label.padEnd(28)} ${String(result.rows).padStart(7)} ${result.megabytes.toFixed(1).padStart(7)} ${result.seconds.toFixed(1).padStart(9)} ${result.producedSeconds.toFixed(1).padStart(14)}  ${String(result.rssBefore?.toFixed(0) ?? '?').padStart(7)} MB  ${result.rssPeak.toFixed(0).padStart(5)} MB`,
+      );
+    }
+    console.log(`  peak RSS ratio, 100k (fast) / 10k: ${(peaks[1]! / peaks[0]!).toFixed(2)}; 100k (slow) / 10k: ${(peaks[2]! / peaks[0]!).toFixed(2)}`);
+    console.log('  ("server read s": when the route read its last batch; near the client\'s end when it waited for the client)');
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
