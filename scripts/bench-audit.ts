@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { decodeAuditCursor, listAuditEvents, type AuditFilters } from '../app/models/audit.server';
+import { listAuditEvents, type AuditCursor, type AuditFilters } from '../app/models/audit.server';
 import { createSession } from '../app/models/session.server';
 import { createStaff } from '../app/models/staff.server';
 import { sessionCookieHeader } from '../app/utils/auth.server';
@@ -63,7 +63,7 @@ async function writeEvents(db: Knex, staffIds: number[]): Promise<void> {
   process.stdout.write('\n');
 }
 
-async function timeFilter(db: Knex, filters: AuditFilters, before: ReturnType<typeof decodeAuditCursor> = null) {
+async function timeFilter(db: Knex, filters: AuditFilters, before: AuditCursor | null = null) {
   const samples: number[] = [];
   let rows = 0;
   for (let run = 0; run < ITERATIONS; run += 1) {
