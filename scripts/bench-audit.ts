@@ -5,7 +5,6 @@
  * resident memory while a fast and a slow client download it, beside a 10,000-row export. Figures
  * and ratios only: nothing here asserts a time.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,22 +15,13 @@ import { createStaff } from '../app/models/staff.server';
 import { sessionCookieHeader } from '../app/utils/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
+import { BENCH_PRODUCTION_ENV } from './bench-env';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
 
 const EVENTS = 1_000_000;
 const ORGANIZATIONS = 1_000;
 const ITERATIONS = 50;
-const PRODUCTION_ENV = {
-  NODE_ENV: 'production',
-  HOST: '127.0.0.1',
-  PUBLIC_URL: 'https://setup-desk.bench.invalid',
-  SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
-  WORKOS_API_KEY: 'sk_test_bench_never_called',
-  COMPANY_NAME: 'Acme Analytics',
-  SUPPORT_EMAIL: 'support@acme.example',
-  SMTP_URL: 'smtp://127.0.0.1:9',
-  MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
-};
+const PRODUCTION_ENV = BENCH_PRODUCTION_ENV;
 const ACTIONS = ['setup_link.viewed', 'setup_link.launched', 'setup_link.created', 'setup_link.emailed', 'organization.noted', 'staff.signed_in', 'setup_link.revoked'];
 
 function percentile(sorted: number[], p: number): number {

@@ -3,7 +3,6 @@
  * organizations — in process (the model's query) and over HTTP (the production server, loopback
  * only, bounded in time) — and prints figures and the 100k/1k ratios. Nothing here asserts a time.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,21 +16,11 @@ import { sessionCookieHeader } from '../app/utils/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
 import { seedOrganizations } from '../db/seed-organizations';
+import { BENCH_PRODUCTION_ENV } from './bench-env';
 import { startBuiltServer } from '../test/built-server';
 
 const SIZES = [1_000, 100_000];
-const PRODUCTION_ENV = {
-  NODE_ENV: 'production',
-  HOST: '127.0.0.1',
-  PUBLIC_URL: 'https://setup-desk.bench.invalid',
-  SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
-  WORKOS_API_KEY: 'sk_test_bench_never_called',
-  COMPANY_NAME: 'Acme Analytics',
-  SUPPORT_EMAIL: 'support@acme.example',
-  // A closed local port: these runs never send mail.
-  SMTP_URL: 'smtp://127.0.0.1:9',
-  MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
-};
+const PRODUCTION_ENV = BENCH_PRODUCTION_ENV;
 const MODEL_ITERATIONS = 200;
 const HTTP_SECONDS = 4;
 const HTTP_CONNECTIONS = 8;
