@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import type { Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 
@@ -73,9 +72,13 @@ async function sendResponse(res: ExpressResponse, response: Response): Promise<v
   }
   const reader = response.body.getReader();
   let clientGone = false;
+  // Wakes a write waiting for `drain` when the client leaves instead. One close listener for the
+  // whole response: a listener per waiting write would pile up on long downloads.
+  let wake: (() => void) | null = null;
   const onClose = () => {
     clientGone = !res.writableFinished;
     if (clientGone) void reader.cancel().catch(() => undefined);
+    wake?.();
   };
   res.once('close', onClose);
   try {
@@ -85,7 +88,13 @@ async function sendResponse(res: ExpressResponse, response: Response): Promise<v
       const accepted = res.write(value);
       // Compression buffers; the page streams of Remix need each chunk sent as it comes.
       (res as ExpressResponse & { flush?: () => void }).flush?.();
-      if (!accepted) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!accepted && !clientGone) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once('drain', resolve);
+        });
+        wake = null;
+      }
     }
     if (!clientGone) res.end();
   } catch (error) {
