@@ -6,6 +6,7 @@ import { broadcastDevReady, installGlobals, type ServerBuild } from '@remix-run/
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, getEnv, loadDotEnv, type Env } from '../app/utils/env.server';
 import { createApp } from './app';
+import { startBackgroundJobs } from './background';
 
 installGlobals({ nativeFetch: true });
 
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     logger.info({ port, host: env.HOST, publicUrl: env.PUBLIC_URL, mode: env.NODE_ENV }, `Setup Desk listening on http://${env.HOST}:${port}`);
     if (underRemixDev) void broadcastDevReady(build);
   });
+  const background = startBackgroundJobs({ env, logger, db });
 
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     sweep.unref();
     server.close(async (error) => {
       clearInterval(sweep);
+      await background.stop();
       await closeDb();
       logger.info('shutdown complete');
       process.exit(error ? 1 : 0);

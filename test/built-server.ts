@@ -55,6 +55,8 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
       LOG_LEVEL: 'info',
       // Mail goes nowhere (a closed port) unless the test starts a catcher and says so.
       SMTP_URL: 'smtp://127.0.0.1:9',
+      // No background polling of WorkOS unless a test asks for it (it would call a closed port).
+      WORKOS_EVENTS_POLL: 'off',
       ...env,
     },
   });

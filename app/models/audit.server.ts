@@ -145,7 +145,10 @@ const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => str
   'setup_link.email_unconfirmed': (d) =>
     `failed the setup link: its email to ${String(d.recipient)} was never confirmed sent (${String(d.fingerprint)})`,
   'setup_link.revoked': (d) => `revoked the setup link (${String(d.fingerprint)})`,
-  'setup_link.expired': (d) => `saw the setup link expire (${String(d.fingerprint)})`,
+  'setup_link.expired': (d) => `saw the setup link expire${d.unused ? ' unused' : ''} (${String(d.fingerprint)})`,
+  'setup_link.completed': (d) => `completed the setup link: ${featureList(d.features)} done (${String(d.fingerprint)})`,
+  'setup.progress': (d) =>
+    `reported ${words(d.feature)} ${d.state === 'done' ? 'done' : d.state === 'attention' ? 'needing attention' : 'not done'}: ${String(d.status)} (by ${d.source === 'webhook' ? 'webhook' : 'events poll'})`,
   'setup_link.viewed': (d) => `opened the setup link${d.first ? ' for the first time' : ''} (${String(d.fingerprint)})`,
   'setup_link.launched': (d) => `started ${words(d.feature)} setup in WorkOS`,
   'setup_link.launch_failed': (d) => `could not start ${words(d.feature)} setup (${words(d.kind)})`,
@@ -156,6 +159,8 @@ const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => str
   'staff.password_reset': (d) => `reset ${String(d.name)}’s password`,
   'staff.signed_out_everywhere': (d) => `signed ${String(d.name)} out everywhere`,
   'staff.password_changed': () => 'changed their password',
+  'staff.digest_sent': (d) => `emailed ${String(d.name)} their digest (${Number(d.notices ?? 0)} update${Number(d.notices) === 1 ? '' : 's'})`,
+  'staff.digest_changed': (d) => `turned ${d.enabled ? 'on' : 'off'} the daily digest email`,
   'staff.signed_in': () => 'signed in',
   'staff.signed_out': () => 'signed out',
   'staff.sign_in_failed': (d) => `refused a sign-in as ${String(d.email)} (${words(d.reason)})`,

@@ -7,6 +7,7 @@ import { sendEmail, type EmailFailure } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
+import { queueOwnerNotice } from './owner-digest.server';
 
 /**
  * Setup links: the app's own long-lived link to the Admin Portal (decision 004). The token exists
@@ -176,6 +177,7 @@ async function failUnconfirmedEmailLinks(trx: Knex | Knex.Transaction, { organiz
       },
       trx,
     );
+    await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'delivery_failed', now });
   }
   return unconfirmed.length;
 }
@@ -183,13 +185,20 @@ async function failUnconfirmedEmailLinks(trx: Knex | Knex.Transaction, { organiz
 async function expirePastLinks(trx: Knex | Knex.Transaction, { organizationId, now }: { organizationId?: number; now: Date }): Promise<number> {
   const query = trx<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
   if (organizationId !== undefined) query.where({ organization_id: organizationId });
-  const stale = await query.select('id', 'organization_id', 'token_hash');
+  const stale = await query.select('id', 'organization_id', 'token_hash', 'launch_count');
   for (const row of stale) {
     await trx('setup_links').where({ id: row.id, status: 'active' }).update({ status: 'expired' });
     await recordAuditEvent(
-      { actor: { type: 'system', label: 'Setup Desk' }, action: 'setup_link.expired', organizationId: row.organization_id, setupLinkId: row.id, details: { fingerprint: row.token_hash.slice(0, 6) } },
+      {
+        actor: { type: 'system', label: 'Setup Desk' },
+        action: 'setup_link.expired',
+        organizationId: row.organization_id,
+        setupLinkId: row.id,
+        details: { fingerprint: row.token_hash.slice(0, 6), unused: row.launch_count === 0 },
+      },
       trx,
     );
+    if (row.launch_count === 0) await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused', now });
   }
   return stale.length;
 }
@@ -306,6 +315,7 @@ async function deliver(inserted: InsertedLink, input: SetupLinkRequest, actor: A
         },
         trx,
       );
+      await queueOwnerNotice(trx, { organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' });
     }
     return toSetupLink(await linkQuery(trx).where({ 'l.id': link.id }).first());
   });
@@ -419,13 +429,16 @@ export interface RedeemableLink {
   organization: { id: number; name: string; workosId: string };
 }
 
-/** Looks a token up by its hash. Anything but an active, unexpired link is null — all alike. */
+/**
+ * Looks a token up by its hash. An active or completed link within its lifetime is found (a
+ * completed one only to tell the IT admin everything is set); anything else is null — all alike.
+ */
 export async function findRedeemableLink(token: string, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<RedeemableLink | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
   const row = await linkQuery(db).where({ 'l.token_hash': hashSetupToken(token) }).first();
-  if (!row || row.status !== 'active') return null;
+  if (!row || (row.status !== 'active' && row.status !== 'completed')) return null;
   if (row.expires_at <= now.toISOString()) {
-    await expireStaleLinks(db, { organizationId: row.organization_id, now });
+    if (row.status === 'active') await expireStaleLinks(db, { organizationId: row.organization_id, now });
     return null;
   }
   const organization = await db('organizations').where({ id: row.organization_id }).first('id', 'name', 'workos_id', 'status');

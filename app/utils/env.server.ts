@@ -59,6 +59,22 @@ const envSchema = z
       .max(65535, 'must be between 1 and 65535')
       .optional(),
     WORKOS_API_HTTPS: booleanFromString.optional(),
+    WORKOS_WEBHOOK_SECRET: z.string().trim().min(16, 'must be the webhook secret from the WorkOS dashboard (Webhooks → the endpoint → Signing secret)').optional(),
+    WORKOS_EVENTS_POLL: z
+      .enum(['auto', 'on', 'off'], { error: 'must be auto (poll only without WORKOS_WEBHOOK_SECRET), on or off' })
+      .default('auto'),
+    WORKOS_EVENTS_POLL_INTERVAL_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(1_000, 'must be at least 1000 (1 second)')
+      .max(3_600_000, 'must be at most 3600000 (an hour)')
+      .default(60_000),
+    MAINTENANCE_INTERVAL_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(1_000, 'must be at least 1000 (1 second)')
+      .max(3_600_000, 'must be at most 3600000 (an hour)')
+      .default(60_000),
     WORKOS_PORTAL_ORIGIN: z.url({ error: 'must be an origin such as https://setup.workos.com' }).optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -130,6 +146,8 @@ const envSchema = z
       MAIL_REPLY_TO: env.MAIL_REPLY_TO ?? env.SUPPORT_EMAIL ?? DEV_SUPPORT_EMAIL,
       SETUP_RATE_LIMITS: { perIpPerMinute: env.SETUP_RATE_LIMIT_PER_MINUTE, launchesPerLinkPer10Minutes: env.SETUP_LAUNCHES_PER_LINK },
       TRUST_PROXY: parseTrustProxy(env.TRUST_PROXY),
+      // The poller is the fallback where WorkOS's webhooks cannot reach the app.
+      eventsPolling: env.WORKOS_EVENTS_POLL === 'on' || (env.WORKOS_EVENTS_POLL === 'auto' && !env.WORKOS_WEBHOOK_SECRET),
     };
   });
 

@@ -1,0 +1,151 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { WorkOS } from '@workos-inc/node';
+import type { Knex } from 'knex';
+import { getDb } from '~/utils/db.server';
+import { getWorkOS } from '~/utils/workos.server';
+import { describeWorkOSError } from '~/utils/workos-errors.server';
+import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setup-progress.server';
+
+/**
+ * The events poller: the fallback where WorkOS's webhooks cannot reach the app. It pages
+ * `GET /events` after a stored cursor. Each event is recorded and the cursor moved in one
+ * transaction, so a crash anywhere resumes exactly after the last recorded event: nothing lost,
+ * nothing applied twice (and recording is idempotent by event id anyway).
+ *
+ * One poller runs at a time across processes: a lease row in `background_jobs`, taken by a single
+ * conditional UPDATE (SQLite serialises writers, so exactly one taker wins) and renewed per page.
+ */
+
+export const POLLER_JOB = 'workos_events_poller';
+export const POLL_PAGE_SIZE = 100;
+/** A run stops after this many pages and continues on the next tick (keeps one run short). */
+const MAX_PAGES_PER_RUN = 50;
+/** Longer than any page takes; a poller that died holding the lease is replaced after it. */
+export const POLLER_LEASE_MS = 2 * 60_000;
+
+/** This process's name on the lease: host, pid and a random suffix (two pollers in one process differ). */
+export function pollerHolderName(): string {
+  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+}
+
+export type PollResult =
+  | { ran: false; reason: 'busy'; holder: string | null }
+  | { ran: true; ok: true; pages: number; seen: number; recorded: number; completedLinks: number; cursor: string | null }
+  | { ran: true; ok: false; pages: number; seen: number; recorded: number; completedLinks: number; cursor: string | null; error: string };
+
+export interface PollOptions {
+  db?: Knex;
+  workos?: WorkOS;
+  holder?: string;
+  now?: () => Date;
+  leaseMs?: number;
+  pageSize?: number;
+  /** Called after each event is committed (progress reporting; tests stop a run here). */
+  onEventRecorded?: (eventId: string, outcome: RecordOutcome) => void | Promise<void>;
+}
+
+export interface PollerState {
+  cursor: string | null;
+  holder: string | null;
+  leaseUntil: string | null;
+  lastStartedAt: string | null;
+  lastFinishedAt: string | null;
+  lastSucceededAt: string | null;
+  lastError: string | null;
+  eventsRecorded: number;
+}
+
+export async function getPollerState(db: Knex = getDb()): Promise<PollerState> {
+  const row = await db('background_jobs').where({ name: POLLER_JOB }).first();
+  return {
+    cursor: row?.cursor ?? null,
+    holder: row?.holder ?? null,
+    leaseUntil: row?.lease_until ?? null,
+    lastStartedAt: row?.last_started_at ?? null,
+    lastFinishedAt: row?.last_finished_at ?? null,
+    lastSucceededAt: row?.last_succeeded_at ?? null,
+    lastError: row?.last_error ?? null,
+    eventsRecorded: Number(row?.events_recorded ?? 0),
+  };
+}
+
+/** Takes the lease if it is free or lapsed; true for the one caller that got it. */
+async function acquireLease(db: Knex, holder: string, now: Date, leaseMs: number): Promise<boolean> {
+  const taken = await db('background_jobs')
+    .where({ name: POLLER_JOB })
+    .where((query) => query.whereNull('holder').orWhere('lease_until', '<=', now.toISOString()))
+    .update({ holder, lease_until: new Date(now.getTime() + leaseMs).toISOString(), last_started_at: now.toISOString() });
+  return taken === 1;
+}
+
+class LeaseLostError extends Error {
+  constructor() {
+    super('another poller took over the lease');
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Runs the poller once: every new setup event, page by page, until WorkOS has no more. */
+export async function pollWorkOSEvents({
+  db = getDb(),
+  workos = getWorkOS(),
+  holder = pollerHolderName(),
+  now = () => new Date(),
+  leaseMs = POLLER_LEASE_MS,
+  pageSize = POLL_PAGE_SIZE,
+  onEventRecorded,
+}: PollOptions = {}): Promise<PollResult> {
+  if (!(await acquireLease(db, holder, now(), leaseMs))) {
+    const state = await getPollerState(db);
+    return { ran: false, reason: 'busy', holder: state.holder };
+  }
+  let cursor = (await getPollerState(db)).cursor;
+  let pages = 0;
+  let seen = 0;
+  let recorded = 0;
+  let completedLinks = 0;
+  try {
+    for (;;) {
+      const page = await workos.events.listEvents({ events: [...SETUP_EVENT_TYPES] as never, after: cursor ?? undefined, limit: pageSize });
+      pages += 1;
+      for (const event of page.data) {
+        const outcome = await db.transaction(async (trx) => {
+          const result = await recordWorkOSEvent(trx, event, 'poller', { now: now() });
+          const moved = await trx('background_jobs')
+            .where({ name: POLLER_JOB, holder })
+            .update({ cursor: event.id, events_recorded: trx.raw('events_recorded + ?', [result.recorded ? 1 : 0]) });
+          if (moved !== 1) throw new LeaseLostError();
+          return result;
+        });
+        cursor = event.id;
+        seen += 1;
+        if (outcome.recorded) recorded += 1;
+        if (outcome.completedLinkId) completedLinks += 1;
+        await onEventRecorded?.(event.id, outcome);
+      }
+      const renewed = await db('background_jobs').where({ name: POLLER_JOB, holder }).update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });
+      if (renewed !== 1) throw new LeaseLostError();
+      if (page.data.length < pageSize || pages >= MAX_PAGES_PER_RUN) break;
+    }
+    await release(db, holder, now(), null);
+    return { ran: true, ok: true, pages, seen, recorded, completedLinks, cursor };
+  } catch (error) {
+    const message =
+      error instanceof LeaseLostError ? error.message : error instanceof Error && 'status' in error ? describeWorkOSError(error).message : error instanceof Error ? error.message : String(error);
+    await release(db, holder, now(), message.slice(0, 500));
+    return { ran: true, ok: false, pages, seen, recorded, completedLinks, cursor, error: message };
+  }
+}
+
+async function release(db: Knex, holder: string, at: Date, error: string | null): Promise<void> {
+  await db('background_jobs')
+    .where({ name: POLLER_JOB, holder })
+    .update({
+      holder: null,
+      lease_until: null,
+      last_finished_at: at.toISOString(),
+      last_error: error,
+      ...(error ? {} : { last_succeeded_at: at.toISOString() }),
+    });
+}

@@ -1,0 +1,199 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '~/utils/db.server';
+import { createTestStaff } from '../../test/staff';
+import { createSetupLink, findRedeemableLink } from './setup-link.server';
+import { doneFeatures, getSetupProgress, normalizeWorkOSEvent, recordWorkOSEvent, type EventSource } from './setup-progress.server';
+import { staffActor } from './staff.server';
+
+let actor: ReturnType<typeof staffActor>;
+let ownerId: number;
+
+beforeAll(async () => {
+  const owner = await createTestStaff('support', { name: 'Olive Owner' });
+  ownerId = owner.id;
+  actor = staffActor(owner);
+});
+
+let counter = 0;
+async function organization(): Promise<{ id: number; workosId: string }> {
+  counter += 1;
+  const now = new Date().toISOString();
+  const workosId = `org_01PROGRESS${String(counter).padStart(15, '0')}`;
+  const [row] = await getDb()('organizations')
+    .insert({ name: `Initech ${counter}`, workos_id: workosId, status: 'active', idempotency_key: `progress-${counter}`, cs_owner_id: ownerId, created_at: now, updated_at: now })
+    .returning('id');
+  return { id: (row as { id: number }).id, workosId };
+}
+
+let eventCounter = 0;
+/** An event as the SDK hands it over (camelCase envelope), created `at`. */
+function event(type: string, data: Record<string, unknown>, at: string, id = `event_01TEST${String(++eventCounter).padStart(20, '0')}`) {
+  return { id, event: type, createdAt: at, context: {}, data };
+}
+const connection = (workosId: string, id = 'conn_01A', type = 'OktaSAML') => ({ object: 'connection', id, organizationId: workosId, type, name: 'Okta', state: 'active' });
+const directory = (workosId: string, id = 'directory_01A') => ({ object: 'directory', id, organizationId: workosId, type: 'okta scim v2.0', name: 'Dir', state: 'active' });
+
+async function record(raw: unknown, source: EventSource = 'webhook') {
+  return getDb().transaction((trx) => recordWorkOSEvent(trx, raw, source));
+}
+
+async function statusOf(workosId: string, feature: string) {
+  return getDb()('feature_status').where({ workos_organization_id: workosId, feature }).first();
+}
+
+async function auditCount(organizationId: number, action: string): Promise<number> {
+  const [row] = await getDb()('audit_events').where({ organization_id: organizationId, action }).count<{ count: number }[]>({ count: '*' });
+  return Number(row!.count);
+}
+
+describe('recording WorkOS events', () => {
+  it('marks SSO done from connection.activated, with its label and source, and audits it', async () => {
+    const org = await organization();
+    const outcome = await record(event('connection.activated', connection(org.workosId), '2026-11-20T10:00:00.000Z'));
+    expect(outcome).toEqual({ recorded: true, applied: true, setupEvent: true, completedLinkId: null });
+    expect(await statusOf(org.workosId, 'sso')).toMatchObject({ state: 'done', detail: 'OktaSAML connection active', source: 'webhook', changed_at: '2026-11-20T10:00:00.000Z' });
+    const audit = await getDb()('audit_events').where({ organization_id: org.id, action: 'setup.progress' }).first();
+    expect(audit.actor_label).toBe('WorkOS');
+    expect(JSON.parse(audit.details)).toMatchObject({ feature: 'sso', state: 'done', event: 'connection.activated', source: 'webhook' });
+  });
+
+  it('records a replayed event once: the second delivery changes nothing', async () => {
+    const org = await organization();
+    const activated = event('connection.activated', connection(org.workosId), '2026-11-20T10:00:00.000Z');
+    await record(activated);
+    const replay = await record(activated, 'poller');
+    expect(replay).toMatchObject({ recorded: false, applied: false });
+    expect(await auditCount(org.id, 'setup.progress')).toBe(1);
+    expect(await statusOf(org.workosId, 'sso')).toMatchObject({ source: 'webhook' });
+  });
+
+  it('lets the newest created_at win when activate and deactivate arrive out of order', async () => {
+    const org = await organization();
+    const activated = event('connection.activated', connection(org.workosId), '2026-11-20T10:00:00.000Z');
+    const deactivated = event('connection.deactivated', { ...connection(org.workosId), state: 'inactive' }, '2026-11-20T11:00:00.000Z');
+    expect(await record(deactivated)).toMatchObject({ recorded: true, applied: true });
+    const late = await record(activated);
+    expect(late).toMatchObject({ recorded: true, applied: false });
+    expect(await statusOf(org.workosId, 'sso')).toMatchObject({ state: 'attention', detail: 'no active connection (OktaSAML deactivated)' });
+    // The same pair in order ends the same way.
+    const other = await organization();
+    await record(event('connection.activated', connection(other.workosId), '2026-11-20T10:00:00.000Z'));
+    await record(event('connection.deactivated', { ...connection(other.workosId), state: 'inactive' }, '2026-11-20T11:00:00.000Z'));
+    expect((await statusOf(other.workosId, 'sso')).state).toBe('attention');
+  });
+
+  it('breaks a created_at tie by event id, so the outcome does not depend on arrival order', async () => {
+    const [first, second] = [await organization(), await organization()];
+    const at = '2026-11-20T10:00:00.000Z';
+    const pair = (workosId: string) => [
+      event('connection.activated', connection(workosId), at, `event_01TIE${workosId.slice(-6)}A`),
+      event('connection.deactivated', connection(workosId), at, `event_01TIE${workosId.slice(-6)}B`),
+    ];
+    const [a1, b1] = pair(first.workosId);
+    const [a2, b2] = pair(second.workosId);
+    await record(a1);
+    await record(b1);
+    await record(b2);
+    await record(a2);
+    expect((await statusOf(first.workosId, 'sso')).state).toBe((await statusOf(second.workosId, 'sso')).state);
+  });
+
+  it('keeps SSO done while another connection is still active', async () => {
+    const org = await organization();
+    await record(event('connection.activated', connection(org.workosId, 'conn_01A', 'OktaSAML'), '2026-11-20T10:00:00.000Z'));
+    await record(event('connection.activated', connection(org.workosId, 'conn_01B', 'EntraIdOIDC'), '2026-11-20T10:05:00.000Z'));
+    await record(event('connection.deleted', connection(org.workosId, 'conn_01A'), '2026-11-20T10:10:00.000Z'));
+    expect(await statusOf(org.workosId, 'sso')).toMatchObject({ state: 'done', detail: 'EntraIdOIDC connection active' });
+  });
+
+  it('reads domain verification, its failure, and certificate renewal (snake_case data the SDK leaves alone)', async () => {
+    const org = await organization();
+    await record(
+      event(
+        'organization_domain.verification_failed',
+        { reason: 'domain_verification_period_expired', organizationDomain: { id: 'org_domain_01A', domain: 'initech.example', organizationId: org.workosId } },
+        '2026-11-20T10:00:00.000Z',
+      ),
+    );
+    expect(await statusOf(org.workosId, 'domain_verification')).toMatchObject({ state: 'attention', detail: 'verification of initech.example failed' });
+    await record(event('organization_domain.verified', { id: 'org_domain_01A', domain: 'initech.example', organizationId: org.workosId, state: 'verified' }, '2026-11-20T11:00:00.000Z'));
+    expect(await statusOf(org.workosId, 'domain_verification')).toMatchObject({ state: 'done', detail: 'initech.example verified' });
+
+    await record(event('connection.saml_certificate_renewal_required', { connection: { id: 'conn_01C', organization_id: org.workosId }, days_until_expiry: 30 }, '2026-11-20T12:00:00.000Z'));
+    expect(await statusOf(org.workosId, 'certificate_renewal')).toMatchObject({ state: 'attention', detail: 'a SAML certificate needs renewal' });
+    await record(event('connection.saml_certificate_renewed', { connection: { id: 'conn_01C', organization_id: org.workosId }, renewed_at: '2026-11-20T13:00:00.000Z' }, '2026-11-20T13:00:00.000Z'));
+    expect(await statusOf(org.workosId, 'certificate_renewal')).toMatchObject({ state: 'done' });
+  });
+
+  it('acknowledges other event types without keeping them, and keeps an unreadable setup event without applying it', async () => {
+    const org = await organization();
+    const other = event('user.created', { id: 'user_01', organizationId: org.workosId }, '2026-11-20T10:00:00.000Z');
+    expect(await record(other)).toMatchObject({ setupEvent: false, recorded: false });
+    expect(await getDb()('workos_events').where({ id: other.id }).first()).toBeUndefined();
+
+    const broken = event('connection.activated', { object: 'connection' }, '2026-11-20T10:00:00.000Z');
+    expect(await record(broken)).toMatchObject({ setupEvent: true, recorded: true, applied: false });
+    const stored = await getDb()('workos_events').where({ id: broken.id }).first();
+    expect(JSON.parse(stored.summary)).toEqual({ unreadable: 'no connection id' });
+  });
+
+  it('refuses an envelope that is not an event', () => {
+    expect(() => normalizeWorkOSEvent({ id: 'x', event: 'connection.activated', createdAt: 'not a date', data: {} })).toThrow();
+    expect(() => normalizeWorkOSEvent('nope')).toThrow();
+  });
+
+  it('keeps status for an organization the app does not know yet, and shows it once imported', async () => {
+    const unknownId = 'org_01NOTIMPORTEDYET00000000000';
+    await record(event('dsync.activated', directory(unknownId), '2026-11-20T10:00:00.000Z'));
+    expect(await statusOf(unknownId, 'dsync')).toMatchObject({ state: 'done' });
+    const progress = await getSetupProgress({ id: 0, workosId: unknownId }, []);
+    expect(progress).toEqual([expect.objectContaining({ feature: 'dsync', signal: true, state: 'done', inLink: false })]);
+  });
+});
+
+describe('link completion', () => {
+  it('completes the active link when every feature with a signal is done, audits it and tells the CS owner', async () => {
+    const org = await organization();
+    const { link, url } = await createSetupLink(org.id, { features: ['sso', 'dsync', 'audit_logs'], lifetimeDays: 7 }, actor);
+    const token = url.split('/setup/')[1]!;
+
+    const afterSso = await record(event('connection.activated', connection(org.workosId), new Date().toISOString()));
+    expect(afterSso.completedLinkId).toBeNull();
+    expect([...(await doneFeatures(org.workosId, link.features))]).toEqual(['sso']);
+    expect((await findRedeemableLink(token))?.link.status).toBe('active');
+
+    const afterDsync = await record(event('dsync.activated', directory(org.workosId), new Date().toISOString()), 'poller');
+    expect(afterDsync.completedLinkId).toBe(link.id);
+    const row = await getDb()('setup_links').where({ id: link.id }).first();
+    expect(row.status).toBe('completed');
+    expect(row.completed_at).not.toBeNull();
+    const completed = await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.completed' }).first();
+    expect(JSON.parse(completed.details)).toMatchObject({ features: ['sso', 'dsync'], source: 'poller' });
+    expect(await getDb()('owner_notices').where({ setup_link_id: link.id })).toEqual([expect.objectContaining({ staff_id: ownerId, kind: 'setup_completed', digest_id: null })]);
+    // The IT admin's link still opens, to say everything is set.
+    expect((await findRedeemableLink(token))?.link.status).toBe('completed');
+
+    const progress = await getSetupProgress(org, link.features);
+    expect(progress.map((item) => [item.feature, item.signal ? item.state : 'launches'])).toEqual([
+      ['sso', 'done'],
+      ['dsync', 'done'],
+      ['audit_logs', 'launches'],
+    ]);
+  });
+
+  it('never completes a link whose features WorkOS does not report on', async () => {
+    const org = await organization();
+    const { link } = await createSetupLink(org.id, { features: ['audit_logs', 'log_streams'], lifetimeDays: 7 }, actor);
+    await record(event('connection.activated', connection(org.workosId), new Date().toISOString()));
+    expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('active');
+  });
+
+  it('does not complete on a status that is not done (a failed domain verification)', async () => {
+    const org = await organization();
+    const { link } = await createSetupLink(org.id, { features: ['domain_verification'], lifetimeDays: 7 }, actor);
+    await record(
+      event('organization_domain.verification_failed', { reason: 'x', organizationDomain: { id: 'org_domain_01Z', domain: 'initech.example', organizationId: org.workosId } }, new Date().toISOString()),
+    );
+    expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('active');
+  });
+});

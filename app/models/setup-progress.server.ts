@@ -1,0 +1,385 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
+import { getDb } from '~/utils/db.server';
+import { recordAuditEvent, type AuditActor } from './audit.server';
+import { queueOwnerNotice } from './owner-digest.server';
+
+/**
+ * Setup progress (decision 012): WorkOS's events say which features an organization has set up.
+ * Webhooks and the events poller both hand events to `recordWorkOSEvent`, which records each once
+ * (by event id), keeps the newest state of each connection / directory / domain, derives the
+ * feature's status, and completes the organization's active link when all its features are done.
+ */
+
+/** The events that carry setup progress (what the poller asks for and the webhook keeps). */
+export const SETUP_EVENT_TYPES = [
+  'connection.activated',
+  'connection.deactivated',
+  'connection.deleted',
+  'dsync.activated',
+  'dsync.deleted',
+  'organization_domain.verified',
+  'organization_domain.verification_failed',
+  'connection.saml_certificate_renewal_required',
+  'connection.saml_certificate_renewed',
+] as const;
+export type SetupEventType = (typeof SETUP_EVENT_TYPES)[number];
+
+/** Features WorkOS reports on. Audit Logs, Log Streams and BYOK emit nothing: only launches are known. */
+export const SIGNAL_FEATURES = ['sso', 'dsync', 'domain_verification', 'certificate_renewal'] as const satisfies readonly SetupFeature[];
+export type SignalFeature = (typeof SIGNAL_FEATURES)[number];
+
+export function hasCompletionSignal(feature: SetupFeature): feature is SignalFeature {
+  return (SIGNAL_FEATURES as readonly string[]).includes(feature);
+}
+
+export type EventSource = 'webhook' | 'poller';
+type ResourceState = 'active' | 'inactive' | 'deleted' | 'verified' | 'failed' | 'renewal_required' | 'renewed';
+
+/** What one event says about one resource. */
+export interface ResourceChange {
+  feature: SignalFeature;
+  resourceId: string;
+  state: ResourceState;
+  label: string | null;
+  reason?: string;
+}
+
+export interface NormalizedEvent {
+  id: string;
+  event: string;
+  createdAt: string;
+  workosOrganizationId: string | null;
+  /** Null for an event type the app does not use, or a setup event it could not read. */
+  change: ResourceChange | null;
+  unreadable?: string;
+}
+
+const envelopeSchema = z.object({
+  id: z.string().min(1).max(100),
+  event: z.string().min(1).max(200),
+  createdAt: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a date'),
+  data: z.record(z.string(), z.unknown()),
+});
+
+// The SDK turns known events into camelCase; events it does not know (the certificate ones) keep
+// WorkOS's snake_case. Both spellings are read.
+const organizationIdOf = (data: Record<string, unknown>) => {
+  const value = data.organizationId ?? data.organization_id;
+  return typeof value === 'string' && value.length > 0 ? value : null;
+};
+const connectionSchema = z.object({ id: z.string().min(1) }).passthrough();
+const domainSchema = z.object({ id: z.string().min(1), domain: z.string().min(1) }).passthrough();
+
+const CONNECTION_STATES: Record<string, ResourceState> = {
+  'connection.activated': 'active',
+  'connection.deactivated': 'inactive',
+  'connection.deleted': 'deleted',
+};
+
+/**
+ * Reads a WorkOS event (as the SDK hands it over) into what setup progress needs. Throws when the
+ * envelope itself is not an event; a setup event whose data cannot be read comes back with
+ * `unreadable` set, to be recorded and acknowledged rather than retried for ever.
+ */
+export function normalizeWorkOSEvent(raw: unknown): NormalizedEvent {
+  const envelope = envelopeSchema.parse(raw);
+  const base = { id: envelope.id, event: envelope.event, createdAt: new Date(envelope.createdAt).toISOString() };
+  const data = envelope.data;
+  const unreadable = (why: string): NormalizedEvent => ({ ...base, workosOrganizationId: organizationIdOf(data), change: null, unreadable: why });
+  const withOrganization = (organizationId: string | null, change: ResourceChange): NormalizedEvent =>
+    organizationId ? { ...base, workosOrganizationId: organizationId, change } : unreadable('no organization id');
+
+  switch (envelope.event) {
+    case 'connection.activated':
+    case 'connection.deactivated':
+    case 'connection.deleted': {
+      const connection = connectionSchema.safeParse(data);
+      if (!connection.success) return unreadable('no connection id');
+      const type = data.type ?? data.connectionType ?? data.connection_type;
+      return withOrganization(organizationIdOf(data), {
+        feature: 'sso',
+        resourceId: connection.data.id,
+        state: CONNECTION_STATES[envelope.event]!,
+        label: typeof type === 'string' ? type : null,
+      });
+    }
+    case 'dsync.activated':
+    case 'dsync.deleted': {
+      const directory = connectionSchema.safeParse(data);
+      if (!directory.success) return unreadable('no directory id');
+      return withOrganization(organizationIdOf(data), {
+        feature: 'dsync',
+        resourceId: directory.data.id,
+        state: envelope.event === 'dsync.activated' ? 'active' : 'deleted',
+        label: typeof data.type === 'string' ? data.type : null,
+      });
+    }
+    case 'organization_domain.verified': {
+      const domain = domainSchema.safeParse(data);
+      if (!domain.success) return unreadable('no domain');
+      return withOrganization(organizationIdOf(data), { feature: 'domain_verification', resourceId: domain.data.id, state: 'verified', label: domain.data.domain });
+    }
+    case 'organization_domain.verification_failed': {
+      const nested = (data.organizationDomain ?? data.organization_domain) as Record<string, unknown> | undefined;
+      const domain = domainSchema.safeParse(nested);
+      if (!domain.success || !nested) return unreadable('no domain');
+      return withOrganization(organizationIdOf(nested), {
+        feature: 'domain_verification',
+        resourceId: domain.data.id,
+        state: 'failed',
+        label: domain.data.domain,
+        reason: typeof data.reason === 'string' ? data.reason.slice(0, 100) : undefined,
+      });
+    }
+    case 'connection.saml_certificate_renewal_required':
+    case 'connection.saml_certificate_renewed': {
+      const connection = (data.connection ?? {}) as Record<string, unknown>;
+      const parsed = connectionSchema.safeParse(connection);
+      if (!parsed.success) return unreadable('no connection id');
+      return withOrganization(organizationIdOf(connection), {
+        feature: 'certificate_renewal',
+        resourceId: parsed.data.id,
+        state: envelope.event === 'connection.saml_certificate_renewed' ? 'renewed' : 'renewal_required',
+        label: null,
+      });
+    }
+    default:
+      return { ...base, workosOrganizationId: organizationIdOf(data), change: null };
+  }
+}
+
+export function isSetupEventType(event: string): event is SetupEventType {
+  return (SETUP_EVENT_TYPES as readonly string[]).includes(event);
+}
+
+export type FeatureState = 'done' | 'attention' | 'pending';
+
+interface ResourceRow {
+  resource_id: string;
+  state: ResourceState;
+  label: string | null;
+  event_created_at: string;
+  source: EventSource;
+}
+
+/** A feature's status from the newest known state of its resources. */
+export function deriveFeatureStatus(feature: SignalFeature, resources: ResourceRow[]): { state: FeatureState; detail: string } {
+  const labelled = (rows: ResourceRow[], fallback: string) => [...new Set(rows.map((row) => row.label ?? fallback))].join(', ');
+  const having = (state: ResourceState) => resources.filter((row) => row.state === state);
+  switch (feature) {
+    case 'sso': {
+      const active = having('active');
+      if (active.length) return { state: 'done', detail: `${labelled(active, 'SSO')} connection active` };
+      if (resources.length) return { state: 'attention', detail: `no active connection (${labelled(resources, 'SSO')} ${resources.every((row) => row.state === 'deleted') ? 'deleted' : 'deactivated'})` };
+      return { state: 'pending', detail: 'no connection yet' };
+    }
+    case 'dsync': {
+      const active = having('active');
+      if (active.length) return { state: 'done', detail: `${labelled(active, 'directory')} directory active` };
+      if (resources.length) return { state: 'attention', detail: 'the directory was deleted' };
+      return { state: 'pending', detail: 'no directory yet' };
+    }
+    case 'domain_verification': {
+      const verified = having('verified');
+      if (verified.length) return { state: 'done', detail: `${labelled(verified, 'domain')} verified` };
+      const failed = having('failed');
+      if (failed.length) return { state: 'attention', detail: `verification of ${labelled(failed, 'a domain')} failed` };
+      return { state: 'pending', detail: 'no domain verified yet' };
+    }
+    case 'certificate_renewal': {
+      const required = having('renewal_required');
+      if (required.length) return { state: 'attention', detail: `${required.length === 1 ? 'a SAML certificate needs' : `${required.length} SAML certificates need`} renewal` };
+      if (having('renewed').length) return { state: 'done', detail: 'certificate renewed' };
+      return { state: 'pending', detail: 'no renewal yet' };
+    }
+  }
+}
+
+export interface RecordOutcome {
+  /** False when the event id was already recorded: nothing changed. */
+  recorded: boolean;
+  /** False when a newer event about the same resource had already arrived (out of order). */
+  applied: boolean;
+  setupEvent: boolean;
+  completedLinkId: number | null;
+}
+
+const WORKOS_ACTOR: AuditActor = { type: 'system', label: 'WorkOS' };
+
+/**
+ * Records one event and applies it, in the caller's transaction (the poller moves its cursor in
+ * the same one). Idempotent by event id; the newest `created_at` (then id) wins per resource.
+ */
+export async function recordWorkOSEvent(
+  trx: Knex.Transaction,
+  raw: unknown,
+  source: EventSource,
+  { now = new Date() }: { now?: Date } = {},
+): Promise<RecordOutcome> {
+  const event = normalizeWorkOSEvent(raw);
+  const outcome: RecordOutcome = { recorded: false, applied: false, setupEvent: isSetupEventType(event.event), completedLinkId: null };
+  // Events of other types (a webhook endpoint may be subscribed to more) are acknowledged, not kept.
+  if (!outcome.setupEvent) return outcome;
+  const summary = event.change ? { ...event.change } : { unreadable: event.unreadable ?? 'unknown' };
+  const inserted = await trx.raw<unknown[]>(
+    `INSERT INTO workos_events (id, event, workos_organization_id, created_at, received_at, source, summary)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [event.id, event.event, event.workosOrganizationId, event.createdAt, now.toISOString(), source, JSON.stringify(summary)],
+  );
+  if (inserted.length === 0) return outcome;
+  outcome.recorded = true;
+  const change = event.change;
+  const organizationWorkosId = event.workosOrganizationId;
+  if (!change || !organizationWorkosId) return outcome;
+
+  // Newest wins: an older event (a late delivery, a poller catching up) leaves a newer state alone.
+  const applied = await trx.raw<unknown[]>(
+    `INSERT INTO workos_resources (workos_organization_id, feature, resource_id, state, label, event_id, event_created_at, source)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (workos_organization_id, feature, resource_id) DO UPDATE SET
+       state = excluded.state, label = COALESCE(excluded.label, workos_resources.label), event_id = excluded.event_id,
+       event_created_at = excluded.event_created_at, source = excluded.source
+     WHERE (excluded.event_created_at, excluded.event_id) > (workos_resources.event_created_at, workos_resources.event_id)
+     RETURNING resource_id`,
+    [organizationWorkosId, change.feature, change.resourceId, change.state, change.label, event.id, event.createdAt, source],
+  );
+  if (applied.length === 0) return outcome;
+  outcome.applied = true;
+
+  const resources: ResourceRow[] = await trx('workos_resources')
+    .where({ workos_organization_id: organizationWorkosId, feature: change.feature })
+    .select('resource_id', 'state', 'label', 'event_created_at', 'source');
+  const status = deriveFeatureStatus(change.feature, resources);
+  const newest = resources.reduce((latest, row) => (row.event_created_at > latest.event_created_at ? row : latest));
+  await trx('feature_status')
+    .insert({
+      workos_organization_id: organizationWorkosId,
+      feature: change.feature,
+      state: status.state,
+      detail: status.detail,
+      source: newest.source,
+      changed_at: newest.event_created_at,
+    })
+    .onConflict(['workos_organization_id', 'feature'])
+    .merge();
+
+  const organization = await trx('organizations').where({ workos_id: organizationWorkosId }).first('id');
+  if (!organization) return outcome; // Not (yet) one of ours: the status waits for a sync to import it.
+  await recordAuditEvent(
+    {
+      actor: WORKOS_ACTOR,
+      action: 'setup.progress',
+      organizationId: organization.id as number,
+      details: {
+        feature: change.feature,
+        event: event.event,
+        eventId: event.id,
+        label: change.label,
+        state: status.state,
+        status: status.detail,
+        source,
+        ...(change.reason ? { reason: change.reason } : {}),
+      },
+    },
+    trx,
+  );
+  outcome.completedLinkId = await completeLinkIfDone(trx, organization.id as number, organizationWorkosId, { now, source });
+  return outcome;
+}
+
+/**
+ * Completes the organization's active link when every feature of it that WorkOS reports on is
+ * done (as WorkOS's own setup links end on completion). A link of only Audit Logs / Log Streams /
+ * BYOK has nothing to wait for and stays active until it expires or is revoked.
+ */
+async function completeLinkIfDone(
+  trx: Knex.Transaction,
+  organizationId: number,
+  organizationWorkosId: string,
+  { now, source }: { now: Date; source: EventSource },
+): Promise<number | null> {
+  const link = await trx('setup_links')
+    .where({ organization_id: organizationId, status: 'active' })
+    .where('expires_at', '>', now.toISOString())
+    .first('id', 'features', 'token_hash');
+  if (!link) return null;
+  const signalFeatures = (JSON.parse(link.features as string) as SetupFeature[]).filter(hasCompletionSignal);
+  if (signalFeatures.length === 0) return null;
+  const done = await trx('feature_status')
+    .where({ workos_organization_id: organizationWorkosId, state: 'done' })
+    .whereIn('feature', signalFeatures)
+    .count<{ count: number }[]>({ count: '*' });
+  if (Number(done[0]?.count ?? 0) < signalFeatures.length) return null;
+  await trx('setup_links').where({ id: link.id, status: 'active' }).update({ status: 'completed', completed_at: now.toISOString() });
+  await recordAuditEvent(
+    {
+      actor: WORKOS_ACTOR,
+      action: 'setup_link.completed',
+      organizationId,
+      setupLinkId: link.id as number,
+      details: { features: signalFeatures, fingerprint: (link.token_hash as string).slice(0, 6), source },
+    },
+    trx,
+  );
+  await queueOwnerNotice(trx, { organizationId, setupLinkId: link.id as number, kind: 'setup_completed', now });
+  return link.id as number;
+}
+
+/** One line of an organization's setup checklist. */
+export type FeatureProgress =
+  | { feature: SetupFeature; title: string; signal: true; state: FeatureState; detail: string; changedAt: string | null; source: EventSource | null; inLink: boolean }
+  | { feature: SetupFeature; title: string; signal: false; launches: number; lastLaunchedAt: string | null; inLink: boolean };
+
+/**
+ * The checklist: the features of the organization's current link (active, else the newest), then
+ * any other feature WorkOS has reported on. Features without a signal show the app's own launches.
+ */
+export async function getSetupProgress(
+  organization: { id: number; workosId: string | null },
+  linkFeatures: SetupFeature[],
+  db: Knex = getDb(),
+): Promise<FeatureProgress[]> {
+  const statuses = organization.workosId
+    ? ((await db('feature_status').where({ workos_organization_id: organization.workosId }).select('feature', 'state', 'detail', 'source', 'changed_at')) as {
+        feature: SignalFeature;
+        state: FeatureState;
+        detail: string;
+        source: EventSource;
+        changed_at: string;
+      }[])
+    : [];
+  const launches = (await db('audit_events')
+    .where({ organization_id: organization.id, action: 'setup_link.launched' })
+    .groupByRaw("json_extract(details, '$.feature')")
+    .select(db.raw("json_extract(details, '$.feature') AS feature"), db.raw('count(*) AS count'), db.raw('max(at) AS last_at'))) as {
+    feature: string;
+    count: number;
+    last_at: string;
+  }[];
+  const shown = SETUP_FEATURES.filter((feature) => linkFeatures.includes(feature) || statuses.some((status) => status.feature === feature));
+  return shown.map((feature): FeatureProgress => {
+    const inLink = linkFeatures.includes(feature);
+    const title = FEATURE_INFO[feature].title;
+    if (hasCompletionSignal(feature)) {
+      const status = statuses.find((candidate) => candidate.feature === feature);
+      return status
+        ? { feature, title, signal: true, state: status.state, detail: status.detail, changedAt: status.changed_at, source: status.source, inLink }
+        : { feature, title, signal: true, state: 'pending', detail: 'WorkOS has reported nothing yet', changedAt: null, source: null, inLink };
+    }
+    const launched = launches.find((row) => row.feature === feature);
+    return { feature, title, signal: false, launches: Number(launched?.count ?? 0), lastLaunchedAt: launched?.last_at ?? null, inLink };
+  });
+}
+
+/** Done / to do for the IT admin's page: the link's features that WorkOS reports as done. */
+export async function doneFeatures(workosOrganizationId: string, features: SetupFeature[], db: Knex = getDb()): Promise<Set<SetupFeature>> {
+  const signal = features.filter(hasCompletionSignal);
+  if (signal.length === 0) return new Set();
+  const rows = (await db('feature_status')
+    .where({ workos_organization_id: workosOrganizationId, state: 'done' })
+    .whereIn('feature', signal)
+    .select('feature')) as { feature: SetupFeature }[];
+  return new Set(rows.map((row) => row.feature));
+}

@@ -1,0 +1,61 @@
+import type { ActionFunctionArgs } from '@remix-run/node';
+import { SignatureVerificationException } from '@workos-inc/node';
+import { recordWorkOSEvent } from '~/models/setup-progress.server';
+import { getDb } from '~/utils/db.server';
+import { getEnv } from '~/utils/env.server';
+import { logger } from '~/utils/logger.server';
+import { readBodyText } from '~/utils/request-body.server';
+import { getWorkOS } from '~/utils/workos.server';
+
+// WorkOS posts here without a session: the signature (HMAC of the raw body with
+// WORKOS_WEBHOOK_SECRET) is the credential. No Origin header either, so the origin check lets it by.
+export const handle = { access: { action: 'public' } };
+
+const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** The SDK's tolerance for old timestamps (3 minutes); the same bound is applied to future ones. */
+const TOLERANCE_MS = 180_000;
+
+function refuse(status: number, reason: string, extra: Record<string, unknown> = {}) {
+  // The reason, never the body: a payload that failed verification is not to be trusted or kept.
+  logger.warn({ reason, ...extra }, 'webhook refused');
+  return new Response(`Webhook refused: ${reason}.`, { status, headers: { 'Content-Type': 'text/plain' } });
+}
+
+/**
+ * `POST /webhooks/workos`: verifies the signature on the raw body, then records the event and
+ * applies it in one transaction before answering — the work takes milliseconds, and an event is
+ * never acknowledged before it is safely stored. A replay (same event id) changes nothing.
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+  if (request.method !== 'POST') return new Response('Method not allowed', { status: 405, headers: { Allow: 'POST' } });
+  const secret = getEnv().WORKOS_WEBHOOK_SECRET;
+  if (!secret) return refuse(503, 'webhooks are not configured here (set WORKOS_WEBHOOK_SECRET)');
+  const signature = request.headers.get('workos-signature');
+  if (!signature) return refuse(400, 'no WorkOS-Signature header');
+  const timestamp = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+  if (Number.isFinite(timestamp) && timestamp > Date.now() + TOLERANCE_MS) return refuse(400, 'signature timestamp in the future');
+
+  const payload = await readBodyText(request, MAX_WEBHOOK_BYTES);
+  let event: unknown;
+  try {
+    event = await getWorkOS().webhooks.constructEvent({ payload, sigHeader: signature, secret, tolerance: TOLERANCE_MS });
+  } catch (error) {
+    if (error instanceof SignatureVerificationException) return refuse(400, error.message.replace(/\.$/, ''));
+    if (error instanceof SyntaxError) return refuse(400, 'the signed body is not JSON');
+    throw error;
+  }
+
+  let outcome;
+  try {
+    outcome = await getDb().transaction((trx) => recordWorkOSEvent(trx, event, 'webhook'));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ZodError') return refuse(400, 'the body is not a WorkOS event');
+    throw error;
+  }
+  const { id, event: type } = event as { id: string; event: string };
+  logger.info(
+    { eventId: id, event: type, recorded: outcome.recorded, applied: outcome.applied, completedLinkId: outcome.completedLinkId, requestId: context.requestId },
+    outcome.setupEvent ? (outcome.recorded ? 'webhook event recorded' : 'webhook event already recorded') : 'webhook event ignored (not a setup event)',
+  );
+  return Response.json({ received: true, duplicate: outcome.setupEvent && !outcome.recorded });
+}
