@@ -10,6 +10,8 @@ await build({
   target: 'node20',
   format: 'esm',
   packages: 'external',
+  // The app's own modules (imported by the background jobs) use the `~/` path alias.
+  alias: { '~': './app' },
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -9,7 +9,12 @@ import { getWorkOS } from '~/utils/workos.server';
 
 // WorkOS posts here without a session: the signature (HMAC of the raw body with
 // WORKOS_WEBHOOK_SECRET) is the credential. No Origin header either, so the origin check lets it by.
-export const handle = { access: { action: 'public' } };
+export const handle = { access: { loader: 'public', action: 'public' } };
+
+/** Only WorkOS's POSTs belong here; a GET (someone checking the URL) is told so. */
+export function loader() {
+  return new Response('Method not allowed: WorkOS posts webhooks here.', { status: 405, headers: { Allow: 'POST', 'Content-Type': 'text/plain' } });
+}
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** The SDK's tolerance for old timestamps (3 minutes); the same bound is applied to future ones. */
@@ -27,7 +32,7 @@ function refuse(status: number, reason: string, extra: Record<string, unknown> =
  * never acknowledged before it is safely stored. A replay (same event id) changes nothing.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
-  if (request.method !== 'POST') return new Response('Method not allowed', { status: 405, headers: { Allow: 'POST' } });
+  if (request.method !== 'POST') return loader();
   const secret = getEnv().WORKOS_WEBHOOK_SECRET;
   if (!secret) return refuse(503, 'webhooks are not configured here (set WORKOS_WEBHOOK_SECRET)');
   const signature = request.headers.get('workos-signature');
