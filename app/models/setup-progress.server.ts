@@ -383,3 +383,33 @@ export async function doneFeatures(workosOrganizationId: string, features: Setup
     .select('feature')) as { feature: SetupFeature }[];
   return new Set(rows.map((row) => row.feature));
 }
+
+/** The organization's current link for progress: the active one, else the newest. */
+export interface ProgressLink {
+  id: number;
+  status: 'active' | 'revoked' | 'expired' | 'completed' | 'failed';
+  features: SetupFeature[];
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface OrganizationProgress {
+  link: ProgressLink | null;
+  features: FeatureProgress[];
+  /** Signal features of the link that are done, of how many. */
+  done: number;
+  total: number;
+}
+
+export async function getOrganizationProgress(organization: { id: number; workosId: string | null }, db: Knex = getDb()): Promise<OrganizationProgress> {
+  const row = await db('setup_links')
+    .where({ organization_id: organization.id })
+    .orderByRaw("status = 'active' DESC, id DESC")
+    .first('id', 'status', 'features', 'created_at', 'completed_at');
+  const link: ProgressLink | null = row
+    ? { id: row.id, status: row.status, features: JSON.parse(row.features as string) as SetupFeature[], createdAt: row.created_at, completedAt: row.completed_at }
+    : null;
+  const features = await getSetupProgress(organization, link?.features ?? [], db);
+  const counted = features.filter((item) => item.inLink && item.signal);
+  return { link, features, done: counted.filter((item) => item.signal && item.state === 'done').length, total: counted.length };
+}

@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, type ShouldRevalidateFunction } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, type ShouldRevalidateFunction } from '@remix-run/react';
+import { useEffect } from 'react';
 import { z } from 'zod';
 import { ConfirmButton } from '~/components/confirm-button';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FormError, TextAreaField } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
+import { SetupProgressList } from '~/components/setup-progress';
 import { OneTimeSecret } from '~/components/one-time-secret';
 import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
@@ -33,6 +35,8 @@ import {
   revokeSetupLink,
   SetupLinkRuleError,
 } from '~/models/setup-link.server';
+import { pollWorkOSEvents } from '~/models/event-poller.server';
+import { getOrganizationProgress } from '~/models/setup-progress.server';
 import { roleAtLeast, staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
 import { idSchema, organizationFromParams } from '~/utils/route-params.server';
@@ -59,6 +63,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     latestLaunchFailure(organization.id),
     latestFailedEmail(organization.id),
   ]);
+  // After getActiveSetupLink: a link that just expired is shown as such.
+  const progress = await getOrganizationProgress(organization);
   return {
     organization,
     owners,
@@ -66,6 +72,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // Never the link's URL: it was shown once, when it was created.
     activeLink,
     launchFailure,
+    progress,
     // The last email that could not be sent: the create form starts from it, so a retry is one click.
     failedEmail: activeLink ? null : failedEmail,
     now: new Date().toISOString(),
@@ -74,7 +81,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link', 'add_note']);
+const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link', 'add_note', 'check_progress']);
 
 export const NOTE_MAX_LENGTH = 2000;
 const noteSchema = z
@@ -241,6 +248,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         await recordAuditEvent({ actor, action: 'organization.noted', organizationId: organization.id, requestId: context.requestId, note: note.data });
         return redirectWithToast(here, { kind: 'success', message: `Note added.${scrubNotice(note.data)}` });
       }
+      case 'check_progress': {
+        // One run of the events poller, now (it shares the lease and cursor with the scheduled one).
+        const result = await pollWorkOSEvents();
+        if (!result.ran) return redirectWithToast(here, { kind: 'info', message: 'WorkOS is being checked right now; the page updates when it is done.' });
+        if (!result.ok) return refuse(`Could not check WorkOS: ${result.error}`);
+        const found = result.recorded === 0 ? 'no new setup events' : `${result.recorded} new setup event${result.recorded === 1 ? '' : 's'}`;
+        return redirectWithToast(here, { kind: 'success', message: `Checked WorkOS: ${found}.` });
+      }
     }
   } catch (error) {
     if (error instanceof OrganizationRuleError) return refuse(error.message, error.field);
@@ -279,6 +294,22 @@ async function answerIssued(issued: IssuedSetupLink, intent: string, here: strin
   );
 }
 
+/** While a link is active, the page asks for fresh data every 10 s (when visible and idle): progress arrives by itself. */
+const PROGRESS_REFRESH_MS = 10_000;
+
+function useProgressRefresh(active: boolean) {
+  const revalidator = useRevalidator();
+  const navigation = useNavigation();
+  const idle = navigation.state === 'idle' && revalidator.state === 'idle';
+  useEffect(() => {
+    if (!active || !idle) return;
+    const timer = window.setTimeout(() => {
+      if (document.visibilityState === 'visible') revalidator.revalidate();
+    }, PROGRESS_REFRESH_MS);
+    return () => window.clearTimeout(timer);
+  }, [active, idle, revalidator]);
+}
+
 const DOMAIN_STATE_STYLES: Record<string, string> = {
   verified: 'bg-emerald-100 text-emerald-900',
   legacy_verified: 'bg-emerald-100 text-emerald-900',
@@ -288,7 +319,8 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 };
 
 export default function OrganizationPage() {
-  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, failedEmail, now } = useLoaderData<typeof loader>();
+  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, failedEmail, progress, now } = useLoaderData<typeof loader>();
+  useProgressRefresh(Boolean(activeLink));
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
@@ -352,6 +384,42 @@ export default function OrganizationPage() {
           For {actionData.issued.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until{' '}
           <LocalDateTime iso={actionData.issued.expiresAt} />. Send it to the customer’s IT admin by a channel you trust.
         </OneTimeSecret>
+      ) : null}
+
+      {organization.status === 'active' && progress.features.length > 0 ? (
+        <section aria-labelledby="progress-title" className="max-w-3xl rounded-lg border border-slate-200 bg-white p-6">
+          <div className="flex flex-wrap items-baseline justify-between gap-3">
+            <h2 id="progress-title" className="text-lg font-semibold">
+              Setup progress
+            </h2>
+            <p className="text-sm text-slate-700" data-testid="progress-summary">
+              {progress.link?.status === 'completed' && progress.link.completedAt ? (
+                <>
+                  <span className="font-semibold text-emerald-800">Completed</span> {formatDateTime(progress.link.completedAt)}
+                </>
+              ) : progress.total > 0 ? (
+                `${progress.done} of ${progress.total} done`
+              ) : (
+                'Nothing WorkOS reports on'
+              )}
+            </p>
+          </div>
+          {progress.total > 0 ? (
+            <div className="mt-2 h-2 overflow-hidden rounded-full bg-slate-100" aria-hidden="true">
+              <div className="h-full bg-emerald-500" style={{ width: `${Math.round((progress.done / progress.total) * 100)}%` }} />
+            </div>
+          ) : null}
+          <SetupProgressList features={progress.features} now={now} />
+          {canEdit ? (
+            <Form method="post" className="mt-3 flex flex-wrap items-center gap-3">
+              <input type="hidden" name="intent" value="check_progress" />
+              <button type="submit" className={buttonClass('secondary')} disabled={busy}>
+                {pendingIntent === 'check_progress' ? 'Checking WorkOS…' : 'Check WorkOS now'}
+              </button>
+              <span className="text-xs text-slate-500">WorkOS’s webhooks update this on their own; this asks for its events now.</span>
+            </Form>
+          ) : null}
+        </section>
       ) : null}
 
       {organization.status === 'active' ? (

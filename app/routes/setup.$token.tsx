@@ -4,7 +4,8 @@ import { useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
-import { findRedeemableLink, recordSetupLinkLaunch, recordSetupLinkView } from '~/models/setup-link.server';
+import { findRedeemableLink, recordSetupLinkLaunch, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
+import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
@@ -24,7 +25,9 @@ type PageData =
       supportEmail: string;
       companyName: string;
       organizationName: string;
-      features: { feature: SetupFeature; title: string; description: string; launches: number }[];
+      /** True once WorkOS reported every feature done: the page says so and offers no launches. */
+      allSet: boolean;
+      features: { feature: SetupFeature; title: string; description: string; launches: number; done: boolean; reported: boolean }[];
       expiresAt: string;
       problem: string | null;
       done: string | null;
@@ -41,21 +44,34 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!redeemable) return neutral();
   // A GET only counts a view: mail scanners open links before people do.
   await recordSetupLinkView(redeemable.link, { requestId: context.requestId });
-  const env = getEnv();
   const done = SETUP_FEATURES.find((feature) => feature === new URL(request.url).searchParams.get('done')) ?? null;
-  return data<PageData>(
-    {
-      valid: true,
-      supportEmail: env.SUPPORT_EMAIL,
-      companyName: env.COMPANY_NAME,
-      organizationName: redeemable.organization.name,
-      features: redeemable.link.features.map((feature) => ({ feature, ...FEATURE_INFO[feature], launches: redeemable.link.launchesByFeature[feature] ?? 0 })),
-      expiresAt: redeemable.link.expiresAt,
-      problem: null,
-      done: done ? FEATURE_INFO[done].title : null,
-    },
-    { headers: { 'Set-Cookie': await setupReturnCookie().serialize(token) } },
-  );
+  return data<PageData>(await pageData(redeemable, { problem: null, done: done ? FEATURE_INFO[done].title : null }), {
+    headers: { 'Set-Cookie': await setupReturnCookie().serialize(token) },
+  });
+}
+
+/** The page for a valid link: each feature with its launches and whether WorkOS reports it done. */
+async function pageData(redeemable: RedeemableLink, { problem, done }: { problem: string | null; done: string | null }): Promise<PageData> {
+  const env = getEnv();
+  const { link, organization } = redeemable;
+  const finished = await doneFeatures(organization.workosId, link.features);
+  return {
+    valid: true,
+    supportEmail: env.SUPPORT_EMAIL,
+    companyName: env.COMPANY_NAME,
+    organizationName: organization.name,
+    allSet: link.status === 'completed',
+    features: link.features.map((feature) => ({
+      feature,
+      ...FEATURE_INFO[feature],
+      launches: link.launchesByFeature[feature] ?? 0,
+      done: finished.has(feature),
+      reported: hasCompletionSignal(feature),
+    })),
+    expiresAt: link.expiresAt,
+    problem,
+    done,
+  };
 }
 
 const launchSchema = z.object({ feature: z.enum(SETUP_FEATURES) });
@@ -69,6 +85,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     throw new Response('That setup is not part of this link.', { status: 400 });
   }
   const feature = launch.data.feature;
+  // A completed setup has nothing left to launch: the page says so again.
+  if (redeemable.link.status === 'completed') return data<PageData>(await pageData(redeemable, { problem: null, done: null }), { status: 409 });
   const env = getEnv();
   try {
     // A fresh 5-minute Admin Portal link, made for this request and never stored or logged.
@@ -85,16 +103,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     logger.warn({ kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id }, 'setup launch failed');
     await recordSetupLinkLaunch(redeemable.link, feature, { ok: false, kind: problem.kind }, { requestId: context.requestId });
     return data<PageData>(
-      {
-        valid: true,
-        supportEmail: env.SUPPORT_EMAIL,
-        companyName: env.COMPANY_NAME,
-        organizationName: redeemable.organization.name,
-        features: redeemable.link.features.map((item) => ({ feature: item, ...FEATURE_INFO[item], launches: redeemable.link.launchesByFeature[item] ?? 0 })),
-        expiresAt: redeemable.link.expiresAt,
+      await pageData(redeemable, {
         problem: 'The setup could not be opened just now. Nothing is lost: please try again in a few minutes. If it keeps happening, contact us.',
         done: null,
-      },
+      }),
       { status: 503 },
     );
   }
@@ -121,11 +133,21 @@ export default function SetupPage() {
       <h1 id="setup-title" className="mt-1 text-2xl font-bold tracking-tight">
         Set up {page.organizationName}
       </h1>
-      <p className="mt-2 text-slate-700">
-        Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not
-        forward it. It expires on <LocalDateTime iso={page.expiresAt} />.
-      </p>
-      {page.done ? (
+      {page.allSet ? (
+        <div role="status" className="mt-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-emerald-900">
+          <p className="text-lg font-semibold">All set — thank you!</p>
+          <p className="mt-1 text-sm">
+            Everything this link was for is set up: {page.features.map((item) => item.title).join(', ')}. There is nothing more to do here, and
+            {' '}{page.companyName} has been told.
+          </p>
+        </div>
+      ) : (
+        <p className="mt-2 text-slate-700">
+          Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not
+          forward it. It expires on <LocalDateTime iso={page.expiresAt} />.
+        </p>
+      )}
+      {page.done && !page.allSet ? (
         <p role="status" className="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
           Thank you — {page.done} is set up.
         </p>
@@ -135,23 +157,46 @@ export default function SetupPage() {
           {page.problem}
         </p>
       ) : null}
-      <ul className="mt-6 space-y-3">
-        {page.features.map((item) => (
-          <li key={item.feature} className="flex flex-wrap items-center justify-between gap-4 rounded-lg border border-slate-200 bg-white p-4">
-            <div>
-              <h2 className="font-semibold">{item.title}</h2>
-              <p className="text-sm text-slate-600">{item.description}</p>
-            </div>
-            {/* A plain form: the 303 to WorkOS must be a real navigation, and the page needs no script. */}
-            <form method="post">
-              <input type="hidden" name="feature" value={item.feature} />
-              <button type="submit" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700">
-                {item.launches > 0 ? `Continue ${item.title}` : `Set up ${item.title}`}
-              </button>
-            </form>
-          </li>
-        ))}
-      </ul>
+      {page.allSet ? null : (
+        <>
+          {page.features.some((item) => item.reported) ? (
+            <h2 className="mt-6 text-sm font-semibold uppercase tracking-wide text-slate-600">
+              {page.features.filter((item) => item.done).length} of {page.features.filter((item) => item.reported).length} done
+            </h2>
+          ) : null}
+          <ul className="mt-2 space-y-3" aria-label="Setup steps">
+            {page.features.map((item) => (
+              <li key={item.feature} className="flex flex-wrap items-center justify-between gap-4 rounded-lg border border-slate-200 bg-white p-4" data-feature={item.feature}>
+                <div>
+                  <h3 className="font-semibold">
+                    {item.title}{' '}
+                    {item.done ? (
+                      <span className="ml-1 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900">Done</span>
+                    ) : item.reported ? (
+                      <span className="ml-1 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900">To do</span>
+                    ) : null}
+                  </h3>
+                  <p className="text-sm text-slate-600">{item.description}</p>
+                </div>
+                {/* A plain form: the 303 to WorkOS must be a real navigation, and the page needs no script. */}
+                <form method="post">
+                  <input type="hidden" name="feature" value={item.feature} />
+                  <button
+                    type="submit"
+                    className={
+                      item.done
+                        ? 'rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 hover:bg-slate-50'
+                        : 'rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700'
+                    }
+                  >
+                    {item.done ? `Review ${item.title}` : item.launches > 0 ? `Continue ${item.title}` : `Set up ${item.title}`}
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <p className="mt-6 text-sm text-slate-600">
         Questions? Write to <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">{page.supportEmail}</a>.
       </p>
