@@ -88,7 +88,17 @@ export const organizationListQuerySchema = z.object({
   status: z.enum(['current', 'pending', 'active', 'archived']).default('current').catch('current'),
   sort: z.enum(['name', 'newest']).default('name').catch('name'),
   link: z.enum(['any', 'none', 'active', 'expiring', 'expired', 'completed']).default('any').catch('any'),
+  setup: z.enum(['any', 'not_started', 'waiting', 'in_progress', 'attention', 'completed']).default('any').catch('any'),
   after: z.string().max(500).optional().catch(undefined),
   before: z.string().max(500).optional().catch(undefined),
 });
 export type OrganizationListQuery = z.output<typeof organizationListQuerySchema>;
+
+/**
+ * Where an organization's setup stands, as the list shows and filters it. "attention" wins over
+ * everything (WorkOS reported a problem); then a completed latest link; then an active link that
+ * the IT admin has started (launched, or a feature done) or not yet; "not_started" has no link at
+ * all; "stopped" had links that all ended without completing.
+ */
+export const SETUP_STATES = ['not_started', 'waiting', 'in_progress', 'attention', 'completed', 'stopped'] as const;
+export type SetupState = (typeof SETUP_STATES)[number];

@@ -253,7 +253,7 @@ describe('listing and searching', () => {
     const { started } = await create(newInput({ name: `Globex ${tag} Industries`, domains: [`${tag}-globex.example`], externalId: `acct-${tag}` }));
     const workosId = (await getOrganization(started.id))!.workosId!;
     const find = async (q: string, extra: object = {}) =>
-      (await listOrganizations({ q, status: 'current', sort: 'name', link: 'any', ...extra }, { viewerId: rep.id })).items.map((item) => item.id);
+      (await listOrganizations({ q, status: 'current', sort: 'name', link: 'any', setup: 'any', ...extra }, { viewerId: rep.id })).items.map((item) => item.id);
     expect(await find(`${tag} indus`)).toEqual([started.id]);
     expect(await find(`${tag}-globex.example`)).toEqual([started.id]);
     expect(await find(`acct-${tag}`)).toEqual([started.id]);
@@ -277,14 +277,14 @@ describe('listing and searching', () => {
     }
     const walk = async (sort: 'name' | 'newest') => {
       const names: string[][] = [];
-      let page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any' }, { viewerId: rep.id, pageSize: 5 });
+      let page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', setup: 'any' }, { viewerId: rep.id, pageSize: 5 });
       names.push(page.items.map((item) => item.name));
       expect(page.previousCursor).toBeNull();
       while (page.nextCursor) {
-        page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', after: page.nextCursor }, { viewerId: rep.id, pageSize: 5 });
+        page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', setup: 'any', after: page.nextCursor }, { viewerId: rep.id, pageSize: 5 });
         names.push(page.items.map((item) => item.name));
       }
-      const back = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', before: page.previousCursor! }, { viewerId: rep.id, pageSize: 5 });
+      const back = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', setup: 'any', before: page.previousCursor! }, { viewerId: rep.id, pageSize: 5 });
       expect(back.items.map((item) => item.name)).toEqual(names[1]);
       return names.flat();
     };
@@ -308,18 +308,68 @@ describe('the setup-link filter', () => {
     await createSetupLink(ids.expiring!, { ...link, lifetimeDays: 1 }, repActor);
     await createSetupLink(ids.expired!, { ...link, lifetimeDays: 1 }, repActor, { now: new Date(Date.now() - 2 * 86_400_000) });
     const find = async (filter: 'none' | 'active' | 'expiring' | 'expired') =>
-      (await listOrganizations({ q: tag, status: 'current', sort: 'name', link: filter }, { viewerId: rep.id })).items.map((item) => item.name);
+      (await listOrganizations({ q: tag, status: 'current', sort: 'name', link: filter, setup: 'any' }, { viewerId: rep.id })).items.map((item) => item.name);
     expect(await find('none')).toEqual([`${tag} expired`, `${tag} none`]);
     expect(await find('active')).toEqual([`${tag} active`, `${tag} expiring`]);
     expect(await find('expiring')).toEqual([`${tag} expiring`]);
     expect(await find('expired')).toEqual([`${tag} expired`]);
-    const all = await listOrganizations({ q: tag, status: 'current', sort: 'name', link: 'any' }, { viewerId: rep.id });
+    const all = await listOrganizations({ q: tag, status: 'current', sort: 'name', link: 'any', setup: 'any' }, { viewerId: rep.id });
     expect(Object.fromEntries(all.items.map((item) => [item.name.split(' ')[1], item.linkState]))).toEqual({
       active: 'active',
       expiring: 'active',
       expired: 'expired',
       none: 'none',
     });
+  });
+});
+
+describe('the setup-state filter and column', () => {
+  it('tells not started, waiting, in progress, needs attention, completed and stopped apart, with done counts', async () => {
+    const tag = `sf${Date.now().toString(36)}`;
+    const ids: Record<string, number> = {};
+    const workosIds: Record<string, string> = {};
+    for (const kind of ['notstarted', 'waiting', 'progress', 'attention', 'completed', 'stopped']) {
+      const { started } = await create(newInput({ name: `${tag} ${kind}` }));
+      ids[kind] = started.id;
+      workosIds[kind] = (await getOrganization(started.id))!.workosId!;
+    }
+    const { createSetupLink, revokeSetupLink } = await import('./setup-link.server');
+    const { recordWorkOSEvent } = await import('./setup-progress.server');
+    const link = { features: ['sso' as const, 'dsync' as const, 'audit_logs' as const], lifetimeDays: 7 };
+    for (const kind of ['waiting', 'progress', 'attention', 'completed']) await createSetupLink(ids[kind]!, link, repActor);
+    const stopped = await createSetupLink(ids.stopped!, link, repActor);
+    await revokeSetupLink(stopped.link.id, repActor, { reason: 'wrong contact' });
+    let counter = 0;
+    const report = (kind: string, event: string, data: Record<string, unknown>) =>
+      getDb().transaction((trx) =>
+        recordWorkOSEvent(trx, { id: `event_${tag}_${++counter}`, event, createdAt: new Date(Date.now() + counter).toISOString(), data: { ...data, organizationId: workosIds[kind] } }, 'webhook'),
+      );
+    await report('progress', 'connection.activated', { id: `conn_${tag}p`, type: 'OktaSAML' });
+    await report('attention', 'connection.activated', { id: `conn_${tag}a`, type: 'OktaSAML' });
+    await report('attention', 'connection.deactivated', { id: `conn_${tag}a`, type: 'OktaSAML' });
+    await report('completed', 'connection.activated', { id: `conn_${tag}c`, type: 'OktaSAML' });
+    await report('completed', 'dsync.activated', { id: `directory_${tag}c`, type: 'okta scim v2.0' });
+
+    const list = async (setup: 'any' | 'not_started' | 'waiting' | 'in_progress' | 'attention' | 'completed') =>
+      (await listOrganizations({ q: tag, status: 'current', sort: 'name', link: 'any', setup }, { viewerId: rep.id })).items;
+    const all = await list('any');
+    expect(Object.fromEntries(all.map((item) => [item.name.split(' ')[1], [item.setupState, item.setupDone, item.setupTotal]]))).toEqual({
+      notstarted: ['not_started', 0, 0],
+      waiting: ['waiting', 0, 2],
+      progress: ['in_progress', 1, 2],
+      attention: ['attention', 0, 2],
+      completed: ['completed', 2, 2],
+      stopped: ['stopped', 0, 2],
+    });
+    for (const [filter, kind] of [
+      ['not_started', 'notstarted'],
+      ['waiting', 'waiting'],
+      ['in_progress', 'progress'],
+      ['attention', 'attention'],
+      ['completed', 'completed'],
+    ] as const) {
+      expect((await list(filter)).map((item) => item.name), filter).toEqual([`${tag} ${kind}`]);
+    }
   });
 });
 

@@ -1,11 +1,13 @@
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
-import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus } from '~/forms/organization';
+import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus, SetupState } from '~/forms/organization';
+import type { SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { revokeActiveLinkOf } from './setup-link.server';
+import { hasCompletionSignal } from './setup-progress.server';
 import { roleAtLeast, type StaffRow } from './staff.server';
 
 /** A rule about organizations was broken; `message` is written for the rep, `field` places it. */
@@ -94,6 +96,10 @@ export type LinkState = 'none' | 'active' | 'expired' | 'revoked' | 'completed' 
 
 export interface OrganizationListItem {
   linkState: LinkState;
+  setupState: SetupState;
+  /** Of the current link's features WorkOS reports on: how many are done, of how many. */
+  setupDone: number;
+  setupTotal: number;
   id: number;
   name: string;
   status: OrganizationStatus;
@@ -143,6 +149,8 @@ export async function listOrganizations(
       "(SELECT CASE WHEN l.status = 'active' AND l.expires_at <= ? THEN 'expired' ELSE l.status END FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1) AS link_state",
       [nowIso],
     ),
+    db.raw(`${SETUP_STATE_SQL} AS setup_state`, [nowIso, nowIso]),
+    db.raw(`(SELECT l.features FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.status = 'active' DESC, l.id DESC LIMIT 1) AS link_features`),
   );
   statement.leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id');
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
@@ -176,6 +184,24 @@ export async function listOrganizations(
       statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${latestLinkState} = 'completed'`, [nowIso]);
       break;
   }
+  switch (query.setup) {
+    case 'any':
+      break;
+    // Selective states start from their few rows (the partial indexes), then confirm the state.
+    case 'attention':
+      statement.whereRaw("o.workos_id IN (SELECT f.workos_organization_id FROM feature_status f WHERE f.state = 'attention')");
+      break;
+    case 'completed':
+      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${SETUP_STATE_SQL} = 'completed'`, [nowIso, nowIso]);
+      break;
+    case 'waiting':
+    case 'in_progress':
+      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'active') AND ${SETUP_STATE_SQL} = ?`, [nowIso, nowIso, query.setup]);
+      break;
+    case 'not_started':
+      statement.whereRaw('NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)');
+      break;
+  }
   const search = query.q?.trim();
   if (search) {
     if (search.length >= 3) {
@@ -205,10 +231,20 @@ export async function listOrganizations(
     owner_name: string | null;
     domains: string | null;
     link_state: LinkState | null;
+    setup_state: SetupState;
+    link_features: string | null;
   }[];
   const hasMore = rows.length > pageSize;
   const pageRows = rows.slice(0, pageSize);
   if (backwards) pageRows.reverse();
+  // Done counts for the page's rows only: one small query, not a subquery per row.
+  const workosIds = pageRows.flatMap((row) => (row.workos_id ? [row.workos_id] : []));
+  const doneRows = workosIds.length
+    ? ((await db('feature_status').whereIn('workos_organization_id', workosIds).where({ state: 'done' }).select('workos_organization_id', 'feature')) as {
+        workos_organization_id: string;
+        feature: string;
+      }[])
+    : [];
   const items = pageRows.map((row) => ({
     id: row.id,
     name: row.name,
@@ -219,6 +255,8 @@ export async function listOrganizations(
     domains: row.domains ? row.domains.split(' ') : [],
     createdAt: row.created_at,
     linkState: row.link_state ?? 'none',
+    setupState: row.setup_state,
+    ...setupCounts(row.link_features, doneRows.filter((done) => done.workos_organization_id === row.workos_id).map((done) => done.feature)),
   }));
   const cursorOf = (item: OrganizationListItem | undefined) =>
     item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null;
@@ -229,6 +267,22 @@ export async function listOrganizations(
     nextCursor: atEnd || items.length === 0 ? null : cursorOf(items.at(-1)),
     previousCursor: atStart || items.length === 0 ? null : cursorOf(items[0]),
   };
+}
+
+/** The setup state of `o` (see SETUP_STATES); binds the current time twice. */
+const SETUP_STATE_SQL = `(CASE
+  WHEN o.workos_id IS NOT NULL AND EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'attention') THEN 'attention'
+  WHEN (SELECT l.status FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1) = 'completed' THEN 'completed'
+  WHEN EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'active' AND l.expires_at > ?
+    AND (l.first_launched_at IS NOT NULL OR EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'done'))) THEN 'in_progress'
+  WHEN EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'active' AND l.expires_at > ?) THEN 'waiting'
+  WHEN NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id) THEN 'not_started'
+  ELSE 'stopped'
+END)`;
+
+function setupCounts(linkFeatures: string | null, doneFeatures: string[]): { setupDone: number; setupTotal: number } {
+  const reported = (linkFeatures ? (JSON.parse(linkFeatures) as string[]) : []).filter((feature) => hasCompletionSignal(feature as SetupFeature));
+  return { setupDone: reported.filter((feature) => doneFeatures.includes(feature)).length, setupTotal: reported.length };
 }
 
 /** A page cursor: the sort value and id of the row to continue after (or before). */

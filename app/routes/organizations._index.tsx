@@ -19,6 +19,24 @@ const LINK_STATE_LABELS = {
   failed: 'Delivery failed',
 } as const;
 
+const SETUP_STATE_LABELS = {
+  not_started: 'Not started',
+  waiting: 'Waiting for the IT admin',
+  in_progress: 'In progress',
+  attention: 'Needs attention',
+  completed: 'Completed',
+  stopped: 'Stopped',
+} as const;
+
+const SETUP_STATE_STYLES = {
+  not_started: 'text-slate-600',
+  waiting: 'text-amber-800',
+  in_progress: 'text-sky-800',
+  attention: 'font-semibold text-red-800',
+  completed: 'text-emerald-800',
+  stopped: 'text-slate-600',
+} as const;
+
 export const handle = { access: { loader: 'viewer' } };
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -41,7 +59,7 @@ export default function Organizations() {
     next.set(key, cursor);
     return `?${next}`;
   };
-  const filtered = Boolean(query.q || query.owner !== undefined || query.status !== 'current' || query.link !== 'any');
+  const filtered = Boolean(query.q || query.owner !== undefined || query.status !== 'current' || query.link !== 'any' || query.setup !== 'any');
 
   return (
     <div className="space-y-6">
@@ -117,6 +135,19 @@ export default function Organizations() {
           </select>
         </div>
         <div>
+          <label htmlFor="setup" className="block text-sm font-medium">
+            Setup
+          </label>
+          <select id="setup" name="setup" defaultValue={query.setup} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="any">Any</option>
+            <option value="not_started">Not started</option>
+            <option value="waiting">Waiting for the IT admin</option>
+            <option value="in_progress">In progress</option>
+            <option value="attention">Needs attention</option>
+            <option value="completed">Completed</option>
+          </select>
+        </div>
+        <div>
           <label htmlFor="sort" className="block text-sm font-medium">
             Sort
           </label>
@@ -154,6 +185,7 @@ export default function Organizations() {
                 <th scope="col" className="px-4 py-2 font-medium">External id</th>
                 <th scope="col" className="px-4 py-2 font-medium">CS owner</th>
                 <th scope="col" className="px-4 py-2 font-medium">Setup link</th>
+                <th scope="col" className="px-4 py-2 font-medium">Setup</th>
                 <th scope="col" className="px-4 py-2 font-medium">Status</th>
               </tr>
             </thead>
@@ -172,6 +204,14 @@ export default function Organizations() {
                   <td className="px-4 py-2 text-slate-700">{organization.externalId ?? '—'}</td>
                   <td className="px-4 py-2 text-slate-700">{organization.ownerName ?? '—'}</td>
                   <td className="px-4 py-2 text-slate-700">{LINK_STATE_LABELS[organization.linkState]}</td>
+                  <td className={`px-4 py-2 ${SETUP_STATE_STYLES[organization.setupState]}`}>
+                    {SETUP_STATE_LABELS[organization.setupState]}
+                    {organization.setupTotal > 0 && organization.setupState !== 'completed' && organization.setupState !== 'not_started' ? (
+                      <span className="ml-1 font-normal text-slate-600">
+                        · {organization.setupDone} of {organization.setupTotal} done
+                      </span>
+                    ) : null}
+                  </td>
                   <td className="px-4 py-2">
                     <StatusBadge status={organization.status} />
                   </td>
