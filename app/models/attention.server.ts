@@ -1,0 +1,148 @@
+import type { Knex } from 'knex';
+import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
+import { getDb } from '~/utils/db.server';
+
+/**
+ * "Needs attention" on the home page: the customers a rep should act on today, each group with
+ * the next action. Every query starts from a small, indexed set (active links by expiry, failed or
+ * completed links, features WorkOS flagged, recent launch failures) and is capped per group.
+ */
+
+export const ATTENTION_KINDS = ['workos_problem', 'delivery_failed', 'expiring', 'unopened', 'stalled', 'completed'] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+
+export const ATTENTION_LIMITS = { unopenedDays: 3, stalledDays: 7, expiringHours: 48, completedDays: 7 } as const;
+const GROUP_LIMIT = 50;
+
+export interface AttentionItem {
+  organizationId: number;
+  organizationName: string;
+  ownerName: string | null;
+  /** What happened, in words. */
+  detail: string;
+  /** When it happened or will happen (expiry). */
+  at: string;
+}
+
+export interface AttentionGroup {
+  kind: AttentionKind;
+  items: AttentionItem[];
+  /** True when more rows exist than shown. */
+  truncated: boolean;
+}
+
+type OwnerFilter = { ownerId: number } | { ownerId: null };
+
+interface Row {
+  organization_id: number;
+  organization_name: string;
+  owner_name: string | null;
+  at: string;
+  detail?: string | null;
+  features?: string | null;
+  recipient_email?: string | null;
+}
+
+function base(db: Knex, ownerId: number | null) {
+  const query = db('organizations as o').leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id').whereNot('o.status', 'archived');
+  if (ownerId !== null) query.where('o.cs_owner_id', ownerId);
+  return query;
+}
+
+function featureTitles(json: string | null | undefined): string {
+  if (!json) return 'the setup';
+  return (JSON.parse(json) as SetupFeature[]).map((feature) => FEATURE_INFO[feature]?.title ?? feature).join(', ');
+}
+
+function group(kind: AttentionKind, rows: Row[], detail: (row: Row) => string): AttentionGroup {
+  return {
+    kind,
+    truncated: rows.length > GROUP_LIMIT,
+    items: rows.slice(0, GROUP_LIMIT).map((row) => ({
+      organizationId: row.organization_id,
+      organizationName: row.organization_name,
+      ownerName: row.owner_name,
+      detail: detail(row),
+      at: row.at,
+    })),
+  };
+}
+
+const SELECT = ['o.id as organization_id', 'o.name as organization_name', 'owner.name as owner_name'];
+
+export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<AttentionGroup[]> {
+  const nowIso = now.toISOString();
+  const ago = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+  const activeLinks = () => base(db, ownerId).join('setup_links as l', 'l.organization_id', 'o.id').where('l.status', 'active').where('l.expires_at', '>', nowIso);
+
+  const [flagged, launchFailures, pendingErrors, failed, expiring, unopened, stalled, completed] = await Promise.all([
+    base(db, ownerId)
+      .join('feature_status as f', 'f.workos_organization_id', 'o.workos_id')
+      .where('f.state', 'attention')
+      .orderBy('f.changed_at', 'desc')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'f.changed_at as at', db.raw("f.feature || ': ' || f.detail AS detail")),
+    // The IT admin's latest launch (in the last week) failed on a WorkOS error.
+    base(db, ownerId)
+      .join(
+        db('audit_events')
+          .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
+          .where('at', '>=', ago(ATTENTION_LIMITS.stalledDays))
+          .groupBy('organization_id')
+          .select('organization_id', db.raw('max(id) AS last_id'))
+          .as('latest'),
+        'latest.organization_id',
+        'o.id',
+      )
+      .join('audit_events as e', 'e.id', 'latest.last_id')
+      .where('e.action', 'setup_link.launch_failed')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'e.at as at', db.raw("'the IT admin could not open ' || replace(json_extract(e.details, '$.feature'), '_', ' ') || ' setup (' || replace(json_extract(e.details, '$.kind'), '_', ' ') || ')' AS detail")),
+    base(db, ownerId)
+      .where('o.status', 'pending')
+      .whereNotNull('o.last_error')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'o.updated_at as at', db.raw("'not yet created in WorkOS: ' || json_extract(o.last_error, '$.message') AS detail")),
+    base(db, ownerId)
+      .join('setup_links as l', 'l.organization_id', 'o.id')
+      .where('l.status', 'failed')
+      .whereRaw('l.id = (SELECT max(latest.id) FROM setup_links latest WHERE latest.organization_id = l.organization_id)')
+      .orderBy('l.created_at', 'desc')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'l.created_at as at', 'l.recipient_email'),
+    activeLinks()
+      .where('l.expires_at', '<=', new Date(now.getTime() + ATTENTION_LIMITS.expiringHours * 3_600_000).toISOString())
+      .orderBy('l.expires_at')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'l.expires_at as at', 'l.features'),
+    activeLinks()
+      .where('l.delivery', 'email')
+      .where('l.email_sent_at', '<=', ago(ATTENTION_LIMITS.unopenedDays))
+      .whereNull('l.first_viewed_at')
+      .orderBy('l.email_sent_at')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'l.email_sent_at as at', 'l.recipient_email'),
+    activeLinks()
+      .where('l.first_viewed_at', '<=', ago(ATTENTION_LIMITS.stalledDays))
+      .orderBy('l.first_viewed_at')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'l.first_viewed_at as at', 'l.features'),
+    base(db, ownerId)
+      .join('setup_links as l', 'l.organization_id', 'o.id')
+      .where('l.status', 'completed')
+      .where('l.completed_at', '>=', ago(ATTENTION_LIMITS.completedDays))
+      .orderBy('l.completed_at', 'desc')
+      .limit(GROUP_LIMIT + 1)
+      .select(...SELECT, 'l.completed_at as at', 'l.features'),
+  ]);
+
+  const problems = [...(flagged as Row[]), ...(launchFailures as Row[]), ...(pendingErrors as Row[])].sort((a, b) => b.at.localeCompare(a.at));
+  return [
+    group('workos_problem', problems, (row) => (row.detail ?? 'WorkOS reported a problem').replace(/^(sso|dsync|domain_verification|certificate_renewal): /, (_, feature: SetupFeature) => `${FEATURE_INFO[feature].title}: `)),
+    group('delivery_failed', failed as Row[], (row) => `the email to ${row.recipient_email ?? 'the IT admin'} could not be sent; no link is active`),
+    group('expiring', expiring as Row[], (row) => `the link for ${featureTitles(row.features)} expires soon`),
+    group('unopened', unopened as Row[], (row) => `emailed to ${row.recipient_email ?? 'the IT admin'}, never opened`),
+    group('stalled', stalled as Row[], (row) => `opened, but ${featureTitles(row.features)} not finished`),
+    group('completed', completed as Row[], (row) => `set up ${featureTitles(row.features)}`),
+  ];
+}
