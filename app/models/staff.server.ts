@@ -278,3 +278,24 @@ async function updateStaff(staffId: number, actor: AuditActor, requestId: string
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
 }
+
+/** Whether the staff member gets the daily digest of their customers' setups (audited when changed). */
+export async function getDigestPreference(staffId: number, db: Knex = getDb()): Promise<boolean> {
+  const row = await db('staff').where({ id: staffId }).first('notify_digest');
+  return Boolean(row?.notify_digest);
+}
+
+export async function setDigestPreference(
+  staff: { id: number; name: string },
+  enabled: boolean,
+  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const changed = await trx('staff').where({ id: staff.id }).whereNot({ notify_digest: enabled ? 1 : 0 }).update({ notify_digest: enabled ? 1 : 0 });
+    if (changed === 0) return false;
+    // Opting out drops what was queued: opting back in later must not deliver a backlog.
+    if (!enabled) await trx('owner_notices').where({ staff_id: staff.id }).whereNull('digest_id').delete();
+    await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.digest_changed', requestId, details: { enabled } }, trx);
+    return true;
+  });
+}

@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { buttonClass, Field, FormError } from '~/components/field';
 import { changePasswordSchema, ROLE_DESCRIPTIONS } from '~/forms/staff';
 import { PASSWORD_MIN_LENGTH } from '~/models/password.server';
-import { changeOwnPassword, StaffRuleError } from '~/models/staff.server';
+import { changeOwnPassword, getDigestPreference, roleAtLeast, setDigestPreference, StaffRuleError } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
 import { parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
@@ -18,12 +18,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return {
     account: { name: staff.name, email: staff.email, role: staff.role, mustChangePassword: staff.mustChangePassword },
     minimumLength: PASSWORD_MIN_LENGTH,
+    // Only reps and admins own customers, so only they get digests.
+    digest: roleAtLeast(staff.role, 'support') ? { enabled: await getDigestPreference(staff.id) } : null,
   };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'viewer', { allowPasswordChange: true });
-  const form = parseForm(changePasswordSchema, await request.formData());
+  const formData = await request.formData();
+  if (formData.get('intent') === 'digest') {
+    const enabled = formData.get('notifyDigest') === 'on';
+    await setDigestPreference(staff, enabled, { requestId: context.requestId });
+    return redirectWithToast('/account', {
+      kind: 'success',
+      message: enabled ? 'You will get a daily digest when your customers’ setups need you.' : 'Digest emails are off.',
+    });
+  }
+  const form = parseForm(changePasswordSchema, formData);
   if (!form.success) return data({ fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
   try {
     await changeOwnPassword(
@@ -45,7 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Account() {
-  const { account, minimumLength } = useLoaderData<typeof loader>();
+  const { account, minimumLength, digest } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const fieldErrors: Record<string, string[] | undefined> = actionData?.fieldErrors ?? {};
@@ -64,6 +75,27 @@ export default function Account() {
           <dd>{ROLE_DESCRIPTIONS[account.role]}</dd>
         </dl>
       </div>
+
+      {digest ? (
+        <section aria-labelledby="digest-title" className="rounded-lg border border-slate-200 bg-white p-6">
+          <h2 id="digest-title" className="text-lg font-semibold">
+            Email digest
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">
+            At most one email a day about the customers you own: setups completed, links that expired unused, emails that could not be delivered.
+          </p>
+          <Form method="post" className="mt-4 flex flex-wrap items-center gap-4">
+            <input type="hidden" name="intent" value="digest" />
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="notifyDigest" defaultChecked={digest.enabled} className="h-4 w-4" />
+              Send me the daily digest
+            </label>
+            <button type="submit" className={buttonClass('secondary')} disabled={submitting}>
+              Save
+            </button>
+          </Form>
+        </section>
+      ) : null}
 
       <section aria-labelledby="password-title" className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 id="password-title" className="text-lg font-semibold">
