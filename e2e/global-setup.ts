@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,9 @@ export default async function globalSetup() {
   const mail = await startMailCatcher({ smtpPort: await getFreePort(), webPort: await getFreePort(), mailDirectory: path.join(workDir, 'catcher-mail') });
   const smtpSwitch = await startSmtpSwitch({ host: '127.0.0.1', port: mail.smtpPort });
   const baseURL = `http://localhost:${port}`;
+  // The sandbox delivers its events to the app's webhook, as WorkOS would; a test can turn that off.
+  const webhookSecret = `whsec_e2e_${crypto.randomBytes(16).toString('hex')}`;
+  sandbox.webhooks.add(`${baseURL}/webhooks/workos`, webhookSecret);
   const logPath = path.join(workDir, 'server.log');
   const log = fs.openSync(logPath, 'a');
   const server = spawn(process.execPath, [SERVER_ENTRY], {
@@ -47,6 +51,11 @@ export default async function globalSetup() {
       COMPANY_NAME: 'Acme Analytics',
       SUPPORT_EMAIL: 'support@acme.example',
       MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
+      WORKOS_WEBHOOK_SECRET: webhookSecret,
+      // The poller is on too, but only runs at start and when a rep asks ("Check WorkOS now"), so
+      // that a test knows which path brought an event (decision 012).
+      WORKOS_EVENTS_POLL: 'on',
+      WORKOS_EVENTS_POLL_INTERVAL_MS: '3600000',
     },
     stdio: ['ignore', log, log],
   });
@@ -70,6 +79,8 @@ export default async function globalSetup() {
   process.env.E2E_SANDBOX_PORT = String(sandbox.port);
   process.env.E2E_MAIL_URL = mail.webUrl;
   process.env.E2E_SMTP_SWITCH_URL = smtpSwitch.controlUrl;
+  process.env.E2E_WEBHOOK_URL = `${baseURL}/webhooks/workos`;
+  process.env.E2E_WEBHOOK_SECRET = webhookSecret;
 
   return async () => {
     server.kill('SIGTERM');

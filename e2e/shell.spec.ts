@@ -1,7 +1,7 @@
 import { expect, expectAccessible, test } from './fixtures';
 
 test('the home page renders the shell with landmarks, hydrates under the CSP, and is accessible', async ({ page, login }) => {
-  await login({ role: 'viewer' });
+  const viewer = await login({ role: 'viewer' });
   const response = await page.goto('/');
   expect(response?.status()).toBe(200);
   await expect(page.getByRole('banner')).toBeVisible();
@@ -9,6 +9,10 @@ test('the home page renders the shell with landmarks, hydrates under the CSP, an
   await expect(page.getByRole('main')).toBeVisible();
   await expect(page.getByRole('contentinfo')).toBeVisible();
   await expect(page.getByRole('heading', { level: 1, name: 'Home' })).toBeVisible();
+  // A viewer owns no customers: the list starts with everyone's.
+  await expect(page.getByRole('heading', { name: 'Needs attention' })).toBeVisible();
+  await expect(page.getByLabel('CS owner')).toHaveValue('everyone');
+  await page.goto(`/?owner=${viewer.id}`);
   await expect(page.getByRole('heading', { name: 'Nothing needs attention' })).toBeVisible();
   // Hydration ran: Remix's client router only exists if the nonce'd scripts were allowed to run.
   await expect.poll(() => page.evaluate(() => typeof (window as { __remixRouter?: unknown }).__remixRouter)).toBe('object');

@@ -29,6 +29,12 @@ export class SandboxClient {
   addWebhookEndpoint(url: string, secret: string) {
     return this.call<{ id: number }>('POST', '/webhook-endpoints', { url, secret });
   }
+  webhookEndpoints() {
+    return this.call<{ id: number; url: string }[]>('GET', '/webhook-endpoints');
+  }
+  removeWebhookEndpoint(id: number) {
+    return this.call<void>('DELETE', `/webhook-endpoints/${id}`);
+  }
   webhookDeliveries() {
     return this.call<WebhookDelivery[]>('GET', '/webhook-deliveries');
   }

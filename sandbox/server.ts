@@ -235,6 +235,12 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       if (!body.success) return void res.status(400).json({ message: body.error.message });
       res.status(201).json(webhooks.add(body.data.url, body.data.secret));
     });
+    // Stops delivering to one endpoint (a test of the poller, where WorkOS cannot reach the app).
+    router.delete('/webhook-endpoints/:id', (req, res) => {
+      if (!webhooks.remove(Number(req.params.id))) return void res.status(404).json({ message: 'No such webhook endpoint' });
+      res.status(204).end();
+    });
+    router.get('/webhook-endpoints', (_req, res) => res.json(webhooks.list()));
     router.get('/webhook-deliveries', async (_req, res) => {
       await webhooks.settle();
       res.json(webhooks.deliveries);

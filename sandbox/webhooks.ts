@@ -40,6 +40,12 @@ export class WebhookDispatcher {
     return endpoint;
   }
 
+  remove(id: number): boolean {
+    const before = this.endpoints.length;
+    this.endpoints = this.endpoints.filter((endpoint) => endpoint.id !== id);
+    return this.endpoints.length < before;
+  }
+
   clear(): void {
     this.endpoints = [];
     this.deliveries.length = 0;

@@ -60,7 +60,7 @@ describe('needs attention', () => {
     const launchLink = await createSetupLink(launchFailed.id, { ...link, lifetimeDays: 14 }, actor);
     await recordSetupLinkLaunch(launchLink.link, 'sso', { ok: false, kind: 'unavailable' });
 
-    const pending = await organization('Pending Co', rita.id, 'pending', JSON.stringify({ kind: 'unavailable', message: 'WorkOS did not answer.' }));
+    await organization('Pending Co', rita.id, 'pending', JSON.stringify({ kind: 'unavailable', message: 'WorkOS did not answer.' }));
 
     const completed = await organization('Completed Co', rita.id);
     await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/forms/attention';
 import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 
@@ -8,10 +9,7 @@ import { getDb } from '~/utils/db.server';
  * completed links, features WorkOS flagged, recent launch failures) and is capped per group.
  */
 
-export const ATTENTION_KINDS = ['workos_problem', 'delivery_failed', 'expiring', 'unopened', 'stalled', 'completed'] as const;
-export type AttentionKind = (typeof ATTENTION_KINDS)[number];
-
-export const ATTENTION_LIMITS = { unopenedDays: 3, stalledDays: 7, expiringHours: 48, completedDays: 7 } as const;
+export { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind };
 const GROUP_LIMIT = 50;
 
 export interface AttentionItem {

@@ -126,6 +126,16 @@ describe('parseEnv', () => {
     expect(problemsOf(raw)[0]).toMatch(expected);
   });
 
+  it('polls WorkOS events only without a webhook secret, unless told; names bad values', () => {
+    expect(parseEnv({}).eventsPolling).toBe(true);
+    expect(parseEnv({ WORKOS_WEBHOOK_SECRET: 'whsec_0123456789abcdef' }).eventsPolling).toBe(false);
+    expect(parseEnv({ WORKOS_WEBHOOK_SECRET: 'whsec_0123456789abcdef', WORKOS_EVENTS_POLL: 'on' }).eventsPolling).toBe(true);
+    expect(parseEnv({ WORKOS_EVENTS_POLL: 'off' }).eventsPolling).toBe(false);
+    expect(problemsOf({ WORKOS_EVENTS_POLL: 'sometimes' })).toEqual(['WORKOS_EVENTS_POLL must be auto (poll only without WORKOS_WEBHOOK_SECRET), on or off']);
+    expect(problemsOf({ WORKOS_EVENTS_POLL_INTERVAL_MS: '10' })).toEqual(['WORKOS_EVENTS_POLL_INTERVAL_MS must be at least 1000 (1 second)']);
+    expect(problemsOf({ WORKOS_WEBHOOK_SECRET: 'short' })[0]).toMatch(/^WORKOS_WEBHOOK_SECRET must be the webhook secret from the WorkOS dashboard/);
+  });
+
   it('reads TRUST_PROXY as a boolean or a hop count', () => {
     expect(parseEnv({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
     expect(parseEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);

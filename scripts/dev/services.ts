@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { DEFAULT_SANDBOX_API_KEY, startSandbox } from '../../sandbox/server';
 import { startMailCatcher } from './maildev';
 
@@ -43,14 +44,24 @@ const workosSandbox: DevService = {
       }
       throw error;
     });
+    // The sandbox delivers its events to the app's webhook, signed with a secret made for this run
+    // (unless the developer set one); the poller runs too, to catch events sent while the app restarts.
+    const webhookSecret = process.env.WORKOS_WEBHOOK_SECRET ?? `whsec_dev_${crypto.randomBytes(16).toString('hex')}`;
+    const appUrl = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
+    sandbox.webhooks.add(`${appUrl}/webhooks/workos`, webhookSecret);
     return {
       env: {
         WORKOS_API_KEY: sandbox.apiKey,
         WORKOS_API_HOSTNAME: sandbox.host,
         WORKOS_API_PORT: String(sandbox.port),
         WORKOS_API_HTTPS: 'false',
+        WORKOS_WEBHOOK_SECRET: webhookSecret,
+        WORKOS_EVENTS_POLL: 'on',
       },
-      banner: [`WorkOS sandbox → ${sandbox.url} (state kept in ${SANDBOX_STATE_FILE}; test controls at /__sandbox)`],
+      banner: [
+        `WorkOS sandbox → ${sandbox.url} (state kept in ${SANDBOX_STATE_FILE}; test controls at /__sandbox)`,
+        `WorkOS events → webhooks to ${appUrl}/webhooks/workos, and the events poller every minute`,
+      ],
       stop: () => sandbox.stop(),
     };
   },

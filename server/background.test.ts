@@ -1,0 +1,97 @@
+/**
+ * The server's background jobs, in the production build: the events poller on its interval (no
+ * webhooks configured) and maintenance (expiring links, owner digests) — nothing triggered by hand.
+ */
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '~/utils/db.server';
+import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
+
+let sandbox: RunningSandbox;
+let catcher: SmtpCatcher;
+let server: RunningServer;
+let db: Knex;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  catcher = await startSmtpCatcher();
+  server = await startBuiltServer({
+    WORKOS_API_KEY: sandbox.apiKey,
+    WORKOS_API_HOSTNAME: sandbox.host,
+    WORKOS_API_PORT: String(sandbox.port),
+    WORKOS_API_HTTPS: 'false',
+    WORKOS_EVENTS_POLL: 'auto', // no webhook secret: the poller runs
+    WORKOS_EVENTS_POLL_INTERVAL_MS: '1000',
+    MAINTENANCE_INTERVAL_MS: '1000',
+    SMTP_URL: catcher.url,
+  });
+  db = openDatabase(server.databasePath);
+});
+
+afterAll(async () => {
+  await db.destroy();
+  expect(await server.stop()).toBe(0);
+  await catcher.stop();
+  await sandbox.stop();
+});
+
+async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('background jobs', () => {
+  it('says at start what runs', async () => {
+    const started = await server.waitForLog((line) => line.msg === 'background jobs started');
+    expect(started).toMatchObject({ eventsPoller: 'every 1000 ms', webhooks: 'off' });
+  });
+
+  it('polls WorkOS on its interval: an event emitted in WorkOS shows up as progress by itself', async () => {
+    const workosId = sandbox.store.seedOrganization({ name: 'Pendant Publishing' }).id;
+    const now = new Date().toISOString();
+    await db('organizations').insert({ name: 'Pendant Publishing', workos_id: workosId, status: 'active', idempotency_key: 'background-poll', created_at: now, updated_at: now });
+    const emitted = sandbox.store.emit('dsync.activated', { object: 'directory', id: 'directory_01BG', organization_id: workosId, type: 'okta scim v2.0', state: 'active' }, workosId);
+    const stored = await until(async () => (await db('workos_events').where({ id: emitted.id }).first()) ?? undefined);
+    expect(stored.source).toBe('poller');
+    expect(await db('feature_status').where({ workos_organization_id: workosId, feature: 'dsync' }).first()).toMatchObject({ state: 'done', source: 'poller' });
+    await server.waitForLog((line) => line.msg === 'events poller run' && Number(line.recorded) >= 1);
+  });
+
+  it('expires a link past its time and emails the CS owner their digest, on its own', async () => {
+    const { createStaff } = await import('~/models/staff.server');
+    const { staff } = await createStaff(
+      { email: 'owen.owner@staff.example', name: 'Owen Owner', role: 'support', password: 'granite-sparrow-lantern-88' },
+      { type: 'system', label: 'Test' },
+      { db },
+    );
+    const ownerId = staff.id;
+    const created = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const [organization] = await db('organizations')
+      .insert({ name: 'Vandelay Imports', workos_id: 'org_01BACKGROUNDEXPIRY000000000', status: 'active', idempotency_key: 'background-expiry', cs_owner_id: ownerId, created_at: created, updated_at: created })
+      .returning('id');
+    const organizationId = (organization as { id: number }).id;
+    const [link] = await db('setup_links')
+      .insert({
+        organization_id: organizationId,
+        token_hash: 'a'.repeat(64),
+        features: JSON.stringify(['sso']),
+        delivery: 'copy',
+        expires_at: new Date(Date.now() - 86_400_000).toISOString(),
+        status: 'active',
+        created_at: created,
+      })
+      .returning('id');
+    const linkId = (link as { id: number }).id;
+    await until(async () => ((await db('setup_links').where({ id: linkId, status: 'expired' }).first()) ? true : undefined));
+    const email = await until(async () => catcher.emails.find((candidate) => candidate.envelope.to.includes('owen.owner@staff.example')));
+    expect(email.mail.subject).toBe('Setup Desk: 1 to follow up');
+    expect(email.mail.text).toContain('Vandelay Imports: The setup link expired without being used.');
+  });
+});
