@@ -6,7 +6,6 @@ import { broadcastDevReady, installGlobals, type ServerBuild } from '@remix-run/
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, getEnv, loadDotEnv, type Env } from '../app/utils/env.server';
 import { createApp } from './app';
-import { startBackgroundJobs } from './background';
 
 installGlobals({ nativeFetch: true });
 
@@ -27,6 +26,8 @@ async function main(): Promise<void> {
   }
   // Imported after the environment is known to be valid: the logger reads LOG_LEVEL.
   const { logger } = await import('../app/utils/logger.server');
+  // Likewise the background jobs: the app modules they use read the environment as they load.
+  const { startBackgroundJobs } = await import('./background');
 
   const db = getDb();
   const applied = await migrateToLatest(db);
