@@ -35,6 +35,7 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
     const domainRows: Record<string, unknown>[] = [];
     const searchRows: Record<string, unknown>[] = [];
     const linkRows: Record<string, unknown>[] = [];
+    const statusRows: Record<string, unknown>[] = [];
     for (let index = start; index < Math.min(count, start + batchSize); index += 1) {
       const id = existing + index + 1;
       const name = `${pick(WORDS)} ${pick(WORDS)} ${pick(SUFFIXES)} ${id}`;
@@ -58,9 +59,21 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
       });
       for (const domain of domains) domainRows.push({ organization_id: id, domain, state: random() < 0.3 ? 'verified' : 'pending' });
       searchRows.push({ rowid: id, name, domains: domains.join(' '), external_id: `acct-${id}`, workos_id: workosId ?? '' });
-      // About a third of active customers have a setup link out, expiring over the next 30 days.
-      if (status === 'active' && random() < 0.3) {
+      // About a third of active customers have a setup link out, expiring over the next 30 days;
+      // some have finished SSO on it. A few links completed this month; a few customers have a
+      // problem WorkOS reported (a deactivated connection).
+      const linkRoll = random();
+      const statusOf = (feature: string, state: string, detail: string) => ({
+        workos_organization_id: workosId,
+        feature,
+        state,
+        detail,
+        source: 'webhook',
+        changed_at: new Date(now - Math.floor(random() * 7) * 86_400_000).toISOString(),
+      });
+      if (status === 'active' && linkRoll < 0.3) {
         const issued = new Date(now - Math.floor(random() * 5) * 86_400_000);
+        const started = random() < 0.4;
         linkRows.push({
           organization_id: id,
           token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
@@ -69,7 +82,24 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
           expires_at: new Date(now + (1 + Math.floor(random() * 30 * 24)) * 3_600_000).toISOString(),
           status: 'active',
           created_at: issued.toISOString(),
+          first_launched_at: started ? issued.toISOString() : null,
         });
+        if (started) statusRows.push(statusOf('sso', 'done', 'OktaSAML connection active'));
+      } else if (status === 'active' && linkRoll < 0.33) {
+        const issued = new Date(now - (7 + Math.floor(random() * 20)) * 86_400_000);
+        linkRows.push({
+          organization_id: id,
+          token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
+          features: '["sso","dsync"]',
+          delivery: 'copy',
+          expires_at: new Date(issued.getTime() + 30 * 86_400_000).toISOString(),
+          status: 'completed',
+          created_at: issued.toISOString(),
+          completed_at: new Date(issued.getTime() + 3 * 86_400_000).toISOString(),
+        });
+        statusRows.push(statusOf('sso', 'done', 'OktaSAML connection active'), statusOf('dsync', 'done', 'okta scim v2.0 directory active'));
+      } else if (status === 'active' && linkRoll < 0.34) {
+        statusRows.push(statusOf('sso', 'attention', 'no active connection (OktaSAML deactivated)'));
       }
     }
     // Multi-row inserts, one transaction per batch: SQLite's variable limit is 32,766.
@@ -78,6 +108,7 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
       await insertInChunks(trx, 'organization_domains', domainRows, 500);
       await insertInChunks(trx, 'organization_search', searchRows, 500);
       await insertInChunks(trx, 'setup_links', linkRows, 500);
+      await insertInChunks(trx, 'feature_status', statusRows, 500);
     });
   }
 }

@@ -10,6 +10,7 @@ import autocannon from 'autocannon';
 import type { Knex } from 'knex';
 import { createSession } from '../app/models/session.server';
 import { createStaff } from '../app/models/staff.server';
+import { listNeedsAttention } from '../app/models/attention.server';
 import { encodeCursor, listOrganizations } from '../app/models/organization.server';
 import { organizationListQuerySchema } from '../app/forms/organization';
 import { sessionCookieHeader } from '../app/utils/auth.server';
@@ -42,6 +43,11 @@ function scenarios(deepCursor: string, ownerId: number): Scenario[] {
     { label: 'search 2 chars (name prefix)', query: { q: 'ac' } },
     { label: 'link filter: no active link', query: { link: 'none' } },
     { label: 'link filter: expiring within 48 h', query: { link: 'expiring' } },
+    { label: 'setup filter: waiting', query: { setup: 'waiting' } },
+    { label: 'setup filter: in progress', query: { setup: 'in_progress' } },
+    { label: 'setup filter: needs attention', query: { setup: 'attention' } },
+    { label: 'setup filter: completed', query: { setup: 'completed' } },
+    { label: 'setup filter: not started', query: { setup: 'not_started' } },
   ];
 }
 
@@ -94,6 +100,18 @@ async function benchSize(size: number) {
 
   const model: Record<string, { p50: number; p99: number }> = {};
   for (const scenario of list) model[scenario.label] = await timeModel(db, scenario.query, owners[0]!);
+  // The home page's "Needs attention" (six grouped queries), for one owner and for everyone.
+  const attention: Record<string, { p50: number; p99: number }> = {};
+  for (const [label, ownerId] of [['one owner', owners[0]!], ['everyone', null]] as const) {
+    const samples: number[] = [];
+    for (let run = 0; run < MODEL_ITERATIONS; run += 1) {
+      const started = performance.now();
+      await listNeedsAttention({ ownerId }, { db });
+      samples.push(performance.now() - started);
+    }
+    samples.sort((a, b) => a - b);
+    attention[label] = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  }
 
   const plans = {
     'newest first': await queryPlan(db, "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.created_at DESC, o.id DESC LIMIT 26", []),
@@ -133,7 +151,7 @@ async function benchSize(size: number) {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { size, seedSeconds, model, http, plans, labels: list.map((scenario) => scenario.label) };
+  return { size, seedSeconds, model, attention, http, plans, labels: list.map((scenario) => scenario.label) };
 }
 
 const results = [];
@@ -151,6 +169,14 @@ console.log('|---|---|---|---|---|---|');
 for (const label of large.labels) {
   const a = small.model[label]!;
   const b = large.model[label]!;
+  console.log(`| ${label} | ${fixed(a.p50)} | ${fixed(a.p99)} | ${fixed(b.p50)} | ${fixed(b.p99)} | ${(b.p50 / a.p50).toFixed(1)}× |`);
+}
+console.log(`\nNeeds attention (listNeedsAttention, ${MODEL_ITERATIONS} runs), milliseconds:`);
+console.log('| owner | 1k p50 | 1k p99 | 100k p50 | 100k p99 | p50 ratio 100k/1k |');
+console.log('|---|---|---|---|---|---|');
+for (const label of Object.keys(large.attention)) {
+  const a = small.attention[label]!;
+  const b = large.attention[label]!;
   console.log(`| ${label} | ${fixed(a.p50)} | ${fixed(a.p99)} | ${fixed(b.p50)} | ${fixed(b.p99)} | ${(b.p50 / a.p50).toFixed(1)}× |`);
 }
 console.log(`\nHTTP, /organizations page (production build, ${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s each, loopback):`);
