@@ -161,6 +161,31 @@ describe('the IT admin’s setup page', () => {
     expect(await latestLaunchFailure(failed.organization_id, db)).toBeNull();
   });
 
+  it('marks each step done or to do from WorkOS’s events, and once the link completed says all set and launches nothing', async () => {
+    const { token, workosId, linkId } = await organizationWithLink(['sso', 'dsync']);
+    const { recordWorkOSEvent } = await import('~/models/setup-progress.server');
+    const report = (id: string, event: string, data: Record<string, unknown>) =>
+      db.transaction((trx) => recordWorkOSEvent(trx, { id, event, createdAt: new Date().toISOString(), data: { ...data, organizationId: workosId } }, 'webhook'));
+    await report(`event_page_${linkId}_1`, 'connection.activated', { id: `conn_page_${linkId}`, type: 'OktaSAML' });
+    const halfway = await (await fetch(`${server.url}/setup/${token}`)).text();
+    expect(halfway).toContain('1 of 2 done');
+    expect(halfway).toMatch(/Review Single Sign-On/);
+    expect(halfway).toMatch(/Set up Directory Sync/);
+
+    await report(`event_page_${linkId}_2`, 'dsync.activated', { id: `directory_page_${linkId}`, type: 'okta scim v2.0' });
+    const done = await fetch(`${server.url}/setup/${token}`);
+    expect(done.status).toBe(200);
+    const html = await done.text();
+    expect(html).toContain('All set — thank you!');
+    expect(html).not.toMatch(/<button/);
+
+    const portalCallsBefore = sandbox.requests.filter((request) => request.path === '/portal/generate_link').length;
+    const refused = await launch(token, 'dsync');
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('All set — thank you!');
+    expect(sandbox.requests.filter((request) => request.path === '/portal/generate_link')).toHaveLength(portalCallsBefore);
+  });
+
   it('a cross-site launch is refused before it reaches WorkOS', async () => {
     const { token } = await organizationWithLink();
     const before = sandbox.requests.length;

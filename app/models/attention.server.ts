@@ -43,7 +43,9 @@ interface Row {
 
 function base(db: Knex, ownerId: number | null) {
   const query = db('organizations as o').leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id').whereNot('o.status', 'archived');
-  if (ownerId !== null) query.where('o.cs_owner_id', ownerId);
+  // The unary + keeps SQLite from starting at the owner index (a fifth of all organizations):
+  // each group starts from its own small, indexed set and checks the owner per row.
+  if (ownerId !== null) query.whereRaw('+o.cs_owner_id = ?', [ownerId]);
   return query;
 }
 

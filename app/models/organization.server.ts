@@ -194,9 +194,11 @@ export async function listOrganizations(
     case 'completed':
       statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${SETUP_STATE_SQL} = 'completed'`, [nowIso, nowIso]);
       break;
+    // Common states (a customer in five or more): walk the list's own order and test each row,
+    // rather than sort every organization with an active link.
     case 'waiting':
     case 'in_progress':
-      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'active') AND ${SETUP_STATE_SQL} = ?`, [nowIso, nowIso, query.setup]);
+      statement.whereRaw(`${SETUP_STATE_SQL} = ?`, [nowIso, nowIso, query.setup]);
       break;
     case 'not_started':
       statement.whereRaw('NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)');
