@@ -161,7 +161,7 @@ export default function SetupPage() {
         <>
           {page.features.some((item) => item.reported) ? (
             <h2 className="mt-6 text-sm font-semibold uppercase tracking-wide text-slate-600">
-              {page.features.filter((item) => item.done).length} of {page.features.filter((item) => item.reported).length} done
+              {`${page.features.filter((item) => item.done).length} of ${page.features.filter((item) => item.reported).length} done`}
             </h2>
           ) : null}
           <ul className="mt-2 space-y-3" aria-label="Setup steps">
