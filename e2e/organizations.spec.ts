@@ -25,7 +25,7 @@ test('a support rep creates Acme with two domains; a viewer finds it by domain b
   const workosId = (await page.getByText(/^org_[0-9A-Z]{26}$/).textContent())!;
   const inWorkOS = await e2eSandbox().workos.organizations.getOrganization(workosId);
   expect(inWorkOS.name).toBe(name);
-  expect(inWorkOS.domains.map((domain) => domain.domain).sort()).toEqual([`acme-${suffix}.example`, `acme-eu-${suffix}.example`]);
+  expect(inWorkOS.domains.map((domain) => domain.domain).sort()).toEqual([`acme-${suffix}.example`, `acme-eu-${suffix}.example`].sort());
   await expect(page.getByRole('region', { name: 'History' })).toContainText('created it in WorkOS');
   await expectAccessible(page);
 
