@@ -10,7 +10,7 @@ test('the home page renders the shell with landmarks, hydrates under the CSP, an
   await expect(page.getByRole('contentinfo')).toBeVisible();
   await expect(page.getByRole('heading', { level: 1, name: 'Home' })).toBeVisible();
   // A viewer owns no customers: the list starts with everyone's.
-  await expect(page.getByRole('heading', { name: 'Needs attention' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Needs attention', exact: true })).toBeVisible();
   await expect(page.getByLabel('CS owner')).toHaveValue('everyone');
   await page.goto(`/?owner=${viewer.id}`);
   await expect(page.getByRole('heading', { name: 'Nothing needs attention' })).toBeVisible();
