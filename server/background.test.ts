@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
-import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
 
 let sandbox: RunningSandbox;
@@ -18,10 +18,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   catcher = await startSmtpCatcher();
   server = await startBuiltServer({
-    WORKOS_API_KEY: sandbox.apiKey,
-    WORKOS_API_HOSTNAME: sandbox.host,
-    WORKOS_API_PORT: String(sandbox.port),
-    WORKOS_API_HTTPS: 'false',
+    ...workosSandboxEnv(sandbox),
     WORKOS_EVENTS_POLL: 'auto', // no webhook secret: the poller runs
     WORKOS_EVENTS_POLL_INTERVAL_MS: '1000',
     MAINTENANCE_INTERVAL_MS: '1000',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSetupLink, revokeSetupLink } from '~/models/setup-link.server';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
-import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 
 let sandbox: RunningSandbox;
 let server: RunningServer;
@@ -18,10 +18,7 @@ const issuedTokens: string[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   server = await startBuiltServer({
-    WORKOS_API_KEY: sandbox.apiKey,
-    WORKOS_API_HOSTNAME: sandbox.host,
-    WORKOS_API_PORT: String(sandbox.port),
-    WORKOS_API_HTTPS: 'false',
+    ...workosSandboxEnv(sandbox),
     SUPPORT_EMAIL: 'help@vendor.example',
     COMPANY_NAME: 'Vendor Inc',
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
 import { signWebhook } from '../sandbox/webhooks';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
-import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 
 const SECRET = 'whsec_test_' + crypto.randomBytes(16).toString('hex');
 /** A string every payload carries: it must never appear in the server's output. */
@@ -23,10 +23,7 @@ let organizationId: number;
 beforeAll(async () => {
   sandbox = await startSandbox();
   server = await startBuiltServer({
-    WORKOS_API_KEY: sandbox.apiKey,
-    WORKOS_API_HOSTNAME: sandbox.host,
-    WORKOS_API_PORT: String(sandbox.port),
-    WORKOS_API_HTTPS: 'false',
+    ...workosSandboxEnv(sandbox),
     WORKOS_WEBHOOK_SECRET: SECRET,
   });
   db = openDatabase(server.databasePath);

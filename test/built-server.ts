@@ -130,3 +130,8 @@ function collectLines(stream: NodeJS.ReadableStream, into: string[]): void {
     if (buffered) into.push(buffered);
   });
 }
+
+/** The environment that points the app at a WorkOS sandbox (what `npm run dev` sets for its own). */
+export function workosSandboxEnv(sandbox: { apiKey: string; host: string; port: number }): Record<string, string> {
+  return { WORKOS_API_KEY: sandbox.apiKey, WORKOS_API_HOSTNAME: sandbox.host, WORKOS_API_PORT: String(sandbox.port), WORKOS_API_HTTPS: 'false' };
+}
