@@ -66,8 +66,16 @@ function remixHandler(getBuild: AppOptions['getBuild'], mode: string): RequestHa
       cspNonce: res.locals.cspNonce as string,
       requestId: String(req.id),
       clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      selfUrl: selfUrlOf(req.socket),
     }),
   });
+}
+
+/** The address this connection reached the server on, as a URL the server can call itself on. */
+function selfUrlOf(socket: { localAddress?: string; localPort?: number }): string | null {
+  if (!socket.localAddress || !socket.localPort) return null;
+  const host = socket.localAddress.replace(/^::ffff:/, '');
+  return `http://${host.includes(':') ? `[${host}]` : host}:${socket.localPort}`;
 }
 
 function healthCheck(db: Knex, isShuttingDown: () => boolean): RequestHandler {

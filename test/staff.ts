@@ -45,7 +45,7 @@ export function buildRequest(
   return new Request(`http://localhost${path}`, init);
 }
 
-export const testContext = { cspNonce: 'test-nonce', requestId: 'test-request', clientIp: '203.0.113.9' };
+export const testContext = { cspNonce: 'test-nonce', requestId: 'test-request', clientIp: '203.0.113.9', selfUrl: null };
 
 /** Marks a staff member disabled directly in the database, leaving their sessions in place. */
 export async function disableDirectly(staffId: number): Promise<void> {

@@ -10,16 +10,18 @@ const WORKOS_TIMEOUT_MS = 15_000;
  * `npm run dev` and the tests set it) to that host — the local WorkOS sandbox.
  */
 export function getWorkOS(): WorkOS {
-  return singleton('workos', () => {
-    const env = getEnv();
-    return new WorkOS(env.WORKOS_API_KEY, {
-      apiHostname: env.WORKOS_API_HOSTNAME,
-      port: env.WORKOS_API_PORT,
-      https: env.WORKOS_API_HTTPS,
-      clientId: env.WORKOS_CLIENT_ID,
-      timeout: WORKOS_TIMEOUT_MS,
-      maxRetries: 3,
-    });
+  return singleton('workos', () => createWorkOS(getEnv()));
+}
+
+/** A WorkOS client for this environment (the doctor makes its own, with fewer retries). */
+export function createWorkOS(env: Env, { maxRetries = 3 }: { maxRetries?: number } = {}): WorkOS {
+  return new WorkOS(env.WORKOS_API_KEY, {
+    apiHostname: env.WORKOS_API_HOSTNAME,
+    port: env.WORKOS_API_PORT,
+    https: env.WORKOS_API_HTTPS,
+    clientId: env.WORKOS_CLIENT_ID,
+    timeout: WORKOS_TIMEOUT_MS,
+    maxRetries,
   });
 }
 
