@@ -82,3 +82,16 @@ export function getDb(): Knex {
 export async function closeDb(): Promise<void> {
   await forgetSingleton<Knex>('db')?.destroy();
 }
+
+/**
+ * A consistent copy of the live database at `target`, taken while the app runs: `VACUUM INTO`
+ * reads one snapshot (WAL lets writers go on meanwhile) and writes a compact, self-contained file
+ * with no -wal to go with it. Refuses to overwrite an existing file.
+ */
+export async function backupDatabase(db: Knex, target: string): Promise<{ path: string; bytes: number }> {
+  const resolved = path.resolve(target);
+  if (fs.existsSync(resolved)) throw new Error(`${resolved} already exists: choose a new file name (a backup never overwrites).`);
+  fs.mkdirSync(path.dirname(resolved), { recursive: true });
+  await db.raw('VACUUM INTO ?', [resolved]);
+  return { path: resolved, bytes: fs.statSync(resolved).size };
+}
