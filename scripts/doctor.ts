@@ -17,13 +17,18 @@ import url from 'node:url';
 import { parseArgs } from 'node:util';
 import { installGlobals, type ServerBuild } from '@remix-run/node';
 import { pino } from 'pino';
-import { openDatabase } from '../app/utils/db.server';
-import { doctorExitCode, lenientEnv, runDoctor, type CheckResult } from '../app/utils/doctor.server';
 import { loadDotEnv } from '../app/utils/env.server';
-import { createWorkOS } from '../app/utils/workos.server';
-import { createApp } from '../server/app';
+import { singleton } from '../app/utils/singleton.server';
+import type { CheckResult } from '../app/utils/doctor.server';
 
 installGlobals({ nativeFetch: true });
+// The app's logger reads the environment as it loads, and would stop the doctor on the very
+// problems it is here to report: a silent one takes its place before any app module loads.
+singleton('logger', () => pino({ level: 'silent' }));
+const { openDatabase } = await import('../app/utils/db.server');
+const { doctorExitCode, lenientEnv, runDoctor } = await import('../app/utils/doctor.server');
+const { createWorkOS } = await import('../app/utils/workos.server');
+const { createApp } = await import('../server/app');
 
 const { values } = parseArgs({
   options: { organization: { type: 'string' }, 'send-test-email': { type: 'string' }, json: { type: 'boolean', default: false } },

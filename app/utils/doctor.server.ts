@@ -305,6 +305,7 @@ const checks: Check[] = [
 
   async function eventsArrive({ db, env, now }) {
     const title = 'Setup progress from WorkOS (webhooks or poller)';
+    if (!(await db.schema.hasTable('workos_events'))) return warn('events', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
     const lastWebhook = (await db('workos_events').where({ source: 'webhook' }).max({ at: 'received_at' }).first()) as { at: string | null } | undefined;
     const poller = await db('background_jobs').where({ name: 'workos_events_poller' }).first('last_succeeded_at', 'last_error');
     const ago = (iso: string) => `${Math.round((now.getTime() - Date.parse(iso)) / 60_000)} min ago`;
