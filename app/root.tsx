@@ -51,6 +51,7 @@ const NAVIGATION = [
   { to: '/organizations', label: 'Organizations', end: false, adminOnly: false },
   { to: '/audit', label: 'Audit log', end: false, adminOnly: false },
   { to: '/staff', label: 'Staff', end: false, adminOnly: true },
+  { to: '/configuration', label: 'Configuration', end: false, adminOnly: true },
   { to: '/system', label: 'System', end: false, adminOnly: true },
 ];
 

@@ -131,7 +131,7 @@ export function FeaturePicker({ selected, errors }: { selected: SetupFeature[]; 
   );
 }
 
-function LifetimeField({ errors, defaultValue }: { errors?: string[]; defaultValue: string }) {
+function LifetimeField({ errors, defaultValue, maxDays }: { errors?: string[]; defaultValue: string; maxDays: number }) {
   return (
     <Field
       label="Valid for (days)"
@@ -139,9 +139,9 @@ function LifetimeField({ errors, defaultValue }: { errors?: string[]; defaultVal
       type="number"
       inputMode="numeric"
       min={LINK_LIFETIME_DAYS.min}
-      max={LINK_LIFETIME_DAYS.max}
+      max={maxDays}
       defaultValue={defaultValue}
-      hint={`${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max} days.`}
+      hint={`${LINK_LIFETIME_DAYS.min} to ${maxDays} days.`}
       errors={errors}
       className="max-w-xs"
     />
@@ -216,19 +216,21 @@ function IssueFields({
   pending,
   previewAction,
   submit,
+  lifetimeMaxDays,
 }: {
   draft: SetupLinkDraft;
   errors: FieldErrors;
   pending: boolean;
   previewAction: string;
   submit: (delivery: DeliveryMethod, pending: boolean) => React.ReactNode;
+  lifetimeMaxDays: number;
 }) {
   const [delivery, setDelivery] = useState(draft.delivery);
   return (
     <>
       <DeliveryFields draft={draft} errors={errors} delivery={delivery} onChange={setDelivery} />
       <FeaturePicker selected={draft.features} errors={errors.features} />
-      <LifetimeField errors={errors.lifetimeDays} defaultValue={draft.lifetimeDays} />
+      <LifetimeField errors={errors.lifetimeDays} defaultValue={draft.lifetimeDays} maxDays={lifetimeMaxDays} />
       <Field label="Internal note (optional)" name="note" maxLength={2000} defaultValue={draft.note} errors={errors.note} hint="For the history here; not in the email." />
       <div className="flex flex-wrap gap-3">
         {submit(delivery, pending)}
@@ -251,6 +253,7 @@ export function SetupLinkCard({
   now,
   draft,
   previewAction,
+  lifetimeMaxDays = LINK_LIFETIME_DAYS.max,
 }: {
   active: SetupLinkSummary | null;
   errors: FieldErrors;
@@ -262,6 +265,8 @@ export function SetupLinkCard({
   now: string;
   draft: SetupLinkDraft;
   previewAction: string;
+  /** The longest lifetime the Configuration page allows. */
+  lifetimeMaxDays?: number;
 }) {
   const errorsOf = (intent: string): FieldErrors => (errorIntent === intent ? errors : {});
   const busy = pendingIntent !== null;
@@ -274,6 +279,7 @@ export function SetupLinkCard({
           errors={errorsOf('create_link')}
           pending={pendingIntent === 'create_link'}
           previewAction={previewAction}
+          lifetimeMaxDays={lifetimeMaxDays}
           submit={(delivery, pending) => (
             <button type="submit" className={buttonClass()} disabled={busy}>
               {delivery === 'email' ? (pending ? 'Sending…' : 'Send link by email') : pending ? 'Creating…' : 'Create link to copy'}
@@ -395,6 +401,7 @@ export function SetupLinkCard({
               errors={errorsOf('recreate_link')}
               pending={pendingIntent === 'recreate_link'}
               previewAction={previewAction}
+              lifetimeMaxDays={lifetimeMaxDays}
               submit={(_delivery, pending) => (
                 <>
                   <Field label="Reason" name="recreateReason" required maxLength={2000} errors={errorsOf('recreate_link').recreateReason} className="min-w-[16rem] flex-1" />

@@ -86,19 +86,27 @@ export const revokeSetupLinkSchema = z.object({
   reason: z.string({ error: 'Say why the link is revoked.' }).trim().min(1, 'Say why the link is revoked.').max(2000, 'Use at most 2,000 characters.'),
 });
 
-/** Reads a create/recreate/preview form (features come as repeated checkboxes; blanks are unset). */
-export function readSetupLinkForm(formData: FormData) {
+/**
+ * Reads a create/recreate/preview form (features come as repeated checkboxes; blanks are unset).
+ * `lifetime` is what the Configuration page allows (default and maximum days).
+ */
+export function readSetupLinkForm(formData: FormData, lifetime: { defaultDays: number; maxDays: number } = { defaultDays: LINK_LIFETIME_DAYS.default, maxDays: LINK_LIFETIME_DAYS.max }) {
   const text = (name: string) => {
     const value = formData.get(name);
     return typeof value === 'string' && value.trim() !== '' ? value : undefined;
   };
-  return createSetupLinkSchema.safeParse({
+  const withConfiguredMaximum = createSetupLinkSchema.superRefine((value, context) => {
+    if (value.lifetimeDays > lifetime.maxDays) {
+      context.addIssue({ code: 'custom', path: ['lifetimeDays'], message: `A link lasts at most ${lifetime.maxDays} days here (set on the Configuration page).` });
+    }
+  });
+  return withConfiguredMaximum.safeParse({
     delivery: formData.get('delivery') ?? undefined,
     recipientEmail: text('recipientEmail'),
     recipientName: text('recipientName'),
     message: text('message'),
     features: formData.getAll('features'),
-    lifetimeDays: formData.get('lifetimeDays') ?? LINK_LIFETIME_DAYS.default,
+    lifetimeDays: formData.get('lifetimeDays') ?? lifetime.defaultDays,
     note: text('note'),
   });
 }

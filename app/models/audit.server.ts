@@ -166,6 +166,8 @@ const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => str
   'staff.sign_in_failed': (d) => `refused a sign-in as ${String(d.email)} (${words(d.reason)})`,
   'staff.sign_in_locked': (d) => `locked sign-in as ${String(d.email)} for ${Number(d.minutes ?? 0)} minutes`,
   'staff.sign_in_throttled': (d) => `slowed down sign-in attempts as ${String(d.email)}`,
+  'settings.changed': (d) =>
+    `changed the configuration: ${Array.isArray(d.changes) ? (d.changes as { field: string; from: string; to: string }[]).map((change) => `${change.field} from “${change.from}” to “${change.to}”`).join('; ') : 'settings'}`,
   'system.test_email': (d) => `${d.sent ? 'sent' : 'could not send'} a test email to ${String(d.recipient)}`,
   'audit.exported': (d) => `exported ${String(d.format).toUpperCase()} of the audit log (${String(d.filters)})`,
 };

@@ -5,6 +5,7 @@ import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
 import { recordAuditEvent } from './audit.server';
+import { getSettings } from './settings.server';
 
 /**
  * What a CS owner is told by email: a setup completed, a link expired unused, a delivery failed.
@@ -107,8 +108,9 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
       return { digestId, notices };
     });
     if (!claim) continue;
-    const email = renderOwnerDigest({ staffName: owner.name, notices: claim.notices, publicUrl: env.PUBLIC_URL, companyName: env.COMPANY_NAME });
-    const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email });
+    const settings = await getSettings(db);
+    const email = renderOwnerDigest({ staffName: owner.name, notices: claim.notices, publicUrl: env.PUBLIC_URL, companyName: settings.companyName });
+    const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email }, { from: settings.mailFrom, replyTo: settings.mailReplyTo });
     await db.transaction(async (trx) => {
       if (outcome.ok) {
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'sent', sent_at: new Date().toISOString() });

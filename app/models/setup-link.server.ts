@@ -8,6 +8,7 @@ import { getEnv } from '~/utils/env.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
+import { getSettings } from './settings.server';
 
 /**
  * Setup links: the app's own long-lived link to the Admin Portal (decision 004). The token exists
@@ -279,19 +280,19 @@ async function deliver(inserted: InsertedLink, input: SetupLinkRequest, actor: A
   const { link, url } = inserted;
   if (!input.email) return { delivery: 'copy', link, url };
   const recipient = input.email.address;
-  const env = getEnv();
+  const settings = await getSettings(db);
   const email = renderSetupLinkEmail({
     organizationName: inserted.organizationName,
     recipientName: input.email.name ?? null,
     senderName: actor.label,
-    companyName: env.COMPANY_NAME,
-    supportEmail: env.SUPPORT_EMAIL,
+    companyName: settings.companyName,
+    supportEmail: settings.supportEmail,
     features: link.features,
     url,
     expiresAt: link.expiresAt,
     message: input.email.message ?? null,
   });
-  const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email });
+  const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, { from: settings.mailFrom, replyTo: settings.mailReplyTo });
   const details = { recipient, fingerprint: link.fingerprint };
   const settled = await db.transaction(async (trx) => {
     if (outcome.ok) {

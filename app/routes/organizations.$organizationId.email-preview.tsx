@@ -4,6 +4,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { z } from 'zod';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { readSetupLinkForm } from '~/forms/setup-link';
+import { getSettings } from '~/models/settings.server';
 import { requireStaff } from '~/utils/auth.server';
 import { organizationFromParams } from '~/utils/route-params.server';
 import { getEnv } from '~/utils/env.server';
@@ -30,7 +31,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'support');
   const organization = await organizationFromParams(params);
-  const form = readSetupLinkForm(await request.formData());
+  const settings = await getSettings();
+  const form = readSetupLinkForm(await request.formData(), settings.linkLifetime);
   if (!form.success || !form.data.email) {
     const problems = form.success
       ? ['Choose “Send by email” to preview an email.']
@@ -43,14 +45,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
     organizationName: organization.name,
     recipientName: email.name ?? null,
     senderName: staff.name,
-    companyName: env.COMPANY_NAME,
-    supportEmail: env.SUPPORT_EMAIL,
+    companyName: settings.companyName,
+    supportEmail: settings.supportEmail,
     features,
     url: `${env.PUBLIC_URL}${PREVIEW_PLACEHOLDER_PATH}`,
     expiresAt: new Date(Date.now() + lifetimeDays * 86_400_000).toISOString(),
     message: email.message ?? null,
   });
-  const from = env.MAIL_FROM.name ? `${env.MAIL_FROM.name} <${env.MAIL_FROM.address}>` : env.MAIL_FROM.address;
+  const from = settings.mailFrom.name ? `${settings.mailFrom.name} <${settings.mailFrom.address}>` : settings.mailFrom.address;
   const banner = renderToStaticMarkup(
     <div style={{ fontFamily: 'system-ui, sans-serif', fontSize: '14px', background: '#fef3c7', borderBottom: '1px solid #f59e0b', padding: '12px 16px', color: '#78350f' }}>
       <p style={{ margin: '0 0 8px', fontWeight: 700 }}>Preview — not sent. The button’s link is a placeholder; the real email carries the IT admin’s own link.</p>
@@ -58,7 +60,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         <tbody>
           {[
             ['From', from],
-            ['Reply-To', env.MAIL_REPLY_TO],
+            ['Reply-To', settings.mailReplyTo],
             ['To', email.name ? `${email.name} <${email.address}>` : email.address],
             ['Subject', rendered.subject],
           ].map(([label, value]) => (

@@ -36,6 +36,7 @@ import {
   SetupLinkRuleError,
 } from '~/models/setup-link.server';
 import { pollWorkOSEvents } from '~/models/event-poller.server';
+import { getSettings } from '~/models/settings.server';
 import { getOrganizationProgress } from '~/models/setup-progress.server';
 import { roleAtLeast, staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
@@ -65,6 +66,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   ]);
   // After getActiveSetupLink: a link that just expired is shown as such.
   const progress = await getOrganizationProgress(organization);
+  const { linkLifetime } = await getSettings();
   return {
     organization,
     owners,
@@ -73,6 +75,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     activeLink,
     launchFailure,
     progress,
+    linkLifetime,
     // The last email that could not be sent: the create form starts from it, so a retry is one click.
     failedEmail: activeLink ? null : failedEmail,
     now: new Date().toISOString(),
@@ -166,7 +169,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case 'create_link':
       case 'recreate_link': {
-        const form = readSetupLinkForm(formData);
+        const form = readSetupLinkForm(formData, (await getSettings()).linkLifetime);
         if (!form.success) {
           return data<ActionData>(
             { intent: intent.data, fieldErrors: z.flattenError(form.error).fieldErrors as FieldErrors, formError: null, draft: draftFrom(formData) },
@@ -201,7 +204,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
         // Same features, recipient and lifetime as the link it replaces; the old token is never
         // re-sent (it was never stored): a new link goes out.
-        const lifetimeDays = lifetimeDaysOf(active);
+        // A maximum lowered since the link was issued applies to its replacement.
+        const lifetimeDays = Math.min(lifetimeDaysOf(active), (await getSettings()).linkLifetime.maxDays);
         const issued = await recreateSetupLink(
           organization.id,
           {
@@ -319,7 +323,8 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 };
 
 export default function OrganizationPage() {
-  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, failedEmail, progress, now } = useLoaderData<typeof loader>();
+  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, failedEmail, progress, linkLifetime, now } = useLoaderData<typeof loader>();
+  const defaultDraft: SetupLinkDraft = { ...DEFAULT_DRAFT, lifetimeDays: String(linkLifetime.defaultDays) };
   useProgressRefresh(Boolean(activeLink));
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
@@ -330,13 +335,13 @@ export default function OrganizationPage() {
     actionData?.draft ??
     (failedEmail
       ? {
-          ...DEFAULT_DRAFT,
+          ...defaultDraft,
           recipientEmail: failedEmail.recipientEmail,
           recipientName: failedEmail.recipientName ?? '',
           features: failedEmail.features,
           lifetimeDays: String(failedEmail.lifetimeDays),
         }
-      : DEFAULT_DRAFT);
+      : defaultDraft);
   const errorsFor = (intent: string): FieldErrors => (actionData?.intent === intent ? actionData.fieldErrors : {});
   const editable = canEdit && organization.status === 'active';
 
@@ -450,6 +455,7 @@ export default function OrganizationPage() {
                 errorIntent={actionData && linkIntents.includes(actionData.intent) ? actionData.intent : null}
                 draft={draft}
                 previewAction={`/organizations/${organization.id}/email-preview`}
+                lifetimeMaxDays={linkLifetime.maxDays}
               />
             ) : (
               <p className="mt-1 text-sm text-slate-700">

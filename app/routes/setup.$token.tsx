@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { findRedeemableLink, recordSetupLinkLaunch, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
+import { getSettings } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
@@ -33,9 +34,9 @@ type PageData =
       done: string | null;
     };
 
-function neutral() {
-  const env = getEnv();
-  return data<PageData>({ valid: false, supportEmail: env.SUPPORT_EMAIL, companyName: env.COMPANY_NAME }, { status: 404 });
+async function neutral() {
+  const settings = await getSettings();
+  return data<PageData>({ valid: false, supportEmail: settings.supportEmail, companyName: settings.companyName }, { status: 404 });
 }
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -52,13 +53,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 /** The page for a valid link: each feature with its launches and whether WorkOS reports it done. */
 async function pageData(redeemable: RedeemableLink, { problem, done }: { problem: string | null; done: string | null }): Promise<PageData> {
-  const env = getEnv();
+  const settings = await getSettings();
   const { link, organization } = redeemable;
   const finished = await doneFeatures(organization.workosId, link.features);
   return {
     valid: true,
-    supportEmail: env.SUPPORT_EMAIL,
-    companyName: env.COMPANY_NAME,
+    supportEmail: settings.supportEmail,
+    companyName: settings.companyName,
     organizationName: organization.name,
     allSet: link.status === 'completed',
     features: link.features.map((feature) => ({

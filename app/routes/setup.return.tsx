@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { SETUP_FEATURES } from '~/forms/setup-link';
-import { getEnv } from '~/utils/env.server';
+import { getSettings } from '~/models/settings.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
 
 // Where the Admin Portal sends the IT admin back ("back" and "done"): the URL carries no token;
@@ -15,7 +15,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     const done = SETUP_FEATURES.find((feature) => feature === new URL(request.url).searchParams.get('done'));
     throw redirect(`/setup/${token}${done ? `?done=${done}` : ''}`, 303);
   }
-  return { supportEmail: getEnv().SUPPORT_EMAIL };
+  return { supportEmail: (await getSettings()).supportEmail };
 }
 
 export default function SetupReturn() {

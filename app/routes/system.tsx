@@ -4,12 +4,12 @@ import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } fro
 import { z } from 'zod';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { recordAuditEvent } from '~/models/audit.server';
+import { getSettings } from '~/models/settings.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
 import { getDb } from '~/utils/db.server';
 import { runDoctor, type CheckResult } from '~/utils/doctor.server';
 import { sendEmail } from '~/utils/email.server';
-import { getEnv } from '~/utils/env.server';
 import { formatDateTime } from '~/utils/format';
 import { redirectWithToast } from '~/utils/toast.server';
 import { getWorkOS } from '~/utils/workos.server';
@@ -23,7 +23,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(request, 'admin');
   const checkedAt = new Date().toISOString();
   const results = await runDoctor({ rawEnv: process.env, db: getDb(), workos: getWorkOS(), selfUrl: context.selfUrl ?? null });
-  return { results, checkedAt, sender: getEnv().MAIL_FROM.address };
+  return { results, checkedAt, sender: (await getSettings()).mailFrom.address };
 }
 
 const testEmailSchema = z.object({ recipient: z.email({ error: 'Enter an email address such as you@company.com.' }) });
@@ -34,13 +34,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = testEmailSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ fieldErrors: { recipient: [parsed.error.issues[0]!.message] }, formError: null }, { status: 400 });
   const recipient = parsed.data.recipient;
-  const env = getEnv();
-  const outcome = await sendEmail({
-    to: { address: recipient },
-    subject: 'Setup Desk: test email',
-    text: `This test email was sent from Setup Desk's System status page by ${staff.name}. Sender: ${env.MAIL_FROM.address}.\n`,
-    html: `<p>This test email was sent from Setup Desk’s System status page. Sender: ${env.MAIL_FROM.address}.</p>`,
-  });
+  const settings = await getSettings();
+  const outcome = await sendEmail(
+    {
+      to: { address: recipient },
+      subject: 'Setup Desk: test email',
+      text: `This test email was sent from Setup Desk's System status page by ${staff.name}. Sender: ${settings.mailFrom.address}.\n`,
+      html: `<p>This test email was sent from Setup Desk’s System status page. Sender: ${settings.mailFrom.address}.</p>`,
+    },
+    { from: settings.mailFrom, replyTo: settings.mailReplyTo },
+  );
   await recordAuditEvent({
     actor: staffActor(staff),
     action: 'system.test_email',
@@ -48,7 +51,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     details: outcome.ok ? { recipient, sent: true } : { recipient, sent: false, errorClass: outcome.failure.errorClass },
   });
   if (!outcome.ok) return data({ fieldErrors: {}, formError: `The test email could not be sent: ${outcome.failure.reason}` }, { status: 502 });
-  return redirectWithToast('/system', { kind: 'success', message: `A test email from ${env.MAIL_FROM.address} was accepted for ${recipient}.` });
+  return redirectWithToast('/system', { kind: 'success', message: `A test email from ${settings.mailFrom.address} was accepted for ${recipient}.` });
 }
 
 const STATUS_STYLES: Record<CheckResult['status'], { label: string; className: string }> = {

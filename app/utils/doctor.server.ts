@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
 import { migrations } from '../../db/migrations/index';
 import { sendEmail, smtpTransportOptions, describeEmailFailure } from './email.server';
-import { EnvError, parseEnv, type Env } from './env.server';
+import { EnvError, parseEnv, parseMailbox, type Env } from './env.server';
 import { portalOrigins } from './workos.server';
 import { describeWorkOSError } from './workos-errors.server';
 
@@ -223,8 +223,11 @@ const checks: Check[] = [
     }
   },
 
-  async function smtp({ env, testEmailTo }) {
+  async function smtp({ env, db, testEmailTo }) {
     const title = 'Mail server';
+    // The sender the app uses: the Configuration page's, else the environment's.
+    const configured = (await db.schema.hasTable('settings')) ? ((await db('settings').where({ key: 'mail_from' }).first('value')) as { value: string } | undefined) : undefined;
+    const sender = (configured && parseMailbox(configured.value)) || env.MAIL_FROM;
     const where = `${new URL(env.SMTP_URL).protocol.replace(':', '')}://${new URL(env.SMTP_URL).host}`;
     const transport = nodemailer.createTransport(smtpTransportOptions(env));
     try {
@@ -236,17 +239,20 @@ const checks: Check[] = [
       transport.close();
     }
     if (!testEmailTo) {
-      return pass('smtp', title, `${where} answers and accepts the sign-in; the sender ${env.MAIL_FROM.address} is tried only with a test email (--send-test-email <address>)`);
+      return pass('smtp', title, `${where} answers and accepts the sign-in; the sender ${sender.address} is tried only with a test email (--send-test-email <address>)`);
     }
-    const outcome = await sendEmail({
-      to: { address: testEmailTo },
-      subject: 'Setup Desk: test email',
-      text: `This test email was sent by Setup Desk's doctor to check the mail settings. Sender: ${env.MAIL_FROM.address}.\n`,
-      html: `<p>This test email was sent by Setup Desk’s doctor to check the mail settings. Sender: ${env.MAIL_FROM.address}.</p>`,
-    });
+    const outcome = await sendEmail(
+      {
+        to: { address: testEmailTo },
+        subject: 'Setup Desk: test email',
+        text: `This test email was sent by Setup Desk's doctor to check the mail settings. Sender: ${sender.address}.\n`,
+        html: `<p>This test email was sent by Setup Desk’s doctor to check the mail settings. Sender: ${sender.address}.</p>`,
+      },
+      { from: sender, replyTo: env.MAIL_REPLY_TO },
+    );
     return outcome.ok
-      ? pass('smtp', title, `${where} accepted a test email from ${env.MAIL_FROM.address} to ${testEmailTo}`)
-      : fail('smtp', title, `${where} refused the test email from ${env.MAIL_FROM.address}: ${outcome.failure.errorClass}`, `${outcome.failure.reason} Check MAIL_FROM (the server may not allow that sender) and SMTP_URL.`);
+      ? pass('smtp', title, `${where} accepted a test email from ${sender.address} to ${testEmailTo}`)
+      : fail('smtp', title, `${where} refused the test email from ${sender.address}: ${outcome.failure.errorClass}`, `${outcome.failure.reason} Check the sender (MAIL_FROM or the Configuration page: the server may not allow it) and SMTP_URL.`);
   },
 
   async function database({ db, env }) {

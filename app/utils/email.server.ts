@@ -56,14 +56,15 @@ export function smtpTransportOptions(env: Env) {
 }
 
 /** Sends one email. Never throws for a mail problem: the outcome says what happened. */
-export async function sendEmail(email: OutgoingEmail): Promise<SendOutcome> {
+export async function sendEmail(email: OutgoingEmail, sender?: { from: { name: string; address: string }; replyTo: string }): Promise<SendOutcome> {
   const env = getEnv();
   // One connection per email: setup emails are rare, and a pool would hold sockets open for nothing.
   const transport = nodemailer.createTransport(smtpTransportOptions(env));
   try {
     const info = await transport.sendMail({
-      from: env.MAIL_FROM,
-      replyTo: env.MAIL_REPLY_TO,
+      // The Configuration page's sender when the caller passes it; else the environment's.
+      from: sender?.from ?? env.MAIL_FROM,
+      replyTo: sender?.replyTo ?? env.MAIL_REPLY_TO,
       to: email.to.name ? { name: email.to.name, address: email.to.address } : email.to.address,
       subject: email.subject,
       text: email.text,

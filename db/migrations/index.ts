@@ -4,6 +4,7 @@ import * as m003 from './003_organizations';
 import * as m004 from './004_setup_links';
 import * as m005 from './005_setup_link_email';
 import * as m006 from './006_setup_progress';
+import * as m007 from './007_settings';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: '004_setup_links', ...m004 },
   { name: '005_setup_link_email', ...m005 },
   { name: '006_setup_progress', ...m006 },
+  { name: '007_settings', ...m007 },
 ];

@@ -1,0 +1,147 @@
+import type { Knex } from 'knex';
+import { SETTING_FIELDS, SETTING_LABELS, type SettingField, type SettingsInput } from '~/forms/settings';
+import { LINK_LIFETIME_DAYS } from '~/forms/setup-link';
+import { getDb } from '~/utils/db.server';
+import { getEnv, parseMailbox, type Env } from '~/utils/env.server';
+import { recordAuditEvent, type AuditActor } from './audit.server';
+
+/**
+ * What customers see of the company and how links are issued: set in the environment, and
+ * overridable by an admin on the Configuration page (a row in `settings` per override). Read per
+ * request — a handful of rows — so a change applies at once, in every process.
+ */
+export interface Settings {
+  companyName: string;
+  supportEmail: string;
+  linkLifetime: { defaultDays: number; maxDays: number };
+  mailFrom: { name: string; address: string };
+  mailReplyTo: string;
+  /** Which fields come from the Configuration page rather than the environment. */
+  overridden: SettingField[];
+}
+
+const KEYS: Record<SettingField, string> = {
+  companyName: 'company_name',
+  supportEmail: 'support_email',
+  linkLifetimeDefaultDays: 'link_lifetime_default_days',
+  linkLifetimeMaxDays: 'link_lifetime_max_days',
+  mailFrom: 'mail_from',
+  mailReplyTo: 'mail_reply_to',
+};
+
+export class SettingsRuleError extends Error {
+  constructor(
+    readonly field: SettingField,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SettingsRuleError';
+  }
+}
+
+/** The environment's values: what a blank field falls back to. */
+export function environmentSettings(env: Env = getEnv()): Omit<Settings, 'overridden'> {
+  return {
+    companyName: env.COMPANY_NAME,
+    supportEmail: env.SUPPORT_EMAIL,
+    linkLifetime: { defaultDays: 7, maxDays: LINK_LIFETIME_DAYS.max },
+    mailFrom: env.MAIL_FROM,
+    mailReplyTo: env.MAIL_REPLY_TO,
+  };
+}
+
+function formatMailbox(mailbox: { name: string; address: string }): string {
+  return mailbox.name ? `${mailbox.name} <${mailbox.address}>` : mailbox.address;
+}
+
+export async function getSettings(db: Knex = getDb()): Promise<Settings> {
+  const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
+  const stored = new Map(rows.map((row) => [row.key, row.value]));
+  const base = environmentSettings();
+  const overridden = SETTING_FIELDS.filter((field) => stored.has(KEYS[field]));
+  const value = (field: SettingField) => stored.get(KEYS[field]);
+  const maxDays = Number(value('linkLifetimeMaxDays') ?? base.linkLifetime.maxDays);
+  const defaultDays = Math.min(maxDays, Number(value('linkLifetimeDefaultDays') ?? base.linkLifetime.defaultDays));
+  return {
+    companyName: value('companyName') ?? base.companyName,
+    supportEmail: value('supportEmail') ?? base.supportEmail,
+    linkLifetime: { defaultDays, maxDays },
+    mailFrom: (value('mailFrom') && parseMailbox(value('mailFrom')!)) || base.mailFrom,
+    mailReplyTo: value('mailReplyTo') ?? base.mailReplyTo,
+    overridden,
+  };
+}
+
+/** The values as the form shows them: the override, or blank where the environment applies. */
+export async function getSettingsForm(db: Knex = getDb()): Promise<Record<SettingField, string>> {
+  const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
+  const stored = new Map(rows.map((row) => [row.key, row.value]));
+  return Object.fromEntries(SETTING_FIELDS.map((field) => [field, stored.get(KEYS[field]) ?? ''])) as Record<SettingField, string>;
+}
+
+/**
+ * Saves the form: a value overrides, a blank returns the field to the environment. Audits what
+ * changed (from → to) as one `settings.changed` event; nothing changed, nothing recorded.
+ */
+export async function updateSettings(
+  input: SettingsInput,
+  actor: AuditActor,
+  { requestId, db = getDb(), now = new Date() }: { requestId?: string; db?: Knex; now?: Date } = {},
+): Promise<{ changed: SettingField[] }> {
+  const env = environmentSettings();
+  const next: Record<SettingField, string | undefined> = {
+    companyName: input.companyName,
+    supportEmail: input.supportEmail,
+    linkLifetimeDefaultDays: input.linkLifetimeDefaultDays === undefined ? undefined : String(input.linkLifetimeDefaultDays),
+    linkLifetimeMaxDays: input.linkLifetimeMaxDays === undefined ? undefined : String(input.linkLifetimeMaxDays),
+    mailFrom: input.mailFrom,
+    mailReplyTo: input.mailReplyTo,
+  };
+  if (next.mailFrom !== undefined) {
+    const mailbox = parseMailbox(next.mailFrom);
+    if (!mailbox) throw new SettingsRuleError('mailFrom', 'Enter one sender, such as "Acme Onboarding <onboarding@acme.com>" or onboarding@acme.com.');
+    next.mailFrom = formatMailbox(mailbox);
+  }
+  const maxDays = input.linkLifetimeMaxDays ?? env.linkLifetime.maxDays;
+  const defaultDays = input.linkLifetimeDefaultDays ?? env.linkLifetime.defaultDays;
+  if (defaultDays > maxDays) {
+    throw new SettingsRuleError('linkLifetimeDefaultDays', `The default (${defaultDays} days) cannot be longer than the maximum (${maxDays} days).`);
+  }
+  return db.transaction(async (trx) => {
+    const before = await getSettingsForm(trx as unknown as Knex);
+    const changed = SETTING_FIELDS.filter((field) => (before[field] || undefined) !== next[field]);
+    if (changed.length === 0) return { changed };
+    for (const field of changed) {
+      const value = next[field];
+      if (value === undefined) await trx('settings').where({ key: KEYS[field] }).delete();
+      else {
+        await trx('settings')
+          .insert({ key: KEYS[field], value, updated_by: actor.type === 'staff' ? (actor.id ?? null) : null, updated_at: now.toISOString() })
+          .onConflict('key')
+          .merge();
+      }
+    }
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'settings.changed',
+        requestId,
+        details: {
+          changes: changed.map((field) => ({
+            field: SETTING_LABELS[field],
+            from: before[field] || '(environment)',
+            to: next[field] ?? '(environment)',
+          })),
+        },
+      },
+      trx,
+    );
+    return { changed };
+  });
+}
+
+/** Sender and reply-to for outgoing mail, as configured now. */
+export async function mailSender(db: Knex = getDb()): Promise<{ from: { name: string; address: string }; replyTo: string }> {
+  const settings = await getSettings(db);
+  return { from: settings.mailFrom, replyTo: settings.mailReplyTo };
+}

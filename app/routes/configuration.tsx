@@ -1,0 +1,101 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { buttonClass, Field, FormError } from '~/components/field';
+import { SETTING_FIELDS, SETTING_LABELS, settingsFormSchema, type SettingField } from '~/forms/settings';
+import { LINK_LIFETIME_DAYS } from '~/forms/setup-link';
+import { environmentSettings, getSettings, getSettingsForm, SettingsRuleError, updateSettings } from '~/models/settings.server';
+import { staffActor } from '~/models/staff.server';
+import { requireStaff } from '~/utils/auth.server';
+import { parseForm, type FieldErrors } from '~/utils/forms';
+import { redirectWithToast } from '~/utils/toast.server';
+
+export const meta: MetaFunction = () => [{ title: 'Configuration · Setup Desk' }];
+
+export const handle = { access: { loader: 'admin', action: 'admin' } };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireStaff(request, 'admin');
+  const env = environmentSettings();
+  const [values, effective] = await Promise.all([getSettingsForm(), getSettings()]);
+  const mailbox = (value: { name: string; address: string }) => (value.name ? `${value.name} <${value.address}>` : value.address);
+  // What a blank field falls back to, shown beside it.
+  const environment: Record<SettingField, string> = {
+    companyName: env.companyName,
+    supportEmail: env.supportEmail,
+    linkLifetimeDefaultDays: String(env.linkLifetime.defaultDays),
+    linkLifetimeMaxDays: String(env.linkLifetime.maxDays),
+    mailFrom: mailbox(env.mailFrom),
+    mailReplyTo: env.mailReplyTo,
+  };
+  return { values, environment, overridden: effective.overridden };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const staff = await requireStaff(request, 'admin');
+  const formData = await request.formData();
+  const submitted = Object.fromEntries(SETTING_FIELDS.map((field) => [field, String(formData.get(field) ?? '')])) as Record<SettingField, string>;
+  const form = parseForm(settingsFormSchema, formData);
+  if (!form.success) return data({ fieldErrors: form.fieldErrors as FieldErrors, formError: null, submitted }, { status: 400 });
+  try {
+    const { changed } = await updateSettings(form.data, staffActor(staff), { requestId: context.requestId });
+    return redirectWithToast('/configuration', {
+      kind: 'success',
+      message: changed.length ? `Saved: ${changed.map((field) => SETTING_LABELS[field]).join(', ')}. It applies at once.` : 'Nothing changed.',
+    });
+  } catch (error) {
+    if (error instanceof SettingsRuleError) return data({ fieldErrors: { [error.field]: [error.message] } as FieldErrors, formError: null, submitted }, { status: 400 });
+    throw error;
+  }
+}
+
+const HINTS: Record<SettingField, string> = {
+  companyName: 'Signs the setup email and heads the IT admin’s page.',
+  supportEmail: 'Where IT admins write for help: in the email and on their page.',
+  linkLifetimeDefaultDays: 'What the link form starts with.',
+  linkLifetimeMaxDays: `The longest a rep may choose (at most ${LINK_LIFETIME_DAYS.max}).`,
+  mailFrom: 'The sender of setup emails and digests, e.g. "Acme Onboarding <onboarding@acme.com>". Your mail server must accept it: send a test email from System status.',
+  mailReplyTo: 'Where replies to setup emails go.',
+};
+
+export default function Configuration() {
+  const { values, environment, overridden } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const saving = navigation.state !== 'idle' && navigation.formMethod === 'POST';
+  const shown = actionData?.submitted ?? values;
+  const errors: FieldErrors = actionData?.fieldErrors ?? {};
+
+  return (
+    <div className="max-w-2xl space-y-6">
+      <div>
+        <h1 className="text-2xl font-bold tracking-tight">Configuration</h1>
+        <p className="mt-1 text-slate-600">
+          What customers see of your company, and how long setup links last. A blank field uses the server’s environment (shown under it). Every
+          change is recorded in the audit log and applies at once.
+        </p>
+      </div>
+      <Form method="post" className="space-y-4 rounded-lg border border-slate-200 bg-white p-6" noValidate>
+        <FormError message={actionData?.formError} />
+        {SETTING_FIELDS.map((field) => (
+          <Field
+            key={field}
+            label={SETTING_LABELS[field]}
+            name={field}
+            type={field.startsWith('linkLifetime') ? 'number' : field === 'supportEmail' || field === 'mailReplyTo' ? 'email' : 'text'}
+            inputMode={field.startsWith('linkLifetime') ? 'numeric' : undefined}
+            min={field.startsWith('linkLifetime') ? LINK_LIFETIME_DAYS.min : undefined}
+            max={field.startsWith('linkLifetime') ? LINK_LIFETIME_DAYS.max : undefined}
+            defaultValue={shown[field]}
+            placeholder={environment[field]}
+            errors={errors[field]}
+            hint={`${HINTS[field]} ${overridden.includes(field) ? 'Set here' : 'From the environment'}: blank means ${environment[field]}.`}
+          />
+        ))}
+        <button type="submit" className={buttonClass()} disabled={saving}>
+          {saving ? 'Saving…' : 'Save configuration'}
+        </button>
+      </Form>
+    </div>
+  );
+}
