@@ -28,7 +28,7 @@ export default async function globalSetup() {
   const mail = await startMailCatcher({ smtpPort: await getFreePort(), webPort: await getFreePort(), mailDirectory: path.join(workDir, 'catcher-mail') });
   const smtpSwitch = await startSmtpSwitch({ host: '127.0.0.1', port: mail.smtpPort });
   const baseURL = `http://localhost:${port}`;
-  // The sandbox delivers its events to the app's webhook, as WorkOS would; a test can turn that off.
+  // The sandbox delivers its events to the app's webhook, as WorkOS would; a test can mute it for one organization.
   const webhookSecret = `whsec_e2e_${crypto.randomBytes(16).toString('hex')}`;
   sandbox.webhooks.add(`${baseURL}/webhooks/workos`, webhookSecret);
   const logPath = path.join(workDir, 'server.log');
@@ -79,8 +79,6 @@ export default async function globalSetup() {
   process.env.E2E_SANDBOX_PORT = String(sandbox.port);
   process.env.E2E_MAIL_URL = mail.webUrl;
   process.env.E2E_SMTP_SWITCH_URL = smtpSwitch.controlUrl;
-  process.env.E2E_WEBHOOK_URL = `${baseURL}/webhooks/workos`;
-  process.env.E2E_WEBHOOK_SECRET = webhookSecret;
 
   return async () => {
     server.kill('SIGTERM');

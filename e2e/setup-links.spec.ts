@@ -69,7 +69,7 @@ test('a rep copies a link for SSO + Directory Sync; the IT admin completes SSO; 
   await expect(async () => {
     await admin.reload();
     await expect(admin.getByRole('button', { name: 'Review Single Sign-On' })).toBeVisible({ timeout: 500 });
-  }).toPass();
+  }).toPass({ timeout: 10_000 });
   await expect(admin.getByRole('button', { name: 'Set up Directory Sync' })).toBeVisible();
 
   // The rep sees the activity, then revokes.

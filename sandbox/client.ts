@@ -29,11 +29,11 @@ export class SandboxClient {
   addWebhookEndpoint(url: string, secret: string) {
     return this.call<{ id: number }>('POST', '/webhook-endpoints', { url, secret });
   }
-  webhookEndpoints() {
-    return this.call<{ id: number; url: string }[]>('GET', '/webhook-endpoints');
+  muteWebhooks(organizationId: string) {
+    return this.call<void>('POST', '/webhook-mutes', { organization_id: organizationId });
   }
-  removeWebhookEndpoint(id: number) {
-    return this.call<void>('DELETE', `/webhook-endpoints/${id}`);
+  unmuteWebhooks(organizationId: string) {
+    return this.call<void>('DELETE', `/webhook-mutes/${encodeURIComponent(organizationId)}`);
   }
   webhookDeliveries() {
     return this.call<WebhookDelivery[]>('GET', '/webhook-deliveries');

@@ -235,12 +235,18 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       if (!body.success) return void res.status(400).json({ message: body.error.message });
       res.status(201).json(webhooks.add(body.data.url, body.data.secret));
     });
-    // Stops delivering to one endpoint (a test of the poller, where WorkOS cannot reach the app).
-    router.delete('/webhook-endpoints/:id', (req, res) => {
-      if (!webhooks.remove(Number(req.params.id))) return void res.status(404).json({ message: 'No such webhook endpoint' });
+    // Stops (and resumes) delivering one organization's events: a test of the poller, where WorkOS
+    // cannot reach the app, without touching other tests' webhooks.
+    router.post('/webhook-mutes', (req, res) => {
+      const body = z.object({ organization_id: z.string().min(1) }).safeParse(req.body);
+      if (!body.success) return void res.status(400).json({ message: body.error.message });
+      webhooks.mute(body.data.organization_id);
       res.status(204).end();
     });
-    router.get('/webhook-endpoints', (_req, res) => res.json(webhooks.list()));
+    router.delete('/webhook-mutes/:organizationId', (req, res) => {
+      webhooks.unmute(req.params.organizationId);
+      res.status(204).end();
+    });
     router.get('/webhook-deliveries', async (_req, res) => {
       await webhooks.settle();
       res.json(webhooks.deliveries);

@@ -40,14 +40,23 @@ export class WebhookDispatcher {
     return endpoint;
   }
 
-  remove(id: number): boolean {
-    const before = this.endpoints.length;
-    this.endpoints = this.endpoints.filter((endpoint) => endpoint.id !== id);
-    return this.endpoints.length < before;
+  /**
+   * Organizations whose events are not delivered (as if WorkOS could not reach the app for them):
+   * a test of the poller mutes its own organization without stopping anyone else's webhooks.
+   */
+  private readonly muted = new Set<string>();
+
+  mute(organizationId: string): void {
+    this.muted.add(organizationId);
+  }
+
+  unmute(organizationId: string): void {
+    this.muted.delete(organizationId);
   }
 
   clear(): void {
     this.endpoints = [];
+    this.muted.clear();
     this.deliveries.length = 0;
   }
 
@@ -56,6 +65,7 @@ export class WebhookDispatcher {
   }
 
   dispatch(event: SandboxEvent): void {
+    if (event.organization_id && this.muted.has(event.organization_id)) return;
     const body = JSON.stringify(eventForWire(event));
     for (const endpoint of this.endpoints) {
       const delivery = this.deliver(endpoint, event.id, body).finally(() => this.inFlight.delete(delivery));
