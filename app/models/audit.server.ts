@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
 
@@ -148,7 +149,7 @@ const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => str
   'setup_link.expired': (d) => `saw the setup link expire${d.unused ? ' unused' : ''} (${String(d.fingerprint)})`,
   'setup_link.completed': (d) => `completed the setup link: ${featureList(d.features)} done (${String(d.fingerprint)})`,
   'setup.progress': (d) =>
-    `reported ${words(d.feature)} ${d.state === 'done' ? 'done' : d.state === 'attention' ? 'needing attention' : 'not done'}: ${String(d.status)} (by ${d.source === 'webhook' ? 'webhook' : 'events poll'})`,
+    `reported ${FEATURE_INFO[d.feature as SetupFeature]?.title ?? words(d.feature)} ${d.state === 'done' ? 'done' : d.state === 'attention' ? 'needing attention' : 'not done'}: ${String(d.status)} (by ${d.source === 'webhook' ? 'webhook' : 'events poll'})`,
   'setup_link.viewed': (d) => `opened the setup link${d.first ? ' for the first time' : ''} (${String(d.fingerprint)})`,
   'setup_link.launched': (d) => `started ${words(d.feature)} setup in WorkOS`,
   'setup_link.launch_failed': (d) => `could not start ${words(d.feature)} setup (${words(d.kind)})`,
