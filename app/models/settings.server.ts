@@ -44,7 +44,7 @@ export function environmentSettings(env: Env = getEnv()): Omit<Settings, 'overri
   return {
     companyName: env.COMPANY_NAME,
     supportEmail: env.SUPPORT_EMAIL,
-    linkLifetime: { defaultDays: 7, maxDays: LINK_LIFETIME_DAYS.max },
+    linkLifetime: { defaultDays: LINK_LIFETIME_DAYS.default, maxDays: LINK_LIFETIME_DAYS.max },
     mailFrom: env.MAIL_FROM,
     mailReplyTo: env.MAIL_REPLY_TO,
   };
@@ -73,7 +73,7 @@ export async function getSettings(db: Knex = getDb()): Promise<Settings> {
 }
 
 /** The values as the form shows them: the override, or blank where the environment applies. */
-export async function getSettingsForm(db: Knex = getDb()): Promise<Record<SettingField, string>> {
+export async function getSettingsForm(db: Knex | Knex.Transaction = getDb()): Promise<Record<SettingField, string>> {
   const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
   const stored = new Map(rows.map((row) => [row.key, row.value]));
   return Object.fromEntries(SETTING_FIELDS.map((field) => [field, stored.get(KEYS[field]) ?? ''])) as Record<SettingField, string>;
@@ -108,7 +108,7 @@ export async function updateSettings(
     throw new SettingsRuleError('linkLifetimeDefaultDays', `The default (${defaultDays} days) cannot be longer than the maximum (${maxDays} days).`);
   }
   return db.transaction(async (trx) => {
-    const before = await getSettingsForm(trx as unknown as Knex);
+    const before = await getSettingsForm(trx);
     const changed = SETTING_FIELDS.filter((field) => (before[field] || undefined) !== next[field]);
     if (changed.length === 0) return { changed };
     for (const field of changed) {
@@ -138,10 +138,4 @@ export async function updateSettings(
     );
     return { changed };
   });
-}
-
-/** Sender and reply-to for outgoing mail, as configured now. */
-export async function mailSender(db: Knex = getDb()): Promise<{ from: { name: string; address: string }; replyTo: string }> {
-  const settings = await getSettings(db);
-  return { from: settings.mailFrom, replyTo: settings.mailReplyTo };
 }
