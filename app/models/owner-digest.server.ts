@@ -110,7 +110,7 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
     if (!claim) continue;
     const settings = await getSettings(db);
     const email = renderOwnerDigest({ staffName: owner.name, notices: claim.notices, publicUrl: env.PUBLIC_URL, companyName: settings.companyName });
-    const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email }, { from: settings.mailFrom, replyTo: settings.mailReplyTo });
+    const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email }, settings);
     await db.transaction(async (trx) => {
       if (outcome.ok) {
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'sent', sent_at: new Date().toISOString() });

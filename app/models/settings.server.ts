@@ -54,10 +54,10 @@ function formatMailbox(mailbox: { name: string; address: string }): string {
   return mailbox.name ? `${mailbox.name} <${mailbox.address}>` : mailbox.address;
 }
 
-export async function getSettings(db: Knex = getDb()): Promise<Settings> {
+export async function getSettings(db: Knex = getDb(), env: Env = getEnv()): Promise<Settings> {
   const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
   const stored = new Map(rows.map((row) => [row.key, row.value]));
-  const base = environmentSettings();
+  const base = environmentSettings(env);
   const overridden = SETTING_FIELDS.filter((field) => stored.has(KEYS[field]));
   const value = (field: SettingField) => stored.get(KEYS[field]);
   const maxDays = Number(value('linkLifetimeMaxDays') ?? base.linkLifetime.maxDays);

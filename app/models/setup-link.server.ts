@@ -292,7 +292,7 @@ async function deliver(inserted: InsertedLink, input: SetupLinkRequest, actor: A
     expiresAt: link.expiresAt,
     message: input.email.message ?? null,
   });
-  const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, { from: settings.mailFrom, replyTo: settings.mailReplyTo });
+  const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
   const details = { recipient, fingerprint: link.fingerprint };
   const settled = await db.transaction(async (trx) => {
     if (outcome.ok) {

@@ -9,7 +9,7 @@ import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
 import { getDb } from '~/utils/db.server';
 import { runDoctor, type CheckResult } from '~/utils/doctor.server';
-import { sendEmail } from '~/utils/email.server';
+import { sendTestEmail } from '~/utils/email.server';
 import { formatDateTime } from '~/utils/format';
 import { redirectWithToast } from '~/utils/toast.server';
 import { getWorkOS } from '~/utils/workos.server';
@@ -35,15 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return data({ fieldErrors: { recipient: [parsed.error.issues[0]!.message] }, formError: null }, { status: 400 });
   const recipient = parsed.data.recipient;
   const settings = await getSettings();
-  const outcome = await sendEmail(
-    {
-      to: { address: recipient },
-      subject: 'Setup Desk: test email',
-      text: `This test email was sent from Setup Desk's System status page by ${staff.name}. Sender: ${settings.mailFrom.address}.\n`,
-      html: `<p>This test email was sent from Setup Desk’s System status page. Sender: ${settings.mailFrom.address}.</p>`,
-    },
-    { from: settings.mailFrom, replyTo: settings.mailReplyTo },
-  );
+  const outcome = await sendTestEmail(recipient, settings, 'Setup Desk’s System status page');
   await recordAuditEvent({
     actor: staffActor(staff),
     action: 'system.test_email',

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -6,9 +5,11 @@ import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
 import { migrations } from '../../db/migrations/index';
-import { sendEmail, smtpTransportOptions, describeEmailFailure } from './email.server';
-import { EnvError, parseEnv, parseMailbox, type Env } from './env.server';
+import { getSettings } from '../models/settings.server';
+import { describeEmailFailure, sendTestEmail, smtpTransportOptions } from './email.server';
+import { EnvError, parseEnv, type Env } from './env.server';
 import { portalOrigins } from './workos.server';
+import { BUILD_INFO_FILE, sourceHash } from './source-hash.server';
 import { describeWorkOSError } from './workos-errors.server';
 
 /**
@@ -55,37 +56,6 @@ export function currentNodeLts(now: Date): number {
   return 2 * (year - (afterOctober ? 2013 : 2014));
 }
 
-/** The files whose content the production build is made from (tests excluded), in a stable order. */
-export function sourceFiles(root: string): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    if (!fs.existsSync(dir)) return;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (!/\.test\.tsx?$/.test(entry.name)) files.push(full);
-    }
-  };
-  for (const dir of ['app', 'server', 'db/migrations', 'public']) walk(path.join(root, dir));
-  for (const file of ['package-lock.json', 'remix.config.js', 'tailwind.config.ts', 'postcss.config.js', 'tsconfig.json']) {
-    if (fs.existsSync(path.join(root, file))) files.push(path.join(root, file));
-  }
-  return files.filter((file) => !file.startsWith(path.join(root, 'public', 'build')));
-}
-
-/** SHA-256 over the source files' paths and contents: what `npm run build` records in build/build-info.json. */
-export function sourceHash(root: string): string {
-  const hash = crypto.createHash('sha256');
-  for (const file of sourceFiles(root)) {
-    hash.update(path.relative(root, file));
-    hash.update('\0');
-    hash.update(fs.readFileSync(file));
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
-
-export const BUILD_INFO_FILE = 'build/build-info.json';
 
 /** The environment as far as it can be read: the problems found, and a reading the checks can still use. */
 export function lenientEnv(rawEnv: Record<string, string | undefined>): { env: Env; problems: string[] } {
@@ -225,9 +195,8 @@ const checks: Check[] = [
 
   async function smtp({ env, db, testEmailTo }) {
     const title = 'Mail server';
-    // The sender the app uses: the Configuration page's, else the environment's.
-    const configured = (await db.schema.hasTable('settings')) ? ((await db('settings').where({ key: 'mail_from' }).first('value')) as { value: string } | undefined) : undefined;
-    const sender = (configured && parseMailbox(configured.value)) || env.MAIL_FROM;
+    // The sender the app uses: the Configuration page's, else the environment's (before migration 007, only the latter).
+    const sender = (await db.schema.hasTable('settings')) ? await getSettings(db, env) : { mailFrom: env.MAIL_FROM, mailReplyTo: env.MAIL_REPLY_TO };
     const where = `${new URL(env.SMTP_URL).protocol.replace(':', '')}://${new URL(env.SMTP_URL).host}`;
     const transport = nodemailer.createTransport(smtpTransportOptions(env));
     try {
@@ -239,20 +208,12 @@ const checks: Check[] = [
       transport.close();
     }
     if (!testEmailTo) {
-      return pass('smtp', title, `${where} answers and accepts the sign-in; the sender ${sender.address} is tried only with a test email (--send-test-email <address>)`);
+      return pass('smtp', title, `${where} answers and accepts the sign-in; the sender ${sender.mailFrom.address} is tried only with a test email (--send-test-email <address>)`);
     }
-    const outcome = await sendEmail(
-      {
-        to: { address: testEmailTo },
-        subject: 'Setup Desk: test email',
-        text: `This test email was sent by Setup Desk's doctor to check the mail settings. Sender: ${sender.address}.\n`,
-        html: `<p>This test email was sent by Setup Desk’s doctor to check the mail settings. Sender: ${sender.address}.</p>`,
-      },
-      { from: sender, replyTo: env.MAIL_REPLY_TO },
-    );
+    const outcome = await sendTestEmail(testEmailTo, sender, 'Setup Desk’s doctor');
     return outcome.ok
-      ? pass('smtp', title, `${where} accepted a test email from ${sender.address} to ${testEmailTo}`)
-      : fail('smtp', title, `${where} refused the test email from ${sender.address}: ${outcome.failure.errorClass}`, `${outcome.failure.reason} Check the sender (MAIL_FROM or the Configuration page: the server may not allow it) and SMTP_URL.`);
+      ? pass('smtp', title, `${where} accepted a test email from ${sender.mailFrom.address} to ${testEmailTo}`)
+      : fail('smtp', title, `${where} refused the test email from ${sender.mailFrom.address}: ${outcome.failure.errorClass}`, `${outcome.failure.reason} Check the sender (MAIL_FROM or the Configuration page: the server may not allow it) and SMTP_URL.`);
   },
 
   async function database({ db, env }) {

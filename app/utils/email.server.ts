@@ -56,15 +56,21 @@ export function smtpTransportOptions(env: Env) {
 }
 
 /** Sends one email. Never throws for a mail problem: the outcome says what happened. */
-export async function sendEmail(email: OutgoingEmail, sender?: { from: { name: string; address: string }; replyTo: string }): Promise<SendOutcome> {
+/** Who an email is from: the Configuration page's settings have this shape. */
+export interface MailSender {
+  mailFrom: { name: string; address: string };
+  mailReplyTo: string;
+}
+
+export async function sendEmail(email: OutgoingEmail, sender?: MailSender): Promise<SendOutcome> {
   const env = getEnv();
   // One connection per email: setup emails are rare, and a pool would hold sockets open for nothing.
   const transport = nodemailer.createTransport(smtpTransportOptions(env));
   try {
     const info = await transport.sendMail({
       // The Configuration page's sender when the caller passes it; else the environment's.
-      from: sender?.from ?? env.MAIL_FROM,
-      replyTo: sender?.replyTo ?? env.MAIL_REPLY_TO,
+      from: sender?.mailFrom ?? env.MAIL_FROM,
+      replyTo: sender?.mailReplyTo ?? env.MAIL_REPLY_TO,
       to: email.to.name ? { name: email.to.name, address: email.to.address } : email.to.address,
       subject: email.subject,
       text: email.text,
@@ -123,4 +129,17 @@ function reasonFor(errorClass: string, responseCode: number | null, recipientRej
       if (responseCode !== null && responseCode < 500) return 'the mail server is busy and asked to try again later.';
       return 'the mail server refused the message.';
   }
+}
+
+/** The email that proves the mail server accepts the sender (the doctor's and System status's). */
+export function sendTestEmail(recipient: string, sender: MailSender, sentFrom: string): Promise<SendOutcome> {
+  return sendEmail(
+    {
+      to: { address: recipient },
+      subject: 'Setup Desk: test email',
+      text: `This test email was sent by ${sentFrom} to check the mail settings. Sender: ${sender.mailFrom.address}.\n`,
+      html: `<p>This test email was sent by ${sentFrom} to check the mail settings. Sender: ${sender.mailFrom.address}.</p>`,
+    },
+    sender,
+  );
 }
