@@ -29,12 +29,15 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
   const base = Date.parse('2024-01-01T00:00:00.000Z');
   const now = Date.now();
   const existing = ((await db('organizations').max({ id: 'id' }).first()) as { id: number | null }).id ?? 0;
+  // Links get ids of their own, past any link already there, so that their launches can name them.
+  let linkId = ((await db('setup_links').max({ id: 'id' }).first()) as { id: number | null }).id ?? 0;
 
   for (let start = 0; start < count; start += batchSize) {
     const organizations: Record<string, unknown>[] = [];
     const domainRows: Record<string, unknown>[] = [];
     const searchRows: Record<string, unknown>[] = [];
     const linkRows: Record<string, unknown>[] = [];
+    const launchRows: Record<string, unknown>[] = [];
     const statusRows: Record<string, unknown>[] = [];
     for (let index = start; index < Math.min(count, start + batchSize); index += 1) {
       const id = existing + index + 1;
@@ -74,7 +77,9 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
       if (status === 'active' && linkRoll < 0.3) {
         const issued = new Date(now - Math.floor(random() * 5) * 86_400_000);
         const started = random() < 0.4;
+        linkId += 1;
         linkRows.push({
+          id: linkId,
           organization_id: id,
           token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
           features: '["sso","dsync"]',
@@ -82,12 +87,14 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
           expires_at: new Date(now + (1 + Math.floor(random() * 30 * 24)) * 3_600_000).toISOString(),
           status: 'active',
           created_at: issued.toISOString(),
-          first_launched_at: started ? issued.toISOString() : null,
         });
+        if (started) launchRows.push({ setup_link_id: linkId, feature: 'sso', launches: 1, first_at: issued.toISOString(), last_at: issued.toISOString() });
         if (started) statusRows.push(statusOf('sso', 'done', 'OktaSAML connection active'));
       } else if (status === 'active' && linkRoll < 0.33) {
         const issued = new Date(now - (7 + Math.floor(random() * 20)) * 86_400_000);
+        linkId += 1;
         linkRows.push({
+          id: linkId,
           organization_id: id,
           token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
           features: '["sso","dsync"]',
@@ -108,6 +115,7 @@ export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize =
       await insertInChunks(trx, 'organization_domains', domainRows, 500);
       await insertInChunks(trx, 'organization_search', searchRows, 500);
       await insertInChunks(trx, 'setup_links', linkRows, 500);
+      await insertInChunks(trx, 'setup_link_launches', launchRows, 500);
       await insertInChunks(trx, 'feature_status', statusRows, 500);
     });
   }

@@ -18,7 +18,12 @@ export type CatcherBehaviour =
   /** RCPT TO answered with this code (550: no such user; 451: try later). */
   | { kind: 'reject_recipient'; code: number }
   /** The message itself (after DATA) answered with this code. */
-  | { kind: 'reject_message'; code: number };
+  | { kind: 'reject_message'; code: number }
+  /**
+   * The message is received (and kept: the recipient may well get it) but never answered — a
+   * mail server that hangs at the worst moment. The sender gives up on its own socket timeout.
+   */
+  | { kind: 'stall_after_data' };
 
 export interface SmtpCatcher {
   url: string;
@@ -57,6 +62,7 @@ export async function startSmtpCatcher(options: { user?: string; password?: stri
           return;
         }
         const raw = Buffer.concat(chunks).toString('utf8');
+        const stalled = behaviour.kind === 'stall_after_data';
         simpleParser(raw)
           .then((mail) => {
             emails.push({
@@ -67,7 +73,7 @@ export async function startSmtpCatcher(options: { user?: string; password?: stri
               mail,
               raw,
             });
-            callback();
+            if (!stalled) callback();
           })
           .catch((error: Error) => callback(error));
       });

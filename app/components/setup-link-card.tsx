@@ -1,6 +1,6 @@
 import { Form } from '@remix-run/react';
 import { useState, type FormEvent } from 'react';
-import { FEATURE_INFO, lifetimeDaysOf, LINK_LIFETIME_DAYS, SETUP_FEATURES, type DeliveryMethod, type SetupFeature } from '~/forms/setup-link';
+import { FEATURE_INFO, isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, SETUP_FEATURES, type DeliveryMethod, type SetupFeature, type SetupLinkStatus } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
@@ -17,12 +17,12 @@ export interface SetupLinkSummary {
   createdBy: string | null;
   createdAt: string;
   expiresAt: string;
-  status: string;
+  status: SetupLinkStatus;
   firstViewedAt: string | null;
   lastViewedAt: string | null;
   viewCount: number;
   launchCount: number;
-  launchesByFeature: Partial<Record<SetupFeature, number>>;
+  launches: Partial<Record<SetupFeature, { count: number }>>;
   fingerprint: string;
 }
 
@@ -289,7 +289,7 @@ export function SetupLinkCard({
       </Form>
     );
   }
-  const expiresSoon = new Date(active.expiresAt).getTime() - new Date(now).getTime() < 48 * 3_600_000;
+  const expiresSoon = isExpiringSoon(active.expiresAt, now);
   const lifetimeDays = String(lifetimeDaysOf(active));
   const activeDraft: SetupLinkDraft = {
     ...DEFAULT_DRAFT,
@@ -342,8 +342,8 @@ export function SetupLinkCard({
           {active.launchCount === 0
             ? 'None yet'
             : active.features
-                .filter((feature) => active.launchesByFeature[feature])
-                .map((feature) => `${FEATURE_INFO[feature].title} ×${active.launchesByFeature[feature]}`)
+                .filter((feature) => active.launches[feature])
+                .map((feature) => `${FEATURE_INFO[feature].title} ×${active.launches[feature]!.count}`)
                 .join(', ')}
         </dd>
         <dt className="text-slate-600">Fingerprint</dt>
@@ -377,8 +377,8 @@ export function SetupLinkCard({
               Resend the email
             </h3>
             <p className="text-xs text-slate-600">
-              Revokes this link and emails a new one to {recipientLabel(active)}, for the same features, valid {lifetimeDays} days from now. The old email’s link
-              stops working.
+              Emails a new link to {recipientLabel(active)}, for the same features, valid {lifetimeDays} days from now. This link keeps working until the mail
+              server accepts the new email; then it stops. If the email cannot be sent, nothing changes.
             </p>
             <TextAreaField label="Personal message (optional)" name="message" maxLength={2000} errors={errorsOf('resend_link').message} />
             <Field label="Reason" name="resendReason" required maxLength={2000} errors={errorsOf('resend_link').resendReason} hint="For the history, e.g. “They cannot find the email”." />
@@ -395,7 +395,10 @@ export function SetupLinkCard({
           <summary className="cursor-pointer font-semibold">Recreate the link — other features, another recipient, or to copy</summary>
           <Form method="post" className="mt-3 space-y-3" noValidate onSubmit={submitToNewTab} aria-label="Recreate the link">
             <input type="hidden" name="intent" value="recreate_link" />
-            <p className="text-xs text-slate-600">Revokes this link and issues a new one.</p>
+            <input type="hidden" name="linkId" value={active.id} />
+            <p className="text-xs text-slate-600">
+              Issues a new link in place of this one. To copy: this link stops at once. By email: it keeps working until the new email is accepted.
+            </p>
             <IssueFields
               draft={errorIntent === 'recreate_link' ? draft : activeDraft}
               errors={errorsOf('recreate_link')}

@@ -1,4 +1,4 @@
-import type { SetupFeature } from '~/forms/setup-link';
+import type { SetupFeature, SetupLinkStatus } from '~/forms/setup-link';
 import { formatDateTime } from '~/utils/format';
 import { relativeTime } from './local-time';
 
@@ -23,8 +23,10 @@ const SOURCE_WORDS = { webhook: 'by webhook', poller: 'by events poll' } as cons
  * and how it arrived) and, for features WorkOS reports nothing about, the IT admin's launches —
  * "launched", never "done", since nobody knows more.
  */
-export function SetupProgressList({ features, now }: { features: FeatureProgressView[]; now: string }) {
+export function SetupProgressList({ features, now, linkStatus }: { features: FeatureProgressView[]; now: string; linkStatus: SetupLinkStatus | null }) {
   const nowMs = new Date(now).getTime();
+  // Once the link no longer opens, "not opened yet" would promise a visit that cannot come.
+  const ended = linkStatus === 'revoked' || linkStatus === 'expired' || linkStatus === 'failed';
   return (
     <ul className="mt-3 divide-y divide-slate-100 rounded-md border border-slate-200" aria-label="Setup checklist">
       {features.map((item) => {
@@ -50,7 +52,9 @@ export function SetupProgressList({ features, now }: { features: FeatureProgress
                 <p className="text-slate-700">
                   {item.launches > 0
                     ? `Launched ${item.launches === 1 ? 'once' : `${item.launches} times`}${item.lastLaunchedAt ? `, last ${relativeTime(item.lastLaunchedAt, nowMs)}` : ''}.`
-                    : 'The IT admin has not opened it yet.'}{' '}
+                    : ended
+                      ? `Not opened before the link ${linkStatus === 'failed' ? 'failed to send' : `was ${linkStatus}`}.`
+                      : 'The IT admin has not opened it yet.'}{' '}
                   <span className="text-slate-500">WorkOS reports no completion for it.</span>
                 </p>
               )}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalHistoryText } from './history-text';
 
 /** The organization forms' schemas, shared by the server and the browser. */
 
@@ -67,7 +68,7 @@ export const newOrganizationSchema = z.object({
   domainsVerified: checkbox,
   externalId: externalIdSchema,
   csOwnerId: z.coerce.number({ error: 'Choose a CS owner.' }).int().positive('Choose a CS owner.'),
-  note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+  note: optionalHistoryText,
 });
 export type NewOrganizationInput = z.output<typeof newOrganizationSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { historyText, optionalHistoryText } from './history-text';
 
 /** What the IT admin may set up through a link: WorkOS's Admin Portal intents. */
 export const SETUP_FEATURES = ['sso', 'dsync', 'domain_verification', 'audit_logs', 'log_streams', 'certificate_renewal', 'bring_your_own_key'] as const;
@@ -15,6 +16,20 @@ export const FEATURE_INFO: Record<SetupFeature, { title: string; description: st
 };
 
 export const LINK_LIFETIME_DAYS = { min: 1, max: 30, default: 7 };
+
+/**
+ * A link's life (decision 014): an emailed link is `sending` until the mail server accepts it;
+ * `active` is the one link per organization that opens; the rest are ends.
+ */
+export const SETUP_LINK_STATUSES = ['sending', 'active', 'revoked', 'expired', 'completed', 'failed'] as const;
+export type SetupLinkStatus = (typeof SETUP_LINK_STATUSES)[number];
+
+/** A link that expires within this many hours is "expiring soon" on every page and in every list. */
+export const EXPIRING_SOON_HOURS = 48;
+
+export function isExpiringSoon(expiresAt: string, now: string | Date): boolean {
+  return new Date(expiresAt).getTime() - new Date(now).getTime() < EXPIRING_SOON_HOURS * 3_600_000;
+}
 
 /** A link's lifetime in whole days (within the allowed range): what a resend or retry reuses. */
 export function lifetimeDaysOf(link: { createdAt: string; expiresAt: string }): number {
@@ -37,7 +52,7 @@ const linkFields = {
     .int(`Enter a whole number of days from ${LINK_LIFETIME_DAYS.min} to ${LINK_LIFETIME_DAYS.max}.`)
     .min(LINK_LIFETIME_DAYS.min, `A link lasts at least ${LINK_LIFETIME_DAYS.min} day.`)
     .max(LINK_LIFETIME_DAYS.max, `A link lasts at most ${LINK_LIFETIME_DAYS.max} days.`),
-  note: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+  note: optionalHistoryText,
 };
 
 // Recipient fields are read only when the link is emailed: with "Copy link" they stay in the page
@@ -83,7 +98,7 @@ export interface SetupLinkEmailRequest {
 }
 
 export const revokeSetupLinkSchema = z.object({
-  reason: z.string({ error: 'Say why the link is revoked.' }).trim().min(1, 'Say why the link is revoked.').max(2000, 'Use at most 2,000 characters.'),
+  reason: historyText('Say why the link is revoked.'),
 });
 
 /**

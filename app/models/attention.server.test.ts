@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
 import { createTestStaff } from '../../test/staff';
 import { listNeedsAttention, type AttentionKind } from './attention.server';
-import { createSetupLink, recordSetupLinkLaunch, recordSetupLinkView } from './setup-link.server';
+import { confirmSetupLinkLaunch, createSetupLink, recordSetupLinkLaunchFailure, recordSetupLinkView } from './setup-link.server';
 import { recordWorkOSEvent } from './setup-progress.server';
 import { staffActor } from './staff.server';
 
@@ -58,7 +58,7 @@ describe('needs attention', () => {
 
     const launchFailed = await organization('Launch Failed Co', rita.id);
     const launchLink = await createSetupLink(launchFailed.id, { ...link, lifetimeDays: 14 }, actor);
-    await recordSetupLinkLaunch(launchLink.link, 'sso', { ok: false, kind: 'unavailable' });
+    await recordSetupLinkLaunchFailure(launchLink.link, 'sso', 'unavailable');
 
     await organization('Pending Co', rita.id, 'pending', JSON.stringify({ kind: 'unavailable', message: 'WorkOS did not answer.' }));
 
@@ -97,7 +97,7 @@ describe('needs attention', () => {
     expect(everyone.find((group) => group.kind === 'expiring')!.items.find((item) => item.organizationName.startsWith('Otto'))!.ownerName).toBe('Otto Other');
 
     // A later successful launch clears the launch failure.
-    await recordSetupLinkLaunch(launchLink.link, 'sso', { ok: true });
+    await confirmSetupLinkLaunch(launchLink.link, 'sso');
     expect(names(await listNeedsAttention({ ownerId: rita.id }), 'workos_problem')).not.toContain('Launch Failed Co: the IT admin could not open sso setup (unavailable)');
   });
 });

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/forms/attention';
 import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
+import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
 
 /**
  * "Needs attention" on the home page: the customers a rep should act on today, each group with
@@ -39,6 +40,7 @@ interface Row {
   detail?: string | null;
   features?: string | null;
   recipient_email?: string | null;
+  still_active?: number | null;
 }
 
 function base(db: Knex, ownerId: number | null) {
@@ -71,9 +73,11 @@ function group(kind: AttentionKind, rows: Row[], detail: (row: Row) => string): 
 const SELECT = ['o.id as organization_id', 'o.name as organization_name', 'owner.name as owner_name'];
 
 export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<AttentionGroup[]> {
-  const nowIso = now.toISOString();
   const ago = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
-  const activeLinks = () => base(db, ownerId).join('setup_links as l', 'l.organization_id', 'o.id').where('l.status', 'active').where('l.expires_at', '>', nowIso);
+  const active = linkIsActiveSql('l', now);
+  const status = linkStatusSql('l', now);
+  const activeLinks = () => base(db, ownerId).join('setup_links as l', 'l.organization_id', 'o.id').whereRaw(active.sql, active.bindings);
+  const otherActive = linkIsActiveSql('other', now);
 
   const [flagged, launchFailures, pendingErrors, failed, expiring, unopened, stalled, completed] = await Promise.all([
     base(db, ownerId)
@@ -105,11 +109,18 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
       .select(...SELECT, 'o.updated_at as at', db.raw("'not yet created in WorkOS: ' || json_extract(o.last_error, '$.message') AS detail")),
     base(db, ownerId)
       .join('setup_links as l', 'l.organization_id', 'o.id')
-      .where('l.status', 'failed')
+      // Failed, or still "sending" past the grace period (which reads as failed before maintenance records it).
+      .whereIn('l.status', ['failed', 'sending'])
+      .whereRaw(`${status.sql} = 'failed'`, status.bindings)
       .whereRaw('l.id = (SELECT max(latest.id) FROM setup_links latest WHERE latest.organization_id = l.organization_id)')
       .orderBy('l.created_at', 'desc')
       .limit(GROUP_LIMIT + 1)
-      .select(...SELECT, 'l.created_at as at', 'l.recipient_email'),
+      .select(
+        ...SELECT,
+        'l.created_at as at',
+        'l.recipient_email',
+        db.raw(`EXISTS (SELECT 1 FROM setup_links other WHERE other.organization_id = l.organization_id AND ${otherActive.sql}) AS still_active`, otherActive.bindings),
+      ),
     activeLinks()
       .where('l.expires_at', '<=', new Date(now.getTime() + ATTENTION_LIMITS.expiringHours * 3_600_000).toISOString())
       .orderBy('l.expires_at')
@@ -139,7 +150,11 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
   const problems = [...(flagged as Row[]), ...(launchFailures as Row[]), ...(pendingErrors as Row[])].sort((a, b) => b.at.localeCompare(a.at));
   return [
     group('workos_problem', problems, (row) => (row.detail ?? 'WorkOS reported a problem').replace(/^(sso|dsync|domain_verification|certificate_renewal): /, (_, feature: SetupFeature) => `${FEATURE_INFO[feature].title}: `)),
-    group('delivery_failed', failed as Row[], (row) => `the email to ${row.recipient_email ?? 'the IT admin'} could not be sent; no link is active`),
+    group('delivery_failed', failed as Row[], (row) =>
+      row.still_active
+        ? `a new link for ${row.recipient_email ?? 'the IT admin'} could not be emailed; the earlier link still works`
+        : `the email to ${row.recipient_email ?? 'the IT admin'} could not be sent; no link is active`,
+    ),
     group('expiring', expiring as Row[], (row) => `the link for ${featureTitles(row.features)} expires soon`),
     group('unopened', unopened as Row[], (row) => `emailed to ${row.recipient_email ?? 'the IT admin'}, never opened`),
     group('stalled', stalled as Row[], (row) => `opened, but ${featureTitles(row.features)} not finished`),

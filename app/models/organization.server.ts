@@ -1,12 +1,12 @@
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus, SetupState } from '~/forms/organization';
-import type { SetupFeature } from '~/forms/setup-link';
+import { EXPIRING_SOON_HOURS, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
-import { revokeActiveLinkOf } from './setup-link.server';
+import { currentLinkSql, linkIsActiveSql, linkStatusSql, revokeActiveLinkOf, type SetupLinkStatus, type SqlFragment } from './setup-link.server';
 import { hasCompletionSignal } from './setup-progress.server';
 import { roleAtLeast, type StaffRow } from './staff.server';
 
@@ -91,8 +91,8 @@ export async function listAssignableOwners(db: Knex = getDb()): Promise<{ id: nu
   return db('staff').whereNull('disabled_at').whereIn('role', ['support', 'admin']).orderByRaw('name COLLATE NOCASE').select('id', 'name');
 }
 
-/** The latest setup link's state as the list shows it ("expired" includes an active one past its time). */
-export type LinkState = 'none' | 'active' | 'expired' | 'revoked' | 'completed' | 'failed';
+/** The current setup link's status as the list shows it (read through `linkStatusSql`), or none. */
+export type LinkState = 'none' | SetupLinkStatus;
 
 export interface OrganizationListItem {
   linkState: LinkState;
@@ -135,7 +135,10 @@ export async function listOrganizations(
   const backwards = Boolean(query.before) && !query.after;
   const cursor = decodeCursor(query.after ?? query.before);
 
-  const nowIso = new Date().toISOString();
+  const now = new Date();
+  const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
+  const linkFeatures = currentLinkSql('o', 'l.features', now);
+  const setupState = setupStateSql(now);
   const statement = db('organizations as o').select(
     'o.id',
     'o.name',
@@ -145,12 +148,9 @@ export async function listOrganizations(
     'o.created_at',
     'owner.name as owner_name',
     db.raw("(SELECT group_concat(d.domain, ' ') FROM organization_domains d WHERE d.organization_id = o.id) AS domains"),
-    db.raw(
-      "(SELECT CASE WHEN l.status = 'active' AND l.expires_at <= ? THEN 'expired' ELSE l.status END FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1) AS link_state",
-      [nowIso],
-    ),
-    db.raw(`${SETUP_STATE_SQL} AS setup_state`, [nowIso, nowIso]),
-    db.raw(`(SELECT l.features FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.status = 'active' DESC, l.id DESC LIMIT 1) AS link_features`),
+    db.raw(`${linkState.sql} AS link_state`, linkState.bindings),
+    db.raw(`${setupState.sql} AS setup_state`, setupState.bindings),
+    db.raw(`${linkFeatures.sql} AS link_features`, linkFeatures.bindings),
   );
   statement.leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id');
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
@@ -158,30 +158,27 @@ export async function listOrganizations(
   if (query.status === 'current') statement.whereNot('o.status', 'archived');
   else statement.where('o.status', query.status);
   if (query.owner !== undefined) statement.where('o.cs_owner_id', query.owner === 'mine' ? viewerId : query.owner);
-  const activeLink = "SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'active' AND l.expires_at > ?";
-  // The latest link's state, an active link past its expiry counting as expired.
-  const latestLinkState =
-    "(SELECT CASE WHEN l.status = 'active' AND l.expires_at <= ? THEN 'expired' ELSE l.status END FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1)";
-  const in48Hours = new Date(Date.now() + 48 * 3_600_000).toISOString();
+  const active = linkIsActiveSql('l', now);
+  const activeLink = `SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND ${active.sql}`;
   switch (query.link) {
     case 'none':
-      statement.whereRaw(`NOT EXISTS (${activeLink})`, [nowIso]);
+      statement.whereRaw(`NOT EXISTS (${activeLink})`, active.bindings);
       break;
     case 'active':
-      statement.whereRaw(`EXISTS (${activeLink})`, [nowIso]);
+      statement.whereRaw(`EXISTS (${activeLink})`, active.bindings);
       break;
     case 'expiring':
-      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [nowIso, in48Hours]);
+      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [...active.bindings, new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString()]);
       break;
-    // Selective filters start from the few qualifying links (status index), then check the latest.
+    // Selective filters start from the few qualifying links (status index), then check the current one.
     case 'expired':
       statement.whereRaw(
-        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?)) AND ${latestLinkState} = 'expired'`,
-        [nowIso, nowIso],
+        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?)) AND ${linkState.sql} = 'expired'`,
+        [now.toISOString(), ...linkState.bindings],
       );
       break;
     case 'completed':
-      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${latestLinkState} = 'completed'`, [nowIso]);
+      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${linkState.sql} = 'completed'`, linkState.bindings);
       break;
   }
   switch (query.setup) {
@@ -192,13 +189,13 @@ export async function listOrganizations(
       statement.whereRaw("o.workos_id IN (SELECT f.workos_organization_id FROM feature_status f WHERE f.state = 'attention')");
       break;
     case 'completed':
-      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${SETUP_STATE_SQL} = 'completed'`, [nowIso, nowIso]);
+      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${setupState.sql} = 'completed'`, setupState.bindings);
       break;
     // Common states (a customer in five or more): walk the list's own order and test each row,
     // rather than sort every organization with an active link.
     case 'waiting':
     case 'in_progress':
-      statement.whereRaw(`${SETUP_STATE_SQL} = ?`, [nowIso, nowIso, query.setup]);
+      statement.whereRaw(`${setupState.sql} = ?`, [...setupState.bindings, query.setup]);
       break;
     case 'not_started':
       statement.whereRaw('NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)');
@@ -271,16 +268,26 @@ export async function listOrganizations(
   };
 }
 
-/** The setup state of `o` (see SETUP_STATES); binds the current time twice. */
-const SETUP_STATE_SQL = `(CASE
+/**
+ * The setup state of `o` (see SETUP_STATES), from its current link as it reads now
+ * (`linkStatusSql`): an active link past its expiry is no longer waiting or in progress.
+ */
+function setupStateSql(now: Date): SqlFragment {
+  const current = currentLinkSql('o', linkStatusSql('l', now), now);
+  const active = linkIsActiveSql('l', now);
+  return {
+    sql: `(CASE
   WHEN o.workos_id IS NOT NULL AND EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'attention') THEN 'attention'
-  WHEN (SELECT l.status FROM setup_links l WHERE l.organization_id = o.id ORDER BY l.id DESC LIMIT 1) = 'completed' THEN 'completed'
-  WHEN EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'active' AND l.expires_at > ?
-    AND (l.first_launched_at IS NOT NULL OR EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'done'))) THEN 'in_progress'
-  WHEN EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'active' AND l.expires_at > ?) THEN 'waiting'
+  WHEN ${current.sql} = 'completed' THEN 'completed'
+  WHEN EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND ${active.sql}
+    AND (EXISTS (SELECT 1 FROM setup_link_launches x WHERE x.setup_link_id = l.id) OR EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'done'))) THEN 'in_progress'
+  WHEN ${current.sql} IN ('active', 'sending') THEN 'waiting'
   WHEN NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id) THEN 'not_started'
   ELSE 'stopped'
-END)`;
+END)`,
+    bindings: [...current.bindings, ...active.bindings, ...current.bindings],
+  };
+}
 
 function setupCounts(linkFeatures: string | null, doneFeatures: string[]): { setupDone: number; setupTotal: number } {
   const reported = (linkFeatures ? (JSON.parse(linkFeatures) as string[]) : []).filter((feature) => hasCompletionSignal(feature as SetupFeature));

@@ -4,7 +4,7 @@ import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { createTestStaff } from '../../test/staff';
 import { sendOwnerDigests } from './owner-digest.server';
-import { createSetupLink, expireStaleLinks } from './setup-link.server';
+import { createSetupLink, settleLapsedLinks } from './setup-link.server';
 import { recordWorkOSEvent } from './setup-progress.server';
 import { setDigestPreference, staffActor } from './staff.server';
 
@@ -51,7 +51,7 @@ async function raiseThreeNotices(owner: Awaited<ReturnType<typeof createTestStaf
   );
   const expired = await ownedOrganization(owner.id, `${tag} Expired`);
   await createSetupLink(expired.id, { features: ['dsync'], lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 2 * 86_400_000) });
-  await getDb().transaction((trx) => expireStaleLinks(trx));
+  await getDb().transaction((trx) => settleLapsedLinks(trx));
   // A delivery to a recipient the mail server refuses.
   const failed = await ownedOrganization(owner.id, `${tag} Failed`);
   catcher.behave({ kind: 'reject_recipient', code: 550 });

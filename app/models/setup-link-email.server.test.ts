@@ -9,8 +9,10 @@ import {
   findRedeemableLink,
   getActiveSetupLink,
   hashSetupToken,
+  getSetupLinkOverview,
   latestFailedEmail,
   recreateSetupLink,
+  settleLapsedLinks,
   UNCONFIRMED_EMAIL_GRACE_MS,
 } from './setup-link.server';
 import { staffActor } from './staff.server';
@@ -120,6 +122,7 @@ describe('an emailed setup link', () => {
       errorClass: 'EENVELOPE',
       responseCode: 550,
       reason: 'the mail server refused the recipient’s address — check it.',
+      previousLinkActive: false,
     });
     expect(JSON.stringify(audit)).not.toContain('Recipient address rejected'); // the server's text
     expect(await latestFailedEmail(organizationId)).toMatchObject({
@@ -147,26 +150,90 @@ describe('an emailed setup link', () => {
     expect(await getActiveSetupLink(organizationId)).toBeNull();
   });
 
-  it('resend (recreate by email) revokes the old link in the same step; if that email fails, nothing is active', async () => {
+  it('resend (recreate by email) swaps the links once the new email is accepted; if it fails, the old link still works', async () => {
     const organizationId = await organization();
-    await createSetupLink(organizationId, request, actor);
+    const first = await createSetupLink(organizationId, request, actor);
     const oldToken = tokenInLastEmail();
 
-    const resent = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: lost it' });
+    const resent = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: lost it', expectedActiveLinkId: first.link.id });
     expect(resent.sent).toBe(true);
     const newToken = tokenInLastEmail();
     expect(newToken).not.toBe(oldToken);
     expect(await findRedeemableLink(oldToken)).toBeNull();
     expect(await findRedeemableLink(newToken)).not.toBeNull();
+    const revoked = await getDb()('setup_links').where({ id: first.link.id }).first('status', 'revoke_reason');
+    expect(revoked).toEqual({ status: 'revoked', revoke_reason: 'Resent by email: lost it' });
+    expect((await auditOf(first.link.id)).at(-1)).toMatchObject({ action: 'setup_link.revoked', details: { replacedBy: resent.link.fingerprint } });
 
     catcher.behave({ kind: 'reject_message', code: 554 });
     const failed = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: again' });
-    expect(failed).toMatchObject({ sent: false, failure: { errorClass: 'EMESSAGE' } });
-    expect(await findRedeemableLink(newToken)).toBeNull();
-    expect(await getActiveSetupLink(organizationId)).toBeNull();
+    expect(failed).toMatchObject({ sent: false, previousLinkActive: true, failure: { errorClass: 'EMESSAGE' } });
+    expect(failed.link.status).toBe('failed');
+    // The customer keeps the link they have.
+    expect((await findRedeemableLink(newToken))?.link.id).toBe(resent.link.id);
+    expect((await getActiveSetupLink(organizationId))?.id).toBe(resent.link.id);
+    expect((await auditOf(failed.link.id)).at(-1)).toMatchObject({ action: 'setup_link.email_failed', details: { previousLinkActive: true } });
   });
 
-  it('a link whose send was never confirmed (the process died mid-send) is failed after the grace period, not left active', async () => {
+  it('while the mail server hangs after taking the new email, the old link still opens and launches; then it is the one left active', async () => {
+    const organizationId = await organization();
+    const first = await createSetupLink(organizationId, request, actor);
+    const oldToken = tokenInLastEmail();
+    process.env.SMTP_TIMEOUT_MS = '1500';
+    resetEnvCache();
+    catcher.behave({ kind: 'stall_after_data' });
+    try {
+      const emailsBefore = catcher.emails.length;
+      const resend = recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: stalled', expectedActiveLinkId: first.link.id });
+      // The server has the message and says nothing: the send is in flight, the new link `sending`.
+      await expect.poll(() => catcher.emails.length, { timeout: 5_000 }).toBe(emailsBefore + 1);
+      tokenInLastEmail();
+      const during = await getDb()('setup_links').where({ organization_id: organizationId }).orderBy('id').select('id', 'status');
+      expect(during.map((row: { status: string }) => row.status)).toEqual(['active', 'sending']);
+      const seen = await findRedeemableLink(oldToken);
+      expect(seen?.link.id).toBe(first.link.id);
+      const { confirmSetupLinkLaunch } = await import('./setup-link.server');
+      expect(await confirmSetupLinkLaunch(seen!.link, 'sso')).toEqual({ ok: true });
+
+      const outcome = await resend;
+      expect(outcome).toMatchObject({ sent: false, previousLinkActive: true });
+      expect((await getActiveSetupLink(organizationId))?.id).toBe(first.link.id);
+      expect(await findRedeemableLink(oldToken)).not.toBeNull();
+    } finally {
+      delete process.env.SMTP_TIMEOUT_MS;
+      resetEnvCache();
+    }
+  });
+
+  it('twenty resends at once send one email; exactly one link is active at every moment', async () => {
+    const organizationId = await organization();
+    const first = await createSetupLink(organizationId, request, actor);
+    tokenInLastEmail();
+    const emailsBefore = catcher.emails.length;
+    let sampling = true;
+    const activeCounts: number[] = [];
+    const sampler = (async () => {
+      while (sampling) {
+        activeCounts.push(((await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' }).count({ n: '*' }))[0] as { n: number }).n);
+      }
+    })();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: twenty', expectedActiveLinkId: first.link.id })),
+    );
+    sampling = false;
+    await sampler;
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    for (const refusal of results.filter((result): result is PromiseRejectedResult => result.status === 'rejected')) {
+      expect((refusal.reason as Error).message).toMatch(/being emailed to it-admin@customer.example right now|no longer the active one/);
+    }
+    expect(catcher.emails).toHaveLength(emailsBefore + 1);
+    tokenInLastEmail();
+    expect(activeCounts.length).toBeGreaterThan(0);
+    expect(new Set(activeCounts)).toEqual(new Set([1]));
+    expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' })).toHaveLength(1);
+  });
+
+  it('a link whose send was never confirmed (the process died mid-send) reads as failed after the grace period; maintenance records it once', async () => {
     const organizationId = await organization();
     const created = new Date(Date.now() - UNCONFIRMED_EMAIL_GRACE_MS - 60_000);
     // What a crash between the insert and the mail server's answer leaves behind.
@@ -178,18 +245,24 @@ describe('an emailed setup link', () => {
         delivery: 'email',
         recipient_email: 'it-admin@customer.example',
         expires_at: new Date(created.getTime() + 7 * 86_400_000).toISOString(),
-        status: 'active',
+        status: 'sending',
         created_at: created.toISOString(),
       })
       .returning('id');
     const linkId = (row as { id: number }).id;
     expect(await getActiveSetupLink(organizationId)).toBeNull();
+    expect((await getSetupLinkOverview(organizationId)).latest?.status).toBe('failed');
+    expect(await latestFailedEmail(organizationId)).toMatchObject({ reason: 'Setup Desk stopped before the mail server confirmed the email.' });
+    // Reading it wrote nothing.
+    expect(await getDb()('setup_links').where({ id: linkId }).first('status')).toEqual({ status: 'sending' });
+    expect(await auditOf(linkId)).toEqual([]);
+    await getDb().transaction((trx) => settleLapsedLinks(trx));
+    await getDb().transaction((trx) => settleLapsedLinks(trx));
     expect(await getDb()('setup_links').where({ id: linkId }).first('status')).toEqual({ status: 'failed' });
     expect((await auditOf(linkId)).map((event) => [event.action, event.actor])).toEqual([['setup_link.email_unconfirmed', 'Setup Desk']]);
-    expect(await latestFailedEmail(organizationId)).toMatchObject({ reason: 'Setup Desk stopped before the mail server confirmed the email.' });
   });
 
-  it('an emailed link still being sent (inside the grace period) stays active', async () => {
+  it('an emailed link still being sent (inside the grace period) is `sending`: not active, and another link is refused meanwhile', async () => {
     const organizationId = await organization();
     await getDb()('setup_links').insert({
       organization_id: organizationId,
@@ -198,10 +271,12 @@ describe('an emailed setup link', () => {
       delivery: 'email',
       recipient_email: 'it-admin@customer.example',
       expires_at: new Date(Date.now() + 86_400_000).toISOString(),
-      status: 'active',
+      status: 'sending',
       created_at: new Date(Date.now() - 60_000).toISOString(),
     });
-    expect(await getActiveSetupLink(organizationId)).toMatchObject({ delivery: 'email', emailSentAt: null });
+    expect(await getActiveSetupLink(organizationId)).toBeNull();
+    expect((await getSetupLinkOverview(organizationId)).sending).toMatchObject({ delivery: 'email', emailSentAt: null, status: 'sending' });
+    await expect(createSetupLink(organizationId, { features: ['sso'], lifetimeDays: 7 }, actor)).rejects.toThrow(/being emailed to it-admin@customer.example right now/);
   });
 
   it('leaves no sent token in the database file', async () => {

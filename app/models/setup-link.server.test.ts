@@ -8,8 +8,10 @@ import {
   findRedeemableLink,
   getActiveSetupLink,
   hashSetupToken,
-  recordSetupLinkLaunch,
+  confirmSetupLinkLaunch,
+  recordSetupLinkLaunchFailure,
   recordSetupLinkView,
+  settleLapsedLinks,
   recreateSetupLink,
   revokeSetupLink,
 } from './setup-link.server';
@@ -101,7 +103,7 @@ describe('creating a setup link', () => {
 });
 
 describe('redeeming a token', () => {
-  it('works until the last millisecond of its lifetime, then the link is expired (and audited)', async () => {
+  it('works until the last millisecond of its lifetime, then reads as expired; maintenance records it once', async () => {
     const organizationId = await activeOrganization();
     const created = new Date('2026-11-20T12:00:00.000Z');
     const { url, link } = await createSetupLink(organizationId, { ...input, lifetimeDays: 1 }, actor, { now: created });
@@ -110,10 +112,24 @@ describe('redeeming a token', () => {
     expect(link.expiresAt).toBe('2026-11-21T12:00:00.000Z');
     expect(await findRedeemableLink(token, { now: new Date(expiry - 1) })).not.toBeNull();
     expect(await findRedeemableLink(token, { now: new Date(expiry) })).toBeNull();
+    // The read wrote nothing: the row and the trail are as they were.
+    expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('active');
+    expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(0);
+    expect(await getActiveSetupLink(organizationId, { now: new Date(expiry) })).toBeNull();
+    await getDb().transaction((trx) => settleLapsedLinks(trx, { now: new Date(expiry) }));
+    await getDb().transaction((trx) => settleLapsedLinks(trx, { now: new Date(expiry + 60_000) }));
     expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('expired');
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(1);
     // An expired link no longer blocks a new one.
     await expect(createSetupLink(organizationId, input, actor)).resolves.toBeDefined();
+  });
+
+  it('an expired link not yet recorded does not block a new one: issuing records its expiry first, once', async () => {
+    const organizationId = await activeOrganization();
+    const { link } = await createSetupLink(organizationId, { ...input, lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 2 * 86_400_000) });
+    await expect(createSetupLink(organizationId, input, actor)).resolves.toBeDefined();
+    await getDb().transaction((trx) => settleLapsedLinks(trx));
+    expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(1);
   });
 
   it('unknown, malformed, revoked and expired tokens are all just null', async () => {
@@ -125,20 +141,44 @@ describe('redeeming a token', () => {
     expect(await findRedeemableLink('not-a-token')).toBeNull();
   });
 
-  it('counts views and launches per feature, audited without the token', async () => {
+  it('counts views (no audit event: a GET may be a mail scanner) and launches per feature, audited without the token', async () => {
     const organizationId = await activeOrganization();
     const { url } = await createSetupLink(organizationId, input, actor);
     const first = (await findRedeemableLink(tokenOf(url)))!;
     await recordSetupLinkView(first.link);
     await recordSetupLinkView((await findRedeemableLink(tokenOf(url)))!.link);
-    await recordSetupLinkLaunch(first.link, 'sso', { ok: true });
-    await recordSetupLinkLaunch(first.link, 'sso', { ok: true });
-    await recordSetupLinkLaunch(first.link, 'dsync', { ok: false, kind: 'unavailable' });
+    expect(await confirmSetupLinkLaunch(first.link, 'sso')).toEqual({ ok: true });
+    expect(await confirmSetupLinkLaunch(first.link, 'sso')).toEqual({ ok: true });
+    await recordSetupLinkLaunchFailure(first.link, 'dsync', 'unavailable');
     const card = (await getActiveSetupLink(organizationId))!;
-    expect(card).toMatchObject({ viewCount: 2, launchCount: 2, launchesByFeature: { sso: 2 } });
+    expect(card).toMatchObject({ viewCount: 2, launchCount: 2, launches: { sso: { count: 2 } } });
+    expect(card.launches.dsync).toBeUndefined();
     expect(card.firstViewedAt).not.toBeNull();
     const actions = (await getDb()('audit_events').where({ setup_link_id: card.id }).orderBy('id').pluck('action')) as string[];
-    expect(actions).toEqual(['setup_link.created', 'setup_link.viewed', 'setup_link.viewed', 'setup_link.launched', 'setup_link.launched', 'setup_link.launch_failed']);
+    expect(actions).toEqual(['setup_link.created', 'setup_link.launched', 'setup_link.launched', 'setup_link.launch_failed']);
+    expect(JSON.stringify(await getDb()('audit_events').where({ setup_link_id: card.id }))).not.toContain(tokenOf(url).slice(4));
+  });
+
+  it('a launch whose link was revoked, completed or expired while WorkOS answered is discarded and audited', async () => {
+    for (const end of ['revoked', 'completed', 'expired'] as const) {
+      const organizationId = await activeOrganization();
+      const issuedAt = end === 'expired' ? new Date(Date.now() - 86_400_000 + 60_000) : new Date();
+      const { url, link } = await createSetupLink(organizationId, { ...input, lifetimeDays: 1 }, actor, { now: issuedAt });
+      // What the IT admin's page saw when the launch began: the link was active.
+      const seen = (await findRedeemableLink(tokenOf(url)))!;
+      if (end === 'revoked') await revokeSetupLink(link.id, actor, { reason: 'Wrong person' });
+      if (end === 'completed') {
+        const { completeSetupLink } = await import('./setup-link.server');
+        await getDb().transaction((trx) => completeSetupLink(trx, link.id, { now: new Date(), source: 'webhook', features: ['sso', 'dsync'] }));
+      }
+      // …and WorkOS answers after the end (for expiry: two minutes later, past the lifetime).
+      const answeredAt = end === 'expired' ? new Date(Date.now() + 120_000) : new Date();
+      expect(await confirmSetupLinkLaunch(seen.link, 'sso', { now: answeredAt })).toEqual({ ok: false, status: end });
+      const events = await getDb()('audit_events').where({ setup_link_id: link.id }).whereIn('action', ['setup_link.launched', 'setup_link.launch_discarded']);
+      expect(events.map((event: { action: string }) => event.action)).toEqual(['setup_link.launch_discarded']);
+      expect(JSON.parse(events[0].details)).toMatchObject({ feature: 'sso', linkStatus: end });
+      expect(await getDb()('setup_link_launches').where({ setup_link_id: link.id })).toHaveLength(0);
+    }
   });
 });
 

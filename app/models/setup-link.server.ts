@@ -1,7 +1,15 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
-import { lifetimeDaysOf, SETUP_FEATURES, type SetupFeature, type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
+import {
+  lifetimeDaysOf,
+  SETUP_FEATURES,
+  SETUP_LINK_STATUSES,
+  type SetupFeature,
+  type SetupLinkEmailRequest,
+  type SetupLinkRequest,
+  type SetupLinkStatus,
+} from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { sendEmail, type EmailFailure } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
@@ -11,11 +19,22 @@ import { queueOwnerNotice } from './owner-digest.server';
 import { getSettings } from './settings.server';
 
 /**
- * Setup links: the app's own long-lived link to the Admin Portal (decision 004). The token exists
- * only in the response that shows it (copy mode) or the email; the database keeps its SHA-256.
+ * Setup links: the app's own long-lived link to the Admin Portal (decision 004), and the one
+ * owner of a link's whole life (decision 014). Every change of `setup_links` and of
+ * `setup_link_launches` happens here:
+ *
+ *   (email) sending ──mail server accepted──▶ active ──▶ revoked | expired | completed
+ *           sending ──refused / never confirmed──▶ failed
+ *   (copy)  active, at once
+ *
+ * Reads never write: a link past its expiry reads as expired everywhere (`linkStatusSql`), and
+ * the maintenance loop records it once (`settleLapsedLinks`). The token exists only in the
+ * response that shows it (copy mode) or the email; the database keeps its SHA-256.
  */
 
-export type SetupLinkStatus = 'active' | 'revoked' | 'expired' | 'completed' | 'failed';
+export { SETUP_LINK_STATUSES, type SetupLinkStatus };
+
+const SYSTEM_ACTOR: AuditActor = { type: 'system', label: 'Setup Desk' };
 
 interface SetupLinkRow {
   id: number;
@@ -34,11 +53,19 @@ interface SetupLinkRow {
   revoke_reason: string | null;
   first_viewed_at: string | null;
   last_viewed_at: string | null;
-  first_launched_at: string | null;
   view_count: number;
-  launch_count: number;
-  launches: string;
   email_sent_at: string | null;
+  completed_at: string | null;
+  replaces_link_id: number | null;
+}
+
+type ReadRow = SetupLinkRow & { effective_status: SetupLinkStatus; creator_name: string | null; revoker_name: string | null };
+
+/** The IT admin's launches of one feature through one link. */
+export interface FeatureLaunches {
+  count: number;
+  firstAt: string;
+  lastAt: string;
 }
 
 export interface SetupLink {
@@ -48,20 +75,24 @@ export interface SetupLink {
   delivery: 'email' | 'copy';
   recipientEmail: string | null;
   recipientName: string | null;
-  /** When the mail server accepted the email (emailed links only; null while it is being sent). */
+  /** When the mail server accepted the email (emailed links only). */
   emailSentAt: string | null;
   expiresAt: string;
+  /** What the link is now: an active link past its expiry is `expired` before anything records it. */
   status: SetupLinkStatus;
   createdBy: string | null;
   createdAt: string;
   revokedAt: string | null;
+  revokedBy: string | null;
   revokeReason: string | null;
+  completedAt: string | null;
   firstViewedAt: string | null;
   lastViewedAt: string | null;
-  firstLaunchedAt: string | null;
   viewCount: number;
   launchCount: number;
-  launchesByFeature: Partial<Record<SetupFeature, number>>;
+  launches: Partial<Record<SetupFeature, FeatureLaunches>>;
+  /** The link this one replaces once it is delivered (a resend or recreate by email). */
+  replacesLinkId: number | null;
   /** First characters of the token's hash: enough to tell links apart in the audit trail. */
   fingerprint: string;
 }
@@ -76,7 +107,7 @@ export interface CopiedSetupLink {
 /** A new emailed link: the URL went into the email only and is not returned. */
 export type EmailedSetupLink =
   | { delivery: 'email'; sent: true; link: SetupLink; recipient: string; messageId: string }
-  | { delivery: 'email'; sent: false; link: SetupLink; recipient: string; failure: EmailFailure };
+  | { delivery: 'email'; sent: false; link: SetupLink; recipient: string; failure: EmailFailure; previousLinkActive: boolean };
 
 export type IssuedSetupLink = CopiedSetupLink | EmailedSetupLink;
 
@@ -84,9 +115,9 @@ type CopyRequest = SetupLinkRequest & { email?: undefined };
 type EmailRequest = SetupLinkRequest & { email: SetupLinkEmailRequest };
 
 /**
- * How long an emailed link may stay active without the mail server's confirmation. Longer than any
- * send can take (each SMTP stage has its own timeout); past it, the process that was sending has
- * died, and a link nobody is known to have received must not stay active.
+ * How long an emailed link may stay `sending`. Longer than any send can take (each SMTP stage has
+ * its own timeout); past it, the process that was sending has died, and a link nobody is known to
+ * have received must not become active.
  */
 export const UNCONFIRMED_EMAIL_GRACE_MS = 15 * 60_000;
 
@@ -122,112 +153,245 @@ export function setupUrl(token: string): string {
 
 const TOKEN_SHAPE = new RegExp(`^${SETUP_TOKEN_PREFIX}[A-Za-z0-9_-]{43}$`);
 
-function toSetupLink(row: SetupLinkRow & { creator_name?: string | null }): SetupLink {
+/** A piece of SQL with its bindings, for the queries of other models that read links. */
+export interface SqlFragment {
+  sql: string;
+  bindings: string[];
+}
+
+const unconfirmedBefore = (now: Date) => new Date(now.getTime() - UNCONFIRMED_EMAIL_GRACE_MS).toISOString();
+
+/**
+ * The one definition of a link's status as everyone sees it: an active link past its expiry is
+ * expired, and a link still `sending` past the grace period has failed — whether or not the
+ * maintenance loop has recorded it yet.
+ */
+export function linkStatusSql(alias: string, now: Date): SqlFragment {
   return {
-    id: row.id,
-    organizationId: row.organization_id,
-    features: JSON.parse(row.features) as SetupFeature[],
-    delivery: row.delivery,
-    recipientEmail: row.recipient_email,
-    recipientName: row.recipient_name,
-    emailSentAt: row.email_sent_at,
-    expiresAt: row.expires_at,
-    status: row.status,
-    createdBy: row.creator_name ?? null,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-    revokeReason: row.revoke_reason,
-    firstViewedAt: row.first_viewed_at,
-    lastViewedAt: row.last_viewed_at,
-    firstLaunchedAt: row.first_launched_at,
-    viewCount: row.view_count,
-    launchCount: row.launch_count,
-    launchesByFeature: JSON.parse(row.launches) as Partial<Record<SetupFeature, number>>,
-    fingerprint: row.token_hash.slice(0, 6),
+    sql: `(CASE WHEN ${alias}.status = 'active' AND ${alias}.expires_at <= ? THEN 'expired' WHEN ${alias}.status = 'sending' AND ${alias}.created_at <= ? THEN 'failed' ELSE ${alias}.status END)`,
+    bindings: [now.toISOString(), unconfirmedBefore(now)],
   };
 }
 
-function linkQuery(db: Knex | Knex.Transaction) {
-  return db('setup_links as l').leftJoin('staff as creator', 'creator.id', 'l.created_by').select('l.*', 'creator.name as creator_name');
+/** True for a link that opens now: active and within its lifetime. */
+export function linkIsActiveSql(alias: string, now: Date): SqlFragment {
+  return { sql: `(${alias}.status = 'active' AND ${alias}.expires_at > ?)`, bindings: [now.toISOString()] };
 }
 
 /**
- * Settles links whose state is out of date: past their expiry (expired), or emailed but never
- * confirmed sent within the grace period (failed). Both audited; returns how many changed.
+ * `expression` over the organization's current link — the active one, else the newest — as a
+ * scalar subquery of the organization row `organizationAlias`.
  */
-export async function expireStaleLinks(trx: Knex | Knex.Transaction, { organizationId, now = new Date() }: { organizationId?: number; now?: Date } = {}): Promise<number> {
-  return (await failUnconfirmedEmailLinks(trx, { organizationId, now })) + (await expirePastLinks(trx, { organizationId, now }));
+export function currentLinkSql(organizationAlias: string, expression: SqlFragment | string, now: Date): SqlFragment {
+  const value = typeof expression === 'string' ? { sql: expression, bindings: [] } : expression;
+  const active = linkIsActiveSql('l', now);
+  return {
+    sql: `(SELECT ${value.sql} FROM setup_links l WHERE l.organization_id = ${organizationAlias}.id ORDER BY ${active.sql} DESC, l.id DESC LIMIT 1)`,
+    bindings: [...value.bindings, ...active.bindings],
+  };
 }
 
-async function failUnconfirmedEmailLinks(trx: Knex | Knex.Transaction, { organizationId, now }: { organizationId?: number; now: Date }): Promise<number> {
-  const query = trx<SetupLinkRow>('setup_links')
-    .where({ status: 'active', delivery: 'email' })
-    .whereNull('email_sent_at')
-    .where('created_at', '<=', new Date(now.getTime() - UNCONFIRMED_EMAIL_GRACE_MS).toISOString());
-  if (organizationId !== undefined) query.where({ organization_id: organizationId });
-  const unconfirmed = await query.select('id', 'organization_id', 'token_hash', 'recipient_email');
-  for (const row of unconfirmed) {
-    await trx('setup_links').where({ id: row.id, status: 'active' }).update({ status: 'failed' });
+function linkQuery(db: Knex | Knex.Transaction, now: Date) {
+  const status = linkStatusSql('l', now);
+  return db('setup_links as l')
+    .leftJoin('staff as creator', 'creator.id', 'l.created_by')
+    .leftJoin('staff as revoker', 'revoker.id', 'l.revoked_by')
+    .select('l.*', 'creator.name as creator_name', 'revoker.name as revoker_name', db.raw(`${status.sql} AS effective_status`, status.bindings));
+}
+
+async function launchesOf(db: Knex | Knex.Transaction, linkIds: number[]): Promise<Map<number, Partial<Record<SetupFeature, FeatureLaunches>>>> {
+  const byLink = new Map<number, Partial<Record<SetupFeature, FeatureLaunches>>>();
+  if (linkIds.length === 0) return byLink;
+  const rows = (await db('setup_link_launches').whereIn('setup_link_id', linkIds).select('setup_link_id', 'feature', 'launches', 'first_at', 'last_at')) as {
+    setup_link_id: number;
+    feature: SetupFeature;
+    launches: number;
+    first_at: string;
+    last_at: string;
+  }[];
+  for (const row of rows) {
+    const launches = byLink.get(row.setup_link_id) ?? {};
+    launches[row.feature] = { count: row.launches, firstAt: row.first_at, lastAt: row.last_at };
+    byLink.set(row.setup_link_id, launches);
+  }
+  return byLink;
+}
+
+async function toSetupLinks(db: Knex | Knex.Transaction, rows: ReadRow[]): Promise<SetupLink[]> {
+  const launches = await launchesOf(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => {
+    const byFeature = launches.get(row.id) ?? {};
+    return {
+      id: row.id,
+      organizationId: row.organization_id,
+      features: JSON.parse(row.features) as SetupFeature[],
+      delivery: row.delivery,
+      recipientEmail: row.recipient_email,
+      recipientName: row.recipient_name,
+      emailSentAt: row.email_sent_at,
+      expiresAt: row.expires_at,
+      status: row.effective_status,
+      createdBy: row.creator_name ?? null,
+      createdAt: row.created_at,
+      revokedAt: row.revoked_at,
+      revokedBy: row.revoker_name ?? null,
+      revokeReason: row.revoke_reason,
+      completedAt: row.completed_at,
+      firstViewedAt: row.first_viewed_at,
+      lastViewedAt: row.last_viewed_at,
+      viewCount: row.view_count,
+      launchCount: Object.values(byFeature).reduce((sum, each) => sum + each.count, 0),
+      launches: byFeature,
+      replacesLinkId: row.replaces_link_id,
+      fingerprint: row.token_hash.slice(0, 6),
+    };
+  });
+}
+
+async function readLink(db: Knex | Knex.Transaction, where: Record<string, unknown>, now: Date): Promise<SetupLink | null> {
+  const row = (await linkQuery(db, now).where(where).orderBy('l.id', 'desc').first()) as ReadRow | undefined;
+  return row ? (await toSetupLinks(db, [row]))[0]! : null;
+}
+
+const fingerprintOf = (row: Pick<SetupLinkRow, 'token_hash'>) => row.token_hash.slice(0, 6);
+
+/** What the organization page needs to tell a link's story. */
+export interface SetupLinkOverview {
+  /** The link that opens now, if any. */
+  active: SetupLink | null;
+  /** A link being emailed right now (a first send, or a replacement of `active`). */
+  sending: SetupLink | null;
+  /** The newest link of any state: when nothing is active, it says why (completed, revoked…). */
+  latest: SetupLink | null;
+}
+
+/** The organization's links as they read now. Writes nothing. */
+export async function getSetupLinkOverview(
+  organizationId: number,
+  { db = getDb(), now = new Date() }: { db?: Knex | Knex.Transaction; now?: Date } = {},
+): Promise<SetupLinkOverview> {
+  const active = linkIsActiveSql('l', now);
+  const sending = linkStatusSql('l', now);
+  const rows = (await linkQuery(db, now)
+    .where('l.organization_id', organizationId)
+    .where((query) =>
+      query
+        .whereRaw(active.sql, active.bindings)
+        .orWhereRaw(`${sending.sql} = 'sending'`, sending.bindings)
+        .orWhereRaw('l.id = (SELECT max(newest.id) FROM setup_links newest WHERE newest.organization_id = l.organization_id)'),
+    )
+    .orderBy('l.id', 'desc')) as ReadRow[];
+  const links = await toSetupLinks(db, rows);
+  return {
+    active: links.find((link) => link.status === 'active') ?? null,
+    sending: links.find((link) => link.status === 'sending') ?? null,
+    latest: links[0] ?? null,
+  };
+}
+
+/** The organization's active link, or null. Writes nothing. */
+export async function getActiveSetupLink(organizationId: number, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<SetupLink | null> {
+  return (await getSetupLinkOverview(organizationId, { db, now })).active;
+}
+
+/**
+ * Records what time alone has decided: links past their expiry become `expired`, emailed links
+ * never confirmed sent within the grace period become `failed` — each once (a conditional update,
+ * audited only when it changed the row), with the owner's notice. The maintenance loop runs it;
+ * issuing a link runs it for its organization first, to free the one-active slot.
+ */
+export async function settleLapsedLinks(trx: Knex | Knex.Transaction, { organizationId, now = new Date() }: { organizationId?: number; now?: Date } = {}): Promise<number> {
+  let settled = 0;
+  const unconfirmed = trx<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
+  if (organizationId !== undefined) unconfirmed.where({ organization_id: organizationId });
+  for (const row of await unconfirmed.select('id', 'organization_id', 'token_hash', 'recipient_email', 'created_at')) {
+    const changed = await trx('setup_links').where({ id: row.id, status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now)).update({ status: 'failed' });
+    if (changed !== 1) continue;
+    settled += 1;
     await recordAuditEvent(
       {
-        actor: { type: 'system', label: 'Setup Desk' },
+        actor: SYSTEM_ACTOR,
         action: 'setup_link.email_unconfirmed',
         organizationId: row.organization_id,
         setupLinkId: row.id,
-        details: { fingerprint: row.token_hash.slice(0, 6), recipient: row.recipient_email },
+        details: { fingerprint: fingerprintOf(row), recipient: row.recipient_email },
       },
       trx,
     );
     await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'delivery_failed', now });
   }
-  return unconfirmed.length;
-}
 
-async function expirePastLinks(trx: Knex | Knex.Transaction, { organizationId, now }: { organizationId?: number; now: Date }): Promise<number> {
-  const query = trx<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
-  if (organizationId !== undefined) query.where({ organization_id: organizationId });
-  const stale = await query.select('id', 'organization_id', 'token_hash', 'launch_count');
-  for (const row of stale) {
-    await trx('setup_links').where({ id: row.id, status: 'active' }).update({ status: 'expired' });
+  const lapsed = trx<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
+  if (organizationId !== undefined) lapsed.where({ organization_id: organizationId });
+  for (const row of await lapsed.select('id', 'organization_id', 'token_hash')) {
+    const changed = await trx('setup_links').where({ id: row.id, status: 'active' }).where('expires_at', '<=', now.toISOString()).update({ status: 'expired' });
+    if (changed !== 1) continue;
+    settled += 1;
+    const launched = await trx('setup_link_launches').where({ setup_link_id: row.id }).first('feature');
     await recordAuditEvent(
       {
-        actor: { type: 'system', label: 'Setup Desk' },
+        actor: SYSTEM_ACTOR,
         action: 'setup_link.expired',
         organizationId: row.organization_id,
         setupLinkId: row.id,
-        details: { fingerprint: row.token_hash.slice(0, 6), unused: row.launch_count === 0 },
+        details: { fingerprint: fingerprintOf(row), unused: !launched },
       },
       trx,
     );
-    if (row.launch_count === 0) await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused', now });
+    if (!launched) await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused', now });
   }
-  return stale.length;
-}
-
-/** The organization's active link (after expiring a stale one), or null. */
-export async function getActiveSetupLink(organizationId: number, db: Knex = getDb()): Promise<SetupLink | null> {
-  await expireStaleLinks(db, { organizationId });
-  const row = await linkQuery(db).where({ 'l.organization_id': organizationId, 'l.status': 'active' }).first();
-  return row ? toSetupLink(row) : null;
+  return settled;
 }
 
 type Options = { requestId?: string; db?: Knex; now?: Date };
-type RecreateOptions = Options & { reason: string };
+type RecreateOptions = Options & {
+  reason: string;
+  /** The link the rep saw as active (a resend names it): refused if another has taken its place. */
+  expectedActiveLinkId?: number;
+};
 
 interface InsertedLink {
   link: SetupLink;
   url: string;
   organizationName: string;
+  /** The active link it replaces once delivered (emailed replacements only). */
+  replaces: SetupLink | null;
 }
 
+async function requireLinkableOrganization(trx: Knex.Transaction, organizationId: number): Promise<string> {
+  const organization = await trx('organizations').where({ id: organizationId }).first('status', 'name');
+  if (!organization) throw new SetupLinkRuleError('No such organization.');
+  if (organization.status !== 'active') {
+    throw new SetupLinkRuleError(
+      organization.status === 'pending' ? 'Create the organization in WorkOS first (retry above), then send its link.' : 'This organization is archived: it cannot get a setup link.',
+    );
+  }
+  return organization.name as string;
+}
+
+/** Refused while another link of the organization is being emailed: one send at a time. */
+function refuseWhileSending(sending: SetupLink): never {
+  throw new SetupLinkRuleError(
+    `A new link is being emailed to ${sending.recipientEmail ?? 'the IT admin'} right now (started by ${sending.createdBy ?? 'someone'}): wait a moment, then reload the page.`,
+  );
+}
+
+const isUniqueViolation = (error: unknown) => error instanceof Error && /UNIQUE constraint failed: setup_links\.organization_id/.test(error.message);
+
+/**
+ * Inserts and audits a link. Emailed links start `sending` (outside the one-active index) and
+ * become active only when the mail server accepted them; copy-mode links are active at once.
+ */
 async function insertLink(
   trx: Knex.Transaction,
   organizationId: number,
   input: SetupLinkRequest,
   actor: AuditActor,
-  { requestId, now }: { requestId?: string; now: Date },
-  action: 'setup_link.created' | 'setup_link.recreated',
-): Promise<InsertedLink> {
+  { requestId, now, replaces, action }: { requestId?: string; now: Date; replaces: SetupLink | null; action: 'setup_link.created' | 'setup_link.recreated' },
+): Promise<{ link: SetupLink; url: string }> {
   const token = generateSetupToken();
   const tokenHash = hashSetupToken(token);
   const features = SETUP_FEATURES.filter((feature) => input.features.includes(feature));
@@ -242,9 +406,10 @@ async function insertLink(
       recipient_email: input.email?.address ?? null,
       recipient_name: input.email?.name ?? null,
       expires_at: expiresAt.toISOString(),
-      status: 'active',
+      status: delivery === 'email' ? 'sending' : 'active',
       created_by: actor.type === 'staff' ? (actor.id ?? null) : null,
       created_at: now.toISOString(),
+      replaces_link_id: replaces?.id ?? null,
     })
     .returning('id');
   const id = (row as { id: number }).id;
@@ -262,22 +427,54 @@ async function insertLink(
         ...(input.email ? { recipient: input.email.address } : {}),
         expiresAt: expiresAt.toISOString(),
         fingerprint: tokenHash.slice(0, 6),
+        ...(replaces ? { replacesFingerprint: replaces.fingerprint } : {}),
       },
     },
     trx,
   );
-  const created = await linkQuery(trx).where({ 'l.id': id }).first();
-  const organization = await trx('organizations').where({ id: organizationId }).first('name');
-  return { link: toSetupLink(created), url: setupUrl(token), organizationName: organization.name as string };
+  return { link: (await readLink(trx, { 'l.id': id }, now))!, url: setupUrl(token) };
+}
+
+async function revokeRow(
+  trx: Knex.Transaction,
+  row: Pick<SetupLinkRow, 'id' | 'organization_id' | 'token_hash'>,
+  actor: AuditActor,
+  { reason, requestId, now, from, replacedBy }: { reason: string; requestId?: string; now: Date; from: 'active' | 'sending'; replacedBy?: string },
+): Promise<boolean> {
+  const query = trx('setup_links').where({ id: row.id, status: from });
+  // An active link past its expiry has expired; revoking it would rewrite what happened.
+  if (from === 'active') query.where('expires_at', '>', now.toISOString());
+  const changed = await query.update({ status: 'revoked', revoked_at: now.toISOString(), revoked_by: actor.type === 'staff' ? (actor.id ?? null) : null, revoke_reason: reason });
+  if (changed !== 1) return false;
+  await recordAuditEvent(
+    {
+      actor,
+      action: 'setup_link.revoked',
+      organizationId: row.organization_id,
+      setupLinkId: row.id,
+      requestId,
+      note: reason,
+      details: { fingerprint: fingerprintOf(row), ...(replacedBy ? { replacedBy } : {}) },
+    },
+    trx,
+  );
+  return true;
 }
 
 /**
  * Hands a just-committed link to its recipient. Copy mode returns the URL (the one time it is
- * shown). Email mode sends it — outside any transaction — and records the outcome: a failed send
- * marks the link failed, so nothing stays active that nobody received.
+ * shown). Email mode sends it — outside any transaction — then settles it in one transaction:
+ * accepted → the link it replaces (if any) is revoked and this one becomes active, so the
+ * customer is never without a working link and never has two; refused → this one fails and
+ * the link it would have replaced keeps working.
  */
-async function deliver(inserted: InsertedLink, input: SetupLinkRequest, actor: AuditActor, { requestId, db }: { requestId?: string; db: Knex }): Promise<IssuedSetupLink> {
-  const { link, url } = inserted;
+async function deliver(
+  inserted: InsertedLink,
+  input: SetupLinkRequest,
+  actor: AuditActor,
+  { requestId, db, reason }: { requestId?: string; db: Knex; reason?: string },
+): Promise<IssuedSetupLink> {
+  const { link, url, replaces } = inserted;
   if (!input.email) return { delivery: 'copy', link, url };
   const recipient = input.email.address;
   const settings = await getSettings(db);
@@ -293,52 +490,58 @@ async function deliver(inserted: InsertedLink, input: SetupLinkRequest, actor: A
     message: input.email.message ?? null,
   });
   const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
-  const details = { recipient, fingerprint: link.fingerprint };
-  const settled = await db.transaction(async (trx) => {
+  const settledAt = new Date();
+  return db.transaction(async (trx): Promise<EmailedSetupLink> => {
+    const details = { recipient, fingerprint: link.fingerprint };
+    // Ended while the mail server answered (the organization was archived): it stays ended.
+    const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
     if (outcome.ok) {
-      await trx('setup_links').where({ id: link.id }).update({ email_sent_at: new Date().toISOString() });
-      await recordAuditEvent(
-        { actor, action: 'setup_link.emailed', organizationId: link.organizationId, setupLinkId: link.id, requestId, details: { ...details, messageId: outcome.messageId } },
-        trx,
-      );
-    } else {
-      // Only an active link fails: one revoked meanwhile keeps its status.
-      await trx('setup_links').where({ id: link.id, status: 'active' }).update({ status: 'failed' });
+      if (stillSending) {
+        // Old out, then new in: the one-active index holds at every statement.
+        const old = replaces ? await trx<SetupLinkRow>('setup_links').where({ id: replaces.id }).first('id', 'organization_id', 'token_hash') : undefined;
+        if (old) await revokeRow(trx, old, actor, { reason: reason ?? 'Replaced by a new link.', requestId, now: settledAt, from: 'active', replacedBy: link.fingerprint });
+        await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'active', email_sent_at: settledAt.toISOString() });
+      }
       await recordAuditEvent(
         {
           actor,
-          action: 'setup_link.email_failed',
+          action: 'setup_link.emailed',
           organizationId: link.organizationId,
           setupLinkId: link.id,
           requestId,
-          // The class and code, and our own words for them — never the server's text.
-          details: { ...details, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode, reason: outcome.failure.reason },
+          details: { ...details, messageId: outcome.messageId, ...(replaces ? { replacedFingerprint: replaces.fingerprint } : {}) },
         },
         trx,
       );
+      return { delivery: 'email', sent: true, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, messageId: outcome.messageId };
+    }
+    if (stillSending) {
+      await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
       await queueOwnerNotice(trx, { organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' });
     }
-    return toSetupLink(await linkQuery(trx).where({ 'l.id': link.id }).first());
-  });
-  return outcome.ok
-    ? { delivery: 'email', sent: true, link: settled, recipient, messageId: outcome.messageId }
-    : { delivery: 'email', sent: false, link: settled, recipient, failure: outcome.failure };
-}
-
-async function requireLinkableOrganization(trx: Knex.Transaction, organizationId: number): Promise<void> {
-  const organization = await trx('organizations').where({ id: organizationId }).first('status');
-  if (!organization) throw new SetupLinkRuleError('No such organization.');
-  if (organization.status !== 'active') {
-    throw new SetupLinkRuleError(
-      organization.status === 'pending' ? 'Create the organization in WorkOS first (retry above), then send its link.' : 'This organization is archived: it cannot get a setup link.',
+    const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
+    const previousLinkActive = previous?.status === 'active';
+    const { failure } = outcome;
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'setup_link.email_failed',
+        organizationId: link.organizationId,
+        setupLinkId: link.id,
+        requestId,
+        // The class and code, and our own words for them — never the server's text.
+        details: { ...details, errorClass: failure.errorClass, responseCode: failure.responseCode, reason: failure.reason, previousLinkActive },
+      },
+      trx,
     );
-  }
+    return { delivery: 'email', sent: false, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, failure, previousLinkActive };
+  });
 }
 
 /**
- * Issues a link. One transaction expires a stale link, refuses when one is active, and inserts
- * and audits the new one; the partial unique index settles a race between two reps. Delivery
- * (the email, or the URL returned once) happens after the commit.
+ * Issues a link when the organization has none. One transaction settles a lapsed link, refuses
+ * when one is active or being sent, and inserts and audits the new one; the partial unique
+ * indexes settle a race between two reps. Delivery happens after the commit.
  */
 export async function createSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, options?: Options): Promise<CopiedSetupLink>;
 export async function createSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, options?: Options): Promise<EmailedSetupLink>;
@@ -349,61 +552,19 @@ export async function createSetupLink(
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: Options = {},
 ): Promise<IssuedSetupLink> {
-  let inserted: InsertedLink;
-  try {
-    inserted = await db.transaction(async (trx) => {
-      await requireLinkableOrganization(trx, organizationId);
-      await expireStaleLinks(trx, { organizationId, now });
-      const active = await linkQuery(trx).where({ 'l.organization_id': organizationId, 'l.status': 'active' }).first();
-      if (active) throw new ActiveLinkExistsError(toSetupLink(active));
-      return insertLink(trx, organizationId, input, actor, { requestId, now }, 'setup_link.created');
-    });
-  } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: setup_links.organization_id/.test(error.message)) {
-      const active = await linkQuery(db).where({ 'l.organization_id': organizationId, 'l.status': 'active' }).first();
-      if (active) throw new ActiveLinkExistsError(toSetupLink(active));
-    }
-    throw error;
-  }
+  const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
+    if (links.active) throw new ActiveLinkExistsError(links.active);
+    const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.created' });
+    return { link, url, organizationName, replaces: null };
+  });
   return deliver(inserted, input, actor, { requestId, db });
 }
 
-/** Revokes a link at once. Revoking a link that is no longer active changes nothing. */
-export async function revokeSetupLink(
-  linkId: number,
-  actor: AuditActor,
-  { reason, requestId, db = getDb(), now = new Date() }: Options & { reason: string },
-): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
-  return db.transaction(async (trx) => {
-    const row = await trx<SetupLinkRow>('setup_links').where({ id: linkId }).first();
-    if (!row) throw new SetupLinkRuleError('No such setup link.');
-    if (row.status !== 'active') return { revoked: false, status: row.status };
-    await revokeRow(trx, row, actor, { reason, requestId, now });
-    return { revoked: true, status: 'revoked' as const };
-  });
-}
-
-async function revokeRow(trx: Knex.Transaction, row: SetupLinkRow, actor: AuditActor, { reason, requestId, now }: { reason: string; requestId?: string; now: Date }) {
-  await trx('setup_links')
-    .where({ id: row.id })
-    .update({ status: 'revoked', revoked_at: now.toISOString(), revoked_by: actor.type === 'staff' ? (actor.id ?? null) : null, revoke_reason: reason });
-  await recordAuditEvent(
-    { actor, action: 'setup_link.revoked', organizationId: row.organization_id, setupLinkId: row.id, requestId, note: reason, details: { fingerprint: row.token_hash.slice(0, 6) } },
-    trx,
-  );
-}
-
-/** Revokes the organization's active link inside the caller's transaction (archiving it, say). */
-export async function revokeActiveLinkOf(trx: Knex.Transaction, organizationId: number, actor: AuditActor, { reason, requestId, now = new Date() }: { reason: string; requestId?: string; now?: Date }): Promise<boolean> {
-  const active = await trx<SetupLinkRow>('setup_links').where({ organization_id: organizationId, status: 'active' }).first();
-  if (!active) return false;
-  await revokeRow(trx, active, actor, { reason, requestId, now });
-  return true;
-}
-
 /**
- * Revokes the active link (if any) and issues a new one, in one transaction; then delivers it.
- * Resending an email is this, with the same features and recipient.
+ * Replaces the active link (if any) with a new one. Copy mode swaps them at once, in one
+ * transaction (the rep holds the new link). By email the old link keeps working until the mail
+ * server accepts the new one; then they swap. Resending an email is this, with the same
+ * features and recipient.
  */
 export async function recreateSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, options: RecreateOptions): Promise<CopiedSetupLink>;
 export async function recreateSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, options: RecreateOptions): Promise<EmailedSetupLink>;
@@ -412,16 +573,125 @@ export async function recreateSetupLink(
   organizationId: number,
   input: SetupLinkRequest,
   actor: AuditActor,
-  { reason, requestId, db = getDb(), now = new Date() }: RecreateOptions,
+  { reason, requestId, expectedActiveLinkId, db = getDb(), now = new Date() }: RecreateOptions,
 ): Promise<IssuedSetupLink> {
-  const inserted = await db.transaction(async (trx) => {
-    await requireLinkableOrganization(trx, organizationId);
-    await expireStaleLinks(trx, { organizationId, now });
-    const active = await trx<SetupLinkRow>('setup_links').where({ organization_id: organizationId, status: 'active' }).first();
-    if (active) await revokeRow(trx, active, actor, { reason, requestId, now });
-    return insertLink(trx, organizationId, input, actor, { requestId, now }, 'setup_link.recreated');
+  const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
+    if (expectedActiveLinkId !== undefined && links.active?.id !== expectedActiveLinkId) {
+      throw new SetupLinkRuleError('That link is no longer the active one: reload the page to see the current link.');
+    }
+    if (input.email) {
+      const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: links.active, action: 'setup_link.recreated' });
+      return { link, url, organizationName, replaces: links.active };
+    }
+    if (links.active) {
+      const old = await trx<SetupLinkRow>('setup_links').where({ id: links.active.id }).first('id', 'organization_id', 'token_hash');
+      await revokeRow(trx, old!, actor, { reason, requestId, now, from: 'active' });
+    }
+    const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.recreated' });
+    return { link, url, organizationName, replaces: null };
   });
-  return deliver(inserted, input, actor, { requestId, db });
+  return deliver(inserted, input, actor, { requestId, db, reason });
+}
+
+/** The shared start of create and recreate: the organization may get a link, nothing is being sent. */
+async function issueInTransaction(
+  db: Knex,
+  organizationId: number,
+  now: Date,
+  issue: (trx: Knex.Transaction, organizationName: string, links: SetupLinkOverview) => Promise<InsertedLink>,
+): Promise<InsertedLink> {
+  try {
+    return await db.transaction(async (trx) => {
+      const organizationName = await requireLinkableOrganization(trx, organizationId);
+      await settleLapsedLinks(trx, { organizationId, now });
+      const links = await getSetupLinkOverview(organizationId, { db: trx, now });
+      if (links.sending) refuseWhileSending(links.sending);
+      return issue(trx, organizationName, links);
+    });
+  } catch (error) {
+    // A race that slipped past the checks met a unique index: say what the winner did.
+    if (isUniqueViolation(error)) {
+      const links = await getSetupLinkOverview(organizationId, { db, now });
+      if (links.sending) refuseWhileSending(links.sending);
+      if (links.active) throw new ActiveLinkExistsError(links.active);
+    }
+    throw error;
+  }
+}
+
+/** Revokes a link at once. A link that no longer opens (revoked, expired, completed…) is left as it is. */
+export async function revokeSetupLink(
+  linkId: number,
+  actor: AuditActor,
+  { reason, requestId, db = getDb(), now = new Date() }: Options & { reason: string },
+): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
+  return db.transaction(async (trx) => {
+    const link = await readLink(trx, { 'l.id': linkId }, now);
+    if (!link) throw new SetupLinkRuleError('No such setup link.');
+    if (link.status !== 'active') return { revoked: false, status: link.status };
+    const row = await trx<SetupLinkRow>('setup_links').where({ id: linkId }).first('id', 'organization_id', 'token_hash');
+    const revoked = await revokeRow(trx, row!, actor, { reason, requestId, now, from: 'active' });
+    return { revoked, status: revoked ? 'revoked' : link.status };
+  });
+}
+
+/**
+ * Ends the organization's links inside the caller's transaction (archiving it, WorkOS deleting
+ * it): a lapsed one is recorded as such, the active one and one being sent are revoked.
+ */
+export async function revokeActiveLinkOf(
+  trx: Knex.Transaction,
+  organizationId: number,
+  actor: AuditActor,
+  { reason, requestId, now = new Date() }: { reason: string; requestId?: string; now?: Date },
+): Promise<boolean> {
+  await settleLapsedLinks(trx, { organizationId, now });
+  let revoked = false;
+  for (const from of ['active', 'sending'] as const) {
+    const row = await trx<SetupLinkRow>('setup_links').where({ organization_id: organizationId, status: from }).first('id', 'organization_id', 'token_hash');
+    if (row) revoked = (await revokeRow(trx, row, actor, { reason, requestId, now, from })) || revoked;
+  }
+  return revoked;
+}
+
+/**
+ * The organization's link that progress may complete: active and within its lifetime. Read in
+ * the caller's transaction, so that the check and the completion see one state.
+ */
+export async function activeLinkForCompletion(trx: Knex.Transaction, organizationId: number, now: Date): Promise<{ id: number; features: SetupFeature[] } | null> {
+  const active = linkIsActiveSql('l', now);
+  const row = await trx('setup_links as l').where('l.organization_id', organizationId).whereRaw(active.sql, active.bindings).first('l.id', 'l.features');
+  return row ? { id: row.id as number, features: JSON.parse(row.features as string) as SetupFeature[] } : null;
+}
+
+/**
+ * Completes an active link (WorkOS reported every feature of it done; as WorkOS's own setup links
+ * end on completion): audited and the owner told, once.
+ */
+export async function completeSetupLink(
+  trx: Knex.Transaction,
+  linkId: number,
+  { now, source, features }: { now: Date; source: 'webhook' | 'poller'; features: SetupFeature[] },
+): Promise<boolean> {
+  const row = await trx<SetupLinkRow>('setup_links').where({ id: linkId }).first('id', 'organization_id', 'token_hash');
+  if (!row) return false;
+  const changed = await trx('setup_links')
+    .where({ id: linkId, status: 'active' })
+    .where('expires_at', '>', now.toISOString())
+    .update({ status: 'completed', completed_at: now.toISOString() });
+  if (changed !== 1) return false;
+  await recordAuditEvent(
+    {
+      actor: { type: 'system', label: 'WorkOS' },
+      action: 'setup_link.completed',
+      organizationId: row.organization_id,
+      setupLinkId: linkId,
+      details: { features, fingerprint: fingerprintOf(row), source },
+    },
+    trx,
+  );
+  await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: linkId, kind: 'setup_completed', now });
+  return true;
 }
 
 /** What the IT admin's page needs about a valid link; null for unknown, revoked or expired. */
@@ -431,75 +701,102 @@ export interface RedeemableLink {
 }
 
 /**
- * Looks a token up by its hash. An active or completed link within its lifetime is found (a
- * completed one only to tell the IT admin everything is set); anything else is null — all alike.
+ * Looks a token up by its hash. An active link, or a completed one within its lifetime (to tell
+ * the IT admin everything is set), is found; anything else is null — all alike. Writes nothing.
  */
 export async function findRedeemableLink(token: string, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<RedeemableLink | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
-  const row = await linkQuery(db).where({ 'l.token_hash': hashSetupToken(token) }).first();
-  if (!row || (row.status !== 'active' && row.status !== 'completed')) return null;
-  if (row.expires_at <= now.toISOString()) {
-    if (row.status === 'active') await expireStaleLinks(db, { organizationId: row.organization_id, now });
-    return null;
-  }
-  const organization = await db('organizations').where({ id: row.organization_id }).first('id', 'name', 'workos_id', 'status');
+  const link = await readLink(db, { 'l.token_hash': hashSetupToken(token) }, now);
+  if (!link || (link.status !== 'active' && link.status !== 'completed') || link.expiresAt <= now.toISOString()) return null;
+  const organization = await db('organizations').where({ id: link.organizationId }).first('id', 'name', 'workos_id', 'status');
   if (!organization || organization.status !== 'active' || !organization.workos_id) return null;
-  return { link: toSetupLink(row), organization: { id: organization.id, name: organization.name, workosId: organization.workos_id } };
+  return { link, organization: { id: organization.id, name: organization.name, workosId: organization.workos_id } };
 }
 
-/** Counts a view of the IT admin's page (a GET: may be an email scanner, so nothing else changes). */
-export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date(), requestId }: { db?: Knex; now?: Date; requestId?: string } = {}): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx('setup_links')
-      .where({ id: link.id })
-      .update({
-        view_count: trx.raw('view_count + 1'),
-        last_viewed_at: now.toISOString(),
-        first_viewed_at: trx.raw('COALESCE(first_viewed_at, ?)', [now.toISOString()]),
-      });
-    await recordAuditEvent(
-      {
-        actor: { type: 'it_admin', label: 'IT admin' },
-        action: 'setup_link.viewed',
-        organizationId: link.organizationId,
-        setupLinkId: link.id,
-        requestId,
-        details: { fingerprint: link.fingerprint, first: !link.firstViewedAt },
-      },
-      trx,
-    );
-  });
+/**
+ * Counts a view of the IT admin's page — a GET, and possibly an email scanner's, so it changes
+ * nothing else and is no audit event (decision 014).
+ */
+export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<void> {
+  await db('setup_links')
+    .where({ id: link.id })
+    .whereIn('status', ['active', 'completed'])
+    .update({
+      view_count: db.raw('view_count + 1'),
+      last_viewed_at: now.toISOString(),
+      first_viewed_at: db.raw('COALESCE(first_viewed_at, ?)', [now.toISOString()]),
+    });
 }
 
-/** Counts a launch of one feature (the IT admin acted) and audits it. */
-export async function recordSetupLinkLaunch(
+export type LaunchConfirmation = { ok: true } | { ok: false; status: SetupLinkStatus };
+
+/**
+ * Decides a launch after WorkOS answered: counted and audited only if the link still opens now —
+ * revoked, completed or expired while WorkOS was answering, the launch is discarded (audited,
+ * the portal link dropped). Revoke always wins: the check and the count are one transaction,
+ * after WorkOS's answer.
+ */
+export async function confirmSetupLinkLaunch(
   link: SetupLink,
   feature: SetupFeature,
-  outcome: { ok: true } | { ok: false; kind: string },
   { db = getDb(), now = new Date(), requestId }: { db?: Knex; now?: Date; requestId?: string } = {},
-): Promise<void> {
-  await db.transaction(async (trx) => {
-    if (outcome.ok) {
-      await trx('setup_links')
-        .where({ id: link.id })
-        .update({
-          launch_count: trx.raw('launch_count + 1'),
-          launches: trx.raw("json_set(launches, ?, COALESCE(json_extract(launches, ?), 0) + 1)", [`$.${feature}`, `$.${feature}`]),
-          first_launched_at: trx.raw('COALESCE(first_launched_at, ?)', [now.toISOString()]),
-        });
+): Promise<LaunchConfirmation> {
+  return db.transaction(async (trx) => {
+    const current = await readLink(trx, { 'l.id': link.id }, now);
+    const organization = current ? await trx('organizations').where({ id: current.organizationId }).first('status') : null;
+    const status: SetupLinkStatus = current?.status ?? 'revoked';
+    if (status !== 'active' || organization?.status !== 'active') {
+      await recordAuditEvent(
+        {
+          actor: { type: 'it_admin', label: 'IT admin' },
+          action: 'setup_link.launch_discarded',
+          organizationId: link.organizationId,
+          setupLinkId: link.id,
+          requestId,
+          details: { feature, fingerprint: link.fingerprint, linkStatus: status === 'active' ? 'revoked' : status },
+        },
+        trx,
+      );
+      return { ok: false, status: status === 'active' ? 'revoked' : status };
     }
+    await trx.raw(
+      `INSERT INTO setup_link_launches (setup_link_id, feature, launches, first_at, last_at) VALUES (?, ?, 1, ?, ?)
+       ON CONFLICT (setup_link_id, feature) DO UPDATE SET launches = setup_link_launches.launches + 1, last_at = excluded.last_at`,
+      [link.id, feature, now.toISOString(), now.toISOString()],
+    );
     await recordAuditEvent(
       {
         actor: { type: 'it_admin', label: 'IT admin' },
-        action: outcome.ok ? 'setup_link.launched' : 'setup_link.launch_failed',
+        action: 'setup_link.launched',
         organizationId: link.organizationId,
         setupLinkId: link.id,
         requestId,
-        details: { feature, fingerprint: link.fingerprint, ...(outcome.ok ? {} : { kind: outcome.kind }) },
+        details: { feature, fingerprint: link.fingerprint },
       },
       trx,
     );
+    return { ok: true };
   });
+}
+
+/** A launch WorkOS could not serve (its error's kind): audited, and flagged to staff. */
+export async function recordSetupLinkLaunchFailure(
+  link: SetupLink,
+  feature: SetupFeature,
+  kind: string,
+  { db = getDb(), requestId }: { db?: Knex; requestId?: string } = {},
+): Promise<void> {
+  await recordAuditEvent(
+    {
+      actor: { type: 'it_admin', label: 'IT admin' },
+      action: 'setup_link.launch_failed',
+      organizationId: link.organizationId,
+      setupLinkId: link.id,
+      requestId,
+      details: { feature, fingerprint: link.fingerprint, kind },
+    },
+    db,
+  );
 }
 
 /**
@@ -528,25 +825,22 @@ export interface FailedEmailAttempt {
 }
 
 /** The newest link of the organization, if it failed to be emailed (and nothing newer exists). */
-export async function latestFailedEmail(organizationId: number, db: Knex = getDb()): Promise<FailedEmailAttempt | null> {
-  const latest = await linkQuery(db).where({ 'l.organization_id': organizationId }).orderBy('l.id', 'desc').first();
-  if (!latest || latest.status !== 'failed' || latest.delivery !== 'email') return null;
-  const link = toSetupLink(latest);
+export async function latestFailedEmail(organizationId: number, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<FailedEmailAttempt | null> {
+  const link = await readLink(db, { 'l.organization_id': organizationId }, now);
+  if (!link || link.status !== 'failed' || link.delivery !== 'email') return null;
   const event = await db('audit_events')
     .where({ setup_link_id: link.id })
     .whereIn('action', ['setup_link.email_failed', 'setup_link.email_unconfirmed'])
     .orderBy('id', 'desc')
     .first('action', 'at', 'details');
   const details = event ? (JSON.parse(event.details as string) as { reason?: string }) : {};
+  const unconfirmed = !event || event.action === 'setup_link.email_unconfirmed';
   return {
     at: (event?.at as string | undefined) ?? link.createdAt,
     recipientEmail: link.recipientEmail ?? '',
     recipientName: link.recipientName,
     features: link.features,
     lifetimeDays: lifetimeDaysOf(link),
-    reason:
-      event?.action === 'setup_link.email_unconfirmed'
-        ? 'Setup Desk stopped before the mail server confirmed the email.'
-        : (details.reason ?? 'the mail server refused it.'),
+    reason: unconfirmed ? 'Setup Desk stopped before the mail server confirmed the email.' : (details.reason ?? 'the mail server refused it.'),
   };
 }

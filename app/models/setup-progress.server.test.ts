@@ -146,7 +146,7 @@ describe('recording WorkOS events', () => {
     const unknownId = 'org_01NOTIMPORTEDYET00000000000';
     await record(event('dsync.activated', directory(unknownId), '2026-11-20T10:00:00.000Z'));
     expect(await statusOf(unknownId, 'dsync')).toMatchObject({ state: 'done' });
-    const progress = await getSetupProgress({ id: 0, workosId: unknownId }, []);
+    const progress = await getSetupProgress({ id: 0, workosId: unknownId }, null);
     expect(progress).toEqual([expect.objectContaining({ feature: 'dsync', signal: true, state: 'done', inLink: false })]);
   });
 });
@@ -173,7 +173,7 @@ describe('link completion', () => {
     // The IT admin's link still opens, to say everything is set.
     expect((await findRedeemableLink(token))?.link.status).toBe('completed');
 
-    const progress = await getSetupProgress(org, link.features);
+    const progress = await getSetupProgress(org, link);
     expect(progress.map((item) => [item.feature, item.signal ? item.state : 'launches'])).toEqual([
       ['sso', 'done'],
       ['dsync', 'done'],

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
-import { queueOwnerNotice } from './owner-digest.server';
+import { activeLinkForCompletion, completeSetupLink, type SetupLink, type SetupLinkOverview } from './setup-link.server';
 
 /**
  * Setup progress (decision 012): WorkOS's events say which features an organization has set up.
@@ -291,8 +291,8 @@ export async function recordWorkOSEvent(
 
 /**
  * Completes the organization's active link when every feature of it that WorkOS reports on is
- * done (as WorkOS's own setup links end on completion). A link of only Audit Logs / Log Streams /
- * BYOK has nothing to wait for and stays active until it expires or is revoked.
+ * done. A link of only Audit Logs / Log Streams / BYOK has nothing to wait for and stays active
+ * until it expires or is revoked. The link model makes the change.
  */
 async function completeLinkIfDone(
   trx: Knex.Transaction,
@@ -300,31 +300,16 @@ async function completeLinkIfDone(
   organizationWorkosId: string,
   { now, source }: { now: Date; source: EventSource },
 ): Promise<number | null> {
-  const link = await trx('setup_links')
-    .where({ organization_id: organizationId, status: 'active' })
-    .where('expires_at', '>', now.toISOString())
-    .first('id', 'features', 'token_hash');
+  const link = await activeLinkForCompletion(trx, organizationId, now);
   if (!link) return null;
-  const signalFeatures = (JSON.parse(link.features as string) as SetupFeature[]).filter(hasCompletionSignal);
+  const signalFeatures = link.features.filter(hasCompletionSignal);
   if (signalFeatures.length === 0) return null;
   const done = await trx('feature_status')
     .where({ workos_organization_id: organizationWorkosId, state: 'done' })
     .whereIn('feature', signalFeatures)
     .count<{ count: number }[]>({ count: '*' });
   if (Number(done[0]?.count ?? 0) < signalFeatures.length) return null;
-  await trx('setup_links').where({ id: link.id, status: 'active' }).update({ status: 'completed', completed_at: now.toISOString() });
-  await recordAuditEvent(
-    {
-      actor: WORKOS_ACTOR,
-      action: 'setup_link.completed',
-      organizationId,
-      setupLinkId: link.id as number,
-      details: { features: signalFeatures, fingerprint: (link.token_hash as string).slice(0, 6), source },
-    },
-    trx,
-  );
-  await queueOwnerNotice(trx, { organizationId, setupLinkId: link.id as number, kind: 'setup_completed', now });
-  return link.id as number;
+  return (await completeSetupLink(trx, link.id, { now, source, features: signalFeatures })) ? link.id : null;
 }
 
 /** One line of an organization's setup checklist. */
@@ -334,11 +319,11 @@ export type FeatureProgress =
 
 /**
  * The checklist: the features of the organization's current link (active, else the newest), then
- * any other feature WorkOS has reported on. Features without a signal show the app's own launches.
+ * any other feature WorkOS has reported on. Features without a signal show that link's launches.
  */
 export async function getSetupProgress(
   organization: { id: number; workosId: string | null },
-  linkFeatures: SetupFeature[],
+  link: Pick<SetupLink, 'features' | 'launches'> | null,
   db: Knex = getDb(),
 ): Promise<FeatureProgress[]> {
   const statuses = organization.workosId
@@ -350,14 +335,7 @@ export async function getSetupProgress(
         changed_at: string;
       }[])
     : [];
-  const launches = (await db('audit_events')
-    .where({ organization_id: organization.id, action: 'setup_link.launched' })
-    .groupByRaw("json_extract(details, '$.feature')")
-    .select(db.raw("json_extract(details, '$.feature') AS feature"), db.raw('count(*) AS count'), db.raw('max(at) AS last_at'))) as {
-    feature: string;
-    count: number;
-    last_at: string;
-  }[];
+  const linkFeatures = link?.features ?? [];
   const shown = SETUP_FEATURES.filter((feature) => linkFeatures.includes(feature) || statuses.some((status) => status.feature === feature));
   return shown.map((feature): FeatureProgress => {
     const inLink = linkFeatures.includes(feature);
@@ -368,8 +346,8 @@ export async function getSetupProgress(
         ? { feature, title, signal: true, state: status.state, detail: status.detail, changedAt: status.changed_at, source: status.source, inLink }
         : { feature, title, signal: true, state: 'pending', detail: 'WorkOS has reported nothing yet', changedAt: null, source: null, inLink };
     }
-    const launched = launches.find((row) => row.feature === feature);
-    return { feature, title, signal: false, launches: Number(launched?.count ?? 0), lastLaunchedAt: launched?.last_at ?? null, inLink };
+    const launched = link?.launches[feature];
+    return { feature, title, signal: false, launches: launched?.count ?? 0, lastLaunchedAt: launched?.lastAt ?? null, inLink };
   });
 }
 
@@ -384,32 +362,23 @@ export async function doneFeatures(workosOrganizationId: string, features: Setup
   return new Set(rows.map((row) => row.feature));
 }
 
-/** The organization's current link for progress: the active one, else the newest. */
-export interface ProgressLink {
-  id: number;
-  status: 'active' | 'revoked' | 'expired' | 'completed' | 'failed';
-  features: SetupFeature[];
-  createdAt: string;
-  completedAt: string | null;
-}
-
 export interface OrganizationProgress {
-  link: ProgressLink | null;
+  /** The link progress is about: the active one, else the newest (its status says how it ended). */
+  link: SetupLink | null;
   features: FeatureProgress[];
   /** Signal features of the link that are done, of how many. */
   done: number;
   total: number;
 }
 
-export async function getOrganizationProgress(organization: { id: number; workosId: string | null }, db: Knex = getDb()): Promise<OrganizationProgress> {
-  const row = await db('setup_links')
-    .where({ organization_id: organization.id })
-    .orderByRaw("status = 'active' DESC, id DESC")
-    .first('id', 'status', 'features', 'created_at', 'completed_at');
-  const link: ProgressLink | null = row
-    ? { id: row.id, status: row.status, features: JSON.parse(row.features as string) as SetupFeature[], createdAt: row.created_at, completedAt: row.completed_at }
-    : null;
-  const features = await getSetupProgress(organization, link?.features ?? [], db);
+/** Progress of the organization's current link, from the links as they read now. */
+export async function getOrganizationProgress(
+  organization: { id: number; workosId: string | null },
+  links: Pick<SetupLinkOverview, 'active' | 'latest'>,
+  db: Knex = getDb(),
+): Promise<OrganizationProgress> {
+  const link = links.active ?? links.latest;
+  const features = await getSetupProgress(organization, link, db);
   const counted = features.filter((item) => item.inLink && item.signal);
   return { link, features, done: counted.filter((item) => item.signal && item.state === 'done').length, total: counted.length };
 }

@@ -9,13 +9,17 @@ import { buttonClass, Field, FormError, TextAreaField } from '~/components/field
 import { StatusBadge } from '~/components/status-badge';
 import { SetupProgressList } from '~/components/setup-progress';
 import { OneTimeSecret } from '~/components/one-time-secret';
+import { LinkStory } from '~/components/link-story';
+import { useResetAfterSuccess } from '~/hooks/use-reset-after-success';
+import { useShownOnce } from '~/hooks/use-shown-once';
 import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
 import { DELIVERY_METHODS, FEATURE_INFO, lifetimeDaysOf, readSetupLinkForm, revokeSetupLinkSchema, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { AuditEventItem } from '~/components/audit-event';
 import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline, recordAuditEvent } from '~/models/audit.server';
-import { SCRUBBED_LINK_MARKER, scrubLinkValues } from '~/utils/link-secrets';
+import { describeScrubbed, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN_MARKER, scrubLinkValues } from '~/utils/link-secrets';
+import { historyText, NOTE_MAX_LENGTH } from '~/forms/history-text';
 import {
   archiveOrganization,
   finishOrganizationCreation,
@@ -28,6 +32,7 @@ import {
   ActiveLinkExistsError,
   createSetupLink,
   getActiveSetupLink,
+  getSetupLinkOverview,
   latestFailedEmail,
   latestLaunchFailure,
   recreateSetupLink,
@@ -57,28 +62,30 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const organization = await organizationFromParams(params);
   // ?history=<cursor>: an older page of the history (a malformed cursor is the first page).
   const historyBefore = decodeAuditCursor(new URL(request.url).searchParams.get('history'));
-  const [owners, timeline, activeLink, launchFailure, failedEmail] = await Promise.all([
+  // One "now" for every read: a link past its expiry reads as expired everywhere on the page.
+  const now = new Date();
+  const [owners, timeline, links, launchFailure, failedEmail, { linkLifetime }] = await Promise.all([
     listAssignableOwners(),
     listOrganizationTimeline(organization.id, { before: historyBefore }),
-    getActiveSetupLink(organization.id),
+    getSetupLinkOverview(organization.id, { now }),
     latestLaunchFailure(organization.id),
-    latestFailedEmail(organization.id),
+    latestFailedEmail(organization.id, { now }),
+    getSettings(),
   ]);
-  // After getActiveSetupLink: a link that just expired is shown as such.
-  const progress = await getOrganizationProgress(organization);
-  const { linkLifetime } = await getSettings();
+  const progress = await getOrganizationProgress(organization, links);
   return {
     organization,
     owners,
     timeline: { events: timeline.events, olderCursor: timeline.next ? encodeAuditCursor(timeline.next) : null, isFirstPage: !historyBefore },
     // Never the link's URL: it was shown once, when it was created.
-    activeLink,
+    activeLink: links.active,
+    sendingLink: links.sending,
     launchFailure,
     progress,
     linkLifetime,
     // The last email that could not be sent: the create form starts from it, so a retry is one click.
-    failedEmail: activeLink ? null : failedEmail,
-    now: new Date().toISOString(),
+    failedEmail: links.active || links.sending ? null : failedEmail,
+    now: now.toISOString(),
     canEdit: roleAtLeast(staff.role, 'support'),
     isAdmin: roleAtLeast(staff.role, 'admin'),
   };
@@ -86,21 +93,25 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link', 'add_note', 'check_progress']);
 
-export const NOTE_MAX_LENGTH = 2000;
-const noteSchema = z
-  .string({ error: 'Write the note.' })
-  .trim()
-  .min(1, 'Write the note.')
-  .max(NOTE_MAX_LENGTH, `Use at most ${NOTE_MAX_LENGTH.toLocaleString('en')} characters.`);
+const noteSchema = historyText('Write the note.');
 
 /**
  * Said to the rep when something they wrote held a setup link or token: the audit trail keeps a
  * marker in its place (the scrubber runs on every note), and the rep should know their words
- * changed.
+ * changed — and what was taken out.
  */
 function scrubNotice(...written: (FormDataEntryValue | null)[]): string {
-  const scrubbed = written.some((text) => typeof text === 'string' && scrubLinkValues(text).scrubbed);
-  return scrubbed ? ` Your note held a setup link or token: it was saved as “${SCRUBBED_LINK_MARKER}”, as link values are never stored.` : '';
+  const removed = { links: 0, tokens: 0 };
+  for (const text of written) {
+    if (typeof text !== 'string') continue;
+    const result = scrubLinkValues(text).removed;
+    removed.links += result.links;
+    removed.tokens += result.tokens;
+  }
+  const what = describeScrubbed(removed);
+  if (!what) return '';
+  const markers = [removed.links ? `“${SCRUBBED_LINK_MARKER}”` : null, removed.tokens ? `“${SCRUBBED_TOKEN_MARKER}”` : null].filter(Boolean).join(' and ');
+  return ` Your note held ${what}: it was saved with ${markers} in its place, as link values are never stored.`;
 }
 type IssuedLink = { url: string; expiresAt: string; features: SetupFeature[] };
 type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink; draft?: SetupLinkDraft; notice?: string };
@@ -180,14 +191,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (intent.data === 'create_link') {
           issued = await createSetupLink(organization.id, form.data, actor, options);
         } else {
-          const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('recreateReason') });
+          const reason = historyText('Say why the link is recreated.').safeParse(formData.get('recreateReason') ?? '');
           if (!reason.success) {
             return data<ActionData>(
-              { intent: intent.data, fieldErrors: { recreateReason: ['Say why the link is recreated.'] }, formError: null, draft: draftFrom(formData) },
+              { intent: intent.data, fieldErrors: { recreateReason: [reason.error.issues[0]!.message] }, formError: null, draft: draftFrom(formData) },
               { status: 400 },
             );
           }
-          issued = await recreateSetupLink(organization.id, form.data, actor, { ...options, reason: reason.data.reason });
+          // The link the rep saw as active, when the form named one: a recreate that raced another is refused.
+          const expected = idSchema.safeParse(formData.get('linkId'));
+          issued = await recreateSetupLink(organization.id, form.data, actor, {
+            ...options,
+            reason: reason.data,
+            ...(expected.success ? { expectedActiveLinkId: expected.data } : {}),
+          });
         }
         return answerIssued(issued, intent.data, here, draftFrom(formData), scrubNotice(formData.get('note'), formData.get('recreateReason')));
       }
@@ -198,12 +215,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           return refuse('That link is no longer the active one: reload the page to see the current link.');
         }
         if (active.delivery !== 'email' || !active.recipientEmail) return refuse('That link was not emailed: recreate it to send it by email.');
-        const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('resendReason') });
-        if (!reason.success) return refuse('Say why the email is sent again.', 'resendReason');
+        const reason = historyText('Say why the email is sent again.').safeParse(formData.get('resendReason') ?? '');
+        if (!reason.success) return refuse(reason.error.issues[0]!.message, 'resendReason');
         const message = z.string().trim().max(2000, 'Use at most 2,000 characters.').safeParse(formData.get('message') ?? '');
         if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
         // Same features, recipient and lifetime as the link it replaces; the old token is never
-        // re-sent (it was never stored): a new link goes out.
+        // re-sent (it was never stored): a new link goes out, and the old one works until it has.
         // A maximum lowered since the link was issued applies to its replacement.
         const lifetimeDays = Math.min(lifetimeDaysOf(active), (await getSettings()).linkLifetime.maxDays);
         const issued = await recreateSetupLink(
@@ -211,11 +228,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           {
             features: active.features,
             lifetimeDays,
-            note: `Resent: ${reason.data.reason}`,
+            note: `Resent: ${reason.data}`,
             email: { address: active.recipientEmail, name: active.recipientName ?? undefined, message: message.data || undefined },
           },
           actor,
-          { ...options, reason: `Resent by email: ${reason.data.reason}` },
+          // Checked again inside the transaction: a resend that raced another one is refused.
+          { ...options, reason: `Resent by email: ${reason.data}`, expectedActiveLinkId: active.id },
         );
         return answerIssued(issued, 'resend_link', here, {
           ...DEFAULT_DRAFT,
@@ -240,8 +258,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         );
       }
       case 'archive': {
-        const reason = z.string().trim().min(1).max(2000).safeParse(formData.get('reason'));
-        if (!reason.success) return refuse('Say why it is archived.', 'reason');
+        const reason = historyText('Say why it is archived.').safeParse(formData.get('reason') ?? '');
+        if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
         const { alreadyArchived } = await archiveOrganization(organization.id, actor, { ...options, reason: reason.data });
         return redirectWithToast(here, { kind: 'info', message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.${scrubNotice(reason.data)}` });
       }
@@ -284,7 +302,20 @@ async function answerIssued(issued: IssuedSetupLink, intent: string, here: strin
     });
   }
   if (issued.sent) {
-    return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.${notice}` });
+    const replaced = issued.link.replacesLinkId ? ' The earlier link no longer opens.' : '';
+    return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.${replaced}${notice}` });
+  }
+  if (issued.previousLinkActive) {
+    // A resend or recreate that could not be sent changed nothing for the IT admin.
+    return data<ActionData>(
+      {
+        intent,
+        fieldErrors: {},
+        formError: `The email could not be sent: ${issued.failure.reason} The earlier link still works — nothing changed for the IT admin. Try again, or recreate it to copy.`,
+        draft: { ...draft, delivery: 'email' },
+      },
+      { status: 502 },
+    );
   }
   return data<ActionData>(
     {
@@ -331,6 +362,17 @@ function useProgressRefresh(active: boolean) {
   }, [active, idle, revalidator]);
 }
 
+/** After a completed setup, another link is the exception: its form waits behind a disclosure. */
+function FoldedWhenCompleted({ folded, children }: { folded: boolean; children: React.ReactNode }) {
+  if (!folded) return <>{children}</>;
+  return (
+    <details className="mt-3 rounded-md border border-slate-200 p-4">
+      <summary className="cursor-pointer font-semibold">Send another link</summary>
+      {children}
+    </details>
+  );
+}
+
 const DOMAIN_STATE_STYLES: Record<string, string> = {
   verified: 'bg-emerald-100 text-emerald-900',
   legacy_verified: 'bg-emerald-100 text-emerald-900',
@@ -340,10 +382,15 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 };
 
 export default function OrganizationPage() {
-  const { organization, owners, timeline, canEdit, isAdmin, activeLink, launchFailure, failedEmail, progress, linkLifetime, now } = useLoaderData<typeof loader>();
+  const { organization, owners, timeline, canEdit, isAdmin, activeLink, sendingLink, launchFailure, failedEmail, progress, linkLifetime, now } =
+    useLoaderData<typeof loader>();
   const defaultDraft: SetupLinkDraft = { ...DEFAULT_DRAFT, lifetimeDays: String(linkLifetime.defaultDays) };
-  useProgressRefresh(Boolean(activeLink));
+  useProgressRefresh(Boolean(activeLink || sendingLink));
   const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const shownOnce = useShownOnce(actionData?.issued, organization.id);
+  const noteForm = useResetAfterSuccess('add_note', actionData?.intent === 'add_note');
+  const currentLink = progress.link;
+  const linkEnded = currentLink !== null && !['active', 'sending'].includes(currentLink.status);
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
   const pendingIntent = busy ? String(navigation.formData?.get('intent') ?? '') : null;
@@ -401,10 +448,10 @@ export default function OrganizationPage() {
         </p>
       ) : null}
 
-      {actionData?.issued ? (
-        <OneTimeSecret label={`Setup link for ${organization.name}`} value={actionData.issued.url}>
-          For {actionData.issued.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until{' '}
-          <LocalDateTime iso={actionData.issued.expiresAt} />. Send it to the customer’s IT admin by a channel you trust.
+      {shownOnce.secret ? (
+        <OneTimeSecret label={`Setup link for ${organization.name}`} value={shownOnce.secret.url} onDismiss={shownOnce.dismiss}>
+          For {shownOnce.secret.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until{' '}
+          <LocalDateTime iso={shownOnce.secret.expiresAt} />. Send it to the customer’s IT admin by a channel you trust.
         </OneTimeSecret>
       ) : null}
 
@@ -435,7 +482,8 @@ export default function OrganizationPage() {
               className="mt-2 h-2 w-full overflow-hidden rounded-full [&::-moz-progress-bar]:bg-emerald-500 [&::-webkit-progress-bar]:bg-slate-100 [&::-webkit-progress-value]:bg-emerald-500"
             />
           ) : null}
-          <SetupProgressList features={progress.features} now={now} />
+          {linkEnded && currentLink.status !== 'completed' ? <LinkStory link={currentLink} canEdit={canEdit} /> : null}
+          <SetupProgressList features={progress.features} now={now} linkStatus={currentLink?.status ?? null} />
           {canEdit ? (
             <Form method="post" className="mt-3 flex flex-wrap items-center gap-3">
               <input type="hidden" name="intent" value="check_progress" />
@@ -453,15 +501,25 @@ export default function OrganizationPage() {
           <h2 id="link-title" className="text-lg font-semibold">
             Setup link
           </h2>
-          {activeLink ? null : <p className="mt-1 text-sm text-slate-600">No active link. {canEdit ? 'Create one for the IT admin:' : ''}</p>}
+          {sendingLink ? <LinkStory link={sendingLink} canEdit={canEdit} /> : null}
+          {activeLink || sendingLink ? null : currentLink && currentLink.status !== 'failed' ? (
+            <LinkStory link={currentLink} canEdit={canEdit} />
+          ) : (
+            <p className="mt-1 text-sm text-slate-600">No active link. {canEdit ? 'Create one for the IT admin:' : ''}</p>
+          )}
           {failedEmail && !actionData?.formError ? (
             <p role="status" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
               The last email, to {failedEmail.recipientEmail} on {formatDateTime(failedEmail.at)}, could not be sent: {failedEmail.reason} No link is active.
               {canEdit ? ' The form below starts from it: send again, or use Copy link.' : ''}
             </p>
           ) : null}
-          {canEdit || activeLink ? (
-            canEdit ? (
+          {activeLink && !canEdit ? (
+            <p className="mt-1 text-sm text-slate-700">
+              Active: {activeLink.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <LocalDateTime iso={activeLink.expiresAt} />.
+            </p>
+          ) : null}
+          {canEdit && (activeLink || !sendingLink) ? (
+            <FoldedWhenCompleted folded={!activeLink && currentLink?.status === 'completed' && actionData === undefined}>
               <SetupLinkCard
                 // A new active link (or none) is a new form: its defaults must apply afresh.
                 key={activeLink?.id ?? 'none'}
@@ -474,11 +532,7 @@ export default function OrganizationPage() {
                 previewAction={`/organizations/${organization.id}/email-preview`}
                 lifetimeMaxDays={linkLifetime.maxDays}
               />
-            ) : (
-              <p className="mt-1 text-sm text-slate-700">
-                Active: {activeLink!.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <LocalDateTime iso={activeLink!.expiresAt} />.
-              </p>
-            )
+            </FoldedWhenCompleted>
           ) : null}
         </section>
       ) : null}
@@ -589,7 +643,7 @@ export default function OrganizationPage() {
           </Link>
         </div>
         {canEdit ? (
-          <Form method="post" className="mt-3 max-w-2xl space-y-2" aria-label="Add a note">
+          <Form ref={noteForm} method="post" className="mt-3 max-w-2xl space-y-2" aria-label="Add a note">
             <input type="hidden" name="intent" value="add_note" />
             <TextAreaField
               label="Add a note"

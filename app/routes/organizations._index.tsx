@@ -4,20 +4,21 @@ import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
 import { organizationListQuerySchema } from '~/forms/organization';
-import { listAssignableOwners, listOrganizations } from '~/models/organization.server';
+import { listAssignableOwners, listOrganizations, type LinkState } from '~/models/organization.server';
 import { roleAtLeast } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
 
 export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' }];
 
-const LINK_STATE_LABELS = {
+const LINK_STATE_LABELS: Record<LinkState, string> = {
   none: '—',
+  sending: 'Being emailed',
   active: 'Active',
   expired: 'Expired',
   revoked: 'Revoked',
   completed: 'Completed',
   failed: 'Delivery failed',
-} as const;
+};
 
 const SETUP_STATE_LABELS = {
   not_started: 'Not started',

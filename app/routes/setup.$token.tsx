@@ -4,7 +4,7 @@ import { useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
-import { findRedeemableLink, recordSetupLinkLaunch, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
+import { confirmSetupLinkLaunch, findRedeemableLink, recordSetupLinkLaunchFailure, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
 import { getSettings } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
 import { getEnv } from '~/utils/env.server';
@@ -39,12 +39,12 @@ async function neutral() {
   return data<PageData>({ valid: false, supportEmail: settings.supportEmail, companyName: settings.companyName }, { status: 404 });
 }
 
-export async function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params }: LoaderFunctionArgs) {
   const token = params.token ?? '';
   const redeemable = await findRedeemableLink(token);
   if (!redeemable) return neutral();
   // A GET only counts a view: mail scanners open links before people do.
-  await recordSetupLinkView(redeemable.link, { requestId: context.requestId });
+  await recordSetupLinkView(redeemable.link);
   const done = SETUP_FEATURES.find((feature) => feature === new URL(request.url).searchParams.get('done')) ?? null;
   return data<PageData>(await pageData(redeemable, { problem: null, done: done ? FEATURE_INFO[done].title : null }), {
     headers: { 'Set-Cookie': await setupReturnCookie().serialize(token) },
@@ -65,7 +65,7 @@ async function pageData(redeemable: RedeemableLink, { problem, done }: { problem
     features: link.features.map((feature) => ({
       feature,
       ...FEATURE_INFO[feature],
-      launches: link.launchesByFeature[feature] ?? 0,
+      launches: link.launches[feature]?.count ?? 0,
       done: finished.has(feature),
       reported: hasCompletionSignal(feature),
     })),
@@ -89,20 +89,19 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   // A completed setup has nothing left to launch: the page says so again.
   if (redeemable.link.status === 'completed') return data<PageData>(await pageData(redeemable, { problem: null, done: null }), { status: 409 });
   const env = getEnv();
+  let portalLink: string;
   try {
     // A fresh 5-minute Admin Portal link, made for this request and never stored or logged.
-    const { link } = await getWorkOS().adminPortal.generateLink({
+    ({ link: portalLink } = await getWorkOS().adminPortal.generateLink({
       organization: redeemable.organization.workosId,
       intent: feature as never,
       returnUrl: `${env.PUBLIC_URL}/setup/return`,
       successUrl: `${env.PUBLIC_URL}/setup/return?done=${feature}`,
-    });
-    await recordSetupLinkLaunch(redeemable.link, feature, { ok: true }, { requestId: context.requestId });
-    return redirect(link, 303);
+    }));
   } catch (error) {
     const problem = describeWorkOSError(error, { organizationId: redeemable.organization.workosId });
     logger.warn({ kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id }, 'setup launch failed');
-    await recordSetupLinkLaunch(redeemable.link, feature, { ok: false, kind: problem.kind }, { requestId: context.requestId });
+    await recordSetupLinkLaunchFailure(redeemable.link, feature, problem.kind, { requestId: context.requestId });
     return data<PageData>(
       await pageData(redeemable, {
         problem: 'The setup could not be opened just now. Nothing is lost: please try again in a few minutes. If it keeps happening, contact us.',
@@ -111,6 +110,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { status: 503 },
     );
   }
+  // WorkOS took its time: the link may have been revoked, completed or may have expired since.
+  // Only a link that still opens now sends the IT admin on (a revoke always wins).
+  const confirmed = await confirmSetupLinkLaunch(redeemable.link, feature, { requestId: context.requestId });
+  if (confirmed.ok) return redirect(portalLink, 303);
+  const afterwards = await findRedeemableLink(token);
+  if (afterwards?.link.status === 'completed') return data<PageData>(await pageData(afterwards, { problem: null, done: null }), { status: 409 });
+  return neutral();
 }
 
 export default function SetupPage() {

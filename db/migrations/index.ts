@@ -5,6 +5,7 @@ import * as m004 from './004_setup_links';
 import * as m005 from './005_setup_link_email';
 import * as m006 from './006_setup_progress';
 import * as m007 from './007_settings';
+import * as m008 from './008_setup_link_lifecycle';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: '005_setup_link_email', ...m005 },
   { name: '006_setup_progress', ...m006 },
   { name: '007_settings', ...m007 },
+  { name: '008_setup_link_lifecycle', ...m008 },
 ];
