@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactUrlForLog, scrubLinkValues, SETUP_TOKEN_PREFIX } from './link-secrets';
+import { describeScrubbed, redactUrlForLog, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN_MARKER, scrubLinkValues, SETUP_TOKEN_PREFIX } from './link-secrets';
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('');
 
@@ -80,18 +80,18 @@ describe('scrubLinkValues', () => {
       fc.property(fc.array(fc.tuple(word, separator), { maxLength: 40 }), (pairs) => {
         const note = pairs.map(([w, sep]) => w + sep).join('');
         fc.pre(!/sdl_/i.test(note) && !/setup/i.test(note));
-        expect(scrubLinkValues(note)).toEqual({ text: note, scrubbed: false });
+        expect(scrubLinkValues(note)).toEqual({ text: note, scrubbed: false, removed: { links: 0, tokens: 0 } });
       }),
     );
     const realistic = 'Called Jo at Acme (jo@acme.example); they use Okta. See https://docs.workos.com/sso and ticket ZD-48213.';
-    expect(scrubLinkValues(realistic)).toEqual({ text: realistic, scrubbed: false });
+    expect(scrubLinkValues(realistic)).toEqual({ text: realistic, scrubbed: false, removed: { links: 0, tokens: 0 } });
   });
 
   it('is idempotent', () => {
     fc.assert(
       fc.property(proseArbitrary, tokenArbitrary, (prose, token) => {
         const once = scrubLinkValues(`${prose} /setup/${token} ${prose}`).text;
-        expect(scrubLinkValues(once)).toEqual({ text: once, scrubbed: false });
+        expect(scrubLinkValues(once)).toEqual({ text: once, scrubbed: false, removed: { links: 0, tokens: 0 } });
       }),
     );
   });
@@ -104,6 +104,51 @@ describe('scrubLinkValues', () => {
         expect(scrubLinkValues(`x ${run} y`).text).not.toContain(run);
       }),
     );
+  });
+});
+
+describe('what scrubLinkValues says it removed', () => {
+  const occurrences = (text: string, marker: string) => text.split(marker).length - 1;
+
+  it('counts a setup link (with its token) as one link, and bare tokens as tokens', () => {
+    const [first, second, third] = [0, 1, 2].map(() => SETUP_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url')) as [string, string, string];
+    expect(scrubLinkValues(`see https://desk.example.com/setup/${first}`).removed).toEqual({ links: 1, tokens: 0 });
+    expect(scrubLinkValues(`token ${first}, again ${tokenBody(first)}`).removed).toEqual({ links: 0, tokens: 2 });
+    expect(scrubLinkValues('the portal https://setup.workos.com/portal?token=abc&x=1').removed).toEqual({ links: 1, tokens: 0 });
+    const mixed = scrubLinkValues(`/setup/${first} and /setup/${second}, then ${third}`);
+    expect(mixed).toMatchObject({ scrubbed: true, removed: { links: 2, tokens: 1 } });
+  });
+
+  it('counts exactly the markers it put in, and something only when it scrubbed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(proseArbitrary, tokenArbitrary.map((token) => `/setup/${token}`), tokenArbitrary, tokenArbitrary.map(tokenBody)), { maxLength: 6 }),
+        (parts) => {
+          const input = parts.join(' ');
+          fc.pre(!input.includes(SCRUBBED_LINK_MARKER) && !input.includes(SCRUBBED_TOKEN_MARKER));
+          const { text, scrubbed, removed } = scrubLinkValues(input);
+          expect(removed).toEqual({ links: occurrences(text, SCRUBBED_LINK_MARKER), tokens: occurrences(text, SCRUBBED_TOKEN_MARKER) });
+          expect(removed.links + removed.tokens > 0).toBe(scrubbed);
+        },
+      ),
+    );
+  });
+});
+
+describe('describeScrubbed', () => {
+  it('says what was removed in words', () => {
+    expect(describeScrubbed({ links: 0, tokens: 0 })).toBe('');
+    expect(describeScrubbed({ links: 1, tokens: 0 })).toBe('a setup link');
+    expect(describeScrubbed({ links: 2, tokens: 0 })).toBe('2 setup links');
+    expect(describeScrubbed({ links: 0, tokens: 1 })).toBe('a token');
+    expect(describeScrubbed({ links: 0, tokens: 3 })).toBe('3 tokens');
+    expect(describeScrubbed({ links: 1, tokens: 1 })).toBe('a setup link and a token');
+    expect(describeScrubbed({ links: 2, tokens: 2 })).toBe('2 setup links and 2 tokens');
+  });
+
+  it('describes what a scrub removed', () => {
+    const token = SETUP_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
+    expect(describeScrubbed(scrubLinkValues(`https://desk.example.com/setup/${token} or just ${token}`).removed)).toBe('a setup link and a token');
   });
 });
 

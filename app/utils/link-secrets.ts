@@ -22,16 +22,42 @@ export interface ScrubResult {
   text: string;
   /** True when something was replaced, so the UI can tell the rep their note was changed. */
   scrubbed: boolean;
+  /** What was replaced: links (setup-link URLs or paths, portal links) and bare tokens. */
+  removed: ScrubbedCounts;
+}
+
+export interface ScrubbedCounts {
+  links: number;
+  tokens: number;
 }
 
 /** Replaces anything that looks like a setup link, a setup token or a portal link with a marker. */
 export function scrubLinkValues(input: string): ScrubResult {
+  const removed: ScrubbedCounts = { links: 0, tokens: 0 };
+  const link = () => {
+    removed.links += 1;
+    return SCRUBBED_LINK_MARKER;
+  };
+  const token = () => {
+    removed.tokens += 1;
+    return SCRUBBED_TOKEN_MARKER;
+  };
   const text = input
-    .replace(TOKEN_PARAM_URL, SCRUBBED_LINK_MARKER)
-    .replace(SETUP_PATH, SCRUBBED_LINK_MARKER)
-    .replace(PREFIXED_TOKEN, SCRUBBED_TOKEN_MARKER)
-    .replace(UNPREFIXED_TOKEN, (run) => (looksRandom(run) ? SCRUBBED_TOKEN_MARKER : run));
-  return { text, scrubbed: text !== input };
+    .replace(TOKEN_PARAM_URL, link)
+    .replace(SETUP_PATH, link)
+    .replace(PREFIXED_TOKEN, token)
+    .replace(UNPREFIXED_TOKEN, (run) => (looksRandom(run) ? token() : run));
+  return { text, scrubbed: text !== input, removed };
+}
+
+/** What was removed, in words for a sentence: "a setup link", "2 setup links and a token"; "" for nothing. */
+export function describeScrubbed(removed: ScrubbedCounts): string {
+  const counted = (n: number, one: string, many: string) => (n === 1 ? `a ${one}` : `${n} ${many}`);
+  const parts = [
+    ...(removed.links > 0 ? [counted(removed.links, 'setup link', 'setup links')] : []),
+    ...(removed.tokens > 0 ? [counted(removed.tokens, 'token', 'tokens')] : []),
+  ];
+  return parts.join(' and ');
 }
 
 /**
