@@ -448,27 +448,15 @@ export async function findRedeemableLink(token: string, { db = getDb(), now = ne
 }
 
 /** Counts a view of the IT admin's page (a GET: may be an email scanner, so nothing else changes). */
-export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date(), requestId }: { db?: Knex; now?: Date; requestId?: string } = {}): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx('setup_links')
-      .where({ id: link.id })
-      .update({
-        view_count: trx.raw('view_count + 1'),
-        last_viewed_at: now.toISOString(),
-        first_viewed_at: trx.raw('COALESCE(first_viewed_at, ?)', [now.toISOString()]),
-      });
-    await recordAuditEvent(
-      {
-        actor: { type: 'it_admin', label: 'IT admin' },
-        action: 'setup_link.viewed',
-        organizationId: link.organizationId,
-        setupLinkId: link.id,
-        requestId,
-        details: { fingerprint: link.fingerprint, first: !link.firstViewedAt },
-      },
-      trx,
-    );
-  });
+export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date; requestId?: string } = {}): Promise<void> {
+  // Not an audit event (setup_link.viewed is retired): the counts are the record of views.
+  await db('setup_links')
+    .where({ id: link.id })
+    .update({
+      view_count: db.raw('view_count + 1'),
+      last_viewed_at: now.toISOString(),
+      first_viewed_at: db.raw('COALESCE(first_viewed_at, ?)', [now.toISOString()]),
+    });
 }
 
 /** Counts a launch of one feature (the IT admin acted) and audits it. */
