@@ -19,7 +19,7 @@ export const AUDIT_PAGE_SIZE = 50;
 export async function loader({ request }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const url = new URL(request.url);
-  const { raw, result } = readAuditFilters(url.searchParams);
+  const { raw, result } = readAuditFilters(url.searchParams, AUDIT_ACTIONS);
   const staffMembers = (await listStaff()).map((member) => ({ id: member.id, name: member.name }));
   const common = { raw, staffMembers, actions: AUDIT_ACTIONS, canExport: roleAtLeast(staff.role, 'admin'), now: new Date().toISOString() };
   if (!result.success) {
