@@ -93,7 +93,7 @@ test('a rep emails a link for Domain Verification + SSO; the IT admin follows it
   await expect(page.getByTestId('active-link')).toContainText('Domain Verification ×1');
   const history = page.getByRole('region', { name: 'History' });
   await expect(history).toContainText(`emailed the setup link to ${IT_ADMIN}`);
-  await expect(history).toContainText('started domain verification setup in WorkOS');
+  await expect(history).toContainText('started Domain Verification setup in WorkOS');
 });
 
 test('with the mail server down, no link is left active and the rep is told; once it is back, a second try sends', async ({ page, login, consoleErrors }) => {

@@ -85,7 +85,7 @@ test('an emailed SSO + Directory Sync link: SSO arrives by webhook, Directory Sy
   await expect(progress.locator('[data-feature="dsync"]')).toContainText('Done');
   await expect(progress.locator('[data-feature="dsync"]')).toContainText('by events poll');
   await expect(progress.getByTestId('progress-summary')).toContainText('Completed');
-  await expect(page.getByRole('region', { name: 'History' })).toContainText('completed the setup link: sso, dsync done');
+  await expect(page.getByRole('region', { name: 'History' })).toContainText('completed the setup link: Single Sign-On, Directory Sync done');
   await expect(page.getByRole('region', { name: 'Setup link' }).getByText('No active link.')).toBeVisible();
 
   // The IT admin's page says everything is set, and offers nothing more to launch.

@@ -13,33 +13,39 @@ const isoDate = z
     return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
   }, 'Enter a real date.');
 
-export const auditFilterSchema = z
-  .object({
-    organization: z.string().trim().max(200, 'Use at most 200 characters.').optional(),
-    actor: z
-      .string()
-      .regex(/^(staff:\d{1,12}|system|it_admin|cli)$/, 'Choose who acted from the list.')
-      .optional(),
-    action: z
-      .string()
-      .regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/, 'Choose an action from the list.')
-      .optional(),
-    from: isoDate.optional(),
-    to: isoDate.optional(),
-  })
-  .refine((filters) => !filters.from || !filters.to || filters.from <= filters.to, { path: ['to'], message: 'The end date is before the start date.' });
+/**
+ * The filters' schema. `actions` are the audit catalog's: it lives on the server, and this module
+ * is also the browser's, so the caller passes them in.
+ */
+export function auditFilterSchema(actions: readonly string[]) {
+  return z
+    .object({
+      organization: z.string().trim().max(200, 'Use at most 200 characters.').optional(),
+      actor: z
+        .string()
+        .regex(/^(staff:\d{1,12}|system|it_admin|cli)$/, 'Choose who acted from the list.')
+        .optional(),
+      action: z
+        .string()
+        .refine((value) => actions.includes(value), 'Choose an action from the list.')
+        .optional(),
+      from: isoDate.optional(),
+      to: isoDate.optional(),
+    })
+    .refine((filters) => !filters.from || !filters.to || filters.from <= filters.to, { path: ['to'], message: 'The end date is before the start date.' });
+}
 
-export type AuditFilterInput = z.output<typeof auditFilterSchema>;
+export type AuditFilterInput = z.output<ReturnType<typeof auditFilterSchema>>;
 export const AUDIT_FILTER_NAMES = ['organization', 'actor', 'action', 'from', 'to'] as const;
 
 /** Reads the filters from a query string or a form; blank fields are unset. */
-export function readAuditFilters(source: URLSearchParams | FormData) {
+export function readAuditFilters(source: URLSearchParams | FormData, actions: readonly string[]) {
   const raw: Record<string, string> = {};
   for (const name of AUDIT_FILTER_NAMES) {
     const value = source.get(name);
     if (typeof value === 'string' && value.trim() !== '') raw[name] = value.trim();
   }
-  return { raw, result: auditFilterSchema.safeParse(raw) };
+  return { raw, result: auditFilterSchema(actions).safeParse(raw) };
 }
 
 /** The filters as words for a file name: audit-log_org-12_action-setup_link.revoked_from-2026-11-01.csv */

@@ -20,7 +20,7 @@ async function event(at: string, fields: { actor: Staff | 'system' | 'it_admin';
     actor_label: actor.label,
     action: fields.action,
     organization_id: fields.organizationId ?? null,
-    details: JSON.stringify({ fingerprint: 'abc123', features: ['sso'], delivery: 'email', recipient: 'it@acme.example' }),
+    details: JSON.stringify({ fingerprint: 'abc123', features: ['sso'], delivery: 'email', recipient: 'it@acme.example', expiresAt: '2026-11-08T09:00:00.000Z' }),
     note: fields.note ?? null,
   });
 }
@@ -64,7 +64,7 @@ describe('the audit log', () => {
       noteLabel: 'Reason',
       requestId: 'req-2026-11-02T10:00:00.000Z',
     });
-    expect(events[5]!.summary).toBe('created a setup link for sso, to email to it@acme.example (abc123)');
+    expect(events[5]!.summary).toBe('created a setup link for Single Sign-On, to email to it@acme.example (abc123)');
   });
 
   it('filters by organization, by actor (a staff member, or a kind), by action and by date range (UTC days)', async () => {
@@ -119,7 +119,11 @@ describe('the audit log', () => {
 
 describe('integrity', () => {
   it('every event has an actor, a time and a request id — one is made for work outside a request', async () => {
-    const { id } = await recordAuditEvent({ actor: { type: 'cli', label: 'staff CLI' }, action: 'staff.created' });
+    const { id } = await recordAuditEvent({
+      actor: { type: 'cli', label: 'staff CLI' },
+      action: 'staff.created',
+      details: { staffId: 1, email: 'new@staff.example', name: 'New Member', role: 'viewer' },
+    });
     const row = await getDb()('audit_events').where({ id }).first();
     expect(row.request_id).toMatch(/^op-[0-9a-f-]{36}$/);
     const incomplete = await getDb()('audit_events').whereNull('request_id').orWhereNull('actor_label').orWhereNull('at');

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
+import { assertRecordableAuditEvent, noteLabelOf, summarizeAuditEvent, type AuditDetails, type RecordableAuditAction } from './audit-catalog.server';
+
+export { AUDIT_ACTIONS, type AuditAction, type AuditDetails, type RecordableAuditAction } from './audit-catalog.server';
 
 export type AuditActorType = 'staff' | 'system' | 'it_admin' | 'cli';
 
@@ -13,18 +15,18 @@ export interface AuditActor {
   label: string;
 }
 
-/** `subject.verb`, lower case: `setup_link.revoked`, `staff.signed_in`. */
-export type AuditAction = `${string}.${string}`;
+// Details may be left out only where the action's schema takes an empty object.
+type DetailsField<A extends RecordableAuditAction> = Record<string, never> extends AuditDetails<A> ? { details?: AuditDetails<A> } : { details: AuditDetails<A> };
 
-export interface AuditEventInput {
+/** One event to write; its details are checked against its action's schema when it compiles, and again when it is written. */
+export type AuditEventInput<A extends RecordableAuditAction = RecordableAuditAction> = {
   actor: AuditActor;
-  action: AuditAction;
+  action: A;
   organizationId?: number | null;
   setupLinkId?: number | null;
-  details?: Record<string, unknown>;
   note?: string | null;
   requestId?: string | null;
-}
+} & DetailsField<A>;
 
 export interface RecordedAuditEvent {
   id: number;
@@ -37,11 +39,12 @@ const ACTION_PATTERN = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 
 /**
  * Appends one event to the audit trail. Pass a transaction as `db` to write it atomically with
- * the change it records. The note and every string in `details` pass through the link scrubber
- * first: the audit trail must never hold a setup-link value.
+ * the change it records. The action must be in the audit catalog (not retired) and its details
+ * must match the action's schema. The note and every string in `details` pass through the link
+ * scrubber first: the audit trail must never hold a setup-link value.
  */
-export async function recordAuditEvent(
-  event: AuditEventInput,
+export async function recordAuditEvent<A extends RecordableAuditAction>(
+  event: AuditEventInput<A>,
   db: Knex | Knex.Transaction = getDb(),
 ): Promise<RecordedAuditEvent> {
   if (!ACTION_PATTERN.test(event.action)) {
@@ -49,12 +52,16 @@ export async function recordAuditEvent(
   }
   const label = event.actor.label.trim();
   if (!label) throw new Error('Audit actor needs a label');
+  // The details as given are stored (scrubbed), not the schema's output: a key the schema does not
+  // name is kept rather than silently dropped.
+  const given: unknown = event.details ?? {};
+  assertRecordableAuditEvent(event.action, given);
 
   const note = event.note?.trim() ? scrubLinkValues(event.note.trim()) : null;
   if (note && note.text.length > AUDIT_NOTE_MAX_LENGTH) {
     throw new Error(`Audit note is longer than ${AUDIT_NOTE_MAX_LENGTH} characters`);
   }
-  const details = scrubDetails(event.details ?? {});
+  const details = scrubDetails(given);
 
   const [row] = await db('audit_events')
     .insert({
@@ -116,78 +123,6 @@ export interface AuditEventView {
   noteLabel: string;
 }
 
-const NOTE_LABELS: Record<string, string> = {
-  'setup_link.revoked': 'Reason',
-  'organization.archived': 'Reason',
-};
-
-/** Sentences for actions; an action without one is shown as its name. */
-const ACTION_SUMMARIES: Record<string, (details: Record<string, unknown>) => string> = {
-  'organization.noted': () => 'added a note',
-  'organization.create_requested': (d) => `asked to create the organization${d.csOwner ? ` (CS owner ${String(d.csOwner)})` : ''}`,
-  'organization.created': (d) => `created it in WorkOS (${String(d.workosId)})`,
-  'organization.create_failed': (d) => `could not create it in WorkOS yet (${words(d.kind)})`,
-  'organization.create_refused': (d) => `had it refused by WorkOS (${words(d.kind)})`,
-  'organization.updated': () => 'edited its details in WorkOS',
-  'organization.update_failed': (d) => `could not save an edit in WorkOS (${words(d.kind)})`,
-  'organization.owner_changed': (d) => `changed the CS owner from ${String(d.from ?? 'nobody')} to ${String(d.to)}`,
-  'organization.archived': () => 'archived it',
-  'organization.imported': () => 'imported it from WorkOS',
-  'organization.synced': () => 'updated it from WorkOS',
-  'organization.archived_deleted_in_workos': () => 'archived it: it was deleted in WorkOS',
-  'organization.sync_started': () => 'started a sync from WorkOS',
-  'organization.sync_finished': (d) => `finished a sync from WorkOS (${Number(d.created ?? 0)} imported, ${Number(d.updated ?? 0)} updated, ${Number(d.archived ?? 0)} archived)`,
-  'organization.sync_failed': (d) => `could not finish a sync from WorkOS (${words(d.kind)})`,
-  'setup_link.created': (d) => `created a setup link for ${featureList(d.features)}, ${delivery(d)} (${String(d.fingerprint)})`,
-  'setup_link.recreated': (d) => `recreated the setup link for ${featureList(d.features)}, ${delivery(d)} (${String(d.fingerprint)})`,
-  'setup_link.emailed': (d) => `emailed the setup link to ${String(d.recipient)} (${String(d.fingerprint)})`,
-  'setup_link.email_failed': (d) =>
-    `could not email the setup link to ${String(d.recipient)} (${String(d.errorClass)}${d.responseCode ? ` ${String(d.responseCode)}` : ''}); it is not active (${String(d.fingerprint)})`,
-  'setup_link.email_unconfirmed': (d) =>
-    `failed the setup link: its email to ${String(d.recipient)} was never confirmed sent (${String(d.fingerprint)})`,
-  'setup_link.revoked': (d) => `revoked the setup link (${String(d.fingerprint)})`,
-  'setup_link.expired': (d) => `saw the setup link expire${d.unused ? ' unused' : ''} (${String(d.fingerprint)})`,
-  'setup_link.completed': (d) => `completed the setup link: ${featureList(d.features)} done (${String(d.fingerprint)})`,
-  'setup.progress': (d) =>
-    `reported ${FEATURE_INFO[d.feature as SetupFeature]?.title ?? words(d.feature)} ${d.state === 'done' ? 'done' : d.state === 'attention' ? 'needing attention' : 'not done'}: ${String(d.status)} (by ${d.source === 'webhook' ? 'webhook' : 'events poll'})`,
-  'setup_link.viewed': (d) => `opened the setup link${d.first ? ' for the first time' : ''} (${String(d.fingerprint)})`,
-  'setup_link.launched': (d) => `started ${words(d.feature)} setup in WorkOS`,
-  'setup_link.launch_failed': (d) => `could not start ${words(d.feature)} setup (${words(d.kind)})`,
-  'staff.created': (d) => `added ${String(d.name)} (${String(d.email)}) as ${String(d.role)}`,
-  'staff.role_changed': (d) => `changed ${String(d.name)}’s role from ${String(d.from)} to ${String(d.to)}`,
-  'staff.disabled': (d) => `disabled ${String(d.name)}`,
-  'staff.enabled': (d) => `enabled ${String(d.name)} again`,
-  'staff.password_reset': (d) => `reset ${String(d.name)}’s password`,
-  'staff.signed_out_everywhere': (d) => `signed ${String(d.name)} out everywhere`,
-  'staff.password_changed': () => 'changed their password',
-  'staff.digest_sent': (d) => `emailed ${String(d.name)} their digest (${Number(d.notices ?? 0)} update${Number(d.notices) === 1 ? '' : 's'})`,
-  'staff.digest_changed': (d) => `turned ${d.enabled ? 'on' : 'off'} the daily digest email`,
-  'staff.signed_in': () => 'signed in',
-  'staff.signed_out': () => 'signed out',
-  'staff.sign_in_failed': (d) => `refused a sign-in as ${String(d.email)} (${words(d.reason)})`,
-  'staff.sign_in_locked': (d) => `locked sign-in as ${String(d.email)} for ${Number(d.minutes ?? 0)} minutes`,
-  'staff.sign_in_throttled': (d) => `slowed down sign-in attempts as ${String(d.email)}`,
-  'settings.changed': (d) =>
-    `changed the configuration: ${Array.isArray(d.changes) ? (d.changes as { field: string; from: string; to: string }[]).map((change) => `${change.field} from “${change.from}” to “${change.to}”`).join('; ') : 'settings'}`,
-  'system.test_email': (d) => `${d.sent ? 'sent' : 'could not send'} a test email to ${String(d.recipient)}`,
-  'audit.exported': (d) => `exported ${String(d.format).toUpperCase()} of the audit log (${String(d.filters)})`,
-};
-
-/** Every action the app records, for the audit log's filter. */
-export const KNOWN_AUDIT_ACTIONS = Object.keys(ACTION_SUMMARIES).sort();
-
-function words(value: unknown): string {
-  return String(value ?? 'unknown').replace(/_/g, ' ');
-}
-
-function featureList(value: unknown): string {
-  return Array.isArray(value) ? value.map(words).join(', ') : 'features';
-}
-
-function delivery(details: Record<string, unknown>): string {
-  return details.delivery === 'email' ? `to email to ${String(details.recipient)}` : 'to copy';
-}
-
 interface AuditRow {
   id: number;
   at: string;
@@ -213,13 +148,13 @@ function toView(row: AuditRow): AuditEventView {
     actorId: row.actor_id,
     actorLabel: row.actor_label,
     action: row.action,
-    summary: ACTION_SUMMARIES[row.action]?.(details) ?? row.action,
+    summary: summarizeAuditEvent(row.action, details),
     organizationId: row.organization_id,
     organizationName: row.organization_name ?? null,
     setupLinkId: row.setup_link_id,
     details,
     note: row.note,
-    noteLabel: NOTE_LABELS[row.action] ?? 'Note',
+    noteLabel: noteLabelOf(row.action),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { emailSchema, roleSchema, STAFF_ROLES, staffNameSchema, type StaffRole } from '~/forms/staff';
 import { getDb } from '~/utils/db.server';
-import { recordAuditEvent, type AuditActor } from './audit.server';
+import { recordAuditEvent, type AuditActor, type AuditDetails } from './audit.server';
 import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPassword } from './password.server';
 import { deleteSessionsOfStaff } from './session.server';
 
@@ -246,7 +246,10 @@ export async function changeOwnPassword(
   });
 }
 
-type StaffChange = (trx: Knex.Transaction, before: Staff) => Promise<{ action: `staff.${string}`; details: Record<string, unknown> } | null>;
+type StaffChangeAction = 'staff.role_changed' | 'staff.disabled' | 'staff.enabled' | 'staff.signed_out_everywhere' | 'staff.password_reset';
+// updateStaff adds who the member is; a change gives the rest of its action's details.
+type StaffChangeEvent = { [A in StaffChangeAction]: { action: A; details: Omit<AuditDetails<A>, 'staffId' | 'email' | 'name'> } }[StaffChangeAction];
+type StaffChange = (trx: Knex.Transaction, before: Staff) => Promise<StaffChangeEvent | null>;
 
 /** Runs one audited change to a member in a transaction; a null change is a no-op (not audited). */
 async function updateStaff(staffId: number, actor: AuditActor, requestId: string | undefined, db: Knex, change: StaffChange): Promise<Staff> {

@@ -5,7 +5,7 @@ import { AuditEventItem } from '~/components/audit-event';
 import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { AUDIT_FILTER_NAMES, readAuditFilters } from '~/forms/audit';
-import { decodeAuditCursor, encodeAuditCursor, KNOWN_AUDIT_ACTIONS, listAuditEvents } from '~/models/audit.server';
+import { AUDIT_ACTIONS, decodeAuditCursor, encodeAuditCursor, listAuditEvents } from '~/models/audit.server';
 import { listStaff, roleAtLeast } from '~/models/staff.server';
 import { ORGANIZATION_MATCH_LIMIT, resolveAuditFilters } from '~/utils/audit-filters.server';
 import { requireStaff } from '~/utils/auth.server';
@@ -19,9 +19,9 @@ export const AUDIT_PAGE_SIZE = 50;
 export async function loader({ request }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const url = new URL(request.url);
-  const { raw, result } = readAuditFilters(url.searchParams);
+  const { raw, result } = readAuditFilters(url.searchParams, AUDIT_ACTIONS);
   const staffMembers = (await listStaff()).map((member) => ({ id: member.id, name: member.name }));
-  const common = { raw, staffMembers, actions: KNOWN_AUDIT_ACTIONS, canExport: roleAtLeast(staff.role, 'admin'), now: new Date().toISOString() };
+  const common = { raw, staffMembers, actions: AUDIT_ACTIONS, canExport: roleAtLeast(staff.role, 'admin'), now: new Date().toISOString() };
   if (!result.success) {
     return {
       ...common,

@@ -3,7 +3,7 @@ import { redirect } from '@remix-run/node';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { auditExportFileName, readAuditFilters } from '~/forms/audit';
-import { auditEventBatches, recordAuditEvent, type AuditEventView } from '~/models/audit.server';
+import { AUDIT_ACTIONS, auditEventBatches, recordAuditEvent, type AuditEventView } from '~/models/audit.server';
 import { staffActor } from '~/models/staff.server';
 import { resolveAuditFilters } from '~/utils/audit-filters.server';
 import { requireStaff } from '~/utils/auth.server';
@@ -31,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'admin');
   const formData = await request.formData();
   const format = z.enum(['csv', 'jsonl']).safeParse(formData.get('format'));
-  const { raw, result } = readAuditFilters(formData);
+  const { raw, result } = readAuditFilters(formData, AUDIT_ACTIONS);
   if (!format.success || !result.success) {
     const problems = [
       ...(format.success ? [] : ['format: choose CSV or JSON lines.']),
