@@ -14,12 +14,20 @@ test('a rep pastes a copied setup link into a note: the history keeps a marker, 
   await noteForm.getByLabel('Add a note').fill(`Sent to Pat on Slack:\n${url}\nThey will do it Monday.`);
   await noteForm.getByRole('button', { name: 'Add note' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Note added.' })).toContainText(
-    'Your note held a setup link or token: it was saved as “[setup link removed]”',
+    'Your note held a setup link: it was saved with “[setup link removed]” in its place, as link values are never stored.',
   );
   const history = page.getByRole('region', { name: 'History' });
   const note = history.getByTestId('audit-event').first();
   await expect(note).toContainText('added a note');
   await expect(note).toContainText('Note: Sent to Pat on Slack:\n[setup link removed]\nThey will do it Monday.', { useInnerText: true });
+  await expect(history).not.toContainText(url.split('/setup/')[1]!);
+  // The note box is empty again: a second click cannot file the same note twice.
+  await expect(noteForm.getByLabel('Add a note')).toHaveValue('');
+  // The link itself is still on screen for the rep (shown once stays until dismissed)…
+  await expect(page.getByTestId('one-time-secret')).toHaveText(url);
+  // …and gone after a reload.
+  await page.reload();
+  await expect(page.getByTestId('one-time-secret')).toHaveCount(0);
   expect(await page.content()).not.toContain(url.split('/setup/')[1]!);
   await expectAccessible(page);
 });
