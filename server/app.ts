@@ -5,7 +5,9 @@ import express, { type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Env } from '../app/utils/env.server';
+import { observe } from '../app/models/server-observations.server';
 import { accessLog } from './access-log';
+import { readCanonicalRoute } from './canonical-path';
 import { remixRequestHandler } from './remix-handler';
 import { setupRateLimits } from './rate-limits';
 import { cspNonce, originCheck, securityHeaders, setupPageHeaders } from './security';
@@ -31,6 +33,8 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
     if (isShuttingDown()) res.setHeader('Connection', 'close');
     next();
   });
+  app.use(readCanonicalRoute);
+  if (env.TRUST_PROXY === false) app.use(noticeUntrustedProxy(db, logger));
   app.use(cspNonce);
   app.use(securityHeaders(env));
   app.use(setupPageHeaders);
@@ -76,6 +80,21 @@ function selfUrlOf(socket: { localAddress?: string; localPort?: number }): strin
   if (!socket.localAddress || !socket.localPort) return null;
   const host = socket.localAddress.replace(/^::ffff:/, '');
   return `http://${host.includes(':') ? `[${host}]` : host}:${socket.localPort}`;
+}
+
+/**
+ * A request carrying X-Forwarded-For while TRUST_PROXY is unset came through a proxy the app
+ * does not see through: recorded (at most once a minute) for the doctor to warn about.
+ */
+function noticeUntrustedProxy(db: Knex, logger: Logger): RequestHandler {
+  return (req, _res, next) => {
+    if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
+      observe('forwarded_without_trust_proxy', `from ${req.socket.remoteAddress ?? 'unknown'}`, { db }).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not record a proxied request'),
+      );
+    }
+    next();
+  };
 }
 
 function healthCheck(db: Knex, isShuttingDown: () => boolean): RequestHandler {

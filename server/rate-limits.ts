@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { routeOf } from './canonical-path';
 
 const SLOW_DOWN_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Please slow down</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">
@@ -20,16 +21,21 @@ function slowDown(windowMs: number, limit: number, keyGenerator?: (req: Paramete
 }
 
 /**
- * Limits on the IT admin's setup pages: per client address, and per link for launches (keyed by
- * a hash of the path segment, never the token itself, so no token sits in memory as a key).
+ * Limits on the IT admin's setup pages: per client address, and per link for launches. Both go
+ * by the route as Remix reaches it (`canonicalRoute`): any spelling of `/setup/<token>` — page,
+ * launch, data request — counts against the same budgets. The per-link key is a hash of the
+ * decoded token, never the token itself, so no token sits in memory as a key.
  */
 export function setupRateLimits({ perIpPerMinute = 60, launchesPerLinkPer10Minutes = 30 } = {}): RequestHandler[] {
   const perIp = slowDown(60_000, perIpPerMinute);
   const perLink = slowDown(10 * 60_000, launchesPerLinkPer10Minutes, (req) =>
-    crypto.createHash('sha256').update(req.path.split('/')[2] ?? '').digest('hex'),
+    crypto
+      .createHash('sha256')
+      .update(String((req.res?.locals.route as { setupToken?: string } | undefined)?.setupToken ?? ''))
+      .digest('hex'),
   );
   return [
-    (req, res, next) => (/^\/setup(\/|$)/i.test(req.path) ? perIp(req, res, next) : next()),
-    (req, res, next) => (req.method === 'POST' && /^\/setup\/[^/]+$/i.test(req.path) ? perLink(req, res, next) : next()),
+    (req, res, next) => (routeOf(req, res).isSetup ? perIp(req, res, next) : next()),
+    (req, res, next) => (req.method === 'POST' && routeOf(req, res).setupToken !== null ? perLink(req, res, next) : next()),
   ];
 }

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { Env } from '../app/utils/env.server';
 import { portalOrigins } from '../app/utils/workos.server';
+import { routeOf } from './canonical-path';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -19,7 +20,7 @@ export const cspNonce: RequestHandler = (_req, res, next) => {
 export function securityHeaders(env: Env): RequestHandler {
   const app = appSecurityHeaders(env);
   const emailPreview = emailPreviewSecurityHeaders(env);
-  return (req, res, next) => (isEmailPreviewPath(req.path) ? emailPreview : app)(req, res, next);
+  return (req, res, next) => (isEmailPreviewPath(routeOf(req, res).path) ? emailPreview : app)(req, res, next);
 }
 
 function appSecurityHeaders(env: Env): RequestHandler {
@@ -35,7 +36,7 @@ function appSecurityHeaders(env: Env): RequestHandler {
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
         // The IT admin's setup page posts a launch that redirects to the Admin Portal.
-        formAction: ["'self'", (req) => (isSetupPath((req as { url?: string }).url) ? portal : "'self'")],
+        formAction: ["'self'", (req, res) => (routeOf(req as Request, res as unknown as Response).isSetup ? portal : "'self'")],
         scriptSrc: ["'self'", (_req, res) => `'nonce-${String((res as unknown as Response).locals.cspNonce)}'`],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
@@ -80,7 +81,7 @@ function emailPreviewSecurityHeaders(env: Env): RequestHandler {
 }
 
 export function isEmailPreviewPath(path: string): boolean {
-  return /^\/organizations\/[^/]+\/email-preview\/?$/i.test(path);
+  return /^\/organizations\/[^/]+\/email-preview$/i.test(path);
 }
 
 /**
@@ -107,16 +108,12 @@ export function originCheck(env: Env): RequestHandler {
       res.status(403).type('text/plain').send('Forbidden: this request came from another site.');
       return;
     }
-    // A same-origin form post from a no-referrer page says "Origin: null"; Remix's own document
-    // check would take that for a foreign origin and fail with a 500. The browser's
-    // Sec-Fetch-Site has already proved it is ours, so the opaque value is dropped.
-    if (origin === 'null' && fetchSite === 'same-origin') delete req.headers.origin;
+    // Past this check the Origin header has said all it can. Remix repeats a check of its own
+    // against Host (or an unvetted X-Forwarded-Host), which a proxy that rewrites Host turns into
+    // a 500 — and `Origin: null` from a no-referrer page too. This check is the one that decides.
+    delete req.headers.origin;
     next();
   };
-}
-
-export function isSetupPath(url: string | undefined): boolean {
-  return /^\/setup(\/|$)/i.test(url ?? '');
 }
 
 /**
@@ -124,7 +121,7 @@ export function isSetupPath(url: string | undefined): boolean {
  * never indexed.
  */
 export const setupPageHeaders: RequestHandler = (req, res, next) => {
-  if (isSetupPath(req.path)) {
+  if (routeOf(req, res).isSetup) {
     res.setHeader('X-Robots-Tag', 'noindex, nofollow');
     res.setHeader('Referrer-Policy', 'no-referrer');
   }

@@ -198,12 +198,13 @@ export const AUDIT_CATALOG = {
     summary: (d) => `refused a sign-in as ${d.email} (${words(d.reason)})`,
   }),
   'staff.sign_in_locked': entry({
-    details: z.object({ email: z.string(), ip: z.string(), scope: z.enum(['account', 'ip']), minutes: count }),
-    summary: (d) => `locked sign-in as ${d.email} for ${d.minutes} minutes`,
+    // 'pair': this account from this address; 'account' and 'ip' are rows from before decision 015.
+    details: z.object({ email: z.string(), ip: z.string(), scope: z.enum(['pair', 'account', 'ip']), minutes: count }),
+    summary: (d) => `locked sign-in as ${d.email}${d.scope === 'pair' ? ` from ${d.ip}` : ''} for ${d.minutes} minutes`,
   }),
   'staff.sign_in_throttled': entry({
-    details: z.object({ email: z.string(), ip: z.string(), scope: z.enum(['account', 'ip']) }),
-    summary: (d) => `slowed down sign-in attempts as ${d.email}`,
+    details: z.object({ email: z.string(), ip: z.string(), scope: z.enum(['pair', 'account', 'ip']) }),
+    summary: (d) => (d.scope === 'ip' ? `slowed down sign-in attempts from ${d.ip}` : `slowed down sign-in attempts as ${d.email}`),
   }),
 
   'settings.changed': entry({

@@ -1,23 +1,51 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { renderEmail } from '~/emails/render';
 import { getDb } from '~/utils/db.server';
+import { sendEmail } from '~/utils/email.server';
+import { getEnv } from '~/utils/env.server';
+import { logger } from '~/utils/logger.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { spendPasswordCheckTime, verifyPassword } from './password.server';
 import { createSession, deleteExpiredSessions } from './session.server';
+import { getSettings } from './settings.server';
 import { findStaffRowByEmail, toStaff, type Staff } from './staff.server';
 
-/** Throttle windows. Failures count; a success for the account clears its count. */
+/**
+ * Throttling (decision 015). A stranger must not be able to lock a member out, so only the pair
+ * of one account and one address locks; past the higher ceiling for an account (from anywhere)
+ * each address may try that account once per `slowedSeconds`, and past the ceiling for an
+ * address (across accounts) that address may try once per `slowedSeconds` — slowed, never
+ * stopped. A success for the account clears what counted against it.
+ */
 export const SIGN_IN_LIMITS = {
   windowMinutes: 15,
-  failuresPerAccount: 5,
-  failuresPerIp: 30,
+  /** Failures for one account from one address: that pair is locked for the rest of the window. */
+  failuresPerAccountAndAddress: 5,
+  /** Failures for one account from any address: slowed, an admin told. */
+  failuresPerAccount: 20,
+  /** Failures from one address across accounts (a spray, or everyone behind a misread proxy): slowed. */
+  failuresPerAddress: 30,
+  slowedSeconds: 30,
 };
 
 const SIGN_IN_PAGE: AuditActor = { type: 'system', label: 'Sign-in page' };
 
+type ThrottleScope = 'pair' | 'account' | 'ip';
+
 export type SignInResult =
   | { ok: true; staff: Staff; token: string; expiresAt: Date }
   | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'throttled'; retryAfterMinutes: number };
+  | { ok: false; reason: 'throttled'; scope: ThrottleScope; retryAfterSeconds: number };
+
+/**
+ * What the attempts table knows of an account: a keyed hash of the typed email, never the text
+ * (someone may paste a token into the field). Keyed with the session secret, so the table alone
+ * does not reveal which addresses were tried.
+ */
+export function signInAccountKey(email: string): string {
+  return crypto.createHmac('sha256', `sign-in-attempts:${getEnv().SESSION_SECRET}`).update(email.trim().toLowerCase()).digest('hex');
+}
 
 /**
  * Checks an email and password and starts a session. Every outcome is audited. The caller shows
@@ -28,13 +56,11 @@ export async function signIn(
   { now = new Date(), db = getDb() }: { now?: Date; db?: Knex } = {},
 ): Promise<SignInResult> {
   const normalizedEmail = email.trim().toLowerCase();
-  const throttle = await throttleFor(normalizedEmail, ip, now, db);
+  const accountKey = signInAccountKey(normalizedEmail);
+  const throttle = await throttleFor(accountKey, ip, now, db);
   if (throttle) {
-    await recordAuditEvent(
-      { actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email: normalizedEmail, ip, scope: throttle.scope } },
-      db,
-    );
-    return { ok: false, reason: 'throttled', retryAfterMinutes: throttle.retryAfterMinutes };
+    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email: normalizedEmail, ip, scope: throttle.scope } }, db);
+    return { ok: false, reason: 'throttled', scope: throttle.scope, retryAfterSeconds: throttle.retryAfterSeconds };
   }
 
   const row = await findStaffRowByEmail(normalizedEmail, db);
@@ -42,34 +68,18 @@ export async function signIn(
 
   if (!row || !passwordMatches || row.disabled_at) {
     const reason = !row ? 'unknown_email' : !passwordMatches ? 'wrong_password' : 'account_disabled';
-    await db('sign_in_attempts').insert({ at: now.toISOString(), ip, email: normalizedEmail, succeeded: 0 });
+    await db('sign_in_attempts').insert({ at: now.toISOString(), ip, account_key: accountKey, succeeded: 0 });
     await recordAuditEvent(
-      {
-        actor: row ? { type: 'staff', id: row.id, label: row.name } : SIGN_IN_PAGE,
-        action: 'staff.sign_in_failed',
-        requestId,
-        details: { email: normalizedEmail, ip, reason },
-      },
+      { actor: row ? { type: 'staff', id: row.id, label: row.name } : SIGN_IN_PAGE, action: 'staff.sign_in_failed', requestId, details: { email: normalizedEmail, ip, reason } },
       db,
     );
-    const lockedNow = await throttleFor(normalizedEmail, ip, now, db);
-    if (lockedNow) {
-      await recordAuditEvent(
-        {
-          actor: SIGN_IN_PAGE,
-          action: 'staff.sign_in_locked',
-          requestId,
-          details: { email: normalizedEmail, ip, scope: lockedNow.scope, minutes: lockedNow.retryAfterMinutes },
-        },
-        db,
-      );
-    }
+    await recordThresholdsCrossed({ accountKey, email: normalizedEmail, ip, now, requestId, known: Boolean(row) }, db);
     return { ok: false, reason: 'invalid' };
   }
 
   const staff = toStaff(row);
   const session = await db.transaction(async (trx) => {
-    await trx('sign_in_attempts').insert({ at: now.toISOString(), ip, email: normalizedEmail, succeeded: 1 });
+    await trx('sign_in_attempts').insert({ at: now.toISOString(), ip, account_key: accountKey, succeeded: 1 });
     await trx('staff').where({ id: staff.id }).update({ last_sign_in_at: now.toISOString() });
     const created = await createSession(staff.id, { now, db: trx });
     await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip } }, trx);
@@ -81,42 +91,97 @@ export async function signIn(
   return { ok: true, staff, token: session.token, expiresAt: session.expiresAt };
 }
 
-/** Whether sign-in is throttled for this account or address, and for how long. */
-async function throttleFor(
-  email: string,
-  ip: string,
-  now: Date,
-  db: Knex,
-): Promise<{ scope: 'account' | 'ip'; retryAfterMinutes: number } | null> {
-  const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMinutes * 60_000).toISOString();
-  const lastSuccess = await db('sign_in_attempts').where({ email, succeeded: 1 }).max({ at: 'at' }).first();
-  const since = lastSuccess?.at && lastSuccess.at > windowStart ? lastSuccess.at : windowStart;
+interface Counts {
+  since: string;
+  windowStart: string;
+  pair: string[];
+  account: string[];
+  address: string[];
+}
 
-  const accountFailures = await db('sign_in_attempts')
-    .where({ email, succeeded: 0 })
-    .where('at', '>', since)
-    .orderBy('at', 'desc')
-    .limit(SIGN_IN_LIMITS.failuresPerAccount)
-    .pluck('at');
-  if (accountFailures.length >= SIGN_IN_LIMITS.failuresPerAccount) {
-    return { scope: 'account', retryAfterMinutes: minutesUntilFree(accountFailures.at(-1) as string, now) };
+/** Failures that count now, newest first, each list capped one past its limit (so "reached just now" is `=== limit`). */
+async function countFailures(accountKey: string, ip: string, now: Date, db: Knex): Promise<Counts> {
+  const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMinutes * 60_000).toISOString();
+  const lastSuccess = await db('sign_in_attempts').where({ account_key: accountKey, succeeded: 1 }).max({ at: 'at' }).first();
+  const since = lastSuccess?.at && lastSuccess.at > windowStart ? (lastSuccess.at as string) : windowStart;
+  const failures = (where: Record<string, string>, after: string, limit: number) =>
+    db('sign_in_attempts').where({ ...where, succeeded: 0 }).where('at', '>', after).where('at', '<=', now.toISOString()).orderBy('at', 'desc').limit(limit).pluck('at') as Promise<string[]>;
+  const [pair, account, address] = await Promise.all([
+    failures({ account_key: accountKey, ip }, since, SIGN_IN_LIMITS.failuresPerAccountAndAddress + 1),
+    failures({ account_key: accountKey }, since, SIGN_IN_LIMITS.failuresPerAccount + 1),
+    failures({ ip }, windowStart, SIGN_IN_LIMITS.failuresPerAddress + 1),
+  ]);
+  return { since, windowStart, pair, account, address };
+}
+
+/** Whether this attempt must wait, why, and for how long. */
+async function throttleFor(accountKey: string, ip: string, now: Date, db: Knex): Promise<{ scope: ThrottleScope; retryAfterSeconds: number } | null> {
+  const counts = await countFailures(accountKey, ip, now, db);
+  if (counts.pair.length >= SIGN_IN_LIMITS.failuresPerAccountAndAddress) {
+    // The oldest failure that still counts leaves the window at `oldest + window`.
+    const freeAt = new Date(counts.pair[SIGN_IN_LIMITS.failuresPerAccountAndAddress - 1]!).getTime() + SIGN_IN_LIMITS.windowMinutes * 60_000;
+    return { scope: 'pair', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)) };
   }
-  const ipFailures = await db('sign_in_attempts')
-    .where({ ip, succeeded: 0 })
-    .where('at', '>', windowStart)
-    .orderBy('at', 'desc')
-    .limit(SIGN_IN_LIMITS.failuresPerIp)
-    .pluck('at');
-  if (ipFailures.length >= SIGN_IN_LIMITS.failuresPerIp) {
-    return { scope: 'ip', retryAfterMinutes: minutesUntilFree(ipFailures.at(-1) as string, now) };
+  const slowed = (newest: string | undefined) => {
+    const wait = Math.ceil((new Date(newest!).getTime() + SIGN_IN_LIMITS.slowedSeconds * 1000 - now.getTime()) / 1000);
+    return wait > 0 ? wait : null;
+  };
+  // Spaced per address: a stranger failing from elsewhere never makes the member (on their own
+  // address) wait; each address, the attacker's included, gets one try per `slowedSeconds`.
+  if (counts.account.length >= SIGN_IN_LIMITS.failuresPerAccount && counts.pair[0]) {
+    const wait = slowed(counts.pair[0]);
+    if (wait) return { scope: 'account', retryAfterSeconds: wait };
+  }
+  if (counts.address.length >= SIGN_IN_LIMITS.failuresPerAddress) {
+    const wait = slowed(counts.address[0]);
+    if (wait) return { scope: 'ip', retryAfterSeconds: wait };
   }
   return null;
 }
 
-// The oldest failure that still counts leaves the window at `oldest + window`.
-function minutesUntilFree(oldestCountedFailure: string, now: Date): number {
-  const freeAt = new Date(oldestCountedFailure).getTime() + SIGN_IN_LIMITS.windowMinutes * 60_000;
-  return Math.max(1, Math.ceil((freeAt - now.getTime()) / 60_000));
+/**
+ * After a failure: audits the moment a limit is reached (exactly at its count, so once per
+ * window), and tells the admins when an account is under attack from many places.
+ */
+async function recordThresholdsCrossed(
+  { accountKey, email, ip, now, requestId, known }: { accountKey: string; email: string; ip: string; now: Date; requestId?: string; known: boolean },
+  db: Knex,
+): Promise<void> {
+  const counts = await countFailures(accountKey, ip, now, db);
+  if (counts.pair.length === SIGN_IN_LIMITS.failuresPerAccountAndAddress) {
+    const throttle = await throttleFor(accountKey, ip, now, db);
+    await recordAuditEvent(
+      { actor: SIGN_IN_PAGE, action: 'staff.sign_in_locked', requestId, details: { email, ip, scope: 'pair', minutes: Math.ceil((throttle?.retryAfterSeconds ?? 60) / 60) } },
+      db,
+    );
+  }
+  if (counts.account.length === SIGN_IN_LIMITS.failuresPerAccount) {
+    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'account' } }, db);
+    logger.warn({ failures: counts.account.length, windowMinutes: SIGN_IN_LIMITS.windowMinutes }, 'sign-in attempts for one account slowed');
+    // Only for a real account: a spray of made-up addresses is the address limit's business.
+    if (known) void tellAdmins(email, now, db).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the admins about slowed sign-ins'));
+  }
+}
+
+/** An email to every active admin: someone keeps failing to sign in as this member. */
+async function tellAdmins(email: string, now: Date, db: Knex): Promise<void> {
+  const admins = (await db('staff').where({ role: 'admin' }).whereNull('disabled_at').select('email', 'name')) as { email: string; name: string }[];
+  const settings = await getSettings(db);
+  const rendered = renderEmail({
+    subject: `Sign-in attempts for ${email} were slowed down`,
+    preheader: `${SIGN_IN_LIMITS.failuresPerAccount} failed sign-ins in ${SIGN_IN_LIMITS.windowMinutes} minutes.`,
+    greeting: 'Hello,',
+    paragraphs: [
+      `Setup Desk saw ${SIGN_IN_LIMITS.failuresPerAccount} failed sign-ins as ${email} within ${SIGN_IN_LIMITS.windowMinutes} minutes (by ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC). ` +
+        `Each address may now try that account once every ${SIGN_IN_LIMITS.slowedSeconds} seconds until the attempts stop; the member can still sign in from their own.`,
+      'If the member did not do this, someone may be guessing their password: the audit log lists the attempts and the addresses they came from.',
+    ],
+    action: { label: 'Open the audit log', url: `${getEnv().PUBLIC_URL}/audit?action=staff.sign_in_failed` },
+    notices: [],
+    help: 'You get this email because you are an admin of Setup Desk.',
+    footer: settings.companyName,
+  });
+  for (const admin of admins) await sendEmail({ to: { address: admin.email, name: admin.name }, ...rendered }, settings);
 }
 
 async function pruneOldAttempts(now: Date, db: Knex): Promise<void> {

@@ -4,7 +4,7 @@ import { getDb } from '~/utils/db.server';
 import { buildRequest, createTestStaff, sessionCookieFor, TEST_PASSWORD, testContext } from '../../test/staff';
 import { action, loader } from './login';
 
-type ActionResult = { data: { formError: string | null; fieldErrors: Record<string, string[]> }; init: { status: number } | null };
+type ActionResult = { data: { formError: string | null; fieldErrors: Record<string, string[]> }; init: { status: number; headers?: HeadersInit } | null };
 
 async function postLogin(form: Record<string, string>, cookie?: string, clientIp = testContext.clientIp) {
   try {
@@ -39,9 +39,9 @@ describe('the sign-in route', () => {
     expect((redirect as Response).headers.get('Location')).toBe('/');
   });
 
-  it('answers a locked account with 429 and when to try again', async () => {
+  it('answers an account locked from this address with 429 and when to try again', async () => {
     const staff = await createTestStaff('viewer');
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.failuresPerAccount; attempt += 1) {
+    for (let attempt = 0; attempt < SIGN_IN_LIMITS.failuresPerAccountAndAddress; attempt += 1) {
       const result = (await postLogin({ email: staff.email, password: 'wrong-password' }, undefined, '192.0.2.44')) as ActionResult;
       expect(result.init?.status).toBe(400);
       expect(result.data.formError).toBe('The email or password is wrong.');
@@ -49,6 +49,7 @@ describe('the sign-in route', () => {
     const locked = (await postLogin({ email: staff.email, password: TEST_PASSWORD }, undefined, '192.0.2.44')) as ActionResult;
     expect(locked.init?.status).toBe(429);
     expect(locked.data.formError).toBe('Too many failed sign-ins. Try again in 15 minutes.');
+    expect(new Headers(locked.init?.headers).get('Retry-After')).toMatch(/^(89\d|900)$/);
   });
 
   it('names the missing fields', async () => {

@@ -35,9 +35,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!result.ok) {
     const formError =
       result.reason === 'throttled'
-        ? `Too many failed sign-ins. Try again in ${result.retryAfterMinutes} minute${result.retryAfterMinutes === 1 ? '' : 's'}.`
+        ? `Too many failed sign-ins. Try again in ${waitInWords(result.retryAfterSeconds)}.`
         : GENERIC_FAILURE;
-    return data({ fieldErrors: {}, formError }, { status: result.reason === 'throttled' ? 429 : 400 });
+    return data(
+      { fieldErrors: {}, formError },
+      result.reason === 'throttled' ? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } } : { status: 400 },
+    );
   }
   // A new session (and id) at every sign-in: a planted cookie can never become a signed-in one.
   throw redirect(safeRedirectPath(form.data.redirectTo), {
@@ -81,4 +84,10 @@ export default function SignIn() {
       ) : null}
     </div>
   );
+}
+
+function waitInWords(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
 }

@@ -92,12 +92,18 @@ function returnPath(request: Request): string {
  */
 export function safeRedirectPath(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback;
+  if (!value.startsWith('/') || value.includes('\\')) return fallback;
   try {
-    const resolved = new URL(value, 'http://setup-desk.invalid');
-    if (resolved.origin !== 'http://setup-desk.invalid') return fallback;
+    const base = new URL(getEnv().PUBLIC_URL);
+    // Resolved as a browser resolves it: dot segments, tabs and line breaks are gone afterwards,
+    // so "/.//evil.example" becomes "//evil.example" — which is why the result is checked, not the input.
+    const resolved = new URL(value, base);
+    if (resolved.origin !== base.origin) return fallback;
+    const target = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+    // The Location header we send is resolved once more by the browser: it must stay a path here.
+    if (/^\/[/\\]/.test(target) || new URL(target, base).origin !== base.origin) return fallback;
     if (resolved.pathname === '/login' || resolved.pathname === '/logout') return fallback;
-    return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+    return target;
   } catch {
     return fallback;
   }

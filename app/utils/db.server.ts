@@ -15,6 +15,9 @@ export function openDatabase(filename: string): Knex {
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
+    // An error's message carries the statement with `?` placeholders, never the bound values: a
+    // failed query must not put a search term, an email or a token into a log line.
+    compileSqlOnError: false,
     pool: {
       min: 1,
       max: 1,

@@ -5,6 +5,7 @@ import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
 import { migrations } from '../../db/migrations/index';
+import { lastObserved } from '../models/server-observations.server';
 import { getSettings } from '../models/settings.server';
 import { describeEmailFailure, sendTestEmail, smtpTransportOptions } from './email.server';
 import { EnvError, parseEnv, type Env } from './env.server';
@@ -287,6 +288,21 @@ const checks: Check[] = [
       return warn('events', title, parts.join('; '), 'No webhook has arrived yet: check the endpoint https://<host>/webhooks/workos is registered in WorkOS with this secret (WorkOS dashboard → Webhooks → Send test event).');
     }
     return pass('events', title, parts.join('; '));
+  },
+
+  async function proxy({ db, env, now }) {
+    const title = 'Client addresses behind a proxy';
+    if (env.TRUST_PROXY !== false) return pass('proxy', title, `TRUST_PROXY=${String(env.TRUST_PROXY)}: client addresses are read from X-Forwarded-For`);
+    if (!(await db.schema.hasTable('server_observations'))) return warn('proxy', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
+    const seen = await lastObserved('forwarded_without_trust_proxy', db);
+    const recent = seen && now.getTime() - Date.parse(seen.at) < 7 * 86_400_000;
+    if (!recent) return pass('proxy', title, 'TRUST_PROXY unset, and no request came through a proxy in the last 7 days');
+    return warn(
+      'proxy',
+      title,
+      `requests arrive through a proxy (${seen.detail}, last ${seen.at.slice(0, 16).replace('T', ' ')} UTC) but TRUST_PROXY is unset: every client looks like the proxy`,
+      'Set TRUST_PROXY to the number of proxies in front (usually 1): until then sign-in and setup-page limits count all clients as one address.',
+    );
   },
 
   async function build({ root }) {

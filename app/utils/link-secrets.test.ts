@@ -165,4 +165,50 @@ describe('redactUrlForLog', () => {
     expect(redactUrlForLog('/x?token=abc&y=1')).toBe('/x?token=[redacted]&y=1');
     expect(redactUrlForLog('/organizations/12?tab=links')).toBe('/organizations/12?tab=links');
   });
+
+  // Every way a client can spell a URL that still reaches the secret: each character of the
+  // path may be percent-encoded (once or twice), letters of /setup in any case, with a trailing
+  // slash or a single-fetch suffix; a portal token under an encoded parameter name.
+  const encodeChar = (char: string, times: number) => {
+    let spelled = char;
+    for (let round = 0; round < times; round += 1) spelled = [...spelled].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    return spelled;
+  };
+  const respell = (text: string) =>
+    fc.array(fc.constantFrom(0, 0, 0, 1, 2), { minLength: text.length, maxLength: text.length }).chain((rounds) =>
+      fc.array(fc.boolean(), { minLength: text.length, maxLength: text.length }).map((upper) =>
+        text
+          .split('')
+          .map((char, index) => {
+            const cased = upper[index] && /[a-z]/.test(char) ? char.toUpperCase() : char;
+            return rounds[index] === 0 ? cased : encodeChar(char, rounds[index]!);
+          })
+          .join(''),
+      ),
+    );
+
+  it('hides the token however the path spells it: encoded letters, encoded or doubly encoded token, case, suffixes', () => {
+    fc.assert(
+      fc.property(
+        tokenArbitrary.chain((token) => fc.tuple(fc.constant(token), respell('/setup/'), respell(token), fc.constantFrom('', '/', '.data', '.data?_routes=routes%2Fsetup.%24token'))),
+        ([token, route, spelledToken, suffix]) => {
+          const redacted = redactUrlForLog(`${route}${spelledToken}${suffix}`);
+          expect(redacted).not.toContain(tokenBody(token));
+          expect(redacted.toLowerCase()).toContain('/setup/[redacted]');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('hides a portal token under any spelling of its parameter, and bare tokens anywhere', () => {
+    const portalToken = crypto.randomBytes(32).toString('base64url');
+    for (const query of [`?token=${portalToken}`, `?%74oken=${portalToken}`, `?tok%65n%3D${portalToken}`, `?x=1&TOKEN=${portalToken}`, `?access_token=${portalToken}`, `?next=%3Ftoken%3D${portalToken}`]) {
+      expect(redactUrlForLog(`/setup/return${query}`), query).not.toContain(portalToken);
+    }
+    const token = SETUP_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
+    expect(redactUrlForLog(`/organizations?q=${encodeURIComponent(token)}`)).not.toContain(tokenBody(token));
+    expect(redactUrlForLog(`/organizations?q=${tokenBody(token)}`)).not.toContain(tokenBody(token));
+    expect(redactUrlForLog(`/x?q=%25%32%35`)).toBe('/x?q=%');
+  });
 });

@@ -61,14 +61,35 @@ export function describeScrubbed(removed: ScrubbedCounts): string {
 }
 
 /**
- * Redacts a request URL for the access log: the segment after /setup/ is the secret itself, and
- * any token-looking value elsewhere in the path or query goes too.
+ * Redacts a request URL (or a path) for a log line: the segment after /setup/ is the secret
+ * itself, and any token-looking value elsewhere in the path or query goes too. The URL is
+ * percent-decoded until it stops changing first (a few rounds at most), so no spelling — an
+ * encoded letter of "/setup", an encoded slash, a doubly encoded token or "%74oken=" — slips
+ * through; the line shows the decoded, redacted form.
  */
 export function redactUrlForLog(url: string): string {
-  return url
-    .replace(/((?:\/|%2f)setup(?:\/|%2f))[^/?#]*/gi, '$1[redacted]')
-    .replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
-    .replace(PREFIXED_TOKEN, '[redacted]');
+  return decodeUntilStable(url.slice(0, 4000))
+    .replace(/([/\\]setup[/\\])[^/\\?#]*/gi, '$1[redacted]')
+    .replace(/([?&;][a-z_]*token=)[^&#;]*/gi, '$1[redacted]')
+    .replace(PREFIXED_TOKEN, '[redacted]')
+    .replace(UNPREFIXED_TOKEN, (run) => (looksRandom(run) ? '[redacted]' : run));
+}
+
+function decodeUntilStable(text: string): string {
+  let current = text;
+  for (let round = 0; round < 5; round += 1) {
+    const next = current.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        // Not UTF-8: byte by byte is enough to see what it spells.
+        return run.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+      }
+    });
+    if (next === current) return current;
+    current = next;
+  }
+  return current;
 }
 
 // Long runs of one letter or of plain words are not secrets; a token mixes cases and digits.

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { getEnv } from './env.server';
+import { redactUrlForLog, scrubLinkValues } from './link-secrets';
 import { singleton } from './singleton.server';
 
 /** The app's JSON logger (pino). Access-log lines come from the server; this is for everything else. */
@@ -12,5 +13,32 @@ export const logger: Logger = singleton('logger', () =>
       paths: ['token', '*.token', 'link', '*.link', 'password', '*.password', 'req.headers.cookie', 'req.headers.authorization', 'req.headers.referer', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
+    serializers: { err: errorForLog },
   }),
 );
+
+/** Text that may have come from a request, made safe for a log: link values and tokens out. */
+function safeText(text: string, max: number): string {
+  return scrubLinkValues(redactUrlForLog(text.slice(0, max * 2))).text.slice(0, max);
+}
+
+/**
+ * An error as a log line may show it. A database error is logged by its code and the shape of
+ * its statement only: the driver's own words can quote a bound value (an FTS syntax error quotes
+ * the search term). Any other message and stack pass through the link scrubber, since an error
+ * can quote the URL or the input that caused it.
+ */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error, message: safeText(String(error), 300) };
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  if (typeof code === 'string' && /^SQLITE_/.test(code)) {
+    const statement = /^\s*(select|insert|update|delete|with|pragma|create|alter|drop|vacuum)\b[^]*? - /i.exec(error.message)?.[0].slice(0, -3);
+    return { type: 'DatabaseError', code, errno, statement: statement ? statement.replace(/\s+/g, ' ').slice(0, 200) : undefined };
+  }
+  return {
+    type: error.name,
+    message: safeText(error.message, 1000),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    stack: error.stack ? safeText(error.stack, 4000) : undefined,
+  };
+}

@@ -6,6 +6,7 @@ import * as m005 from './005_setup_link_email';
 import * as m006 from './006_setup_progress';
 import * as m007 from './007_settings';
 import * as m008 from './008_setup_link_lifecycle';
+import * as m009 from './009_sign_in_hardening';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: '006_setup_progress', ...m006 },
   { name: '007_settings', ...m007 },
   { name: '008_setup_link_lifecycle', ...m008 },
+  { name: '009_sign_in_hardening', ...m009 },
 ];
