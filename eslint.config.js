@@ -22,6 +22,15 @@ export default tseslint.config(
       // Link values must never reach the console: log through pino, whose serializers redact.
       'no-console': ['error', { allow: ['warn', 'error'] }],
       eqeqeq: ['error', 'smart'],
+      'no-restricted-syntax': [
+        'error',
+        {
+          // A string replacement expands `$&`, `` $` ``, `$'` and `$1` — in text a person typed, that
+          // multiplies it. Build the replacement in a function, which is inserted as it is.
+          selector: "CallExpression[callee.property.name=/^replace(All)?$/][arguments.1.type='TemplateLiteral'][arguments.1.expressions.length>0]",
+          message: 'Pass a function as the replacement (() => text): a string replacement expands $ patterns in the text it inserts.',
+        },
+      ],
     },
   },
   {

@@ -18,6 +18,8 @@ export const faultRuleSchema = z.object({
   body: z.record(z.string(), z.unknown()).optional(),
   retryAfter: z.number().int().min(0).optional(),
   latencyMs: z.number().int().min(0).max(60_000).optional(),
+  /** Held until the test releases the rule (`release(id)`): "WorkOS is answering" for exactly as long as a race needs. */
+  hold: z.boolean().optional(),
   drop: z.boolean().optional(),
   phase: z.enum(['before', 'after']).default('before'),
   times: z.number().int().min(1).default(1),
@@ -43,6 +45,28 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 export class FaultBook {
   private rules: FaultRule[] = [];
   private nextId = 1;
+  private holds = new Map<number, { released: Promise<void>; release: () => void }>();
+
+  /** Resolves when the held rule is released (at once for a rule released already). */
+  held(id: number): Promise<void> {
+    return this.holdFor(id).released;
+  }
+
+  /** Lets every request held by this rule go on, and any later one it catches. */
+  release(id: number): void {
+    this.holdFor(id).release();
+  }
+
+  private holdFor(id: number) {
+    let hold = this.holds.get(id);
+    if (!hold) {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { released, release };
+      this.holds.set(id, hold);
+    }
+    return hold;
+  }
 
   add(input: FaultRuleInput): FaultRule {
     const rule = { ...faultRuleSchema.parse(input), id: this.nextId++ };
@@ -52,6 +76,8 @@ export class FaultBook {
 
   clear(): void {
     this.rules = [];
+    for (const hold of this.holds.values()) hold.release();
+    this.holds.clear();
   }
 
   list(): FaultRule[] {

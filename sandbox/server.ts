@@ -123,6 +123,7 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
     const { body: _body, ...ruleSummary } = rule;
     (res.locals.logEntry as LoggedRequest).fault = ruleSummary;
     if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
+    if (rule.hold) await faults.held(rule.id);
     if (rule.phase === 'after') {
       res.locals.afterFault = rule;
       return next();
@@ -225,6 +226,10 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       const parsed = faultRuleSchema.safeParse(req.body);
       if (!parsed.success) return void res.status(400).json({ message: parsed.error.message });
       res.status(201).json(faults.add(req.body));
+    });
+    router.post('/faults/:id/release', (req, res) => {
+      faults.release(Number(req.params.id));
+      res.status(204).end();
     });
     router.delete('/faults', (_req, res) => {
       faults.clear();
@@ -330,6 +335,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     requests: sandbox.requests,
     clock: sandbox.clock,
     async stop() {
+      // Held requests go on (and finish) rather than keep the server from closing.
+      sandbox.faults.clear();
       await sandbox.webhooks.settle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerBuild } from '@remix-run/node';
 import compression from 'compression';
@@ -10,6 +11,7 @@ import { accessLog } from './access-log';
 import { readCanonicalRoute } from './canonical-path';
 import { remixRequestHandler } from './remix-handler';
 import { setupRateLimits } from './rate-limits';
+import { requestBodies } from './request-bodies';
 import { cspNonce, originCheck, securityHeaders, setupPageHeaders } from './security';
 
 export interface AppOptions {
@@ -42,18 +44,22 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
 
   app.get('/healthz', healthCheck(db, isShuttingDown));
 
+  // Fingerprinted assets are cached for a year (their names change with their content); the few
+  // other files of public/ for an hour. Only these paths touch the disk: a page never stats it.
+  app.use('/build', express.static(path.resolve('public/build'), { immutable: true, maxAge: '1y', index: false }));
+  const publicFiles = topLevelPublicFiles();
+  const publicStatic = express.static(path.resolve('public'), { maxAge: '1h', index: false });
+  app.use((req, res, next) => (publicFiles.has(req.path) ? publicStatic(req, res, next) : next()));
+
   app.use(originCheck(env));
   app.use(setupRateLimits(env.SETUP_RATE_LIMITS));
+  app.use(requestBodies);
   // Pages hold staff data: never keep them in a cache, nor show them again from history after
-  // sign-out. Static files below set their own caching; a route may still override this.
+  // sign-out. A route may still override this.
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-
-  // Fingerprinted assets can be cached forever; the rest of public/ briefly.
-  app.use('/build', express.static(path.resolve('public/build'), { immutable: true, maxAge: '1y' }));
-  app.use(express.static(path.resolve('public'), { maxAge: '1h' }));
 
   app.all(
     '*',
@@ -80,6 +86,18 @@ function selfUrlOf(socket: { localAddress?: string; localPort?: number }): strin
   if (!socket.localAddress || !socket.localPort) return null;
   const host = socket.localAddress.replace(/^::ffff:/, '');
   return `http://${host.includes(':') ? `[${host}]` : host}:${socket.localPort}`;
+}
+
+/** `/favicon.ico` and the like: the files directly in public/, read once at start-up. */
+function topLevelPublicFiles(): Set<string> {
+  const dir = path.resolve('public');
+  if (!fs.existsSync(dir)) return new Set();
+  return new Set(
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => `/${entry.name}`),
+  );
 }
 
 /**

@@ -62,6 +62,27 @@ const byId = (results: CheckResult[], id: string) => results.find((result) => re
 const failed = (results: CheckResult[]) => results.filter((result) => result.status === 'fail').map((result) => result.id);
 
 describe('npm run doctor', () => {
+  it('warns when requests came through a proxy while TRUST_PROXY is unset, with the fix', async () => {
+    const server = await startBuiltServer({ ...workosSandboxEnv(sandbox), SMTP_URL: catcher.url });
+    try {
+      expect((await fetch(`${server.url}/login`, { headers: { 'X-Forwarded-For': '203.0.113.5' } })).status).toBe(200);
+      const db = openDatabase(server.databasePath);
+      try {
+        await expect.poll(async () => (await db('server_observations').where({ kind: 'forwarded_without_trust_proxy' })).length).toBe(1);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await server.stop();
+    }
+    const env = { ...healthyEnv(), DATABASE_PATH: server.databasePath };
+    const untrusted = byId((await doctor(env)).results, 'proxy');
+    expect(untrusted.status).toBe('warn');
+    expect(untrusted.found).toMatch(/^requests arrive through a proxy \(from 127\.0\.0\.1, last .+ UTC\) but TRUST_PROXY is unset/);
+    expect(untrusted.fix).toContain('Set TRUST_PROXY to the number of proxies in front');
+    expect(byId((await doctor({ ...env, TRUST_PROXY: '1' })).results, 'proxy')).toMatchObject({ status: 'pass', found: expect.stringContaining('TRUST_PROXY=1') });
+  });
+
   it('passes against the sandbox: exit 0, every required check passes, and no portal link is printed', async () => {
     const { code, results } = await doctor(healthyEnv());
     expect(failed(results)).toEqual([]);
@@ -79,6 +100,7 @@ describe('npm run doctor', () => {
       'database',
       'staff_guard',
       'events',
+      'proxy',
       'build',
     ]);
     expect(byId(results, 'portal_link').found).toMatch(new RegExp(`points to ${sandbox.url.replace(/[.:/]/g, '\\$&')} \\(the link is not shown\\)`));

@@ -43,8 +43,13 @@ function createRemixRequest(req: ExpressRequest, res: ExpressResponse): Request 
   let controller: AbortController | null = new AbortController();
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: requestHeaders(req), signal: controller.signal };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    init.body = createReadableStreamFromReadable(req);
-    init.duplex = 'half';
+    // Read (and checked) already by the body rules, when they ran; else streamed.
+    const read = res.locals.body as Buffer | undefined;
+    if (read) init.body = new Uint8Array(read);
+    else {
+      init.body = createReadableStreamFromReadable(req);
+      init.duplex = 'half';
+    }
   }
   res.on('finish', () => (controller = null));
   res.on('close', () => controller?.abort());

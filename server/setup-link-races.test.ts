@@ -90,12 +90,12 @@ const staffPost = (path: string, fields: [string, string][]) =>
     body: new URLSearchParams(fields).toString(),
   });
 
-/** Slow WorkOS answers for this organization's portal links, `times` of them. */
-function slowPortalLinks(workosId: string, latencyMs: number, times: number) {
-  return sandbox.faults.add({ method: 'POST', path: '/portal/generate_link', bodyIncludes: workosId, latencyMs, times });
+/** This organization's next `times` portal links: WorkOS answers each only once the test releases them. */
+function heldPortalLinks(workosId: string, times: number) {
+  return sandbox.faults.add({ method: 'POST', path: '/portal/generate_link', bodyIncludes: workosId, hold: true, times });
 }
 
-/** Resolves when every request the rule was made for has reached the sandbox (and is waiting out its latency). */
+/** Resolves when every request the rule was made for has reached the sandbox (and is held there). */
 async function allArrived(rule: { id: number }) {
   await expect.poll(() => sandbox.faults.list().some((candidate) => candidate.id === rule.id), { timeout: 10_000, interval: 10 }).toBe(false);
 }
@@ -105,12 +105,12 @@ async function actionsOf(linkId: number): Promise<{ id: number; action: string }
 }
 
 describe('a launch in flight while the link ends', () => {
-  it('20 launches, WorkOS answering in 2.5 s for half of them: the ones answered after a revoke never get their 303', async () => {
+  it('20 launches in flight: the ten WorkOS answers after a revoke never get their 303, the ten before it do', async () => {
     const org = await organization();
     const { token, linkId } = await copyLink(org.id, ['sso', 'dsync']);
-    // The first ten to arrive are answered at once, the next ten slowly.
-    const fast = slowPortalLinks(org.workosId, 50, 10);
-    const slow = slowPortalLinks(org.workosId, 2_500, 10);
+    // The first ten to arrive are answered at once; the next ten are held until after the revoke.
+    const before = heldPortalLinks(org.workosId, 10);
+    const after = heldPortalLinks(org.workosId, 10);
     const answered: number[] = [];
     const launches = Array.from({ length: 20 }, () =>
       launch(token).then((response) => {
@@ -118,9 +118,10 @@ describe('a launch in flight while the link ends', () => {
         return response;
       }),
     );
-    await allArrived(fast);
-    await allArrived(slow);
-    // Every fast answer is back, every slow one still on its way: now the rep revokes.
+    await allArrived(before);
+    await allArrived(after);
+    sandbox.faults.release(before.id);
+    // Every early answer is back, every late one still held: now the rep revokes.
     await expect.poll(() => answered.length, { timeout: 10_000, interval: 10 }).toBe(10);
     const revoke = await staffPost(`/organizations/${org.id}`, [
       ['intent', 'revoke_link'],
@@ -128,6 +129,7 @@ describe('a launch in flight while the link ends', () => {
       ['reason', 'Sent to the wrong person'],
     ]);
     expect(revoke.status).toBe(302);
+    sandbox.faults.release(after.id);
     const responses = await Promise.all(launches);
     expect(answered.slice(0, 10)).toEqual(Array(10).fill(303));
     expect(answered.slice(10)).toEqual(Array(10).fill(404));
@@ -146,9 +148,9 @@ describe('a launch in flight while the link ends', () => {
   it('completion while WorkOS answers: the late launches get the "all set" page, not the portal', async () => {
     const org = await organization();
     const { token, linkId } = await copyLink(org.id, ['sso']);
-    const slow = slowPortalLinks(org.workosId, 2_000, 20);
+    const held = heldPortalLinks(org.workosId, 20);
     const launches = Array.from({ length: 20 }, () => launch(token));
-    await allArrived(slow);
+    await allArrived(held);
     // WorkOS reports SSO done: the link completes while the portal links are on their way.
     const { recordWorkOSEvent } = await import('~/models/setup-progress.server');
     const outcome = await db.transaction((trx) =>
@@ -159,6 +161,7 @@ describe('a launch in flight while the link ends', () => {
       ),
     );
     expect(outcome.completedLinkId).toBe(linkId);
+    sandbox.faults.release(held.id);
     const responses = await Promise.all(launches);
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(409));
     expect(await responses[0]!.text()).toContain('All set — thank you!');
@@ -169,12 +172,16 @@ describe('a launch in flight while the link ends', () => {
 
   it('expiry while WorkOS answers: launches begun a moment before the end get the neutral page', async () => {
     const org = await organization();
-    // A one-day link issued a day ago, less three seconds: it ends while WorkOS is answering.
-    const issuedAt = new Date(Date.now() - 86_400_000 + 3_000);
+    // A one-day link issued a day ago, less five seconds: it ends while WorkOS is answering.
+    const issuedAt = new Date(Date.now() - 86_400_000 + 5_000);
     const { token, linkId } = await copyLink(org.id, ['sso'], issuedAt);
-    const slow = slowPortalLinks(org.workosId, 4_000, 20);
+    const expiresAt = issuedAt.getTime() + 86_400_000;
+    const held = heldPortalLinks(org.workosId, 20);
     const launches = Array.from({ length: 20 }, () => launch(token));
-    await allArrived(slow);
+    // All twenty reached WorkOS, so each began while the link still opened (an ended link never calls it).
+    await allArrived(held);
+    await expect.poll(() => Date.now() > expiresAt, { timeout: 10_000, interval: 50 }).toBe(true);
+    sandbox.faults.release(held.id);
     const responses = await Promise.all(launches);
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(404));
     const trail = await actionsOf(linkId);
@@ -223,7 +230,7 @@ describe('replacing an emailed link', () => {
     try {
       const response = await resend(org.id, linkId);
       expect(response.status).toBe(502);
-      expect((await response.text()).replaceAll('<!-- -->', '')).toContain('The earlier link still works — nothing changed for the IT admin.');
+      expect((await response.text()).replaceAll('<!-- -->', '')).toContain('The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open).');
     } finally {
       catcher.behave({ kind: 'accept' });
     }

@@ -23,19 +23,24 @@ export type CatcherBehaviour =
    * The message is received (and kept: the recipient may well get it) but never answered — a
    * mail server that hangs at the worst moment. The sender gives up on its own socket timeout.
    */
-  | { kind: 'stall_after_data' };
+  | { kind: 'stall_after_data' }
+  /** The message is received and accepted, but only once `release()` is called: a slow answer, as long as a test needs. */
+  | { kind: 'accept_when_released' };
 
 export interface SmtpCatcher {
   url: string;
   port: number;
   emails: CaughtEmail[];
   behave(behaviour: CatcherBehaviour): void;
+  /** Answers every message held by `accept_when_released`. */
+  release(): void;
   stop(): Promise<void>;
 }
 
 export async function startSmtpCatcher(options: { user?: string; password?: string } = {}): Promise<SmtpCatcher> {
   const emails: CaughtEmail[] = [];
   let behaviour: CatcherBehaviour = { kind: 'accept' };
+  const waiting: (() => void)[] = [];
   const requireAuth = options.user !== undefined;
   const server = new SMTPServer({
     // Plain SMTP on loopback: what a local relay or catcher offers.
@@ -63,6 +68,7 @@ export async function startSmtpCatcher(options: { user?: string; password?: stri
         }
         const raw = Buffer.concat(chunks).toString('utf8');
         const stalled = behaviour.kind === 'stall_after_data';
+        const held = behaviour.kind === 'accept_when_released';
         simpleParser(raw)
           .then((mail) => {
             emails.push({
@@ -73,7 +79,8 @@ export async function startSmtpCatcher(options: { user?: string; password?: stri
               mail,
               raw,
             });
-            if (!stalled) callback();
+            if (held) waiting.push(() => callback());
+            else if (!stalled) callback();
           })
           .catch((error: Error) => callback(error));
       });
@@ -90,6 +97,9 @@ export async function startSmtpCatcher(options: { user?: string; password?: stri
     emails,
     behave(next) {
       behaviour = next;
+    },
+    release() {
+      for (const answer of waiting.splice(0)) answer();
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,4 +1,4 @@
-import { FEATURE_INFO, type SetupFeature, type SetupLinkStatus } from '~/forms/setup-link';
+import { FEATURE_INFO, hasCompletionSignal, type SetupFeature, type SetupLinkStatus } from '~/forms/setup-link';
 import { formatDateTime } from '~/utils/format';
 
 /** What the story of an organization's current link needs. */
@@ -32,7 +32,8 @@ export function linkStory(link: LinkStoryLink | null, { canEdit }: { canEdit: bo
     case 'completed':
       return {
         tone: 'done',
-        text: `Setup completed on ${formatDateTime(link.completedAt ?? link.expiresAt)}: WorkOS reported ${titles(link.features)} done, and the link (${link.fingerprint}) closed.`,
+        // Only what WorkOS reports on: Audit Logs, Log Streams and BYOK are never "reported done".
+        text: `Setup completed on ${formatDateTime(link.completedAt ?? link.expiresAt)}: WorkOS reported ${titles(link.features.filter(hasCompletionSignal))} done, and the link (${link.fingerprint}) closed.`,
         next: canEdit ? 'Nothing more to do. Send another link only if the customer needs more.' : null,
       };
     case 'revoked':

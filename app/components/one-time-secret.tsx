@@ -31,7 +31,11 @@ export function OneTimeSecret({ label, value, children, onDismiss }: { label: st
         ) : null}
       </div>
       <div className="mt-2 text-sm text-emerald-900">{children}</div>
-      <p className="mt-1 text-xs text-emerald-800">It stays here until you hide it or leave this page; a reload will not bring it back.</p>
+      <p className="mt-1 text-xs text-emerald-800">
+        {onDismiss
+          ? 'It stays here until you hide it or leave this page; a reload will not bring it back.'
+          : 'It will not be shown again: a reload or another page will not bring it back.'}
+      </p>
     </section>
   );
 }

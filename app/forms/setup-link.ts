@@ -15,6 +15,14 @@ export const FEATURE_INFO: Record<SetupFeature, { title: string; description: st
   bring_your_own_key: { title: 'Bring Your Own Key', description: 'Encrypt data with a key the company controls.' },
 };
 
+/** Features WorkOS reports on. Audit Logs, Log Streams and BYOK emit nothing: only launches are known. */
+export const SIGNAL_FEATURES = ['sso', 'dsync', 'domain_verification', 'certificate_renewal'] as const satisfies readonly SetupFeature[];
+export type SignalFeature = (typeof SIGNAL_FEATURES)[number];
+
+export function hasCompletionSignal(feature: SetupFeature): feature is SignalFeature {
+  return (SIGNAL_FEATURES as readonly string[]).includes(feature);
+}
+
 export const LINK_LIFETIME_DAYS = { min: 1, max: 30, default: 7 };
 
 /**
@@ -28,7 +36,7 @@ export type SetupLinkStatus = (typeof SETUP_LINK_STATUSES)[number];
 export const EXPIRING_SOON_HOURS = 48;
 
 export function isExpiringSoon(expiresAt: string, now: string | Date): boolean {
-  return new Date(expiresAt).getTime() - new Date(now).getTime() < EXPIRING_SOON_HOURS * 3_600_000;
+  return new Date(expiresAt).getTime() - new Date(now).getTime() <= EXPIRING_SOON_HOURS * 3_600_000;
 }
 
 /** A link's lifetime in whole days (within the allowed range): what a resend or retry reuses. */

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /**
  * A secret from an action's answer (a copy-mode link), kept on screen for as long as the person
@@ -15,9 +15,13 @@ export function useShownOnce<Secret extends { url: string }>(fromAction: Secret 
   }, [fromAction, scope]);
   // Another organization on the same route: forget, so that coming back does not show it again.
   useEffect(() => () => setKept(null), [scope]);
+  const shownUrl = useRef<string | null>(null);
   useEffect(() => {
+    // Restored from the back/forward cache: hidden, even while the action's answer is still held.
     const forget = (event: PageTransitionEvent) => {
-      if (event.persisted) setKept(null);
+      if (!event.persisted) return;
+      setKept(null);
+      if (shownUrl.current) setDismissed(shownUrl.current);
     };
     window.addEventListener('pageshow', forget);
     return () => window.removeEventListener('pageshow', forget);
@@ -25,6 +29,7 @@ export function useShownOnce<Secret extends { url: string }>(fromAction: Secret 
   // The first render (the action's own answer, with or without JavaScript) reads it directly.
   const candidate = fromAction ? { secret: fromAction, scope } : kept;
   const secret = candidate && candidate.scope === scope && candidate.secret.url !== dismissed ? candidate.secret : null;
+  shownUrl.current = secret?.url ?? null;
   return {
     secret,
     dismiss() {

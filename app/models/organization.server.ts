@@ -1,13 +1,12 @@
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus, SetupState } from '~/forms/organization';
-import { EXPIRING_SOON_HOURS, type SetupFeature } from '~/forms/setup-link';
+import { EXPIRING_SOON_HOURS, hasCompletionSignal, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { currentLinkSql, linkIsActiveSql, linkStatusSql, revokeActiveLinkOf, type SetupLinkStatus, type SqlFragment } from './setup-link.server';
-import { hasCompletionSignal } from './setup-progress.server';
 import { roleAtLeast, type StaffRow } from './staff.server';
 
 /** A rule about organizations was broken; `message` is written for the rep, `field` places it. */
@@ -201,14 +200,8 @@ export async function listOrganizations(
       statement.whereRaw('NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)');
       break;
   }
-  const search = query.q?.trim();
-  if (search) {
-    if (search.length >= 3) {
-      statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(search)]);
-    } else {
-      statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(search)}%`]);
-    }
-  }
+  const search = searchTerm(query.q);
+  if (search) whereNameMatches(statement, search);
   if (cursor) {
     // Forward in display order is ">" for name order and "<" for newest-first; backwards flips it.
     const greater = ascending !== backwards;
@@ -310,6 +303,20 @@ function decodeCursor(raw: string | undefined): { value: string; id: number } | 
 }
 
 /** A search string as one FTS5 phrase (quotes doubled), so that its characters are all literal. */
+/**
+ * What a typed search looks for: control characters (a NUL ends an FTS5 query string early, which
+ * SQLite reports as an error) and runs of white space become single spaces.
+ */
+function searchTerm(typed: string | undefined): string {
+  return (typed ?? '').replace(/[\p{Cc}\s]+/gu, ' ').trim();
+}
+
+/** Any 3+ characters anywhere (the trigram index); shorter terms match the start of the name. */
+function whereNameMatches(statement: Knex.QueryBuilder, term: string): void {
+  if (term.length >= 3) statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(term)]);
+  else statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(term)}%`]);
+}
+
 function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
@@ -618,10 +625,9 @@ export async function archiveOrganization(
 
 /** Up to `limit` organizations whose name (or domain, ids) matches, as the list's search does. */
 export async function findOrganizationsByName(search: string, { limit = 20, db = getDb() }: { limit?: number; db?: Knex } = {}): Promise<{ id: number; name: string }[]> {
-  const text = search.trim();
+  const text = searchTerm(search);
   if (!text) return [];
   const statement = db('organizations as o').select('o.id', 'o.name').orderBy('o.name').limit(limit);
-  if (text.length >= 3) statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(text)]);
-  else statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(text)}%`]);
+  whereNameMatches(statement, text);
   return (await statement) as { id: number; name: string }[];
 }

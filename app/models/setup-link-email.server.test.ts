@@ -205,6 +205,53 @@ describe('an emailed setup link', () => {
     }
   });
 
+  it('an old link that expires during the resend is recorded expired, and the new one takes over (no crash, no stuck send)', async () => {
+    const organizationId = await organization();
+    // A link that ran out 30 s ago, resent as of a minute ago (when it still opened).
+    const first = await createSetupLink(organizationId, request, actor);
+    tokenInLastEmail();
+    await getDb()('setup_links')
+      .where({ id: first.link.id })
+      .update({ created_at: new Date(Date.now() - 7 * 86_400_000).toISOString(), expires_at: new Date(Date.now() - 30_000).toISOString() });
+    const resent = await recreateSetupLink(organizationId, request, actor, {
+      reason: 'Resent by email: about to lapse',
+      expectedActiveLinkId: first.link.id,
+      now: new Date(Date.now() - 60_000),
+    });
+    tokenInLastEmail();
+    expect(resent).toMatchObject({ sent: true, link: { status: 'active' } });
+    expect(await getDb()('setup_links').where({ organization_id: organizationId }).orderBy('id').pluck('status')).toEqual(['expired', 'active']);
+    expect((await auditOf(first.link.id)).filter((event) => event.action === 'setup_link.expired')).toHaveLength(1);
+  });
+
+  for (const end of ['revoked', 'completed'] as const) {
+    it(`an old link ${end} while its replacement is being emailed stays ${end}, and the replacement does not open either`, async () => {
+      const organizationId = await organization();
+      const first = await createSetupLink(organizationId, request, actor);
+      tokenInLastEmail();
+      catcher.behave({ kind: 'accept_when_released' });
+      const emailsBefore = catcher.emails.length;
+      const resend = recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: race', expectedActiveLinkId: first.link.id });
+      await expect.poll(() => catcher.emails.length, { timeout: 5_000 }).toBe(emailsBefore + 1);
+      const newToken = tokenInLastEmail();
+      if (end === 'revoked') {
+        const { revokeSetupLink } = await import('./setup-link.server');
+        await revokeSetupLink(first.link.id, actor, { reason: 'The customer asked us to stop' });
+      } else {
+        const { completeSetupLink } = await import('./setup-link.server');
+        await getDb().transaction((trx) => completeSetupLink(trx, first.link.id, { now: new Date(), source: 'webhook', features: ['sso', 'domain_verification'] }));
+      }
+      catcher.release();
+      const outcome = await resend;
+      expect(outcome).toMatchObject({ sent: true, link: { status: 'revoked' } });
+      expect(await getDb()('setup_links').where({ organization_id: organizationId }).orderBy('id').pluck('status')).toEqual([end, 'revoked']);
+      expect(await getActiveSetupLink(organizationId)).toBeNull();
+      expect(await findRedeemableLink(newToken)).toBeNull();
+      const replacement = await getDb()('setup_links').where({ organization_id: organizationId }).orderBy('id', 'desc').first('revoke_reason');
+      expect(replacement.revoke_reason).toBe(`The link it was to replace was ${end} while this one was being emailed.`);
+    });
+  }
+
   it('twenty resends at once send one email; exactly one link is active at every moment', async () => {
     const organizationId = await organization();
     const first = await createSetupLink(organizationId, request, actor);

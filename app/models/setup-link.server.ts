@@ -11,7 +11,7 @@ import {
   type SetupLinkStatus,
 } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
-import { sendEmail, type EmailFailure } from '~/utils/email.server';
+import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
@@ -474,68 +474,98 @@ async function deliver(
   actor: AuditActor,
   { requestId, db, reason }: { requestId?: string; db: Knex; reason?: string },
 ): Promise<IssuedSetupLink> {
-  const { link, url, replaces } = inserted;
+  const { link, url } = inserted;
   if (!input.email) return { delivery: 'copy', link, url };
   const recipient = input.email.address;
-  const settings = await getSettings(db);
-  const email = renderSetupLinkEmail({
-    organizationName: inserted.organizationName,
-    recipientName: input.email.name ?? null,
-    senderName: actor.label,
-    companyName: settings.companyName,
-    supportEmail: settings.supportEmail,
-    features: link.features,
-    url,
-    expiresAt: link.expiresAt,
-    message: input.email.message ?? null,
-  });
-  const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
+  try {
+    const settings = await getSettings(db);
+    const email = renderSetupLinkEmail({
+      organizationName: inserted.organizationName,
+      recipientName: input.email.name ?? null,
+      senderName: actor.label,
+      companyName: settings.companyName,
+      supportEmail: settings.supportEmail,
+      features: link.features,
+      url,
+      expiresAt: link.expiresAt,
+      message: input.email.message ?? null,
+    });
+    const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
+    return await db.transaction((trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
+  } catch (error) {
+    // Whatever broke after the link was committed, it must not stay `sending` (that blocks every
+    // new link for the organization until the grace period ends): it failed.
+    await db('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The mail server's answer, recorded in one transaction. Accepted: lapsed links are recorded
+ * first (an old link may have expired during the send), the link it replaces is revoked, then this
+ * one becomes active — unless the old link was revoked or completed meanwhile, a decision that
+ * stands: this one is then revoked too. Refused: this one fails; the old link keeps working.
+ */
+async function settleDelivery(
+  trx: Knex.Transaction,
+  { link, replaces }: InsertedLink,
+  outcome: SendOutcome,
+  { actor, requestId, reason, recipient }: { actor: AuditActor; requestId?: string; reason?: string; recipient: string },
+): Promise<EmailedSetupLink> {
   const settledAt = new Date();
-  return db.transaction(async (trx): Promise<EmailedSetupLink> => {
-    const details = { recipient, fingerprint: link.fingerprint };
-    // Ended while the mail server answered (the organization was archived): it stays ended.
-    const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
-    if (outcome.ok) {
-      if (stillSending) {
+  const details = { recipient, fingerprint: link.fingerprint };
+  // Ended while the mail server answered (the organization was archived): it stays ended.
+  const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
+  if (outcome.ok) {
+    if (stillSending) {
+      await settleLapsedLinks(trx, { organizationId: link.organizationId, now: settledAt });
+      const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
+      if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
+        const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
+        await revokeRow(trx, row!, SYSTEM_ACTOR, { reason: `The link it was to replace was ${replaced.status} while this one was being emailed.`, requestId, now: settledAt, from: 'sending' });
+      } else {
         // Old out, then new in: the one-active index holds at every statement.
-        const old = replaces ? await trx<SetupLinkRow>('setup_links').where({ id: replaces.id }).first('id', 'organization_id', 'token_hash') : undefined;
-        if (old) await revokeRow(trx, old, actor, { reason: reason ?? 'Replaced by a new link.', requestId, now: settledAt, from: 'active', replacedBy: link.fingerprint });
+        if (replaced?.status === 'active') {
+          const old = await trx<SetupLinkRow>('setup_links').where({ id: replaced.id }).first('id', 'organization_id', 'token_hash');
+          await revokeRow(trx, old!, actor, { reason: reason ?? 'Replaced by a new link.', requestId, now: settledAt, from: 'active', replacedBy: link.fingerprint });
+        }
         await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'active', email_sent_at: settledAt.toISOString() });
       }
-      await recordAuditEvent(
-        {
-          actor,
-          action: 'setup_link.emailed',
-          organizationId: link.organizationId,
-          setupLinkId: link.id,
-          requestId,
-          details: { ...details, messageId: outcome.messageId, ...(replaces ? { replacedFingerprint: replaces.fingerprint } : {}) },
-        },
-        trx,
-      );
-      return { delivery: 'email', sent: true, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, messageId: outcome.messageId };
     }
-    if (stillSending) {
-      await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
-      await queueOwnerNotice(trx, { organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' });
-    }
-    const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
-    const previousLinkActive = previous?.status === 'active';
-    const { failure } = outcome;
     await recordAuditEvent(
       {
         actor,
-        action: 'setup_link.email_failed',
+        action: 'setup_link.emailed',
         organizationId: link.organizationId,
         setupLinkId: link.id,
         requestId,
-        // The class and code, and our own words for them — never the server's text.
-        details: { ...details, errorClass: failure.errorClass, responseCode: failure.responseCode, reason: failure.reason, previousLinkActive },
+        details: { ...details, messageId: outcome.messageId, ...(replaces ? { replacedFingerprint: replaces.fingerprint } : {}) },
       },
       trx,
     );
-    return { delivery: 'email', sent: false, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, failure, previousLinkActive };
-  });
+    return { delivery: 'email', sent: true, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, messageId: outcome.messageId };
+  }
+  const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
+  const previousLinkActive = previous?.status === 'active';
+  if (stillSending) {
+    await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
+    // The owner hears of it when the customer is left without a link; a failed resend changed nothing for them.
+    if (!previousLinkActive) await queueOwnerNotice(trx, { organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' });
+  }
+  const { failure } = outcome;
+  await recordAuditEvent(
+    {
+      actor,
+      action: 'setup_link.email_failed',
+      organizationId: link.organizationId,
+      setupLinkId: link.id,
+      requestId,
+      // The class and code, and our own words for them — never the server's text.
+      details: { ...details, errorClass: failure.errorClass, responseCode: failure.responseCode, reason: failure.reason, previousLinkActive },
+    },
+    trx,
+  );
+  return { delivery: 'email', sent: false, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, failure, previousLinkActive };
 }
 
 /**

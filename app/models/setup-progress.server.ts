@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
+import { FEATURE_INFO, hasCompletionSignal, SETUP_FEATURES, SIGNAL_FEATURES, type SetupFeature, type SignalFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { activeLinkForCompletion, completeSetupLink, type SetupLink, type SetupLinkOverview } from './setup-link.server';
@@ -26,13 +26,7 @@ export const SETUP_EVENT_TYPES = [
 ] as const;
 export type SetupEventType = (typeof SETUP_EVENT_TYPES)[number];
 
-/** Features WorkOS reports on. Audit Logs, Log Streams and BYOK emit nothing: only launches are known. */
-export const SIGNAL_FEATURES = ['sso', 'dsync', 'domain_verification', 'certificate_renewal'] as const satisfies readonly SetupFeature[];
-export type SignalFeature = (typeof SIGNAL_FEATURES)[number];
-
-export function hasCompletionSignal(feature: SetupFeature): feature is SignalFeature {
-  return (SIGNAL_FEATURES as readonly string[]).includes(feature);
-}
+export { hasCompletionSignal, SIGNAL_FEATURES, type SignalFeature };
 
 export type EventSource = 'webhook' | 'poller';
 type ResourceState = 'active' | 'inactive' | 'deleted' | 'verified' | 'failed' | 'renewal_required' | 'renewed';

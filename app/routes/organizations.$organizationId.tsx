@@ -301,6 +301,14 @@ async function answerIssued(issued: IssuedSetupLink, intent: string, here: strin
       notice: notice.trim() || undefined,
     });
   }
+  if (issued.sent && issued.link.status !== 'active') {
+    // Accepted by the mail server, but the link was ended while it was out (archived, or the link
+    // it was to replace was revoked or completed meanwhile): the email's link does not open.
+    return redirectWithToast(here, {
+      kind: 'error',
+      message: `The email went to ${issued.recipient}, but its link was ${issued.link.status} while it was being sent: it does not open. Recreate it if the customer still needs one.`,
+    });
+  }
   if (issued.sent) {
     const replaced = issued.link.replacesLinkId ? ' The earlier link no longer opens.' : '';
     return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.${replaced}${notice}` });
@@ -311,7 +319,7 @@ async function answerIssued(issued: IssuedSetupLink, intent: string, here: strin
       {
         intent,
         fieldErrors: {},
-        formError: `The email could not be sent: ${issued.failure.reason} The earlier link still works — nothing changed for the IT admin. Try again, or recreate it to copy.`,
+        formError: `The email could not be sent: ${issued.failure.reason} The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open). Try again, or recreate it to copy.`,
         draft: { ...draft, delivery: 'email' },
       },
       { status: 502 },

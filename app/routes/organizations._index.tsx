@@ -4,6 +4,7 @@ import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
 import { organizationListQuerySchema } from '~/forms/organization';
+import { EXPIRING_SOON_HOURS } from '~/forms/setup-link';
 import { listAssignableOwners, listOrganizations, type LinkState } from '~/models/organization.server';
 import { roleAtLeast } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
@@ -130,7 +131,7 @@ export default function Organizations() {
             <option value="any">Any</option>
             <option value="none">No active link</option>
             <option value="active">Active</option>
-            <option value="expiring">Expiring within 48 h</option>
+            <option value="expiring">Expiring within {EXPIRING_SOON_HOURS} h</option>
             <option value="expired">Expired</option>
             <option value="completed">Completed</option>
           </select>

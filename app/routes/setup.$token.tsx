@@ -102,8 +102,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const problem = describeWorkOSError(error, { organizationId: redeemable.organization.workosId });
     logger.warn({ kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id }, 'setup launch failed');
     await recordSetupLinkLaunchFailure(redeemable.link, feature, problem.kind, { requestId: context.requestId });
+    // A link that ended while WorkOS was failing shows what it is now, not the valid page.
+    const current = await findRedeemableLink(token);
+    if (!current) return neutral();
+    if (current.link.status === 'completed') return data<PageData>(await pageData(current, { problem: null, done: null }), { status: 409 });
     return data<PageData>(
-      await pageData(redeemable, {
+      await pageData(current, {
         problem: 'The setup could not be opened just now. Nothing is lost: please try again in a few minutes. If it keeps happening, contact us.',
         done: null,
       }),

@@ -41,12 +41,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (Number.isFinite(timestamp) && timestamp > Date.now() + TOLERANCE_MS) return refuse(400, 'signature timestamp in the future');
 
   const payload = await readBodyText(request, MAX_WEBHOOK_BYTES);
-  let event: unknown;
+  const options = { payload, sigHeader: signature, secret, tolerance: TOLERANCE_MS };
   try {
-    event = await getWorkOS().webhooks.constructEvent({ payload, sigHeader: signature, secret, tolerance: TOLERANCE_MS });
+    await getWorkOS().webhooks.verifyHeader(options);
   } catch (error) {
     if (error instanceof SignatureVerificationException) return refuse(400, error.message.replace(/\.$/, ''));
-    if (error instanceof SyntaxError) return refuse(400, 'the signed body is not JSON');
+    throw error;
+  }
+  // Signed is not the same as well formed: `null`, an array or a bare string verify just as well.
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return refuse(400, 'the signed body is not JSON');
+  }
+  if (!isEventEnvelope(body)) return refuse(400, 'the body is not a WorkOS event');
+  let event: unknown;
+  try {
+    event = await getWorkOS().webhooks.constructEvent(options);
+  } catch (error) {
+    if (error instanceof TypeError) return refuse(400, 'the body is not a WorkOS event');
     throw error;
   }
 
@@ -63,4 +77,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     outcome.setupEvent ? (outcome.recorded ? 'webhook event recorded' : 'webhook event already recorded') : 'webhook event ignored (not a setup event)',
   );
   return Response.json({ received: true, duplicate: outcome.setupEvent && !outcome.recorded });
+}
+
+/** What every WorkOS event is before the SDK reads it: an object with an id, a type and data. */
+function isEventEnvelope(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { id, event, data } = body as Record<string, unknown>;
+  return typeof id === 'string' && typeof event === 'string' && typeof data === 'object' && data !== null && !Array.isArray(data);
 }

@@ -66,8 +66,7 @@ export async function up(db: Knex): Promise<void> {
           CHECK (expires_at > created_at),
           CHECK (delivery = 'copy' OR recipient_email IS NOT NULL),
           CHECK ((status = 'revoked') = (revoked_at IS NOT NULL)),
-          CHECK (status <> 'sending' OR delivery = 'email'),
-          CHECK (status <> 'completed' OR completed_at IS NOT NULL)
+          CHECK (status <> 'sending' OR delivery = 'email')
         )`);
       // An emailed link still waiting for the mail server's answer was "active" before; it is
       // what "sending" means now.
@@ -87,7 +86,11 @@ export async function up(db: Knex): Promise<void> {
       await trx.raw(`
         INSERT INTO setup_link_launches (setup_link_id, feature, launches, first_at, last_at)
         SELECT l.id, j.key, j.value,
-          COALESCE(l.first_launched_at, l.created_at),
+          COALESCE(
+            (SELECT min(e.at) FROM audit_events e WHERE e.setup_link_id = l.id AND e.action = 'setup_link.launched' AND json_extract(e.details, '$.feature') = j.key),
+            l.first_launched_at,
+            l.created_at
+          ),
           COALESCE(
             (SELECT max(e.at) FROM audit_events e WHERE e.setup_link_id = l.id AND e.action = 'setup_link.launched' AND json_extract(e.details, '$.feature') = j.key),
             l.first_launched_at,
@@ -95,8 +98,11 @@ export async function up(db: Knex): Promise<void> {
           )
         FROM setup_links l, json_each(l.launches) j
         WHERE j.value > 0`);
+      // AUTOINCREMENT never reuses an id: the new table continues where the old one was.
+      const sequence = (await trx.raw("SELECT seq FROM sqlite_sequence WHERE name = 'setup_links'")) as { seq: number }[];
       await trx.raw('DROP TABLE setup_links');
       await trx.raw('ALTER TABLE setup_links_new RENAME TO setup_links');
+      if (sequence[0]) await trx.raw("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'setup_links'", [sequence[0].seq]);
       for (const statement of LINK_INDEXES) await trx.raw(statement);
       const violations = (await trx.raw('PRAGMA foreign_key_check')) as unknown[];
       if (violations.length > 0) throw new Error(`setup_links rebuild left ${violations.length} foreign key violations`);

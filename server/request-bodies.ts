@@ -1,0 +1,101 @@
+import type { RequestHandler, Response } from 'express';
+import getRawBody from 'raw-body';
+import { routeOf } from './canonical-path';
+
+/**
+ * Every request body, checked before any route sees it (decision 015): its type must be one the
+ * route reads, and its size within the route's limit — refused with 415 or 413 before the body is
+ * read (the connection then closes, so the unread rest cannot spoil the next request on it). A
+ * form body is parsed once here, so a form no parser can read is a 400, not a route's 500. The
+ * body read is handed to Remix as it is.
+ */
+export const BODY_LIMITS = {
+  /** The largest form (a new organization with its domains, a 2,000-character note) is a few KB. */
+  form: 64 * 1024,
+  /** WorkOS's event payloads. */
+  webhook: 256 * 1024,
+  cspReport: 16 * 1024,
+} as const;
+
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
+
+interface BodyRule {
+  types: string[];
+  limit: number;
+  /** Parsed as a form here (the route calls request.formData()). */
+  form: boolean;
+}
+
+function ruleFor(path: string): BodyRule {
+  if (/^\/webhooks\/workos$/i.test(path)) return { types: ['application/json'], limit: BODY_LIMITS.webhook, form: false };
+  if (/^\/csp-report$/i.test(path)) return { types: ['application/csp-report', 'application/json', 'application/reports+json'], limit: BODY_LIMITS.cspReport, form: false };
+  return { types: FORM_TYPES, limit: BODY_LIMITS.form, form: true };
+}
+
+const BODILESS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const requestBodies: RequestHandler = async (req, res, next) => {
+  if (BODILESS.has(req.method)) return next();
+  const rule = ruleFor(routeOf(req, res).path);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const declared = req.headers['content-length'];
+  const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+
+  if (!hasBody && !type && rule.form) {
+    // A bare POST (a button with no fields, a curl): an empty form, for the route to judge.
+    req.headers['content-type'] = 'application/x-www-form-urlencoded';
+    res.locals.body = Buffer.alloc(0);
+    return next();
+  }
+  if (!rule.types.includes(type)) {
+    refuse(req, res, 415, `Send this as ${rule.types.join(' or ')}.`);
+    return;
+  }
+  if (declared !== undefined && Number(declared) > rule.limit) {
+    refuse(req, res, 413, `That is more than this page takes (${Math.round(rule.limit / 1024)} KB).`);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await getRawBody(req, { length: declared, limit: rule.limit });
+  } catch (error) {
+    const kind = (error as { type?: string }).type;
+    if (kind === 'request.aborted') return; // the client left; nobody to answer
+    if (kind === 'entity.too.large') refuse(req, res, 413, `That is more than this page takes (${Math.round(rule.limit / 1024)} KB).`);
+    else refuse(req, res, 400, 'The request body could not be read.');
+    return;
+  }
+  if (rule.form) {
+    try {
+      await new Request('http://setup-desk.invalid/', { method: 'POST', headers: { 'Content-Type': req.headers['content-type']! }, body: new Uint8Array(body) }).formData();
+    } catch {
+      refuse(req, res, 400, 'The form could not be read: send it again from the page.');
+      return;
+    }
+  }
+  res.locals.body = body;
+  next();
+};
+
+/** A plain page for a browser's document request, plain text for anything else. */
+function refuse(req: Parameters<RequestHandler>[0], res: Response, status: 400 | 413 | 415, message: string): void {
+  res.status(status).setHeader('Connection', 'close');
+  res.setHeader('Cache-Control', 'no-store');
+  const wantsPage = (req.headers.accept ?? '').includes('text/html') && !routeOf(req, res).path.endsWith('.data') && !req.path.endsWith('.data');
+  if (!wantsPage) {
+    res.type('text/plain').send(message);
+    return;
+  }
+  const title = status === 413 ? 'That was too much to send' : 'That could not be read';
+  res
+    .type('html')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>` +
+        `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${escapeHtml(message)}</p>` +
+        '<p>Nothing was saved. Go back, shorten what you entered, and try again.</p></body></html>',
+    );
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
