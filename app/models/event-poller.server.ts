@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import { getDb } from '~/utils/db.server';
-import { getWorkOS } from '~/utils/workos.server';
+import { getWorkOS, rootWorkOSError } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setup-progress.server';
 
@@ -132,7 +132,13 @@ export async function pollWorkOSEvents({
     return { ran: true, ok: true, pages, seen, recorded, completedLinks, cursor };
   } catch (error) {
     const message =
-      error instanceof LeaseLostError ? error.message : error instanceof Error && 'status' in error ? describeWorkOSError(error).message : error instanceof Error ? error.message : String(error);
+      error instanceof LeaseLostError
+        ? error.message
+        : error instanceof Error && ('status' in error || rootWorkOSError(error) !== error)
+          ? describeWorkOSError(error).message
+          : error instanceof Error
+            ? error.message
+            : String(error);
     await release(db, holder, now(), message.slice(0, 500));
     return { ran: true, ok: false, pages, seen, recorded, completedLinks, cursor, error: message };
   }

@@ -45,6 +45,7 @@ import { getSettings } from '~/models/settings.server';
 import { getOrganizationProgress } from '~/models/setup-progress.server';
 import { roleAtLeast, staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
+import { withPersonDeadline } from '~/utils/workos.server';
 import { idSchema, organizationFromParams } from '~/utils/route-params.server';
 import { formatDateTime } from '~/utils/format';
 import { parseForm, type FieldErrors } from '~/utils/forms';
@@ -155,7 +156,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   try {
     switch (intent.data) {
       case 'retry_create': {
-        const result = await finishOrganizationCreation(organization.id, actor, options);
+        const result = await withPersonDeadline(() => finishOrganizationCreation(organization.id, actor, options));
         if (result.ok) return redirectWithToast(here, { kind: 'success', message: `${organization.name} was created in WorkOS.` });
         if (result.discarded) {
           return redirectWithToast('/organizations/new', {
@@ -174,7 +175,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case 'edit': {
         const form = parseForm(editOrganizationSchema, formData);
         if (!form.success) return data<ActionData>({ intent: 'edit', fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
-        const result = await updateOrganizationDetails(organization.id, form.data, actor, options);
+        const result = await withPersonDeadline(() => updateOrganizationDetails(organization.id, form.data, actor, options));
         if (!result.ok) return refuse(result.problem.message, result.problem.field);
         return redirectWithToast(here, { kind: 'success', message: 'Saved in WorkOS.' });
       }
@@ -272,7 +273,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case 'check_progress': {
         // One run of the events poller, now (it shares the lease and cursor with the scheduled one).
-        const result = await pollWorkOSEvents();
+        const result = await withPersonDeadline(() => pollWorkOSEvents());
         if (!result.ran) return redirectWithToast(here, { kind: 'info', message: 'WorkOS is being checked right now; the page updates when it is done.' });
         if (!result.ok) return refuse(`Could not check WorkOS: ${result.error}`);
         const found = result.recorded === 0 ? 'no new setup events' : `${result.recorded} new setup event${result.recorded === 1 ? '' : 's'}`;

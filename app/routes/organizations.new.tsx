@@ -12,6 +12,7 @@ import {
 } from '~/models/organization.server';
 import { roleAtLeast, staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/utils/auth.server';
+import { withPersonDeadline } from '~/utils/workos.server';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 
@@ -55,7 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A double submit: the first request is (or was) creating it; show where it is.
   if (started.existing) return redirectWithToast(here, { kind: 'info', message: 'This organization was already submitted.' });
 
-  const result = await finishOrganizationCreation(started.id, actor, { requestId: context.requestId });
+  const result = await withPersonDeadline(() => finishOrganizationCreation(started.id, actor, { requestId: context.requestId }));
   if (result.ok) return redirectWithToast(here, { kind: 'success', message: `${form.data.name} was created in WorkOS.` });
   if (result.discarded) {
     // WorkOS refused the data: nothing exists anywhere, so the rep corrects the form (a new key).

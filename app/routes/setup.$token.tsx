@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
@@ -10,7 +10,7 @@ import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.serve
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
-import { getWorkOS } from '~/utils/workos.server';
+import { getWorkOS, withPersonDeadline } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 
 export const meta: MetaFunction = () => [{ title: 'Set up your company’s sign-in' }, { name: 'robots', content: 'noindex, nofollow' }];
@@ -92,12 +92,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   let portalLink: string;
   try {
     // A fresh 5-minute Admin Portal link, made for this request and never stored or logged.
-    ({ link: portalLink } = await getWorkOS().adminPortal.generateLink({
-      organization: redeemable.organization.workosId,
-      intent: feature as never,
-      returnUrl: `${env.PUBLIC_URL}/setup/return`,
-      successUrl: `${env.PUBLIC_URL}/setup/return?done=${feature}`,
-    }));
+    // The IT admin waits on this page: WorkOS gets the person's deadline, retries included.
+    ({ link: portalLink } = await withPersonDeadline(() =>
+      getWorkOS().adminPortal.generateLink({
+        organization: redeemable.organization.workosId,
+        intent: feature as never,
+        returnUrl: `${env.PUBLIC_URL}/setup/return`,
+        successUrl: `${env.PUBLIC_URL}/setup/return?done=${feature}`,
+      }),
+    ));
   } catch (error) {
     const problem = describeWorkOSError(error, { organizationId: redeemable.organization.workosId });
     logger.warn({ kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id }, 'setup launch failed');
@@ -124,7 +127,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function SetupPage() {
-  const page = useLoaderData<typeof loader>() as PageData;
+  // A launch that could not go on answers with the page itself (its problem, or "all set"): the
+  // action's answer, when there is one, is what the IT admin must see — not the loader's page.
+  const answered = useActionData<typeof action>() as PageData | undefined;
+  const loaded = useLoaderData<typeof loader>() as PageData;
+  const page = answered ?? loaded;
   if (!page.valid) {
     return (
       <section aria-labelledby="setup-title" className="mx-auto max-w-xl py-8">

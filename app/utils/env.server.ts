@@ -59,6 +59,12 @@ const envSchema = z
       .max(65535, 'must be between 1 and 65535')
       .optional(),
     WORKOS_API_HTTPS: booleanFromString.optional(),
+    WORKOS_PERSON_DEADLINE_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(1_000, 'must be at least 1000 (1 second)')
+      .max(60_000, 'must be at most 60000 (a minute): people do not wait longer')
+      .default(10_000),
     WORKOS_WEBHOOK_SECRET: z.string().trim().min(16, 'must be the webhook secret from the WorkOS dashboard (Webhooks → the endpoint → Signing secret)').optional(),
     WORKOS_EVENTS_POLL: z
       .enum(['auto', 'on', 'off'], { error: 'must be auto (poll only without WORKOS_WEBHOOK_SECRET), on or off' })

@@ -6,6 +6,7 @@ import {
   UnauthorizedException,
   UnprocessableEntityException,
 } from '@workos-inc/node';
+import { rootWorkOSError, WorkOSBusyError, WorkOSDeadlineError, WorkOSUnavailableError } from './workos.server';
 
 /** What went wrong with a WorkOS call, in words a rep can act on. Never a stack trace. */
 export interface WorkOSProblem {
@@ -38,7 +39,8 @@ function requestIdOf(error: unknown): string | undefined {
  * Maps an error thrown by `@workos-inc/node` to a WorkOSProblem (the error-recovery list of the
  * WorkOS integration guide). `subject` names what was asked for, e.g. the organization id.
  */
-export function describeWorkOSError(error: unknown, subject?: { organizationId?: string; externalId?: string | null }): WorkOSProblem {
+export function describeWorkOSError(thrown: unknown, subject?: { organizationId?: string; externalId?: string | null }): WorkOSProblem {
+  const error = rootWorkOSError(thrown);
   const requestId = requestIdOf(error);
   if (error instanceof UnauthorizedException) {
     return {
@@ -76,6 +78,23 @@ export function describeWorkOSError(error: unknown, subject?: { organizationId?:
       refused: true,
       requestId,
       status: 422,
+    };
+  }
+  if (error instanceof WorkOSBusyError) {
+    return {
+      kind: 'rate_limited',
+      message: `WorkOS is busy (rate limited). Try again in ${error.retryAfterSeconds} s.`,
+      retryAfterSeconds: error.retryAfterSeconds,
+      refused: true,
+      status: 429,
+    };
+  }
+  if (error instanceof WorkOSDeadlineError) {
+    return {
+      kind: 'unavailable',
+      message: `WorkOS did not answer within ${Math.round(error.deadlineMs / 1000)} s. Nothing is lost: try again in a minute.`,
+      // It may still have acted after we stopped waiting: never assume it did not.
+      refused: false,
     };
   }
   if (error instanceof RateLimitExceededException) {
@@ -121,7 +140,7 @@ export function describeWorkOSError(error: unknown, subject?: { organizationId?:
       };
     }
   }
-  const status = (error as { status?: unknown }).status;
+  const status = error instanceof WorkOSUnavailableError ? error.status : (error as { status?: unknown }).status;
   return {
     kind: 'unavailable',
     message: 'WorkOS is unavailable right now (or did not answer in time). Nothing is lost: try again in a minute.',
