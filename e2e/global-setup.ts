@@ -108,8 +108,18 @@ async function waitForHealthy(baseURL: string, exited: Promise<number | null>, l
   throw new Error(`The e2e server did not become healthy in 20 s:\n${fs.readFileSync(logPath, 'utf8')}`);
 }
 
+function decodedUntilStable(text: string): string {
+  let current = text;
+  for (let round = 0; round < 5; round += 1) {
+    const next = current.replace(/(?:%[0-9a-f]{2})+/gi, (run) => run.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
 /**
- * After the whole run: the app's database files (WAL included) and the server's log must hold no
+ * After the whole run: the app's database files (WAL included; the sign-in attempts table among them) and the server's log must hold no
  * setup token — neither the prefix anywhere, nor the body of any token a test saw issued.
  */
 function assertNoLinkValueLeaked(workDir: string): void {
@@ -118,9 +128,12 @@ function assertNoLinkValueLeaked(workDir: string): void {
   const scanned = fs.readdirSync(workDir).filter((file) => /^e2e\.sqlite(-wal|-shm)?$|^server\.log$/.test(file));
   const leaks: string[] = [];
   for (const file of scanned) {
-    const content = fs.readFileSync(path.join(workDir, file)).toString('latin1');
-    if (/sdl_/i.test(content)) leaks.push(`${file} contains the token prefix`);
-    for (const token of issued) if (content.includes(token.slice(4))) leaks.push(`${file} contains an issued token`);
+    const raw = fs.readFileSync(path.join(workDir, file)).toString('latin1');
+    // Read as written and percent-decoded until stable: an encoded spelling is a leak too.
+    for (const content of [raw, decodedUntilStable(raw)]) {
+      if (/sdl_/i.test(content)) leaks.push(`${file} contains the token prefix`);
+      for (const token of issued) if (content.includes(token.slice(4))) leaks.push(`${file} contains an issued token`);
+    }
   }
   console.log(`e2e: no-leak scan of ${scanned.join(', ')} for the prefix and ${issued.length} issued token(s): ${leaks.length ? 'LEAKS FOUND' : 'clean'}`);
   if (leaks.length) throw new Error(`Setup-link values leaked:\n${leaks.join('\n')}`);

@@ -1,0 +1,262 @@
+/**
+ * Crafted requests against the production build (decision 015): each class of input that once
+ * found a way around a rule, or turned into a 500, in more spellings than the one first reported.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '~/utils/db.server';
+import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { signWebhook } from '../sandbox/webhooks';
+import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+
+const WEBHOOK_SECRET = 'whsec_hardening_test_secret_0123456789';
+let sandbox: RunningSandbox;
+let server: RunningServer;
+/** A server of its own for the limits, so that other tests' requests do not spend its budgets. */
+let limited: RunningServer;
+let db: Knex;
+let rep: string;
+let admin: string;
+const tokens: string[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  server = await startBuiltServer({
+    ...workosSandboxEnv(sandbox),
+    WORKOS_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    SETUP_RATE_LIMIT_PER_MINUTE: '1000',
+  });
+  limited = await startBuiltServer({ ...workosSandboxEnv(sandbox), SETUP_RATE_LIMIT_PER_MINUTE: '12', SETUP_LAUNCHES_PER_LINK: '3' });
+  db = openDatabase(server.databasePath);
+  const { createSession } = await import('~/models/session.server');
+  const { createStaff } = await import('~/models/staff.server');
+  const { sessionCookieHeader } = await import('~/utils/auth.server');
+  const cookie = async (role: 'support' | 'admin') => {
+    const { staff } = await createStaff({ email: `${role}@hard.example`, name: `Hard ${role}`, role, password: 'granite-sparrow-lantern-88' }, { type: 'system', label: 'Test' }, { db });
+    const { token, expiresAt } = await createSession(staff.id, { db });
+    return (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+  };
+  rep = await cookie('support');
+  admin = await cookie('admin');
+});
+
+afterAll(async () => {
+  await db.destroy();
+  await server.stop();
+  await limited.stop();
+  await sandbox.stop();
+  // No spelling of a token reached the log: not its body, not its percent-encoded body.
+  const log = [...server.stdout, ...server.stderr, ...limited.stdout, ...limited.stderr].join('\n');
+  expect(log).not.toMatch(/sdl_/i);
+  for (const token of tokens) {
+    expect(log).not.toContain(token.slice(4, 30));
+    expect(log).not.toContain(encodeURIComponent(token.slice(4, 30)).replace(/-/g, '%2D'));
+  }
+});
+
+let counter = 0;
+async function linkedOrganization(on: Knex = db): Promise<{ id: number; token: string }> {
+  counter += 1;
+  const workos = sandbox.store.seedOrganization({ name: `Hardened ${counter}` });
+  const now = new Date().toISOString();
+  const [row] = await on('organizations')
+    .insert({ name: workos.name, workos_id: workos.id, status: 'active', idempotency_key: `hard-${counter}`, created_at: now, updated_at: now })
+    .returning('id');
+  const id = (row as { id: number }).id;
+  const { createSetupLink } = await import('~/models/setup-link.server');
+  const issued = await createSetupLink(id, { features: ['sso'], lifetimeDays: 7 }, { type: 'system', label: 'Test' }, { db: on });
+  const token = issued.url.split('/setup/')[1]!;
+  tokens.push(token);
+  return { id, token };
+}
+
+const sameSite = { Origin: '', 'Sec-Fetch-Site': 'same-origin' };
+const post = (target: string, body: BodyInit | null, headers: Record<string, string> = {}, to: RunningServer = server) =>
+  fetch(`${to.url}${target}`, { method: 'POST', redirect: 'manual', headers: { ...sameSite, Origin: to.url, ...headers }, body });
+const encodeEach = (text: string) => [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`).join('');
+
+describe('every spelling of /setup/<token> counts against the same limits and carries the same headers', () => {
+  let limitedDb: Knex;
+  beforeAll(() => {
+    limitedDb = openDatabase(limited.databasePath);
+  });
+  afterAll(async () => {
+    await limitedDb.destroy();
+  });
+  const spellings = (token: string) => [
+    `/setup/${token}`,
+    `/%73etup/${token}`,
+    `/SETUP/${token}/`,
+    `/setup/${encodeEach(token)}`,
+    `/Setup/${token.slice(0, 4)}${encodeEach(token.slice(4, 8))}${token.slice(8)}`,
+  ];
+
+  it('the per-link launch limit: three launches in any spelling, then every spelling is refused', async () => {
+    const { token } = await linkedOrganization(limitedDb);
+    const launches = spellings(token).slice(0, 3);
+    for (const target of launches) {
+      const response = await post(target, new URLSearchParams({ feature: 'sso' }), { 'Content-Type': 'application/x-www-form-urlencoded' }, limited);
+      expect(response.status, target).toBe(303);
+    }
+    for (const target of [...spellings(token), `/setup/${token}.data`]) {
+      const response = await post(target, new URLSearchParams({ feature: 'sso' }), { 'Content-Type': 'application/x-www-form-urlencoded' }, limited);
+      expect(response.status, target).toBe(429);
+    }
+  });
+
+  it('X-Robots-Tag, no-referrer and the portal in form-action on every spelling, data requests and neutral pages included', async () => {
+    const { token } = await linkedOrganization();
+    for (const target of [...spellings(token), `/setup/${token}.data`, `/setup/sdl_${'Q'.repeat(43)}`]) {
+      const response = await fetch(`${server.url}${target}`, { headers: { 'X-Forwarded-For': '198.51.100.1' } });
+      expect(response.headers.get('x-robots-tag'), target).toBe('noindex, nofollow');
+      expect(response.headers.get('referrer-policy'), target).toBe('no-referrer');
+      expect(response.headers.get('content-security-policy'), target).toContain(`form-action 'self' http://`);
+    }
+  });
+
+  it('the per-address page limit counts every spelling', async () => {
+    const { token } = await linkedOrganization(limitedDb);
+    // The launches above spent part of this address's budget of 12: count until refused, across spellings.
+    let refusedAt = 0;
+    for (let attempt = 1; attempt <= 30 && !refusedAt; attempt += 1) {
+      const target = spellings(token)[attempt % 5]!;
+      if ((await fetch(`${limited.url}${target}`)).status === 429) refusedAt = attempt;
+    }
+    expect(refusedAt).toBeGreaterThan(0);
+    expect(refusedAt).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('no link value reaches the log, however it is spelled', () => {
+  it('encoded paths, encoded portal tokens, CSP reports and a token typed into the search box', async () => {
+    const { token } = await linkedOrganization();
+    await fetch(`${server.url}/setup/${encodeEach(token)}?x=1`);
+    await fetch(`${server.url}/%2573etup/${token}`);
+    await fetch(`${server.url}/setup/return?%74oken=${token.slice(4)}`);
+    await fetch(`${server.url}/organizations?q=${encodeURIComponent(token)}`, { headers: { Cookie: rep } });
+    await fetch(`${server.url}/organizations?q=${encodeURIComponent(token)}%00`, { headers: { Cookie: rep } });
+    await fetch(`${server.url}/audit?organization=${encodeURIComponent(token)}`, { headers: { Cookie: admin } });
+    const report = JSON.stringify({ 'csp-report': { 'document-uri': `${server.url}/%73etup/${encodeEach(token)}`, 'effective-directive': 'script-src', 'blocked-uri': 'inline' } });
+    expect((await post('/csp-report', report, { 'Content-Type': 'application/csp-report' })).status).toBe(204);
+    await server.waitForLog((line) => line.msg === 'content security policy violation');
+    // The afterAll check reads the whole log for these tokens.
+    expect(server.stdout.some((line) => line.includes('/setup/[redacted]'))).toBe(true);
+  });
+});
+
+describe('input that once became a 500 gets a clear 4xx, or just works', () => {
+  it('a NUL or other control character in the list search and the audit filter', async () => {
+    for (const target of ['/organizations?q=abc%00def', '/organizations?q=%00', '/organizations?q=a%01%02%1Fb', '/organizations?q=%E2%80%8B%00%00%00']) {
+      const response = await fetch(`${server.url}${target}`, { headers: { Cookie: rep } });
+      expect(response.status, target).toBe(200);
+    }
+    for (const target of ['/audit?organization=abc%00', '/audit?organization=%00%00%00', '/audit?action=%00']) {
+      const response = await fetch(`${server.url}${target}`, { headers: { Cookie: admin } });
+      expect(response.status, target).toBeLessThan(500);
+    }
+  });
+
+  it('a form posted as text/plain, JSON or something else: 415 with what to send, on every kind of route', async () => {
+    const { id, token } = await linkedOrganization();
+    const targets = ['/login', `/organizations/${id}`, `/organizations/${id}.data`, '/organizations/new', '/audit/export', `/setup/${token}`, `/organizations/${id}/email-preview`, '/account'];
+    for (const target of targets) {
+      for (const [type, body] of [
+        ['text/plain', 'intent=add_note&note=hi'],
+        ['application/json', '{"intent":"add_note","note":"hi"}'],
+        ['application/xml', '<note/>'],
+      ] as const) {
+        const response = await post(target, body, { Cookie: rep, 'Content-Type': type });
+        expect(response.status, `${type} → ${target}`).toBe(415);
+        expect(await response.text()).toContain('Send this as application/x-www-form-urlencoded or multipart/form-data.');
+      }
+    }
+    // A multipart body no parser can read is a 400; an empty POST reaches the route's own checks.
+    const broken = await post(`/organizations/${id}`, '--x\r\nnot a part', { Cookie: rep, 'Content-Type': 'multipart/form-data; boundary=nope' });
+    expect(broken.status).toBe(400);
+    const empty = await post(`/organizations/${id}`, null, { Cookie: rep });
+    expect(empty.status).toBe(400);
+  });
+
+  it('a signed webhook whose body is not an event object: 400, never a 500', async () => {
+    for (const body of ['null', '[]', '"event"', '42', '{}', '{"id":"evt_1","event":"connection.activated"}', '{"id":1,"event":"x","data":{}}']) {
+      const response = await post('/webhooks/workos', body, { 'Content-Type': 'application/json', 'WorkOS-Signature': signWebhook(body, WEBHOOK_SECRET), Origin: '' });
+      expect(response.status, body).toBe(400);
+    }
+  });
+
+  it('an Origin that is ours arriving with another Host, or an Origin no URL parser reads: never a 500', async () => {
+    const login = new URLSearchParams({ email: 'nobody@hard.example', password: 'wrong-password-1' });
+    const spoofedHost = await post('/login', login, { 'Content-Type': 'application/x-www-form-urlencoded', Host: 'proxy.internal:8080' });
+    expect(spoofedHost.status).toBe(400);
+    const forwardedHost = await post('/login', login, { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-Host': 'elsewhere.example' });
+    expect(forwardedHost.status).toBe(400);
+    const garbage = await post('/login', login, { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'not a url' });
+    expect(garbage.status).toBe(400);
+  });
+
+  it('replacement patterns in a personal message are text, not patterns: the preview stays its size', async () => {
+    const { id } = await linkedOrganization();
+    for (const pattern of ['$`', "$'", '$&', '$1', '$<name>', '$$']) {
+      const message = pattern.repeat(Math.floor(1_900 / pattern.length));
+      const response = await post(
+        `/organizations/${id}/email-preview`,
+        new URLSearchParams({ delivery: 'email', recipientEmail: 'it@hard.example', features: 'sso', lifetimeDays: '7', message }),
+        { Cookie: rep, 'Content-Type': 'application/x-www-form-urlencoded' },
+      );
+      expect(response.status, pattern).toBe(200);
+      const html = await response.text();
+      expect(html.length, pattern).toBeLessThan(100_000);
+      expect(html, pattern).toContain(pattern.repeat(5).replace(/&/g, '&amp;').replace(/'/g, '&#x27;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    }
+  });
+});
+
+describe('bodies over a route’s limit are refused before they are read', () => {
+  it('5 MB to any form route: 413 at once, the connection closed, a plain page for a browser', async () => {
+    const { id, token } = await linkedOrganization();
+    const big = `note=${'x'.repeat(5 * 1024 * 1024)}`;
+    for (const target of ['/login', `/organizations/${id}`, `/organizations/${id}.data`, `/setup/${token}`, '/organizations/new', '/audit/export']) {
+      const response = await post(target, big, { Cookie: admin, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' });
+      expect(response.status, target).toBe(413);
+      expect(response.headers.get('connection'), target).toBe('close');
+      const text = await response.text();
+      if (target.endsWith('.data')) expect(text).toContain('That is more than this page takes (64 KB).');
+      else expect(text).toContain('<h1>That was too much to send</h1>');
+    }
+    // Without a declared length (chunked), the same limit is applied while reading.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      headers: { ...sameSite, Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('a webhook may be larger than a form, up to its own limit', async () => {
+    const body = JSON.stringify({ id: 'evt_big', event: 'connection.activated', data: { padding: 'x'.repeat(100 * 1024) } });
+    const response = await post('/webhooks/workos', body, { 'Content-Type': 'application/json', 'WorkOS-Signature': signWebhook(body, WEBHOOK_SECRET), Origin: '' });
+    expect(response.status).toBeLessThan(413);
+  });
+});
+
+describe('static files', () => {
+  it('fingerprinted assets are cached for a year; pages are never cached; the favicon for an hour', async () => {
+    const asset = fs.readdirSync(path.resolve('public/build')).find((file) => /^entry\.client-[A-Z0-9]+\.js$/.test(file))!;
+    const assetResponse = await fetch(`${server.url}/build/${asset}`);
+    expect(assetResponse.status).toBe(200);
+    expect(assetResponse.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${server.url}/favicon.ico`)).headers.get('cache-control')).toBe('public, max-age=3600');
+    expect((await fetch(`${server.url}/login`)).headers.get('cache-control')).toBe('no-store');
+    // A path that only looks like a public file goes to the app, not the disk.
+    expect((await fetch(`${server.url}/package.json`)).headers.get('cache-control')).toBe('no-store');
+  });
+});
