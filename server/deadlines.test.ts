@@ -11,7 +11,8 @@ import type { FaultRuleInput } from '../sandbox/faults';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 
-const DEADLINE_MS = 2_000;
+// Short here to keep the suite quick; FAULT_TABLE_DEADLINE_MS=10000 measures the production default.
+const DEADLINE_MS = Number(process.env.FAULT_TABLE_DEADLINE_MS ?? 2_000);
 let sandbox: RunningSandbox;
 let server: RunningServer;
 let db: Knex;
@@ -118,11 +119,11 @@ const CALLS: Record<string, (fault: FaultRuleInput) => Promise<{ status: number;
 const FAULTS: { name: string; rule: FaultRuleInput; shown: Record<string, RegExp> }[] = [
   {
     name: 'answers in 20 s',
-    rule: { path: '*', latencyMs: 20_000, times: 4 },
+    rule: { path: '*', latencyMs: 20_000, times: 8 },
     shown: {
-      'create an organization': /not yet created in WorkOS: WorkOS did not answer within 2 s\. Nothing is lost/,
-      'edit an organization': /WorkOS did not answer within 2 s\. Nothing is lost/,
-      '"Check WorkOS now"': /Could not check WorkOS: WorkOS did not answer within 2 s/,
+      'create an organization': /not yet created in WorkOS: WorkOS did not answer within \d+ s\. Nothing is lost/,
+      'edit an organization': /WorkOS did not answer within \d+ s\. Nothing is lost/,
+      '"Check WorkOS now"': /Could not check WorkOS: WorkOS did not answer within \d+ s/,
       'the IT admin’s launch': /The setup could not be opened just now/,
     },
   },

@@ -238,6 +238,26 @@ describe('replacing an emailed link', () => {
     expect(await db('setup_links').where({ organization_id: org.id }).orderBy('id').pluck('status')).toEqual(['active', 'failed']);
   });
 
+  it('recreating by email (other features) with the mail server refusing: the IT admin’s link keeps working too', async () => {
+    const { org, token, linkId } = await emailedLink();
+    catcher.behave({ kind: 'reject_recipient', code: 451 });
+    try {
+      const response = await staffPost(`/organizations/${org.id}`, [
+        ['intent', 'recreate_link'],
+        ['linkId', String(linkId)],
+        ['recreateReason', 'Add Directory Sync'],
+        ...EMAIL_FORM,
+        ['features', 'dsync'],
+      ]);
+      expect(response.status).toBe(502);
+      expect((await response.text()).replaceAll('<!-- -->', '')).toContain('The earlier link still works');
+    } finally {
+      catcher.behave({ kind: 'accept' });
+    }
+    await oldLinkStillWorks(token);
+    expect(await db('setup_links').where({ organization_id: org.id }).orderBy('id').pluck('status')).toEqual(['active', 'failed']);
+  });
+
   it('with the mail server taking the email and never answering, the old link works during the send and after it', async () => {
     const { org, token, linkId } = await emailedLink();
     const emailsBefore = catcher.emails.length;

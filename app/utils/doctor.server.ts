@@ -325,11 +325,19 @@ const checks: Check[] = [
  * 3.52. Such a report is confirmed with the table's own 'integrity-check' command, which reads
  * the current structure; only a confirmed one counts.
  */
+/** The FTS5 table an integrity finding is about, if it is one. */
+export function ftsTableOf(message: string): string | undefined {
+  return /^fts5: .*\btable "([A-Za-z_][A-Za-z0-9_]*)"$/.exec(message)?.[1];
+}
+
 export async function integrityProblems(db: Knex): Promise<string[]> {
   const messages = ((await db.raw('PRAGMA integrity_check')) as { integrity_check: string }[]).map((row) => row.integrity_check).filter((message) => message !== 'ok');
   const problems: string[] = [];
   for (const message of messages) {
-    const table = /^fts5: checksum mismatch for table "([A-Za-z_][A-Za-z0-9_]*)"$/.exec(message)?.[1];
+    // PRAGMA integrity_check reads an FTS5 index through this connection's cached structure, which
+    // another connection's writes make stale: any FTS5 finding ("checksum mismatch", "corruption
+    // found reading blob …") is confirmed by the table's own integrity-check, which reads afresh.
+    const table = ftsTableOf(message);
     if (!table) {
       problems.push(message);
       continue;
