@@ -1,7 +1,12 @@
 import {
+  ApiKeyRequiredException,
+  AuthenticationException,
+  BadRequestException,
   ConflictException,
   GenericServerException,
+  NoApiKeyProvidedException,
   NotFoundException,
+  OauthException,
   RateLimitExceededException,
   UnauthorizedException,
   UnprocessableEntityException,
@@ -30,6 +35,28 @@ export interface WorkOSProblem {
   status?: number;
 }
 
+/** WorkOS's field names in `errors[]`, as this app's form fields. */
+function formFieldOf(errors: unknown): WorkOSProblem['field'] | undefined {
+  if (!Array.isArray(errors)) return undefined;
+  for (const item of errors as { field?: unknown }[]) {
+    const field = typeof item?.field === 'string' ? item.field : '';
+    if (/^name\b/.test(field)) return 'name';
+    if (/^(domain_data|domains)\b/.test(field)) return 'domains';
+    if (/^external_id\b/.test(field)) return 'externalId';
+  }
+  return undefined;
+}
+
+/** WorkOS's own words for each listed error, short: "domain_data: domain_invalid". */
+function listedErrors(errors: unknown): string {
+  if (!Array.isArray(errors)) return '';
+  return (errors as { field?: unknown; code?: unknown; message?: unknown }[])
+    .slice(0, 5)
+    .map((item) => [item?.field, item?.code ?? item?.message].filter((part) => typeof part === 'string').join(': '))
+    .filter(Boolean)
+    .join('; ');
+}
+
 function requestIdOf(error: unknown): string | undefined {
   const id = (error as { requestID?: unknown }).requestID;
   return typeof id === 'string' && id ? id : undefined;
@@ -42,6 +69,9 @@ function requestIdOf(error: unknown): string | undefined {
 export function describeWorkOSError(thrown: unknown, subject?: { organizationId?: string; externalId?: string | null }): WorkOSProblem {
   const error = rootWorkOSError(thrown);
   const requestId = requestIdOf(error);
+  if (error instanceof NoApiKeyProvidedException || error instanceof ApiKeyRequiredException) {
+    return { kind: 'invalid_api_key', message: 'No WorkOS API key is set: an admin must set WORKOS_API_KEY (WorkOS dashboard → API Keys).', refused: true };
+  }
   if (error instanceof UnauthorizedException) {
     return {
       kind: 'invalid_api_key',
@@ -108,18 +138,40 @@ export function describeWorkOSError(thrown: unknown, subject?: { organizationId?
       status: 429,
     };
   }
+  // A 400 (or 403) with `{ code, errors }`: WorkOS refused the request as it was; nothing happened.
+  if (error instanceof BadRequestException) {
+    if (error.code === 'external_id_already_used') return externalIdTaken(subject, requestId);
+    const details = listedErrors(error.errors);
+    return {
+      kind: 'invalid_request',
+      message: `WorkOS refused the request (${error.message.replace(/\.$/, '')}${details ? `: ${details}` : ''}). Check the fields and try again.`,
+      field: formFieldOf(error.errors),
+      refused: true,
+      requestId,
+      status: 400,
+    };
+  }
+  if (error instanceof OauthException) {
+    return {
+      kind: 'invalid_request',
+      message: `WorkOS refused the request (${error.error ?? 'error'}${error.errorDescription ? `: ${error.errorDescription}` : ''}).`,
+      refused: true,
+      requestId,
+      status: error.status,
+    };
+  }
+  if (error instanceof AuthenticationException) {
+    return {
+      kind: 'forbidden',
+      message: 'WorkOS refused: this call needs an authentication this app does not have. An admin should check the WorkOS key and its environment.',
+      refused: true,
+      requestId,
+      status: error.status,
+    };
+  }
   if (error instanceof GenericServerException) {
     const code = (error.rawData as { code?: unknown } | undefined)?.code;
-    if (error.status === 400 && code === 'external_id_already_used') {
-      return {
-        kind: 'external_id_taken',
-        message: `Another WorkOS organization already uses the external id “${subject?.externalId ?? ''}”. If it is this customer, run “Sync from WorkOS” to bring it in; otherwise use another external id.`,
-        field: 'externalId',
-        refused: true,
-        requestId,
-        status: 400,
-      };
-    }
+    if (error.status === 400 && code === 'external_id_already_used') return externalIdTaken(subject, requestId);
     if (error.status === 400) {
       return {
         kind: 'invalid_request',
@@ -148,5 +200,16 @@ export function describeWorkOSError(thrown: unknown, subject?: { organizationId?
     refused: false,
     requestId,
     status: typeof status === 'number' ? status : undefined,
+  };
+}
+
+function externalIdTaken(subject: { externalId?: string | null } | undefined, requestId: string | undefined): WorkOSProblem {
+  return {
+    kind: 'external_id_taken',
+    message: `Another WorkOS organization already uses the external id “${subject?.externalId ?? ''}”. If it is this customer, run “Sync from WorkOS” to bring it in; otherwise use another external id.`,
+    field: 'externalId',
+    refused: true,
+    requestId,
+    status: 400,
   };
 }
