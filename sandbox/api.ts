@@ -264,8 +264,9 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
         (!start || event.created_at >= start) &&
         (!end || event.created_at <= end),
     );
-    // Events read oldest first, so that `after` continues from a stored cursor (a poller's use).
-    const page = paginate(matching, { ...query, order: (query.order ?? 'asc') as ListOrder });
+    const reading = store.readings.eventsOrder;
+    const order: ListOrder = reading === 'oldest_first' ? 'asc' : reading === 'newest_first' ? 'desc' : ((query.order ?? 'desc') as ListOrder);
+    const page = paginate(matching, { ...query, order });
     res.json({ object: 'list', data: page.data.map(eventForWire), list_metadata: { after: page.data.at(-1)?.id ?? null } });
   });
 

@@ -151,7 +151,7 @@ describe('the sandbox against the WorkOS OpenAPI spec', () => {
       'organization_domain.verified',
       'organization_domain.verification_failed',
     ];
-    const response = await raw('GET', `/events?events=${types.join(',')}&organization_id=${organization.id}`);
+    const response = await raw('GET', `/events?events=${types.join(',')}&organization_id=${organization.id}&order=asc`);
     const body = (await response.json()) as { data: { event: string }[] };
     expect(body.data.map((event) => event.event)).toEqual(types);
     expect(contract.validate({ method: 'GET', path: '/events', status: response.status, body })).toMatchObject({ ok: true, problems: [] });

@@ -173,16 +173,19 @@ describe('Admin Portal links', () => {
 });
 
 describe('events and webhooks', () => {
-  it('lists events by type and organization, and continues after a cursor', async () => {
+  it('lists events by type and organization, oldest first when asked, and continues after a cursor', async () => {
     const organization = await workos.organizations.createOrganization({ name: 'Evented' });
     await workos.organizations.updateOrganization({ organization: organization.id, name: 'Evented 2' });
-    const page = await workos.events.listEvents({ events: ['organization.created', 'organization.updated'], organizationId: organization.id });
+    const page = await workos.events.listEvents({ events: ['organization.created', 'organization.updated'], organizationId: organization.id, order: 'asc' });
     expect(page.data.map((event) => event.event)).toEqual(['organization.created', 'organization.updated']);
     expect(page.data[0]!.id).toMatch(/^event_/);
-    const after = await workos.events.listEvents({ events: ['organization.updated'], organizationId: organization.id, after: page.data[0]!.id });
+    const after = await workos.events.listEvents({ events: ['organization.updated'], organizationId: organization.id, after: page.data[0]!.id, order: 'asc' });
     expect(after.data.map((event) => event.id)).toEqual([page.data[1]!.id]);
-    const none = await workos.events.listEvents({ events: ['organization.updated'], organizationId: organization.id, after: page.data[1]!.id });
+    const none = await workos.events.listEvents({ events: ['organization.updated'], organizationId: organization.id, after: page.data[1]!.id, order: 'asc' });
     expect(none.data).toEqual([]);
+    // Without `order`, as the spec says: newest first, and `after` pages towards older events.
+    const spec = await workos.events.listEvents({ events: ['organization.created', 'organization.updated'], organizationId: organization.id });
+    expect(spec.data.map((event) => event.event)).toEqual(['organization.updated', 'organization.created']);
   });
 
   it('signs webhooks so that workos.webhooks.constructEvent verifies the raw body', async () => {

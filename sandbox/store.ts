@@ -139,8 +139,23 @@ export class SandboxClock {
  * The state plus the operations the API and the portal page perform on it. With a `persistPath`,
  * every change is written to disk (development keeps its organizations across restarts).
  */
+/**
+ * Where the real API is silent or reported to differ from its spec, the sandbox can take either
+ * reading, so that tests prove the app right under each (decision 007).
+ */
+export interface SandboxReadings {
+  /**
+   * `GET /events` order: `spec` — as the OpenAPI spec says (descending by default, `order`
+   * honoured); `oldest_first` — ascending whatever `order` says (as WorkOS's live API is reported
+   * to behave); `newest_first` — descending whatever `order` says (a reading to prove the poller
+   * notices a cursor that cannot advance).
+   */
+  eventsOrder: 'spec' | 'oldest_first' | 'newest_first';
+}
+
 export class SandboxStore {
   state: SandboxState;
+  readings: SandboxReadings = { eventsOrder: 'spec' };
   private readonly listeners: ((event: SandboxEvent) => void)[] = [];
 
   constructor(

@@ -50,6 +50,47 @@ async function progressAuditCount(): Promise<number> {
   return Number(row!.count);
 }
 
+describe('events poller, whatever order WorkOS pages in', () => {
+  for (const reading of ['spec', 'oldest_first'] as const) {
+    it(`records every event once and ends on the newest (the sandbox reads /events as "${reading}")`, async () => {
+      sandbox.store.readings.eventsOrder = reading;
+      try {
+        const ids = emitConnections(23);
+        const result = await pollWorkOSEvents({ workos, pageSize: 5 });
+        expect(result).toMatchObject({ ran: true, ok: true, seen: 23, recorded: 23, cursor: ids.at(-1) });
+        expect(await recordedIds()).toEqual([...ids].sort());
+        // Later events are found by the next run.
+        const later = emitConnections(3);
+        expect(await pollWorkOSEvents({ workos, pageSize: 5 })).toMatchObject({ ok: true, recorded: 3, cursor: later.at(-1) });
+      } finally {
+        sandbox.store.readings.eventsOrder = 'spec';
+      }
+    });
+  }
+
+  it('a WorkOS that pages newest first whatever it is asked: the poller says it is not advancing, never "ok", and the doctor shows it', async () => {
+    sandbox.store.readings.eventsOrder = 'newest_first';
+    try {
+      emitConnections(12);
+      const result = await pollWorkOSEvents({ workos, pageSize: 5 });
+      expect(result).toMatchObject({ ran: true, ok: false });
+      expect((result as { error: string }).error).toMatch(/^not advancing: WorkOS returned only events at or before the cursor/);
+      // What it did get is recorded, each once: the newest five, then the one older event of the
+      // second page (the rest of it was already recorded); the cursor stayed on the newest.
+      const state = await getPollerState(getDb());
+      expect(state.lastError).toMatch(/^not advancing/);
+      expect(await recordedIds()).toHaveLength(6);
+      expect(state.cursor).toBe((await recordedIds()).at(-1));
+      const { runDoctor } = await import('~/utils/doctor.server');
+      const events = (await runDoctor({ rawEnv: { NODE_ENV: 'test', WORKOS_EVENTS_POLL: 'on' }, db: getDb(), workos, selfUrl: null })).find((check) => check.id === 'events')!;
+      expect(events.status).toBe('warn');
+      expect(events.found).toContain('not advancing');
+    } finally {
+      sandbox.store.readings.eventsOrder = 'spec';
+    }
+  });
+});
+
 describe('events poller', () => {
   it('pages through every setup event after its cursor, records each once, and stops at the end', async () => {
     const ids = emitConnections(25);

@@ -107,18 +107,25 @@ export async function pollWorkOSEvents({
   let completedLinks = 0;
   try {
     for (;;) {
-      const page = await workos.events.listEvents({ events: [...SETUP_EVENT_TYPES] as never, after: cursor ?? undefined, limit: pageSize });
+      // Oldest first, asked for in so many words: the spec's default is newest first (and `after`
+      // then pages towards older events), while the live API is reported to ignore `order`.
+      const page = await workos.events.listEvents({ events: [...SETUP_EVENT_TYPES] as never, after: cursor ?? undefined, limit: pageSize, order: 'asc' });
       pages += 1;
-      for (const event of page.data) {
+      // Whatever order the page came in, it is recorded oldest first, and the cursor only moves
+      // forward — past what has been recorded, never back.
+      const ordered = [...page.data].sort((a, b) => compareEvents(a, b));
+      const startedAt = cursor;
+      for (const event of ordered) {
+        const advances = cursor === null || event.id > cursor;
         const outcome = await db.transaction(async (trx) => {
           const result = await recordWorkOSEvent(trx, event, 'poller', { now: now() });
           const moved = await trx('background_jobs')
             .where({ name: POLLER_JOB, holder })
-            .update({ cursor: event.id, events_recorded: trx.raw('events_recorded + ?', [result.recorded ? 1 : 0]) });
+            .update({ ...(advances ? { cursor: event.id } : {}), events_recorded: trx.raw('events_recorded + ?', [result.recorded ? 1 : 0]) });
           if (moved !== 1) throw new LeaseLostError();
           return result;
         });
-        cursor = event.id;
+        if (advances) cursor = event.id;
         seen += 1;
         if (outcome.recorded) recorded += 1;
         if (outcome.completedLinkId) completedLinks += 1;
@@ -126,13 +133,16 @@ export async function pollWorkOSEvents({
       }
       const renewed = await db('background_jobs').where({ name: POLLER_JOB, holder }).update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });
       if (renewed !== 1) throw new LeaseLostError();
+      // Events came back, but none after the cursor: WorkOS is not answering "after" as asked, and
+      // asking again would get the same page. Said plainly, never reported as a good run.
+      if (page.data.length > 0 && cursor === startedAt) throw new PollerStalledError(cursor);
       if (page.data.length < pageSize || pages >= MAX_PAGES_PER_RUN) break;
     }
     await release(db, holder, now(), null);
     return { ran: true, ok: true, pages, seen, recorded, completedLinks, cursor };
   } catch (error) {
     const message =
-      error instanceof LeaseLostError
+      error instanceof LeaseLostError || error instanceof PollerStalledError
         ? error.message
         : error instanceof Error && ('status' in error || rootWorkOSError(error) !== error)
           ? describeWorkOSError(error).message
@@ -154,4 +164,18 @@ async function release(db: Knex, holder: string, at: Date, error: string | null)
       last_error: error,
       ...(error ? {} : { last_succeeded_at: at.toISOString() }),
     });
+}
+
+/** WorkOS answered a page after the cursor with events at or before it: the cursor cannot advance. */
+class PollerStalledError extends Error {
+  constructor(cursor: string | null) {
+    super(`not advancing: WorkOS returned only events at or before the cursor (${cursor ?? 'none'}), so the same page would come back; the events API is not paging oldest first as asked`);
+    this.name = 'PollerStalledError';
+  }
+}
+
+/** Oldest first: by creation time, then by id (WorkOS ids are time-ordered). */
+function compareEvents(a: { id: string; createdAt: unknown }, b: { id: string; createdAt: unknown }): number {
+  const time = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(String(value)));
+  return time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
