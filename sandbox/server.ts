@@ -35,6 +35,11 @@ export interface SandboxOptions {
   persistPath?: string;
   /** Organizations to create at start when the state is empty (not on a restart with saved state). */
   seed?: { organizations?: { name: string; domains?: string[]; externalId?: string }[] };
+  /**
+   * The origin Admin Portal links point to, as a WorkOS custom portal domain would make them;
+   * its own URL when absent (the simulated portal is served there).
+   */
+  portalOrigin?: string;
 }
 
 export const DEFAULT_SANDBOX_API_KEY = 'sk_test_sandbox_local_development_key';
@@ -199,7 +204,7 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
 
   // Browsers ask for it on every portal page; an empty answer keeps their consoles clean.
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
-  app.use(apiRouter(store, { publicUrl: options.publicUrl }));
+  app.use(apiRouter(store, { publicUrl: () => options.portalOrigin ?? options.publicUrl() }));
   app.use(portalRouter(store));
   app.use('/__sandbox', controlRouter());
   app.use((req, res) => res.status(404).json({ message: `No route for ${req.method} ${req.path}` }));

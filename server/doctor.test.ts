@@ -103,12 +103,29 @@ describe('npm run doctor', () => {
       'proxy',
       'build',
     ]);
-    expect(byId(results, 'portal_link').found).toMatch(new RegExp(`points to ${sandbox.url.replace(/[.:/]/g, '\\$&')} \\(the link is not shown\\)`));
+    expect(byId(results, 'portal_link').found).toMatch(new RegExp(`points to ${sandbox.url.replace(/[.:/]/g, '\\$&')}, which the setup page allows \\(the link is not shown\\)`));
     expect(JSON.stringify(results)).not.toMatch(/token=/);
     expect(byId(results, 'staff_guard').found).toBe('GET /organizations, GET /audit, GET /system, POST /organizations/new → sign-in required');
     expect(byId(results, 'build').found).toMatch(/from the current source$/);
     // Nothing was sent: the mail check only signs in unless asked.
     expect(catcher.emails).toHaveLength(0);
+  });
+
+  it('fails the portal-link check when links point where the setup page’s CSP does not allow, with the fix; passes once it does', async () => {
+    // A WorkOS whose portal lives on another origin (a custom portal domain).
+    const elsewhere = await startSandbox({ portalOrigin: 'http://portal.sandbox.test:4999' });
+    elsewhere.store.seedOrganization({ name: 'Custom Portal Inc' });
+    try {
+      const env = { ...healthyEnv(), ...workosSandboxEnv(elsewhere) };
+      const blocked = byId((await doctor(env)).results, 'portal_link');
+      expect(blocked.status).toBe('fail');
+      expect(blocked.found).toContain('the link points to http://portal.sandbox.test:4999, but the setup page allows only');
+      expect(blocked.fix).toBe("Set WORKOS_PORTAL_ORIGIN=http://portal.sandbox.test:4999 (the portal's origin, e.g. a custom portal domain) and restart.");
+      const fixed = byId((await doctor({ ...env, WORKOS_PORTAL_ORIGIN: 'http://portal.sandbox.test:4999' })).results, 'portal_link');
+      expect(fixed.status).toBe('pass');
+    } finally {
+      await elsewhere.stop();
+    }
   });
 
   it('sends a test email only when asked, from MAIL_FROM', async () => {

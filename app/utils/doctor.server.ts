@@ -184,10 +184,17 @@ const checks: Check[] = [
       });
       // The link itself is a credential: only where it points is reported, and it is dropped here.
       const origin = URL.canParse(link) ? new URL(link).origin : '';
-      const allowed = origin.startsWith('https://') || portalOrigins(env).includes(origin);
-      return allowed
-        ? pass('portal_link', title, `yes, for ${organizationId}: it points to ${origin} (the link is not shown)`)
-        : fail('portal_link', title, `the link points to ${origin || 'something that is not a URL'}`, 'Check WORKOS_API_HOSTNAME / WORKOS_PORTAL_ORIGIN: Admin Portal links must be https:// (or the sandbox in development).');
+      // The setup page's CSP form-action allows exactly these: a link elsewhere would be blocked
+      // in the IT admin's browser after they press "Set up".
+      const allowed = portalOrigins(env);
+      return allowed.includes(origin)
+        ? pass('portal_link', title, `yes, for ${organizationId}: it points to ${origin}, which the setup page allows (the link is not shown)`)
+        : fail(
+            'portal_link',
+            title,
+            `the link points to ${origin || 'something that is not a URL'}, but the setup page allows only ${allowed.join(', ')}: browsers would block the IT admin's launch`,
+            origin ? `Set WORKOS_PORTAL_ORIGIN=${origin} (the portal's origin, e.g. a custom portal domain) and restart.` : 'Check WORKOS_API_HOSTNAME: WorkOS did not answer with an Admin Portal link.',
+          );
     } catch (error) {
       const problem = describeWorkOSError(error, { organizationId });
       return fail('portal_link', title, `no, for ${organizationId ?? 'the sample organization'}: ${problem.kind.replace(/_/g, ' ')}`, problem.message);

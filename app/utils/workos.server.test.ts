@@ -40,6 +40,17 @@ describe('getWorkOS', () => {
     expect(organization.name).toBe('Through the app client');
   });
 
+  it('allows WorkOS’s hosted portal when the API host is WorkOS’s or a custom API domain; the sandbox’s own origin on loopback; a configured portal origin over both', async () => {
+    const { portalOrigins } = await import('./workos.server');
+    const { parseEnv } = await import('./env.server');
+    const origins = (variables: Record<string, string>) => portalOrigins(parseEnv({ NODE_ENV: 'test', ...variables }));
+    expect(origins({})).toEqual(['https://setup.workos.com']);
+    expect(origins({ WORKOS_API_HOSTNAME: 'api.workos.com' })).toEqual(['https://setup.workos.com']);
+    expect(origins({ WORKOS_API_HOSTNAME: 'auth.customer-api.example' })).toEqual(['https://setup.workos.com']);
+    expect(origins({ WORKOS_API_HOSTNAME: '127.0.0.1', WORKOS_API_PORT: '4100', WORKOS_API_HTTPS: 'false' })).toEqual(['http://127.0.0.1:4100', 'http://localhost:4100']);
+    expect(origins({ WORKOS_API_HOSTNAME: 'api.workos.com', WORKOS_PORTAL_ORIGIN: 'https://setup.acme.example/path' })).toEqual(['https://setup.acme.example']);
+  });
+
   it('talks to WorkOS itself over HTTPS when no host is configured', () => {
     configure({ WORKOS_API_KEY: 'sk_test_real_key', WORKOS_API_HOSTNAME: undefined, WORKOS_API_PORT: undefined, WORKOS_API_HTTPS: undefined });
     expect(getWorkOS().baseURL).toBe('https://api.workos.com');

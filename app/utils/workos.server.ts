@@ -169,15 +169,20 @@ export function resetWorkOS(): void {
 }
 
 /**
- * Where Admin Portal links point: WorkOS's hosted portal, a custom portal domain
- * (WORKOS_PORTAL_ORIGIN), or the sandbox. The IT admin's setup page must allow it in its CSP
- * `form-action`, because browsers check the redirect that follows a form POST.
+ * Where Admin Portal links point: a custom portal domain (WORKOS_PORTAL_ORIGIN); the local sandbox,
+ * which serves its simulated portal on its own origin (a loopback API host); or WorkOS's hosted
+ * portal, `https://setup.workos.com` — also when WORKOS_API_HOSTNAME names WorkOS's API or a custom
+ * API domain: the API's host is not the portal's. The IT admin's setup page must allow it in its
+ * CSP `form-action`, because browsers check the redirect that follows a form POST; the doctor
+ * generates a link and fails when its origin is not among these.
  */
 export function portalOrigins(env: Env = getEnv()): string[] {
   if (env.WORKOS_PORTAL_ORIGIN) return [new URL(env.WORKOS_PORTAL_ORIGIN).origin];
-  if (!env.WORKOS_API_HOSTNAME) return ['https://setup.workos.com'];
+  const host = env.WORKOS_API_HOSTNAME;
+  if (!host || !LOOPBACK_HOSTS.test(host)) return ['https://setup.workos.com'];
   const scheme = env.WORKOS_API_HTTPS ? 'https' : 'http';
   const port = env.WORKOS_API_PORT ? `:${env.WORKOS_API_PORT}` : '';
-  const hosts = new Set([env.WORKOS_API_HOSTNAME, ...(['127.0.0.1', 'localhost'].includes(env.WORKOS_API_HOSTNAME) ? ['127.0.0.1', 'localhost'] : [])]);
-  return [...hosts].map((host) => `${scheme}://${host}${port}`);
+  return [...new Set([host, '127.0.0.1', 'localhost'])].map((name) => `${scheme}://${name}${port}`);
 }
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
