@@ -2,9 +2,14 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { redactUrlForLog } from '../app/utils/link-secrets';
+import { redactUrlForLog, scrubLinkValues } from '../app/utils/link-secrets';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** A proxy's request id is kept — unless it could be a link value (it is logged and stored). */
+function acceptableRequestId(id: unknown): id is string {
+  return typeof id === 'string' && REQUEST_ID_PATTERN.test(id) && !scrubLinkValues(id).scrubbed && !/sdl/i.test(id);
+}
 
 /**
  * The access log: one JSON line per request with its id, redacted URL, status and time.
@@ -16,10 +21,7 @@ export function accessLog(logger: Logger, { trustRequestIdHeader }: { trustReque
     logger,
     genReqId(req: IncomingMessage, res: ServerResponse) {
       const incoming = req.headers['x-request-id'];
-      const id =
-        trustRequestIdHeader && typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
-          ? incoming
-          : crypto.randomUUID();
+      const id = trustRequestIdHeader && acceptableRequestId(incoming) ? incoming : crypto.randomUUID();
       res.setHeader('X-Request-Id', id);
       return id;
     },

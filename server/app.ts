@@ -35,7 +35,8 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
     if (isShuttingDown()) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(readCanonicalRoute);
+  const publicOrigin = new URL(env.PUBLIC_URL).origin;
+  app.use(readCanonicalRoute(publicOrigin));
   if (env.TRUST_PROXY === false) app.use(noticeUntrustedProxy(db, logger));
   app.use(cspNonce);
   app.use(securityHeaders(env));
@@ -63,15 +64,16 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
 
   app.all(
     '*',
-    remixHandler(getBuild, env.NODE_ENV),
+    remixHandler(getBuild, env.NODE_ENV, publicOrigin),
   );
   return app;
 }
 
-function remixHandler(getBuild: AppOptions['getBuild'], mode: string): RequestHandler {
+function remixHandler(getBuild: AppOptions['getBuild'], mode: string, publicOrigin: string): RequestHandler {
   return remixRequestHandler({
     build: getBuild,
     mode,
+    publicOrigin,
     getLoadContext: (req, res) => ({
       cspNonce: res.locals.cspNonce as string,
       requestId: String(req.id),
@@ -100,13 +102,16 @@ function topLevelPublicFiles(): Set<string> {
   );
 }
 
+/** Headers a reverse proxy adds (nginx's `proxy_set_header` defaults among them). */
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'via'];
+
 /**
- * A request carrying X-Forwarded-For while TRUST_PROXY is unset came through a proxy the app
+ * A request carrying X-Forwarded-For (or another proxy header) while TRUST_PROXY is unset came through a proxy the app
  * does not see through: recorded (at most once a minute) for the doctor to warn about.
  */
 function noticeUntrustedProxy(db: Knex, logger: Logger): RequestHandler {
   return (req, _res, next) => {
-    if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
+    if (PROXY_HEADERS.some((header) => req.headers[header] !== undefined)) {
       observe('forwarded_without_trust_proxy', `from ${req.socket.remoteAddress ?? 'unknown'}`, { db }).catch((error: unknown) =>
         logger.warn({ err: error }, 'could not record a proxied request'),
       );

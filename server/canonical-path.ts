@@ -34,11 +34,37 @@ export function canonicalRoute(rawPath: string): CanonicalRoute {
   return { path, isSetup: /^\/setup(\/|$)/i.test(path), setupToken: setup?.[1] ?? null };
 }
 
-/** Reads the route once per request, before any rule that depends on it. */
-export const readCanonicalRoute: RequestHandler = (req, res, next) => {
-  res.locals.route = canonicalRoute(req.path);
-  next();
-};
+/**
+ * The URL Remix is handed: the public origin and the request's own path and query — never the
+ * Host header (which a client chooses, and which would rewrite the path Remix routes).
+ */
+export function requestUrl(publicOrigin: string, originalUrl: string): URL {
+  return new URL(`${publicOrigin}${originalUrl.startsWith('/') ? originalUrl : `/${originalUrl}`}`);
+}
+
+/**
+ * Reads the route once per request, before any rule that depends on it. A path that a URL parser
+ * would change — dot segments (plain or encoded), backslashes — is refused: the rules and Remix
+ * must see one and the same path, and no browser sends such a path.
+ */
+export function readCanonicalRoute(publicOrigin: string): RequestHandler {
+  return (req, res, next) => {
+    const raw = req.originalUrl.split('?')[0]!;
+    let parsed: URL;
+    try {
+      parsed = requestUrl(publicOrigin, req.originalUrl);
+    } catch {
+      res.status(400).setHeader('Connection', 'close').type('text/plain').send('Bad request: that is not a URL path.');
+      return;
+    }
+    if (parsed.pathname !== raw) {
+      res.status(400).setHeader('Cache-Control', 'no-store').type('text/plain').send('Bad request: the path has dot segments or backslashes.');
+      return;
+    }
+    res.locals.route = canonicalRoute(parsed.pathname);
+    next();
+  };
+}
 
 export function routeOf(req: Request, res: Response): CanonicalRoute {
   return (res.locals.route as CanonicalRoute | undefined) ?? canonicalRoute(req.path);

@@ -3,6 +3,7 @@
  * found a way around a rule, or turned into a 500, in more spellings than the one first reported.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ beforeAll(async () => {
     WORKOS_WEBHOOK_SECRET: WEBHOOK_SECRET,
     SETUP_RATE_LIMIT_PER_MINUTE: '1000',
   });
-  limited = await startBuiltServer({ ...workosSandboxEnv(sandbox), SETUP_RATE_LIMIT_PER_MINUTE: '12', SETUP_LAUNCHES_PER_LINK: '3' });
+  limited = await startBuiltServer({ ...workosSandboxEnv(sandbox), SETUP_RATE_LIMIT_PER_MINUTE: '12', SETUP_LAUNCHES_PER_LINK: '3', TRUST_PROXY: '1' });
   db = openDatabase(server.databasePath);
   const { createSession } = await import('~/models/session.server');
   const { createStaff } = await import('~/models/staff.server');
@@ -75,6 +76,24 @@ async function linkedOrganization(on: Knex = db): Promise<{ id: number; token: s
 const sameSite = { Origin: '', 'Sec-Fetch-Site': 'same-origin' };
 const post = (target: string, body: BodyInit | null, headers: Record<string, string> = {}, to: RunningServer = server) =>
   fetch(`${to.url}${target}`, { method: 'POST', redirect: 'manual', headers: { ...sameSite, Origin: to.url, ...headers }, body });
+/** A request sent exactly as written — path, Host and all — as curl --path-as-is would (fetch would normalise it). */
+function rawRequest(
+  to: RunningServer,
+  { method = 'GET', path: rawPath, headers = {}, body }: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port: to.port, method, path: rawPath, headers: { Host: `localhost:${to.port}`, ...headers } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+    });
+    request.on('error', reject);
+    if (body) request.write(body);
+    request.end();
+  });
+}
+
 const encodeEach = (text: string) => [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`).join('');
 
 describe('every spelling of /setup/<token> counts against the same limits and carries the same headers', () => {
@@ -114,6 +133,69 @@ describe('every spelling of /setup/<token> counts against the same limits and ca
       expect(response.headers.get('referrer-policy'), target).toBe('no-referrer');
       expect(response.headers.get('content-security-policy'), target).toContain(`form-action 'self' http://`);
     }
+  });
+
+  it('PUT, PATCH and DELETE launch as POST does, so they count against the same per-link limit', async () => {
+    const { token } = await linkedOrganization(limitedDb);
+    const statuses: number[] = [];
+    for (const method of ['PUT', 'PATCH', 'DELETE', 'PUT']) {
+      const response = await rawRequest(limited, {
+        method,
+        path: `/setup/${token}`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' },
+        body: 'feature=sso',
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 3).every((status) => status !== 429)).toBe(true);
+    expect(statuses[3]).toBe(429);
+  });
+
+  it('a path a URL parser would rewrite (dot segments, plain or encoded; backslashes) is refused, not routed around the rules', async () => {
+    const { token } = await linkedOrganization(limitedDb);
+    for (const rawPath of [`/x/../setup/${token}`, `/x/%2e%2e/setup/${token}`, `/x/.%2E/setup/${token}`, `/setup\\${token}`, `/setup/${token}/.`, `/setup/${token}/x/..`, `/./setup/${token}`]) {
+      const response = await rawRequest(limited, { method: 'POST', path: rawPath, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' }, body: 'feature=sso' });
+      expect(response.status, rawPath).toBe(400);
+    }
+  });
+
+  it('the Host header does not choose the route: a launch cannot be smuggled through another path', async () => {
+    const { token } = await linkedOrganization(limitedDb);
+    const before = sandbox.requests.filter((entry) => entry.path === '/portal/generate_link').length;
+    for (const host of [`localhost/setup/${token}?`, `x/setup/${token}#`, 'localhost:99999', 'a b', 'a|b']) {
+      const response = await rawRequest(limited, {
+        method: 'POST',
+        path: '/login',
+        headers: { Host: host, 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' },
+        body: 'feature=sso',
+      });
+      expect(response.status, host).toBeLessThan(500);
+      expect(response.status, host).not.toBe(303);
+    }
+    const smuggled = await rawRequest(limited, {
+      method: 'POST',
+      path: '/webhooks/workos',
+      headers: { Host: `localhost/setup/${token}?`, 'Content-Type': 'application/json' },
+      body: '{"feature":"sso"}',
+    });
+    // The webhook route answered (not configured on this server), not the setup page's action.
+    expect(smuggled.text).toContain('Webhook refused');
+    expect(sandbox.requests.filter((entry) => entry.path === '/portal/generate_link').length).toBe(before);
+  });
+
+  it('a header, a request id or a CSP report field holding a token does not put it in the log', async () => {
+    const { token } = await linkedOrganization(limitedDb);
+    await rawRequest(limited, { method: 'POST', path: '/login', headers: { 'Sec-Fetch-Site': token, Origin: `https://evil.example/${token}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    await rawRequest(limited, { path: '/login', headers: { 'X-Request-ID': token } });
+    await rawRequest(limited, { path: '/login', headers: { 'X-Request-ID': tokens[0]!.slice(4) } });
+    const report = JSON.stringify({ 'csp-report': { 'document-uri': `http://localhost/x`, 'effective-directive': token, 'violated-directive': token, 'blocked-uri': token } });
+    await rawRequest(limited, { method: 'POST', path: '/csp-report', headers: { 'Content-Type': 'application/csp-report' }, body: report });
+    await limited.waitForLog((line) => line.msg === 'content security policy violation');
+  });
+
+  it('a GET with a body is refused rather than read', async () => {
+    const response = await rawRequest(limited, { method: 'GET', path: '/login', headers: { 'Content-Type': 'text/plain', 'Content-Length': String(1024 * 1024) }, body: 'x'.repeat(1024 * 1024) });
+    expect(response.status).toBe(400);
   });
 
   it('the per-address page limit counts every spelling', async () => {

@@ -36,6 +36,7 @@ export function setupRateLimits({ perIpPerMinute = 60, launchesPerLinkPer10Minut
   );
   return [
     (req, res, next) => (routeOf(req, res).isSetup ? perIp(req, res, next) : next()),
-    (req, res, next) => (req.method === 'POST' && routeOf(req, res).setupToken !== null ? perLink(req, res, next) : next()),
+    // Remix runs the action for any method but GET and HEAD: PUT or DELETE launch as POST does.
+    (req, res, next) => (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && routeOf(req, res).setupToken !== null ? perLink(req, res, next) : next()),
   ];
 }

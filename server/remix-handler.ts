@@ -1,5 +1,6 @@
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import type { Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
+import { requestUrl } from './canonical-path';
 
 /**
  * `@remix-run/express`'s request handler, with one change: the response body is written with
@@ -13,16 +14,19 @@ import type { Request as ExpressRequest, RequestHandler, Response as ExpressResp
 export function remixRequestHandler({
   build,
   mode,
+  publicOrigin,
   getLoadContext,
 }: {
   build: () => Promise<ServerBuild>;
   mode: string;
+  /** PUBLIC_URL's origin: the URL Remix sees is built on it. */
+  publicOrigin: string;
   getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext;
 }): RequestHandler {
   const handleRequest = createRequestHandler(build, mode);
   return async (req, res, next) => {
     try {
-      const request = createRemixRequest(req, res);
+      const request = createRemixRequest(req, res, publicOrigin);
       const response = await handleRequest(request, getLoadContext(req, res));
       await sendResponse(res, response);
     } catch (error) {
@@ -32,13 +36,10 @@ export function remixRequestHandler({
 }
 
 /** The Fetch API request for an Express request, aborted if the client leaves before the answer. */
-function createRemixRequest(req: ExpressRequest, res: ExpressResponse): Request {
-  // req.hostname honours "trust proxy" but drops the port: take it from X-Forwarded-Host or Host.
-  const portOf = (header: string | undefined) => Number.parseInt(header?.split(':')[1] ?? '', 10);
-  const forwardedPort = portOf(req.get('X-Forwarded-Host'));
-  const hostPort = portOf(req.get('host'));
-  const port = Number.isSafeInteger(forwardedPort) ? forwardedPort : Number.isSafeInteger(hostPort) ? hostPort : '';
-  const url = new URL(`${req.protocol}://${req.hostname}${port ? `:${port}` : ''}${req.originalUrl}`);
+function createRemixRequest(req: ExpressRequest, res: ExpressResponse, publicOrigin: string): Request {
+  // On the public origin, whatever Host or X-Forwarded-Host says: those headers are the client's
+  // to choose, and the URL's path is what every rule before Remix has read.
+  const url = requestUrl(publicOrigin, req.originalUrl);
 
   let controller: AbortController | null = new AbortController();
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: requestHeaders(req), signal: controller.signal };

@@ -35,7 +35,15 @@ function ruleFor(path: string): BodyRule {
 const BODILESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const requestBodies: RequestHandler = async (req, res, next) => {
-  if (BODILESS.has(req.method)) return next();
+  if (BODILESS.has(req.method)) {
+    // Nothing reads a GET's body, but the server would still take it in to keep the connection.
+    const declared = req.headers['content-length'];
+    if ((declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined) {
+      refuse(req, res, 400, `A ${req.method} request carries no body.`);
+      return;
+    }
+    return next();
+  }
   const rule = ruleFor(routeOf(req, res).path);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const declared = req.headers['content-length'];

@@ -4,6 +4,7 @@ import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import { getDb } from '~/utils/db.server';
 import { getWorkOS, rootWorkOSError } from '~/utils/workos.server';
+import { redactUrlForLog, scrubLinkValues } from '~/utils/link-secrets';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setup-progress.server';
 
@@ -149,8 +150,10 @@ export async function pollWorkOSEvents({
           : error instanceof Error
             ? error.message
             : String(error);
-    await release(db, holder, now(), message.slice(0, 500));
-    return { ran: true, ok: false, pages, seen, recorded, completedLinks, cursor, error: message };
+    // Stored and shown to admins: an error's words can quote a URL, so they are scrubbed first.
+    const safe = scrubLinkValues(redactUrlForLog(message)).text.slice(0, 500);
+    await release(db, holder, now(), safe);
+    return { ran: true, ok: false, pages, seen, recorded, completedLinks, cursor, error: safe };
   }
 }
 

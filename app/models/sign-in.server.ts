@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { Knex } from 'knex';
 import { renderEmail } from '~/emails/render';
 import { getDb } from '~/utils/db.server';
@@ -14,9 +15,10 @@ import { findStaffRowByEmail, toStaff, type Staff } from './staff.server';
 /**
  * Throttling (decision 015). A stranger must not be able to lock a member out, so only the pair
  * of one account and one address locks; past the higher ceiling for an account (from anywhere)
- * each address may try that account once per `slowedSeconds`, and past the ceiling for an
- * address (across accounts) that address may try once per `slowedSeconds` — slowed, never
- * stopped. A success for the account clears what counted against it.
+ * the addresses it was never signed in from share one try per `slowedSeconds` (the member's own
+ * are not held back), and past the ceiling for an address (across accounts) that address may try
+ * once per `slowedSeconds` — slowed, never stopped. A success for the account clears what counted
+ * against it.
  */
 export const SIGN_IN_LIMITS = {
   windowMinutes: 15,
@@ -57,10 +59,28 @@ export async function signIn(
 ): Promise<SignInResult> {
   const normalizedEmail = email.trim().toLowerCase();
   const accountKey = signInAccountKey(normalizedEmail);
-  const throttle = await throttleFor(accountKey, ip, now, db);
-  if (throttle) {
-    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email: normalizedEmail, ip, scope: throttle.scope } }, db);
-    return { ok: false, reason: 'throttled', scope: throttle.scope, retryAfterSeconds: throttle.retryAfterSeconds };
+  const address = addressKey(ip);
+  // The check and this attempt's row are one transaction: fifty attempts at once are counted one
+  // after another, so a burst gets no more guesses than a sequence (and a threshold is reached once).
+  const reserved = await db.transaction(async (trx) => {
+    const throttle = await throttleFor(accountKey, address, now, trx);
+    if (throttle) return { throttle } as const;
+    const [row] = await trx('sign_in_attempts').insert({ at: now.toISOString(), ip: address, account_key: accountKey, succeeded: 0 }).returning('id');
+    const counts = await countFailures(accountKey, address, now, trx);
+    return {
+      attemptId: (row as { id: number }).id,
+      reached: {
+        pair: counts.pair.length === SIGN_IN_LIMITS.failuresPerAccountAndAddress,
+        account: counts.account.length === SIGN_IN_LIMITS.failuresPerAccount,
+        address: counts.address.length === SIGN_IN_LIMITS.failuresPerAddress,
+      },
+    } as const;
+  });
+  if ('throttle' in reserved && reserved.throttle) {
+    const { scope, retryAfterSeconds } = reserved.throttle;
+    // Not an audit event each: a stranger must not be able to fill the trail. The thresholds are.
+    logger.info({ scope, retryAfterSeconds }, 'sign-in attempt held back');
+    return { ok: false, reason: 'throttled', scope, retryAfterSeconds };
   }
 
   const row = await findStaffRowByEmail(normalizedEmail, db);
@@ -68,21 +88,20 @@ export async function signIn(
 
   if (!row || !passwordMatches || row.disabled_at) {
     const reason = !row ? 'unknown_email' : !passwordMatches ? 'wrong_password' : 'account_disabled';
-    await db('sign_in_attempts').insert({ at: now.toISOString(), ip, account_key: accountKey, succeeded: 0 });
     await recordAuditEvent(
-      { actor: row ? { type: 'staff', id: row.id, label: row.name } : SIGN_IN_PAGE, action: 'staff.sign_in_failed', requestId, details: { email: normalizedEmail, ip, reason } },
+      { actor: row ? { type: 'staff', id: row.id, label: row.name } : SIGN_IN_PAGE, action: 'staff.sign_in_failed', requestId, details: { email: normalizedEmail, ip: address, reason } },
       db,
     );
-    await recordThresholdsCrossed({ accountKey, email: normalizedEmail, ip, now, requestId, known: Boolean(row) }, db);
+    await recordThresholdsReached(reserved.reached, { accountKey, email: normalizedEmail, ip: address, now, requestId, known: Boolean(row) }, db);
     return { ok: false, reason: 'invalid' };
   }
 
   const staff = toStaff(row);
   const session = await db.transaction(async (trx) => {
-    await trx('sign_in_attempts').insert({ at: now.toISOString(), ip, account_key: accountKey, succeeded: 1 });
+    await trx('sign_in_attempts').where({ id: reserved.attemptId }).update({ succeeded: 1 });
     await trx('staff').where({ id: staff.id }).update({ last_sign_in_at: now.toISOString() });
     const created = await createSession(staff.id, { now, db: trx });
-    await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip } }, trx);
+    await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip: address } }, trx);
     return created;
   });
   // Housekeeping rides on sign-ins: bounded, indexed deletes, no timer to manage.
@@ -91,31 +110,50 @@ export async function signIn(
   return { ok: true, staff, token: session.token, expiresAt: session.expiresAt };
 }
 
+/**
+ * The address attempts are counted by: an IPv4 address as it is, an IPv6 one by its /64 (one
+ * subscriber's whole range, which rotating addresses within it must not escape); anything that is
+ * not an address (a forged header) counts as one "unknown" address.
+ */
+export function addressKey(ip: string): string {
+  const bare = ip.replace(/^::ffff:/i, '');
+  if (net.isIPv4(bare)) return bare;
+  if (!net.isIPv6(bare)) return 'unknown';
+  const [head = '', tail = ''] = bare.toLowerCase().split('::');
+  const headParts = head ? head.split(':') : [];
+  const tailParts = tail ? tail.split(':') : [];
+  const groups = bare.includes('::') ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts] : headParts;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 interface Counts {
   since: string;
   windowStart: string;
   pair: string[];
   account: string[];
   address: string[];
+  /** This address signed in to this account before (within the day attempts are kept): the member's own. */
+  knownAddress: boolean;
 }
 
 /** Failures that count now, newest first, each list capped one past its limit (so "reached just now" is `=== limit`). */
-async function countFailures(accountKey: string, ip: string, now: Date, db: Knex): Promise<Counts> {
+async function countFailures(accountKey: string, ip: string, now: Date, db: Knex | Knex.Transaction): Promise<Counts> {
   const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMinutes * 60_000).toISOString();
   const lastSuccess = await db('sign_in_attempts').where({ account_key: accountKey, succeeded: 1 }).max({ at: 'at' }).first();
   const since = lastSuccess?.at && lastSuccess.at > windowStart ? (lastSuccess.at as string) : windowStart;
   const failures = (where: Record<string, string>, after: string, limit: number) =>
     db('sign_in_attempts').where({ ...where, succeeded: 0 }).where('at', '>', after).where('at', '<=', now.toISOString()).orderBy('at', 'desc').limit(limit).pluck('at') as Promise<string[]>;
-  const [pair, account, address] = await Promise.all([
+  const [pair, account, address, known] = await Promise.all([
     failures({ account_key: accountKey, ip }, since, SIGN_IN_LIMITS.failuresPerAccountAndAddress + 1),
     failures({ account_key: accountKey }, since, SIGN_IN_LIMITS.failuresPerAccount + 1),
     failures({ ip }, windowStart, SIGN_IN_LIMITS.failuresPerAddress + 1),
+    db('sign_in_attempts').where({ account_key: accountKey, ip, succeeded: 1 }).first('id'),
   ]);
-  return { since, windowStart, pair, account, address };
+  return { since, windowStart, pair, account, address, knownAddress: Boolean(known) };
 }
 
 /** Whether this attempt must wait, why, and for how long. */
-async function throttleFor(accountKey: string, ip: string, now: Date, db: Knex): Promise<{ scope: ThrottleScope; retryAfterSeconds: number } | null> {
+async function throttleFor(accountKey: string, ip: string, now: Date, db: Knex | Knex.Transaction): Promise<{ scope: ThrottleScope; retryAfterSeconds: number } | null> {
   const counts = await countFailures(accountKey, ip, now, db);
   if (counts.pair.length >= SIGN_IN_LIMITS.failuresPerAccountAndAddress) {
     // The oldest failure that still counts leaves the window at `oldest + window`.
@@ -123,13 +161,14 @@ async function throttleFor(accountKey: string, ip: string, now: Date, db: Knex):
     return { scope: 'pair', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)) };
   }
   const slowed = (newest: string | undefined) => {
-    const wait = Math.ceil((new Date(newest!).getTime() + SIGN_IN_LIMITS.slowedSeconds * 1000 - now.getTime()) / 1000);
+    if (!newest) return null;
+    const wait = Math.ceil((new Date(newest).getTime() + SIGN_IN_LIMITS.slowedSeconds * 1000 - now.getTime()) / 1000);
     return wait > 0 ? wait : null;
   };
-  // Spaced per address: a stranger failing from elsewhere never makes the member (on their own
-  // address) wait; each address, the attacker's included, gets one try per `slowedSeconds`.
-  if (counts.account.length >= SIGN_IN_LIMITS.failuresPerAccount && counts.pair[0]) {
-    const wait = slowed(counts.pair[0]);
+  // Under attack from many addresses: the member's own address (one they signed in from before)
+  // is not kept waiting; every other address shares one try per `slowedSeconds` for the account.
+  if (counts.account.length >= SIGN_IN_LIMITS.failuresPerAccount && !counts.knownAddress) {
+    const wait = slowed(counts.account[0]);
     if (wait) return { scope: 'account', retryAfterSeconds: wait };
   }
   if (counts.address.length >= SIGN_IN_LIMITS.failuresPerAddress) {
@@ -139,25 +178,25 @@ async function throttleFor(accountKey: string, ip: string, now: Date, db: Knex):
   return null;
 }
 
-/**
- * After a failure: audits the moment a limit is reached (exactly at its count, so once per
- * window), and tells the admins when an account is under attack from many places.
- */
-async function recordThresholdsCrossed(
+/** After a failure: audits each limit this attempt reached (once per window), and tells the admins of an account under attack. */
+async function recordThresholdsReached(
+  reached: { pair: boolean; account: boolean; address: boolean },
   { accountKey, email, ip, now, requestId, known }: { accountKey: string; email: string; ip: string; now: Date; requestId?: string; known: boolean },
   db: Knex,
 ): Promise<void> {
-  const counts = await countFailures(accountKey, ip, now, db);
-  if (counts.pair.length === SIGN_IN_LIMITS.failuresPerAccountAndAddress) {
+  if (reached.pair) {
     const throttle = await throttleFor(accountKey, ip, now, db);
     await recordAuditEvent(
       { actor: SIGN_IN_PAGE, action: 'staff.sign_in_locked', requestId, details: { email, ip, scope: 'pair', minutes: Math.ceil((throttle?.retryAfterSeconds ?? 60) / 60) } },
       db,
     );
   }
-  if (counts.account.length === SIGN_IN_LIMITS.failuresPerAccount) {
+  if (reached.address) {
+    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'ip' } }, db);
+  }
+  if (reached.account) {
     await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'account' } }, db);
-    logger.warn({ failures: counts.account.length, windowMinutes: SIGN_IN_LIMITS.windowMinutes }, 'sign-in attempts for one account slowed');
+    logger.warn({ failures: SIGN_IN_LIMITS.failuresPerAccount, windowMinutes: SIGN_IN_LIMITS.windowMinutes }, 'sign-in attempts for one account slowed');
     // Only for a real account: a spray of made-up addresses is the address limit's business.
     if (known) void tellAdmins(email, now, db).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the admins about slowed sign-ins'));
   }
@@ -173,7 +212,7 @@ async function tellAdmins(email: string, now: Date, db: Knex): Promise<void> {
     greeting: 'Hello,',
     paragraphs: [
       `Setup Desk saw ${SIGN_IN_LIMITS.failuresPerAccount} failed sign-ins as ${email} within ${SIGN_IN_LIMITS.windowMinutes} minutes (by ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC). ` +
-        `Each address may now try that account once every ${SIGN_IN_LIMITS.slowedSeconds} seconds until the attempts stop; the member can still sign in from their own.`,
+        `Addresses it was never signed in from may now try that account once every ${SIGN_IN_LIMITS.slowedSeconds} seconds between them until the attempts stop; the member can still sign in from an address they used before.`,
       'If the member did not do this, someone may be guessing their password: the audit log lists the attempts and the addresses they came from.',
     ],
     action: { label: 'Open the audit log', url: `${getEnv().PUBLIC_URL}/audit?action=staff.sign_in_failed` },

@@ -299,6 +299,14 @@ const checks: Check[] = [
 
   async function proxy({ db, env, now }) {
     const title = 'Client addresses behind a proxy';
+    if (env.TRUST_PROXY === true) {
+      return warn(
+        'proxy',
+        title,
+        'TRUST_PROXY=true trusts every X-Forwarded-For: a client can claim any address (another member’s, to lock them out of sign-in)',
+        'Set TRUST_PROXY to the number of proxies in front (usually 1), so that only the address your own proxy adds is believed.',
+      );
+    }
     if (env.TRUST_PROXY !== false) return pass('proxy', title, `TRUST_PROXY=${String(env.TRUST_PROXY)}: client addresses are read from X-Forwarded-For`);
     if (!(await db.schema.hasTable('server_observations'))) return warn('proxy', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
     const seen = await lastObserved('forwarded_without_trust_proxy', db);

@@ -212,3 +212,22 @@ describe('redactUrlForLog', () => {
     expect(redactUrlForLog(`/x?q=%25%32%35`)).toBe('/x?q=%');
   });
 });
+
+describe('percent-encoded link values', () => {
+  it('are judged by what they decode to, once or many times encoded', () => {
+    fc.assert(
+      fc.property(tokenArbitrary, fc.integer({ min: 1, max: 3 }), (token, rounds) => {
+        let encoded = token;
+        for (let round = 0; round < rounds; round += 1) encoded = [...encoded].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+        const result = scrubLinkValues(`Pasted: ${encoded} (from the ticket)`);
+        expect(result.scrubbed).toBe(true);
+        expect(result.text).toBe(`Pasted: ${SCRUBBED_TOKEN_MARKER} (from the ticket)`);
+        expect(result.removed).toEqual({ links: 0, tokens: 1 });
+      }),
+      { numRuns: 100 },
+    );
+    expect(scrubLinkValues('https://desk.example/%73etup/abc').text).toBe(SCRUBBED_LINK_MARKER);
+    // Ordinary encoded text stays as written.
+    expect(scrubLinkValues('50%25 off, see https://example.com/a%20b').text).toBe('50%25 off, see https://example.com/a%20b');
+  });
+});

@@ -42,13 +42,30 @@ export function scrubLinkValues(input: string): ScrubResult {
     removed.tokens += 1;
     return SCRUBBED_TOKEN_MARKER;
   };
-  const text = input
-    .replace(TOKEN_PARAM_URL, link)
-    .replace(SETUP_PATH, link)
-    .replace(PREFIXED_TOKEN, token)
-    .replace(UNPREFIXED_TOKEN, (run) => (looksRandom(run) ? token() : run));
+  const plain = (text: string, onLink: () => string, onToken: () => string) =>
+    text
+      .replace(TOKEN_PARAM_URL, onLink)
+      .replace(SETUP_PATH, onLink)
+      .replace(PREFIXED_TOKEN, onToken)
+      .replace(UNPREFIXED_TOKEN, (run) => (looksRandom(run) ? onToken() : run));
+  // A percent-encoded run is judged by what it decodes to: `%73%64%6C%5F…` is a token too.
+  const decodedFirst = input.replace(ENCODED_RUN, (run) => {
+    const decoded = decodeUntilStable(run);
+    if (decoded === run) return run;
+    const found = { link: false, token: decoded.startsWith('[unreadable') };
+    plain(
+      decoded,
+      () => ((found.link = true), ''),
+      () => ((found.token = true), ''),
+    );
+    return found.link ? link() : found.token ? token() : run;
+  });
+  const text = plain(decodedFirst, link, token);
   return { text, scrubbed: text !== input, removed };
 }
+
+// A run of URL characters with at least one percent-escape in it.
+const ENCODED_RUN = /(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9_.~:/?#=&+-])*%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9_.~:/?#=&+-])*/g;
 
 /** What was removed, in words for a sentence: "a setup link", "2 setup links and a token"; "" for nothing. */
 export function describeScrubbed(removed: ScrubbedCounts): string {
@@ -89,7 +106,8 @@ function decodeUntilStable(text: string): string {
     if (next === current) return current;
     current = next;
   }
-  return current;
+  // Still changing after five rounds: nobody encodes a real URL that deep; nothing of it is kept.
+  return '[unreadable: encoded too deeply]';
 }
 
 // Long runs of one letter or of plain words are not secrets; a token mixes cases and digits.

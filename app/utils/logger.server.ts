@@ -14,8 +14,30 @@ export const logger: Logger = singleton('logger', () =>
       censor: '[redacted]',
     },
     serializers: { err: errorForLog },
+    // Every string of every line, not only the fields someone thought of: a header, a report
+    // field or a request id can carry a link value as well as a URL can.
+    formatters: { log: (fields) => scrubFields(fields) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? safeText(arg, 4000) : arg)) as Parameters<typeof method>,
+        );
+      },
+    },
   }),
 );
+
+// Only text that could hold one is scrubbed: the scrubber is not free, and most fields are numbers and ids.
+const MAY_HOLD_A_LINK_VALUE = /sdl|setup|token|%[0-9a-f]{2}|[A-Za-z0-9_-]{40,}/i;
+
+/** The fields of a log line with every string made safe, however deep. */
+export function scrubFields(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return MAY_HOLD_A_LINK_VALUE.test(value) ? safeText(value, 4000) : value;
+  if (depth > 6 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((item) => scrubFields(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrubFields(inner, depth + 1)]));
+}
 
 /** Text that may have come from a request, made safe for a log: link values and tokens out. */
 function safeText(text: string, max: number): string {

@@ -92,8 +92,11 @@ export function createWorkOS(env: Env, { maxRetries = 3 }: { maxRetries?: number
   });
 }
 
-/** The SDK's longest backoff before its next attempt; past the deadline less this, no retry is worth starting. */
-const LONGEST_BACKOFF_MS = 2_500;
+/**
+ * The SDK's longest backoff before its next attempt (500 ms × 1.5^attempt, ±50 %: up to 3.8 s
+ * before the fourth); with less than this left, no retry is worth waiting for.
+ */
+const LONGEST_BACKOFF_MS = 4_000;
 const RETRIED_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
