@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { getEnv } from './env.server';
-import { redactUrlForLog, scrubLinkValues } from './link-secrets';
+import { redactUrlForLog } from './link-secrets';
 import { singleton } from './singleton.server';
 
 /** The app's JSON logger (pino). Access-log lines come from the server; this is for everything else. */
@@ -41,7 +41,7 @@ export function scrubFields(value: unknown, depth = 0): unknown {
 
 /** Text that may have come from a request, made safe for a log: link values and tokens out. */
 function safeText(text: string, max: number): string {
-  return scrubLinkValues(redactUrlForLog(text.slice(0, max * 2))).text.slice(0, max);
+  return redactUrlForLog(text.slice(0, max * 2)).slice(0, max);
 }
 
 /**
