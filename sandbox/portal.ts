@@ -11,6 +11,8 @@ const IDENTITY_PROVIDERS = ['OktaSAML', 'AzureSAML', 'GoogleSAML', 'GenericSAML'
 const DIRECTORY_TYPES = ['okta scim v2.0', 'azure scim v2.0', 'gsuite directory', 'generic scim v2.0', 'workday'];
 const LOG_STREAM_DESTINATIONS = ['Datadog', 'Splunk', 'Amazon S3', 'Generic HTTPS'];
 const KEY_PROVIDERS = ['AWS KMS', 'Azure Key Vault', 'Google Cloud KMS'];
+/** WorkOS's names for them in `vault.byok_key.verification_completed`. */
+const KEY_PROVIDER_IDS: Record<string, string> = { 'AWS KMS': 'AWS_KMS', 'Azure Key Vault': 'AZURE_KEY_VAULT', 'Google Cloud KMS': 'GCP_KMS' };
 /** How long a portal session stays usable once its link was opened in time. */
 const SESSION_AFTER_OPEN_MS = 30 * 60_000;
 
@@ -108,6 +110,7 @@ function intentForm(session: PortalSession, organization: Organization, store: S
     case 'bring_your_own_key':
       return `<form method="post" action="${action}">${hidden('step', 'setting')}
         <label for="key">Key provider</label><select id="key" name="detail">${options(KEY_PROVIDERS)}</select>
+        <label><input type="checkbox" name="outcome" value="fail"> The key cannot be verified</label>
         <button type="submit">Connect key</button></form>`;
   }
 }
@@ -258,6 +261,12 @@ export function portalRouter(store: SandboxStore): Router {
         store.state.portalSettings.push({ id: newId('setting'), organization_id: organization.id, intent: session.intent, detail: form.detail ?? 'configured', created_at: now });
         store.save();
         done = `${INTENT_TITLES[session.intent]}: ${form.detail ?? 'configured'}.`;
+        // WorkOS reports a BYOK key's verification (Audit Logs and Log Streams report nothing).
+        if (session.intent === 'bring_your_own_key') {
+          const verified = form.outcome !== 'fail';
+          store.emit('vault.byok_key.verification_completed', { organization_id: organization.id, key_provider: KEY_PROVIDER_IDS[form.detail ?? ''] ?? 'AWS_KMS', verified }, organization.id);
+          if (!verified) done = `${INTENT_TITLES[session.intent]}: the ${form.detail ?? ''} key could not be verified.`;
+        }
         break;
       }
       default:

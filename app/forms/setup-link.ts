@@ -15,8 +15,8 @@ export const FEATURE_INFO: Record<SetupFeature, { title: string; description: st
   bring_your_own_key: { title: 'Bring Your Own Key', description: 'Encrypt data with a key the company controls.' },
 };
 
-/** Features WorkOS reports on. Audit Logs, Log Streams and BYOK emit nothing: only launches are known. */
-export const SIGNAL_FEATURES = ['sso', 'dsync', 'domain_verification', 'certificate_renewal'] as const satisfies readonly SetupFeature[];
+/** Features WorkOS reports on. Audit Logs and Log Streams emit nothing: only launches are known. */
+export const SIGNAL_FEATURES = ['sso', 'dsync', 'domain_verification', 'certificate_renewal', 'bring_your_own_key'] as const satisfies readonly SetupFeature[];
 export type SignalFeature = (typeof SIGNAL_FEATURES)[number];
 
 export function hasCompletionSignal(feature: SetupFeature): feature is SignalFeature {

@@ -149,7 +149,7 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
 
   const problems = [...(flagged as Row[]), ...(launchFailures as Row[]), ...(pendingErrors as Row[])].sort((a, b) => b.at.localeCompare(a.at));
   return [
-    group('workos_problem', problems, (row) => (row.detail ?? 'WorkOS reported a problem').replace(/^(sso|dsync|domain_verification|certificate_renewal): /, (_, feature: SetupFeature) => `${FEATURE_INFO[feature].title}: `)),
+    group('workos_problem', problems, (row) => (row.detail ?? 'WorkOS reported a problem').replace(/^(sso|dsync|domain_verification|certificate_renewal|bring_your_own_key): /, (_, feature: SetupFeature) => `${FEATURE_INFO[feature].title}: `)),
     group('delivery_failed', failed as Row[], (row) =>
       row.still_active
         ? `a new link for ${row.recipient_email ?? 'the IT admin'} could not be emailed; the earlier link still works`

@@ -151,6 +151,36 @@ describe('recording WorkOS events', () => {
   });
 });
 
+describe('Directory Sync that stops, and Bring Your Own Key', () => {
+  it('a deactivated directory is not done: it needs attention, and a later activation makes it done again', async () => {
+    const org = await organization();
+    await record(event('dsync.activated', directory(org.workosId), '2026-11-20T10:00:00.000Z'));
+    expect(await statusOf(org.workosId, 'dsync')).toMatchObject({ state: 'done' });
+    await record(event('dsync.deactivated', { ...directory(org.workosId), state: 'inactive' }, '2026-11-21T10:00:00.000Z'));
+    expect(await statusOf(org.workosId, 'dsync')).toMatchObject({ state: 'attention', detail: 'no active directory (deactivated)' });
+    await record(event('dsync.activated', directory(org.workosId), '2026-11-22T10:00:00.000Z'));
+    expect(await statusOf(org.workosId, 'dsync')).toMatchObject({ state: 'done' });
+  });
+
+  it('a verified BYOK key is done (and completes a link of BYOK alone); a failed one needs attention', async () => {
+    const org = await organization();
+    const { link } = await createSetupLink(org.id, { features: ['bring_your_own_key'], lifetimeDays: 7 }, actor);
+    const failed = await record(event('vault.byok_key.verification_completed', { organization_id: org.workosId, key_provider: 'AWS_KMS', verified: false }, new Date().toISOString()));
+    expect(failed.completedLinkId).toBeNull();
+    expect(await statusOf(org.workosId, 'bring_your_own_key')).toMatchObject({ state: 'attention', detail: 'verification of the AWS_KMS key failed' });
+    const verified = await record(event('vault.byok_key.verification_completed', { organizationId: org.workosId, keyProvider: 'AWS_KMS', verified: true }, new Date(Date.now() + 1000).toISOString()));
+    expect(await statusOf(org.workosId, 'bring_your_own_key')).toMatchObject({ state: 'done', detail: 'AWS_KMS key verified' });
+    expect(verified.completedLinkId).toBe(link.id);
+  });
+
+  it('a BYOK event without its verification result is recorded as unreadable, not guessed', async () => {
+    const org = await organization();
+    const outcome = await record(event('vault.byok_key.verification_completed', { organization_id: org.workosId, key_provider: 'AWS_KMS' }, new Date().toISOString()));
+    expect(outcome).toMatchObject({ recorded: true, applied: false });
+    expect(await statusOf(org.workosId, 'bring_your_own_key')).toBeUndefined();
+  });
+});
+
 describe('link completion', () => {
   it('completes the active link when every feature with a signal is done, audits it and tells the CS owner', async () => {
     const org = await organization();

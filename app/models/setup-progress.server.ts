@@ -18,11 +18,13 @@ export const SETUP_EVENT_TYPES = [
   'connection.deactivated',
   'connection.deleted',
   'dsync.activated',
+  'dsync.deactivated',
   'dsync.deleted',
   'organization_domain.verified',
   'organization_domain.verification_failed',
   'connection.saml_certificate_renewal_required',
   'connection.saml_certificate_renewed',
+  'vault.byok_key.verification_completed',
 ] as const;
 export type SetupEventType = (typeof SETUP_EVENT_TYPES)[number];
 
@@ -66,6 +68,12 @@ const organizationIdOf = (data: Record<string, unknown>) => {
 const connectionSchema = z.object({ id: z.string().min(1) }).passthrough();
 const domainSchema = z.object({ id: z.string().min(1), domain: z.string().min(1) }).passthrough();
 
+const DIRECTORY_STATES: Record<string, ResourceState> = {
+  'dsync.activated': 'active',
+  'dsync.deactivated': 'inactive',
+  'dsync.deleted': 'deleted',
+};
+
 const CONNECTION_STATES: Record<string, ResourceState> = {
   'connection.activated': 'active',
   'connection.deactivated': 'inactive',
@@ -100,14 +108,26 @@ export function normalizeWorkOSEvent(raw: unknown): NormalizedEvent {
       });
     }
     case 'dsync.activated':
+    case 'dsync.deactivated':
     case 'dsync.deleted': {
       const directory = connectionSchema.safeParse(data);
       if (!directory.success) return unreadable('no directory id');
       return withOrganization(organizationIdOf(data), {
         feature: 'dsync',
         resourceId: directory.data.id,
-        state: envelope.event === 'dsync.activated' ? 'active' : 'deleted',
+        state: DIRECTORY_STATES[envelope.event]!,
         label: typeof data.type === 'string' ? data.type : null,
+      });
+    }
+    case 'vault.byok_key.verification_completed': {
+      // One key per provider: a later verification of the same provider's key replaces the earlier.
+      const provider = data.keyProvider ?? data.key_provider;
+      if (typeof provider !== 'string' || typeof data.verified !== 'boolean') return unreadable('no key provider or verification result');
+      return withOrganization(organizationIdOf(data), {
+        feature: 'bring_your_own_key',
+        resourceId: `byok_${provider}`,
+        state: data.verified ? 'verified' : 'failed',
+        label: provider,
       });
     }
     case 'organization_domain.verified': {
@@ -172,8 +192,15 @@ export function deriveFeatureStatus(feature: SignalFeature, resources: ResourceR
     case 'dsync': {
       const active = having('active');
       if (active.length) return { state: 'done', detail: `${labelled(active, 'directory')} directory active` };
-      if (resources.length) return { state: 'attention', detail: 'the directory was deleted' };
+      // A directory that stopped syncing is not done, whether deactivated or deleted.
+      if (resources.length) return { state: 'attention', detail: `no active directory (${resources.every((row) => row.state === 'deleted') ? 'deleted' : 'deactivated'})` };
       return { state: 'pending', detail: 'no directory yet' };
+    }
+    case 'bring_your_own_key': {
+      const verified = having('verified');
+      if (verified.length) return { state: 'done', detail: `${labelled(verified, 'key')} key verified` };
+      if (resources.length) return { state: 'attention', detail: `verification of the ${labelled(resources, 'customer')} key failed` };
+      return { state: 'pending', detail: 'no key verified yet' };
     }
     case 'domain_verification': {
       const verified = having('verified');

@@ -7,6 +7,7 @@ import * as m006 from './006_setup_progress';
 import * as m007 from './007_settings';
 import * as m008 from './008_setup_link_lifecycle';
 import * as m009 from './009_sign_in_hardening';
+import * as m010 from './010_byok_progress';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: '007_settings', ...m007 },
   { name: '008_setup_link_lifecycle', ...m008 },
   { name: '009_sign_in_hardening', ...m009 },
+  { name: '010_byok_progress', ...m010 },
 ];

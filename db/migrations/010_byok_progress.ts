@@ -1,0 +1,49 @@
+import type { Knex } from 'knex';
+
+/**
+ * Bring Your Own Key reports its own completion (`vault.byok_key.verification_completed`), so it
+ * joins the features whose progress WorkOS reports. SQLite cannot change a CHECK in place: the
+ * two progress tables are rebuilt with the feature allowed (nothing references them).
+ */
+const FEATURES_BEFORE = "'sso', 'dsync', 'domain_verification', 'certificate_renewal'";
+const FEATURES_AFTER = `${FEATURES_BEFORE}, 'bring_your_own_key'`;
+
+async function rebuild(db: Knex, features: string): Promise<void> {
+  await db.raw(`
+    CREATE TABLE workos_resources_new (
+      workos_organization_id TEXT NOT NULL,
+      feature TEXT NOT NULL CHECK (feature IN (${features})),
+      resource_id TEXT NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('active', 'inactive', 'deleted', 'verified', 'failed', 'renewal_required', 'renewed')),
+      label TEXT,
+      event_id TEXT NOT NULL,
+      event_created_at TEXT NOT NULL,
+      source TEXT NOT NULL CHECK (source IN ('webhook', 'poller')),
+      PRIMARY KEY (workos_organization_id, feature, resource_id)
+    ) WITHOUT ROWID`);
+  await db.raw(`INSERT INTO workos_resources_new SELECT * FROM workos_resources WHERE feature IN (${features})`);
+  await db.raw('DROP TABLE workos_resources');
+  await db.raw('ALTER TABLE workos_resources_new RENAME TO workos_resources');
+  await db.raw(`
+    CREATE TABLE feature_status_new (
+      workos_organization_id TEXT NOT NULL,
+      feature TEXT NOT NULL CHECK (feature IN (${features})),
+      state TEXT NOT NULL CHECK (state IN ('done', 'attention', 'pending')),
+      detail TEXT NOT NULL,
+      source TEXT NOT NULL CHECK (source IN ('webhook', 'poller')),
+      changed_at TEXT NOT NULL,
+      PRIMARY KEY (workos_organization_id, feature)
+    ) WITHOUT ROWID`);
+  await db.raw(`INSERT INTO feature_status_new SELECT * FROM feature_status WHERE feature IN (${features})`);
+  await db.raw('DROP TABLE feature_status');
+  await db.raw('ALTER TABLE feature_status_new RENAME TO feature_status');
+  await db.raw("CREATE INDEX feature_status_attention ON feature_status (workos_organization_id) WHERE state = 'attention'");
+}
+
+export async function up(db: Knex): Promise<void> {
+  await rebuild(db, FEATURES_AFTER);
+}
+
+export async function down(db: Knex): Promise<void> {
+  await rebuild(db, FEATURES_BEFORE);
+}
