@@ -56,15 +56,18 @@ export async function createStaffMember(role: StaffRole, name?: string): Promise
 }
 
 /** An active organization: created in the sandbox (as WorkOS) and linked here, as the app would. */
-export async function arrangeOrganization(name: string): Promise<{ id: number; workosId: string }> {
+export async function arrangeOrganization(name: string, { domains = [] }: { domains?: string[] } = {}): Promise<{ id: number; workosId: string }> {
   const { workos } = e2eSandbox();
-  const created = await workos.organizations.createOrganization({ name });
+  const created = await workos.organizations.createOrganization({ name, domainData: domains.map((domain) => ({ domain, state: 'pending' as never })) });
   const { db } = await appModels();
   const now = new Date().toISOString();
   const [row] = await db('organizations')
-    .insert({ name, workos_id: created.id, status: 'active', idempotency_key: crypto.randomUUID(), created_at: now, updated_at: now })
+    .insert({ name, workos_id: created.id, status: 'active', idempotency_key: crypto.randomUUID(), created_at: now, updated_at: now, synced_at: now })
     .returning('id');
   const id = (row as { id: number }).id;
+  if (created.domains.length > 0) {
+    await db('organization_domains').insert(created.domains.map((domain) => ({ organization_id: id, domain: domain.domain, state: domain.state, workos_domain_id: domain.id })));
+  }
   const { refreshSearchRow } = await import('~/models/organization.server');
   await refreshSearchRow(db, id);
   return { id, workosId: created.id };

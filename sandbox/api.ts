@@ -201,7 +201,10 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
     const metadata = validMetadata(body.metadata);
     if (body.external_id !== undefined) requireUniqueExternalId(body.external_id, organization.id);
     const requested = body.domain_data ?? body.domains?.map((domain) => ({ domain, state: 'legacy_verified' as const }));
-    const domains = requested ? buildDomains(organization.id, requested, organization.domains) : organization.domains;
+    let domains = requested ? buildDomains(organization.id, requested, organization.domains) : organization.domains;
+    if (requested && store.readings.putDomainData === 'merge') {
+      domains = [...domains, ...organization.domains.filter((existing) => !domains.some((domain) => domain.domain === existing.domain))];
+    }
     if (body.name !== undefined) organization.name = body.name;
     if (body.external_id !== undefined) organization.external_id = body.external_id;
     if (metadata !== undefined) organization.metadata = metadata ?? {};

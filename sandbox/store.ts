@@ -151,11 +151,16 @@ export interface SandboxReadings {
    * notices a cursor that cannot advance).
    */
   eventsOrder: 'spec' | 'oldest_first' | 'newest_first';
+  /**
+   * `PUT /organizations/:id` with `domain_data`: `replace` — the list becomes the one sent (what
+   * WorkOS is understood to do); `merge` — domains not sent are kept (the spec does not say).
+   */
+  putDomainData: 'replace' | 'merge';
 }
 
 export class SandboxStore {
   state: SandboxState;
-  readings: SandboxReadings = { eventsOrder: 'spec' };
+  readings: SandboxReadings = { eventsOrder: 'spec', putDomainData: 'replace' };
   private readonly listeners: ((event: SandboxEvent) => void)[] = [];
 
   constructor(

@@ -221,6 +221,50 @@ describe('changing an organization', () => {
     expect(sandbox.store.findOrganization(organization.workosId!)).toMatchObject({ name: 'Renamed Again', external_id: 'new-ext' });
   });
 
+  it('an edit is a change against WorkOS’s current organization: a domain verified or added there since the page loaded survives a rename', async () => {
+    const { started } = await create(newInput({ domains: ['verify-me.example', 'stays-pending.example'] }));
+    const workosId = (await getOrganization(started.id))!.workosId!;
+    // In WorkOS meanwhile (the local copy has not heard): the IT admin verified one domain and
+    // added another; an older one is legacy-verified.
+    const inWorkOS = sandbox.store.findOrganization(workosId)!;
+    inWorkOS.domains.find((domain) => domain.domain === 'verify-me.example')!.state = 'verified';
+    inWorkOS.domains.push(sandbox.store.makeDomain(workosId, 'added-by-it.example', 'verified'), sandbox.store.makeDomain(workosId, 'old.example', 'legacy_verified'));
+    expect((await getOrganization(started.id))!.domains.map((domain) => domain.state)).toEqual(['pending', 'pending']);
+    // The rep renames it, with the domains the page showed them.
+    const result = await updateOrganizationDetails(started.id, { name: 'Renamed Safely', domains: ['stays-pending.example', 'verify-me.example'], domainsVerified: false, externalId: null }, repActor);
+    expect(result).toEqual({ ok: true, keptByWorkOS: [] });
+    const states = (domains: { domain: string; state: string }[]) => Object.fromEntries(domains.map((domain) => [domain.domain, domain.state]));
+    expect(states(sandbox.store.findOrganization(workosId)!.domains)).toEqual({
+      'verify-me.example': 'verified',
+      'stays-pending.example': 'pending',
+      'added-by-it.example': 'verified',
+      'old.example': 'verified',
+    });
+    // …and the page shows WorkOS's answer.
+    expect(states((await getOrganization(started.id))!.domains)).toEqual(states(sandbox.store.findOrganization(workosId)!.domains));
+  });
+
+  it('removes only what the rep removed; a WorkOS that keeps it anyway is reported, not hidden', async () => {
+    for (const reading of ['replace', 'merge'] as const) {
+      sandbox.store.readings.putDomainData = reading;
+      try {
+        const { started } = await create(newInput({ domains: ['gone.example', 'kept.example'] }));
+        const workosId = (await getOrganization(started.id))!.workosId!;
+        const result = await updateOrganizationDetails(started.id, { name: `Trimmed ${reading}`, domains: ['kept.example'], domainsVerified: false, externalId: null }, repActor);
+        const inWorkOS = sandbox.store.findOrganization(workosId)!.domains.map((domain) => domain.domain).sort();
+        if (reading === 'replace') {
+          expect(result).toEqual({ ok: true, keptByWorkOS: [] });
+          expect(inWorkOS).toEqual(['kept.example']);
+        } else {
+          expect(result).toEqual({ ok: true, keptByWorkOS: ['gone.example'] });
+          expect(inWorkOS).toEqual(['gone.example', 'kept.example']);
+        }
+      } finally {
+        sandbox.store.readings.putDomainData = 'replace';
+      }
+    }
+  });
+
   it('an organization deleted in WorkOS: the edit says so (404) and is audited', async () => {
     const { started } = await create(newInput());
     const organization = (await getOrganization(started.id))!;

@@ -506,6 +506,42 @@ export async function applyWorkOSOrganization(
   await refreshSearchRow(trx, id);
 }
 
+/** What a WorkOS event says about an organization's domains. */
+export type DomainUpdate =
+  | { kind: 'upsert'; domain: string; state: string; domainId: string | null }
+  | { kind: 'delete'; domain: string }
+  | { kind: 'replace'; domains: { domain: string; state: string; domainId: string | null }[] };
+
+const DOMAIN_STATES = new Set(['pending', 'verified', 'failed', 'legacy_verified', 'unverified']);
+
+/**
+ * Mirrors a WorkOS domain event onto the organization's domains, when it is newer than what the
+ * last edit or sync brought (`synced_at`): WorkOS owns domains and their verification; the app
+ * keeps an up-to-date copy to show. Returns whether anything was applied.
+ */
+export async function applyWorkOSDomainEvent(trx: Knex.Transaction, workosOrganizationId: string, update: DomainUpdate, eventCreatedAt: string): Promise<boolean> {
+  const organization = await trx<OrganizationRow>('organizations').where({ workos_id: workosOrganizationId }).first('id', 'synced_at');
+  if (!organization) return false;
+  if (organization.synced_at && eventCreatedAt <= organization.synced_at) return false;
+  const row = (domain: string, state: string, domainId: string | null) => ({
+    organization_id: organization.id,
+    domain: domain.toLowerCase(),
+    state: DOMAIN_STATES.has(state) ? state : 'pending',
+    workos_domain_id: domainId,
+  });
+  if (update.kind === 'delete') {
+    await trx('organization_domains').where({ organization_id: organization.id, domain: update.domain.toLowerCase() }).delete();
+  } else if (update.kind === 'upsert') {
+    await trx('organization_domains').insert(row(update.domain, update.state, update.domainId)).onConflict(['organization_id', 'domain']).merge();
+  } else {
+    await trx('organization_domains').where({ organization_id: organization.id }).delete();
+    const rows = [...new Map(update.domains.map((entry) => [entry.domain.toLowerCase(), row(entry.domain, entry.state, entry.domainId)])).values()];
+    if (rows.length > 0) await trx('organization_domains').insert(rows);
+  }
+  await refreshSearchRow(trx, organization.id);
+  return true;
+}
+
 /** Rewrites the search index row of one organization (call after any change to it). */
 export async function refreshSearchRow(trx: Knex | Knex.Transaction, id: number): Promise<void> {
   await trx('organization_search').where({ rowid: id }).delete();
@@ -525,15 +561,19 @@ export async function refreshSearchRow(trx: Knex | Knex.Transaction, id: number)
 // Changing
 
 /**
- * Edits name, domains and external id in WorkOS first, then here. Existing domains keep their
- * state; new ones are pending unless an admin marks them verified.
+ * Edits name, domains and external id in WorkOS first, then here — as a change against WorkOS's
+ * *current* organization, read just before the write (decision 016): the domains the rep removed
+ * (of those the page showed them) go, the ones they typed are added, and every other domain WorkOS
+ * has — one the IT admin added, or verified, since the page was loaded — stays as WorkOS has it.
+ * Nothing the rep did not remove is dropped or downgraded. New domains are pending unless an admin
+ * marks them verified.
  */
 export async function updateOrganizationDetails(
   id: number,
   input: EditOrganizationInput,
   actor: AuditActor & { role: StaffRow['role'] },
   { requestId, db = getDb() }: Options = {},
-): Promise<{ ok: true } | { ok: false; problem: WorkOSProblem }> {
+): Promise<{ ok: true; keptByWorkOS: string[] } | { ok: false; problem: WorkOSProblem }> {
   const row = await db<OrganizationRow>('organizations').where({ id }).first();
   if (!row || row.status !== 'active' || !row.workos_id) throw new OrganizationRuleError('Only an active organization can be edited.');
   if (input.domainsVerified && !roleAtLeast(actor.role, 'admin')) {
@@ -542,14 +582,20 @@ export async function updateOrganizationDetails(
   if (input.externalId && (await db('organizations').where({ external_id: input.externalId }).whereNot({ id }).first('id'))) {
     throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
   }
-  const before = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
-  const domainData = input.domains.map((domain) => {
-    const kept = before.find((existing) => existing.domain === domain);
-    const state = input.domainsVerified ? 'verified' : kept?.state === 'verified' ? 'verified' : 'pending';
-    return { domain, state };
-  });
+  // What the page showed the rep: their removals are taken from it, not from WorkOS's list.
+  const shown = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
+  const wanted = new Set(input.domains);
+  const removed = new Set(shown.map((domain) => domain.domain).filter((domain) => !wanted.has(domain)));
   let updated: WorkOSOrganization;
   try {
+    const current = await getWorkOS().organizations.getOrganization(row.workos_id);
+    const currentDomains = current.domains.map((domain) => ({ domain: domain.domain.toLowerCase(), state: domain.state as string }));
+    const kept = currentDomains.filter((domain) => !removed.has(domain.domain));
+    const added = input.domains.filter((domain) => !currentDomains.some((existing) => existing.domain === domain));
+    const domainData = [
+      ...kept.map((domain) => ({ domain: domain.domain, state: input.domainsVerified && wanted.has(domain.domain) ? 'verified' : writableState(domain.state) })),
+      ...added.map((domain) => ({ domain, state: input.domainsVerified ? 'verified' : 'pending' })),
+    ];
     updated = await getWorkOS().organizations.updateOrganization({
       organization: row.workos_id,
       name: input.name,
@@ -564,6 +610,8 @@ export async function updateOrganizationDetails(
     );
     return { ok: false, problem };
   }
+  // A WorkOS that merges rather than replaces keeps what was removed: say so, never pretend.
+  const keptByWorkOS = updated.domains.map((domain) => domain.domain.toLowerCase()).filter((domain) => removed.has(domain));
   await db.transaction(async (trx) => {
     await applyWorkOSOrganization(trx, id, updated);
     await recordAuditEvent(
@@ -575,13 +623,21 @@ export async function updateOrganizationDetails(
         details: {
           name: { from: row.name, to: updated.name },
           externalId: { from: row.external_id, to: updated.externalId ?? null },
-          domains: { from: before.map((domain) => domain.domain), to: updated.domains.map((domain) => domain.domain) },
+          domains: { from: shown.map((domain) => domain.domain), to: updated.domains.map((domain) => domain.domain) },
         },
       },
       trx,
     );
   });
-  return { ok: true };
+  return { ok: true, keptByWorkOS };
+}
+
+/**
+ * A domain's state as `domain_data` takes it back: a verified domain (however WorkOS came to
+ * verify it, `legacy_verified` included) stays verified; anything else is pending.
+ */
+function writableState(state: string): 'verified' | 'pending' {
+  return state === 'verified' || state === 'legacy_verified' ? 'verified' : 'pending';
 }
 
 /** Sets the CS owner (an active support rep or admin). */

@@ -45,6 +45,10 @@ const FIELDS_READ: Record<SetupEventType, string[]> = {
   'connection.saml_certificate_renewal_required': ['connection.id', 'connection.organization_id'],
   'connection.saml_certificate_renewed': ['connection.id', 'connection.organization_id'],
   'vault.byok_key.verification_completed': ['organization_id', 'key_provider', 'verified'],
+  'organization_domain.created': ['id', 'domain', 'state', 'organization_id'],
+  'organization_domain.updated': ['id', 'domain', 'state', 'organization_id'],
+  'organization_domain.deleted': ['id', 'domain', 'organization_id'],
+  'organization.updated': ['id', 'domains'],
 };
 
 function hasPath(schema: Schema, dotted: string): boolean {

@@ -181,6 +181,43 @@ describe('Directory Sync that stops, and Bring Your Own Key', () => {
   });
 });
 
+describe('WorkOS’s domains, kept fresh from its events', () => {
+  const domainsOf = async (organizationId: number) =>
+    Object.fromEntries(((await getDb()('organization_domains').where({ organization_id: organizationId }).select('domain', 'state')) as { domain: string; state: string }[]).map((row) => [row.domain, row.state]));
+
+  it('verified, failed, created, updated and deleted domains, and a whole list in organization.updated — each newer than the last sync', async () => {
+    const org = await organization();
+    const synced = '2026-11-20T09:00:00.000Z';
+    await getDb()('organizations').where({ id: org.id }).update({ synced_at: synced });
+    await getDb()('organization_domains').insert({ organization_id: org.id, domain: 'acme.example', state: 'pending', workos_domain_id: 'org_domain_1' });
+    const domainEvent = (type: string, domain: string, state: string, at: string, id = `org_domain_${domain}`) =>
+      event(type, { object: 'organization_domain', id, organizationId: org.workosId, domain, state }, at);
+
+    await record(event('organization_domain.verified', { id: 'org_domain_1', domain: 'acme.example', organizationId: org.workosId, state: 'verified' }, '2026-11-20T10:00:00.000Z'));
+    expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified' });
+    await record(domainEvent('organization_domain.created', 'new.example', 'pending', '2026-11-20T10:05:00.000Z'));
+    await record(domainEvent('organization_domain.updated', 'new.example', 'verified', '2026-11-20T10:06:00.000Z'));
+    expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified', 'new.example': 'verified' });
+    await record(domainEvent('organization_domain.deleted', 'new.example', 'verified', '2026-11-20T10:07:00.000Z'));
+    expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified' });
+    await record(
+      event('organization.updated', { id: org.workosId, name: 'Initech', domains: [{ id: 'd1', domain: 'acme.example', state: 'verified' }, { id: 'd2', domain: 'second.example', state: 'pending' }] }, '2026-11-20T10:08:00.000Z'),
+    );
+    expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified', 'second.example': 'pending' });
+    // The search finds a domain WorkOS added.
+    const search = await getDb()('organization_search').where({ rowid: org.id }).first('domains');
+    expect(search.domains).toContain('second.example');
+  });
+
+  it('an event older than the last edit or sync changes nothing (that answer was fresher)', async () => {
+    const org = await organization();
+    await getDb()('organizations').where({ id: org.id }).update({ synced_at: '2026-11-20T12:00:00.000Z' });
+    await getDb()('organization_domains').insert({ organization_id: org.id, domain: 'late.example', state: 'verified', workos_domain_id: 'org_domain_late' });
+    await record(event('organization_domain.updated', { object: 'organization_domain', id: 'org_domain_late', organizationId: org.workosId, domain: 'late.example', state: 'pending' }, '2026-11-20T11:00:00.000Z'));
+    expect(await domainsOf(org.id)).toEqual({ 'late.example': 'verified' });
+  });
+});
+
 describe('link completion', () => {
   it('completes the active link when every feature with a signal is done, audits it and tells the CS owner', async () => {
     const org = await organization();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FEATURE_INFO, hasCompletionSignal, SETUP_FEATURES, SIGNAL_FEATURES, type SetupFeature, type SignalFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
+import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
 import { activeLinkForCompletion, completeSetupLink, type SetupLink, type SetupLinkOverview } from './setup-link.server';
 
 /**
@@ -25,6 +26,11 @@ export const SETUP_EVENT_TYPES = [
   'connection.saml_certificate_renewal_required',
   'connection.saml_certificate_renewed',
   'vault.byok_key.verification_completed',
+  // Not progress, but WorkOS's view of the organization's domains, kept fresh here (decision 016).
+  'organization_domain.created',
+  'organization_domain.updated',
+  'organization_domain.deleted',
+  'organization.updated',
 ] as const;
 export type SetupEventType = (typeof SETUP_EVENT_TYPES)[number];
 
@@ -49,8 +55,12 @@ export interface NormalizedEvent {
   workosOrganizationId: string | null;
   /** Null for an event type the app does not use, or a setup event it could not read. */
   change: ResourceChange | null;
+  /** What the event says about the organization's domains, when it says anything. */
+  domains?: DomainUpdate;
   unreadable?: string;
 }
+
+const domainEntrySchema = z.object({ id: z.string().min(1).optional(), domain: z.string().min(1), state: z.string().optional() }).passthrough();
 
 const envelopeSchema = z.object({
   id: z.string().min(1).max(100),
@@ -133,19 +143,48 @@ export function normalizeWorkOSEvent(raw: unknown): NormalizedEvent {
     case 'organization_domain.verified': {
       const domain = domainSchema.safeParse(data);
       if (!domain.success) return unreadable('no domain');
-      return withOrganization(organizationIdOf(data), { feature: 'domain_verification', resourceId: domain.data.id, state: 'verified', label: domain.data.domain });
+      return {
+        ...withOrganization(organizationIdOf(data), { feature: 'domain_verification', resourceId: domain.data.id, state: 'verified', label: domain.data.domain }),
+        domains: { kind: 'upsert', domain: domain.data.domain, state: 'verified', domainId: domain.data.id },
+      };
+    }
+    case 'organization_domain.created':
+    case 'organization_domain.updated':
+    case 'organization_domain.deleted': {
+      const domain = domainSchema.safeParse(data);
+      const organizationId = organizationIdOf(data);
+      if (!domain.success || !organizationId) return unreadable('no domain');
+      const update: DomainUpdate =
+        envelope.event === 'organization_domain.deleted'
+          ? { kind: 'delete', domain: domain.data.domain }
+          : { kind: 'upsert', domain: domain.data.domain, state: typeof data.state === 'string' ? data.state : 'pending', domainId: domain.data.id };
+      return { ...base, workosOrganizationId: organizationId, change: null, domains: update };
+    }
+    case 'organization.updated': {
+      const organizationId = typeof data.id === 'string' ? data.id : null;
+      const domains = z.array(domainEntrySchema).safeParse(data.domains);
+      if (!organizationId || !domains.success) return { ...base, workosOrganizationId: organizationId, change: null, unreadable: 'no organization or domains' };
+      return {
+        ...base,
+        workosOrganizationId: organizationId,
+        change: null,
+        domains: { kind: 'replace', domains: domains.data.map((entry) => ({ domain: entry.domain, state: entry.state ?? 'pending', domainId: entry.id ?? null })) },
+      };
     }
     case 'organization_domain.verification_failed': {
       const nested = (data.organizationDomain ?? data.organization_domain) as Record<string, unknown> | undefined;
       const domain = domainSchema.safeParse(nested);
       if (!domain.success || !nested) return unreadable('no domain');
-      return withOrganization(organizationIdOf(nested), {
-        feature: 'domain_verification',
-        resourceId: domain.data.id,
-        state: 'failed',
-        label: domain.data.domain,
-        reason: typeof data.reason === 'string' ? data.reason.slice(0, 100) : undefined,
-      });
+      return {
+        ...withOrganization(organizationIdOf(nested), {
+          feature: 'domain_verification',
+          resourceId: domain.data.id,
+          state: 'failed',
+          label: domain.data.domain,
+          reason: typeof data.reason === 'string' ? data.reason.slice(0, 100) : undefined,
+        }),
+        domains: { kind: 'upsert', domain: domain.data.domain, state: 'failed', domainId: domain.data.id },
+      };
     }
     case 'connection.saml_certificate_renewal_required':
     case 'connection.saml_certificate_renewed': {
@@ -243,7 +282,7 @@ export async function recordWorkOSEvent(
   const outcome: RecordOutcome = { recorded: false, applied: false, setupEvent: isSetupEventType(event.event), completedLinkId: null };
   // Events of other types (a webhook endpoint may be subscribed to more) are acknowledged, not kept.
   if (!outcome.setupEvent) return outcome;
-  const summary = event.change ? { ...event.change } : { unreadable: event.unreadable ?? 'unknown' };
+  const summary = event.change ? { ...event.change } : event.domains ? { domains: event.domains.kind } : { unreadable: event.unreadable ?? 'unknown' };
   const inserted = await trx.raw<unknown[]>(
     `INSERT INTO workos_events (id, event, workos_organization_id, created_at, received_at, source, summary)
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`,
@@ -251,6 +290,8 @@ export async function recordWorkOSEvent(
   );
   if (inserted.length === 0) return outcome;
   outcome.recorded = true;
+  // WorkOS's domains, newer than what an edit or a sync last brought: the organization model applies them.
+  if (event.domains && event.workosOrganizationId) await applyWorkOSDomainEvent(trx, event.workosOrganizationId, event.domains, event.createdAt);
   const change = event.change;
   const organizationWorkosId = event.workosOrganizationId;
   if (!change || !organizationWorkosId) return outcome;

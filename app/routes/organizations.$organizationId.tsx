@@ -177,6 +177,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (!form.success) return data<ActionData>({ intent: 'edit', fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
         const result = await withPersonDeadline(() => updateOrganizationDetails(organization.id, form.data, actor, options));
         if (!result.ok) return refuse(result.problem.message, result.problem.field);
+        if (result.keptByWorkOS.length > 0) {
+          return redirectWithToast(here, { kind: 'info', message: `Saved in WorkOS, but WorkOS kept ${result.keptByWorkOS.join(', ')}: remove it in the WorkOS dashboard.` });
+        }
         return redirectWithToast(here, { kind: 'success', message: 'Saved in WorkOS.' });
       }
       case 'create_link':
