@@ -25,8 +25,27 @@ export interface ContractResult {
   problems: string[];
 }
 
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: unknown;
+  $ref?: string;
+}
+
 interface Spec {
-  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Parameter[];
+        requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> };
+        responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+      }
+    >
+  >;
+  components?: { parameters?: Record<string, Parameter> };
 }
 
 export class WorkOSContract {
@@ -90,6 +109,50 @@ export class WorkOSContract {
       operation,
       problems: ok ? [] : (validator.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`),
     };
+  }
+
+  /**
+   * Checks a request the app sent: the operation exists, every query parameter is one the spec
+   * names (with a valid value), the required ones are there, and the JSON body validates against
+   * the documented request schema.
+   */
+  validateRequest({ method, path, query = {}, body }: { method: string; path: string; query?: Record<string, unknown>; body?: unknown }): ContractResult {
+    const verb = method.toLowerCase();
+    const template = this.templateFor(path);
+    const operation = `${method.toUpperCase()} ${template ?? path} (request)`;
+    if (!template) return { ok: false, operation, problems: [`no path in the spec matches ${path}`] };
+    const documented = this.spec.paths[template]?.[verb];
+    if (!documented) return { ok: false, operation, problems: [`the spec has no ${method.toUpperCase()} on ${template}`] };
+    const problems: string[] = [];
+    const parameters = (documented.parameters ?? []).map((parameter) =>
+      parameter.$ref ? this.spec.components?.parameters?.[parameter.$ref.split('/').at(-1)!] ?? parameter : parameter,
+    );
+    const inQuery = parameters.filter((parameter) => parameter.in === 'query');
+    for (const [name, value] of Object.entries(query)) {
+      const parameter = inQuery.find((candidate) => candidate.name === name);
+      if (!parameter) {
+        problems.push(`query parameter "${name}" is not in the spec`);
+        continue;
+      }
+      const schema = parameter.schema as { type?: string; enum?: unknown[] } | undefined;
+      const values = Array.isArray(value) ? value : [value];
+      if (schema?.enum && !values.every((item) => schema.enum!.includes(item))) problems.push(`query parameter "${name}" is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`);
+      if (schema?.type === 'integer' && !values.every((item) => /^-?\d+$/.test(String(item)))) problems.push(`query parameter "${name}" is not an integer`);
+    }
+    for (const parameter of inQuery.filter((candidate) => candidate.required)) if (!(parameter.name in query)) problems.push(`required query parameter "${parameter.name}" is missing`);
+    const schema = documented.requestBody?.content?.['application/json']?.schema;
+    const sent = body !== null && body !== undefined && !(typeof body === 'object' && Object.keys(body as object).length === 0);
+    if (schema && sent) {
+      const validator = this.validatorFor(`request ${verb} ${template}`, {
+        $ref: `workos#/paths/${pointer(template)}/${verb}/requestBody/content/application~1json/schema`,
+      });
+      if (!validator(body)) problems.push(...(validator.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`));
+    } else if (!schema && sent) {
+      problems.push('the spec documents no request body here, but one was sent');
+    } else if (schema && !sent && documented.requestBody?.required) {
+      problems.push('the spec requires a request body here');
+    }
+    return { ok: problems.length === 0, operation, problems };
   }
 
   private validatorFor(key: string, schema: object): ValidateFunction {
