@@ -87,7 +87,11 @@ const generateLinkSchema = z.object({
   intent_options: z
     .object({ sso: z.object({ bookmark_slug: z.string().optional(), provider_type: z.string().optional() }).optional() })
     .optional(),
+  // SDK 12: who the link is for, so that `POST /portal/revoke_link` can end it and its sessions.
+  external_user_id: z.string().min(1).max(200).optional(),
 });
+
+const revokeLinkSchema = z.object({ organization: z.string().min(1), external_user_id: z.string().min(1).max(200) });
 
 /** `a,b` or repeated `x=a&x=b`, as the SDK and hand-written clients send lists. */
 function listParam(value: unknown): string[] | undefined {
@@ -241,9 +245,23 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + PORTAL_LINK_LIFETIME_MS).toISOString(),
       opened_at: null,
+      external_user_id: body.external_user_id ?? null,
     });
     store.save();
     res.status(201).json({ link: `${publicUrl()}/portal/launch?token=${token}` });
+  });
+
+  // Revokes every link generated for the organization with this external user id, and ends the
+  // Admin Portal sessions opened from them (SDK 12's adminPortal.revokeLink).
+  router.post('/portal/revoke_link', (req, res) => {
+    const body = parse(revokeLinkSchema, req.body);
+    if (!store.findOrganization(body.organization)) throw notFound(body.organization);
+    const now = store.clock.iso();
+    for (const session of store.state.portalSessions) {
+      if (session.organization_id === body.organization && session.external_user_id === body.external_user_id) session.revoked_at = now;
+    }
+    store.save();
+    res.status(204).end();
   });
 
   const eventsQuerySchema = listQuerySchema.extend({

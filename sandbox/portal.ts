@@ -124,7 +124,7 @@ function checkSession(store: SandboxStore, token: unknown, { opening }: { openin
   const usable = session.opened_at
     ? now < new Date(session.opened_at).getTime() + SESSION_AFTER_OPEN_MS
     : now < new Date(session.expires_at).getTime();
-  if (!usable) return { problem: 'expired' };
+  if (!usable || session.revoked_at) return { problem: 'expired' };
   const organization = store.findOrganization(session.organization_id);
   if (!organization) return { problem: 'organization_deleted' };
   if (opening && !session.opened_at) {

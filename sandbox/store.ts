@@ -68,6 +68,9 @@ export interface PortalSession {
   created_at: string;
   expires_at: string;
   opened_at: string | null;
+  external_user_id?: string | null;
+  /** Set by `POST /portal/revoke_link`: the link and any session opened from it no longer work. */
+  revoked_at?: string | null;
 }
 
 export interface Connection {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { pollWorkOSEvents, pollerHolderName } from '../app/models/event-poller.server';
 import { sendOwnerDigests } from '../app/models/owner-digest.server';
-import { settleLapsedLinks } from '../app/models/setup-link.server';
+import { endPortalSessions, settleLapsedLinks } from '../app/models/setup-link.server';
 import type { Env } from '../app/utils/env.server';
 
 /**
@@ -31,7 +31,9 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
   }
   loops.push(
     loop('maintenance', env.MAINTENANCE_INTERVAL_MS, logger, async () => {
-      const expired = await db.transaction((trx) => settleLapsedLinks(trx));
+      const ended: number[] = [];
+      const expired = await db.transaction((trx) => settleLapsedLinks(trx, { ended }));
+      await endPortalSessions(ended, { db });
       const digests = await sendOwnerDigests({ db });
       if (expired > 0 || digests > 0) logger.info({ expiredLinks: expired, digestsSent: digests }, 'maintenance run');
     }),

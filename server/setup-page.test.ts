@@ -87,7 +87,7 @@ describe('the IT admin’s setup page', () => {
   });
 
   it('launching a feature answers 303 to a fresh WorkOS portal link, with token-free return URLs', async () => {
-    const { token, workosId } = await organizationWithLink();
+    const { token, workosId, linkId } = await organizationWithLink();
     const response = await launch(token, 'sso');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toMatch(new RegExp(`^${sandbox.url}/portal/launch\\?token=[A-Za-z0-9_-]{43}$`));
@@ -97,7 +97,25 @@ describe('the IT admin’s setup page', () => {
       intent: 'sso',
       return_url: `${server.url}/setup/return`,
       success_url: `${server.url}/setup/return?done=sso`,
+      // Which setup link it was made for (never the token), so that ending that link can end it.
+      external_user_id: `setup_link_${linkId}`,
     });
+  });
+
+  it('revoking the setup link ends the Admin Portal session the IT admin has open (revokeLink)', async () => {
+    const { token, linkId } = await organizationWithLink();
+    const portal = (await launch(token, 'sso')).headers.get('location')!;
+    expect((await fetch(portal)).status).toBe(200); // the IT admin is in the portal
+    // The revoke runs here, through the model, against the same WorkOS the server uses.
+    Object.assign(process.env, workosSandboxEnv(sandbox));
+    (await import('~/utils/env.server')).resetEnvCache();
+    (await import('~/utils/workos.server')).resetWorkOS();
+    await revokeSetupLink(linkId, actor, { reason: 'Wrong contact', db });
+    const revoke = sandbox.requests.filter((entry) => entry.path === '/portal/revoke_link').at(-1)!;
+    expect(revoke).toMatchObject({ status: 204, body: { external_user_id: `setup_link_${linkId}` } });
+    const after = await fetch(portal);
+    expect(after.status).toBe(410);
+    expect(await after.text()).toContain('This link has expired');
   });
 
   it('"done" brings the admin back to their page through the cookie, not the URL', async () => {

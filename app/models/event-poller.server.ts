@@ -3,9 +3,10 @@ import os from 'node:os';
 import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import { getDb } from '~/utils/db.server';
-import { getWorkOS, rootWorkOSError } from '~/utils/workos.server';
+import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { redactUrlForLog, scrubLinkValues } from '~/utils/link-secrets';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
+import { endPortalSessions } from './setup-link.server';
 import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setup-progress.server';
 
 /**
@@ -109,12 +110,15 @@ export async function pollWorkOSEvents({
   try {
     for (;;) {
       // Oldest first, asked for in so many words: the spec's default is newest first (and `after`
-      // then pages towards older events), while the live API is reported to ignore `order`.
-      const page = await workos.events.listEvents({ events: [...SETUP_EVENT_TYPES] as never, after: cursor ?? undefined, limit: pageSize, order: 'asc' });
+      // then pages towards older events), while the live API is reported to ignore `order`. SDK 12's
+      // listEvents no longer sends `order`, so the list is read through its plain GET.
+      const { data: page } = await workos.get<{ data: unknown[] }>('/events', {
+        query: { events: SETUP_EVENT_TYPES.join(','), limit: pageSize, order: 'asc', ...(cursor ? { after: cursor } : {}) },
+      });
       pages += 1;
       // Whatever order the page came in, it is recorded oldest first, and the cursor only moves
       // forward — past what has been recorded, never back.
-      const ordered = [...page.data].sort((a, b) => compareEvents(a, b));
+      const ordered = (page.data as { id: string; created_at: unknown }[]).sort((a, b) => compareEvents(a, b));
       const startedAt = cursor;
       for (const event of ordered) {
         const advances = cursor === null || event.id > cursor;
@@ -129,7 +133,10 @@ export async function pollWorkOSEvents({
         if (advances) cursor = event.id;
         seen += 1;
         if (outcome.recorded) recorded += 1;
-        if (outcome.completedLinkId) completedLinks += 1;
+        if (outcome.completedLinkId) {
+          completedLinks += 1;
+          await endPortalSessions([outcome.completedLinkId], { db });
+        }
         await onEventRecorded?.(event.id, outcome);
       }
       const renewed = await db('background_jobs').where({ name: POLLER_JOB, holder }).update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });
@@ -178,7 +185,7 @@ class PollerStalledError extends Error {
 }
 
 /** Oldest first: by creation time, then by id (WorkOS ids are time-ordered). */
-function compareEvents(a: { id: string; createdAt: unknown }, b: { id: string; createdAt: unknown }): number {
-  const time = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(String(value)));
-  return time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+function compareEvents(a: { id: string; created_at: unknown }, b: { id: string; created_at: unknown }): number {
+  const time = (value: unknown) => Date.parse(isoTimestamp(value) ?? '');
+  return time(a.created_at) - time(b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -2,7 +2,7 @@ import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import { getDb } from '~/utils/db.server';
 import { logger } from '~/utils/logger.server';
-import { getWorkOS } from '~/utils/workos.server';
+import { getWorkOS, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSOrganization, OrganizationRuleError, type OrganizationRow } from './organization.server';
@@ -162,7 +162,7 @@ async function upsertFromWorkOS(
           status: 'active',
           idempotency_key: `import:${organization.id}`,
           created_by: actor.id ?? null,
-          created_at: organization.createdAt ?? now,
+          created_at: isoTimestamp(organization.createdAt) ?? now,
           updated_at: now,
         })
         .returning('id');

@@ -6,7 +6,7 @@ import { getDb } from '~/utils/db.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
-import { currentLinkSql, linkIsActiveSql, linkStatusSql, revokeActiveLinkOf, type SetupLinkStatus, type SqlFragment } from './setup-link.server';
+import { currentLinkSql, endPortalSessions, linkIsActiveSql, linkStatusSql, revokeActiveLinkOf, type SetupLinkStatus, type SqlFragment } from './setup-link.server';
 import { roleAtLeast, type StaffRow } from './staff.server';
 
 /** A rule about organizations was broken; `message` is written for the rep, `field` places it. */
@@ -666,7 +666,8 @@ export async function archiveOrganization(
   actor: AuditActor,
   { reason, requestId, db = getDb() }: Options & { reason: string },
 ): Promise<{ alreadyArchived: boolean }> {
-  return db.transaction(async (trx) => {
+  const revoked: number[] = [];
+  const outcome = await db.transaction(async (trx) => {
     const row = await trx<OrganizationRow>('organizations').where({ id }).first();
     if (!row) throw new OrganizationRuleError('No such organization.');
     if (row.status === 'archived') return { alreadyArchived: true };
@@ -674,9 +675,11 @@ export async function archiveOrganization(
     const now = new Date().toISOString();
     await trx('organizations').where({ id }).update({ status: 'archived', archived_at: now, updated_at: now });
     await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, trx);
-    await revokeActiveLinkOf(trx, id, actor, { reason: 'The organization was archived.', requestId });
+    revoked.push(...(await revokeActiveLinkOf(trx, id, actor, { reason: 'The organization was archived.', requestId })));
     return { alreadyArchived: false };
   });
+  await endPortalSessions(revoked, { db });
+  return outcome;
 }
 
 /** Up to `limit` organizations whose name (or domain, ids) matches, as the list's search does. */

@@ -13,6 +13,9 @@ import {
 import { getDb } from '~/utils/db.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
+import { logger } from '~/utils/logger.server';
+import { describeWorkOSError } from '~/utils/workos-errors.server';
+import { getWorkOS, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
@@ -303,7 +306,10 @@ export async function getActiveSetupLink(organizationId: number, { db = getDb(),
  * audited only when it changed the row), with the owner's notice. The maintenance loop runs it;
  * issuing a link runs it for its organization first, to free the one-active slot.
  */
-export async function settleLapsedLinks(trx: Knex | Knex.Transaction, { organizationId, now = new Date() }: { organizationId?: number; now?: Date } = {}): Promise<number> {
+export async function settleLapsedLinks(
+  trx: Knex | Knex.Transaction,
+  { organizationId, now = new Date(), ended }: { organizationId?: number; now?: Date; /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */ ended?: number[] } = {},
+): Promise<number> {
   let settled = 0;
   const unconfirmed = trx<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
   if (organizationId !== undefined) unconfirmed.where({ organization_id: organizationId });
@@ -330,6 +336,7 @@ export async function settleLapsedLinks(trx: Knex | Knex.Transaction, { organiza
     const changed = await trx('setup_links').where({ id: row.id, status: 'active' }).where('expires_at', '<=', now.toISOString()).update({ status: 'expired' });
     if (changed !== 1) continue;
     settled += 1;
+    ended?.push(row.id);
     const launched = await trx('setup_link_launches').where({ setup_link_id: row.id }).first('feature');
     await recordAuditEvent(
       {
@@ -491,7 +498,10 @@ async function deliver(
       message: input.email.message ?? null,
     });
     const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
-    return await db.transaction((trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
+    const settled = await db.transaction((trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
+    // The link it replaced was revoked in the swap: its open portal sessions end too.
+    if (settled.sent && settled.link.status === 'active' && inserted.replaces) await endPortalSessions([inserted.replaces.id], { db });
+    return settled;
   } catch (error) {
     // Whatever broke after the link was committed, it must not stay `sending` (that blocks every
     // new link for the organization until the grace period ends): it failed.
@@ -605,6 +615,7 @@ export async function recreateSetupLink(
   actor: AuditActor,
   { reason, requestId, expectedActiveLinkId, db = getDb(), now = new Date() }: RecreateOptions,
 ): Promise<IssuedSetupLink> {
+  let revokedAtOnce: number | null = null;
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
     if (expectedActiveLinkId !== undefined && links.active?.id !== expectedActiveLinkId) {
       throw new SetupLinkRuleError('That link is no longer the active one: reload the page to see the current link.');
@@ -616,10 +627,12 @@ export async function recreateSetupLink(
     if (links.active) {
       const old = await trx<SetupLinkRow>('setup_links').where({ id: links.active.id }).first('id', 'organization_id', 'token_hash');
       await revokeRow(trx, old!, actor, { reason, requestId, now, from: 'active' });
+      revokedAtOnce = links.active.id;
     }
     const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.recreated' });
     return { link, url, organizationName, replaces: null };
   });
+  if (revokedAtOnce !== null) await endPortalSessions([revokedAtOnce], { db });
   return deliver(inserted, input, actor, { requestId, db, reason });
 }
 
@@ -655,31 +668,34 @@ export async function revokeSetupLink(
   actor: AuditActor,
   { reason, requestId, db = getDb(), now = new Date() }: Options & { reason: string },
 ): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
-  return db.transaction(async (trx) => {
+  const outcome = await db.transaction(async (trx) => {
     const link = await readLink(trx, { 'l.id': linkId }, now);
     if (!link) throw new SetupLinkRuleError('No such setup link.');
     if (link.status !== 'active') return { revoked: false, status: link.status };
     const row = await trx<SetupLinkRow>('setup_links').where({ id: linkId }).first('id', 'organization_id', 'token_hash');
     const revoked = await revokeRow(trx, row!, actor, { reason, requestId, now, from: 'active' });
-    return { revoked, status: revoked ? 'revoked' : link.status };
+    return { revoked, status: revoked ? ('revoked' as const) : link.status };
   });
+  if (outcome.revoked) await endPortalSessions([linkId], { db });
+  return outcome;
 }
 
 /**
  * Ends the organization's links inside the caller's transaction (archiving it, WorkOS deleting
- * it): a lapsed one is recorded as such, the active one and one being sent are revoked.
+ * it): a lapsed one is recorded as such, the active one and one being sent are revoked. Returns
+ * the revoked links' ids, for `endPortalSessions` after the commit.
  */
 export async function revokeActiveLinkOf(
   trx: Knex.Transaction,
   organizationId: number,
   actor: AuditActor,
   { reason, requestId, now = new Date() }: { reason: string; requestId?: string; now?: Date },
-): Promise<boolean> {
+): Promise<number[]> {
   await settleLapsedLinks(trx, { organizationId, now });
-  let revoked = false;
+  const revoked: number[] = [];
   for (const from of ['active', 'sending'] as const) {
     const row = await trx<SetupLinkRow>('setup_links').where({ organization_id: organizationId, status: from }).first('id', 'organization_id', 'token_hash');
-    if (row) revoked = (await revokeRow(trx, row, actor, { reason, requestId, now, from })) || revoked;
+    if (row && (await revokeRow(trx, row, actor, { reason, requestId, now, from }))) revoked.push(row.id);
   }
   return revoked;
 }
@@ -722,6 +738,28 @@ export async function completeSetupLink(
   );
   await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: linkId, kind: 'setup_completed', now });
   return true;
+}
+
+/**
+ * Ends the Admin Portal sessions opened through links that ended (revoked, replaced, expired,
+ * completed): every portal link the IT admin's page made carries its setup link's id as
+ * `externalUserId`, and `adminPortal.revokeLink` ends them and their open sessions. After the
+ * commit, never inside a transaction; best effort within a person's deadline — WorkOS's own
+ * rules end a session anyway, so a failure is logged, not raised.
+ */
+export async function endPortalSessions(linkIds: number[], { db = getDb() }: { db?: Knex } = {}): Promise<void> {
+  if (linkIds.length === 0) return;
+  const rows = (await db('setup_links as l').join('organizations as o', 'o.id', 'l.organization_id').whereIn('l.id', linkIds).whereNotNull('o.workos_id').select('l.id', 'o.workos_id')) as {
+    id: number;
+    workos_id: string;
+  }[];
+  for (const row of rows) {
+    try {
+      await withPersonDeadline(() => getWorkOS().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }));
+    } catch (error) {
+      logger.warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
+    }
+  }
 }
 
 /** What the IT admin's page needs about a valid link; null for unknown, revoked or expired. */

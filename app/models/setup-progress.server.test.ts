@@ -137,6 +137,17 @@ describe('recording WorkOS events', () => {
     expect(JSON.parse(stored.summary)).toEqual({ unreadable: 'no connection id' });
   });
 
+  it('reads the SDK 12 event (Date timestamps), the SDK 11 one (strings) and the API’s own JSON (snake_case) alike', () => {
+    const data = { id: 'conn_01DATE', organization_id: 'org_01DATE', connection_type: 'OktaSAML' };
+    const fromSdk12 = normalizeWorkOSEvent({ id: 'event_01DATE', event: 'connection.activated', createdAt: new Date('2026-11-20T10:00:00.000Z'), data });
+    const fromSdk11 = normalizeWorkOSEvent({ id: 'event_01DATE', event: 'connection.activated', createdAt: '2026-11-20T10:00:00.000Z', data });
+    const fromApi = normalizeWorkOSEvent({ id: 'event_01DATE', event: 'connection.activated', created_at: '2026-11-20T10:00:00Z', data, object: 'event' });
+    expect(fromSdk12).toEqual(fromSdk11);
+    expect(fromApi).toEqual(fromSdk11);
+    expect(fromSdk12.createdAt).toBe('2026-11-20T10:00:00.000Z');
+    expect(() => normalizeWorkOSEvent({ id: 'event_01DATE', event: 'connection.activated', createdAt: new Date('nonsense'), data })).toThrow();
+  });
+
   it('refuses an envelope that is not an event', () => {
     expect(() => normalizeWorkOSEvent({ id: 'x', event: 'connection.activated', createdAt: 'not a date', data: {} })).toThrow();
     expect(() => normalizeWorkOSEvent('nope')).toThrow();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { FEATURE_INFO, hasCompletionSignal, SETUP_FEATURES, SIGNAL_FEATURES, type SetupFeature, type SignalFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
+import { isoTimestamp } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
 import { activeLinkForCompletion, completeSetupLink, type SetupLink, type SetupLinkOverview } from './setup-link.server';
@@ -62,12 +63,24 @@ export interface NormalizedEvent {
 
 const domainEntrySchema = z.object({ id: z.string().min(1).optional(), domain: z.string().min(1), state: z.string().optional() }).passthrough();
 
-const envelopeSchema = z.object({
-  id: z.string().min(1).max(100),
-  event: z.string().min(1).max(200),
-  createdAt: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a date'),
-  data: z.record(z.string(), z.unknown()),
-});
+// The SDK's deserialized event (camelCase; `createdAt` a string in SDK 11, a Date in 12) or the
+// API's own JSON (snake_case, as the poller reads it): one envelope either way.
+const envelopeSchema = z
+  .object({
+    id: z.string().min(1).max(100),
+    event: z.string().min(1).max(200),
+    createdAt: z.unknown().optional(),
+    created_at: z.unknown().optional(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .transform((envelope, context) => {
+    const createdAt = isoTimestamp(envelope.createdAt ?? envelope.created_at);
+    if (!createdAt) {
+      context.addIssue({ code: 'custom', path: ['createdAt'], message: 'not a date' });
+      return z.NEVER;
+    }
+    return { id: envelope.id, event: envelope.event, createdAt, data: envelope.data };
+  });
 
 // The SDK turns known events into camelCase; events it does not know (the certificate ones) keep
 // WorkOS's snake_case. Both spellings are read.
@@ -97,7 +110,7 @@ const CONNECTION_STATES: Record<string, ResourceState> = {
  */
 export function normalizeWorkOSEvent(raw: unknown): NormalizedEvent {
   const envelope = envelopeSchema.parse(raw);
-  const base = { id: envelope.id, event: envelope.event, createdAt: new Date(envelope.createdAt).toISOString() };
+  const base = { id: envelope.id, event: envelope.event, createdAt: envelope.createdAt };
   const data = envelope.data;
   const unreadable = (why: string): NormalizedEvent => ({ ...base, workosOrganizationId: organizationIdOf(data), change: null, unreadable: why });
   const withOrganization = (organizationId: string | null, change: ResourceChange): NormalizedEvent =>

@@ -10,7 +10,7 @@ import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.serve
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
-import { getWorkOS, withPersonDeadline } from '~/utils/workos.server';
+import { getWorkOS, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 
 export const meta: MetaFunction = () => [{ title: 'Set up your company’s sign-in' }, { name: 'robots', content: 'noindex, nofollow' }];
@@ -97,6 +97,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       getWorkOS().adminPortal.generateLink({
         organization: redeemable.organization.workosId,
         intent: feature as never,
+        // Ties the portal link to this setup link, so that ending the setup link ends it (revokeLink).
+        externalUserId: portalUserIdOf(redeemable.link.id),
         returnUrl: `${env.PUBLIC_URL}/setup/return`,
         successUrl: `${env.PUBLIC_URL}/setup/return?done=${feature}`,
       }),

@@ -45,6 +45,21 @@ export class WorkOSBusyError extends Error {
 }
 
 /**
+ * A WorkOS timestamp as the ISO string the database keeps: SDK 12 hands over `Date` objects
+ * where SDK 11 handed over strings, and raw API answers carry strings. The one place they meet.
+ */
+export function isoTimestamp(value: unknown): string | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
+  return null;
+}
+
+/** The Admin Portal links made for one setup link carry this id, so that ending the link can end them (`revokeLink`). */
+export function portalUserIdOf(setupLinkId: number): string {
+  return `setup_link_${setupLinkId}`;
+}
+
+/**
  * The error a WorkOS call failed with, as we raised it: the SDK wraps anything its fetch throws
  * (our deadline and busy errors) in an "Unexpected error" whose `cause` is the original.
  */
