@@ -140,6 +140,8 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
   // even when concurrent copies arrive while it is still running.
   const idempotent = (req: Request, res: Response, next: NextFunction): void => {
     const key = req.get('Idempotency-Key');
+    // A WorkOS that ignores the header (the docs promise replays; the app must not depend on it).
+    if (store.readings.idempotencyKeys === 'ignored') return next();
     if (req.method !== 'POST' || !key || !API_PATH.test(req.path)) return next();
     const scope = `${req.get('Authorization')} ${req.path} ${key}`;
     const fingerprint = JSON.stringify(req.body ?? null);

@@ -159,11 +159,13 @@ export interface SandboxReadings {
    * WorkOS is understood to do); `merge` — domains not sent are kept (the spec does not say).
    */
   putDomainData: 'replace' | 'merge';
+  /** `Idempotency-Key` on POST: `replayed` — the same key and body get the first answer; `ignored` — every request is new. */
+  idempotencyKeys: 'replayed' | 'ignored';
 }
 
 export class SandboxStore {
   state: SandboxState;
-  readings: SandboxReadings = { eventsOrder: 'spec', putDomainData: 'replace' };
+  readings: SandboxReadings = { eventsOrder: 'spec', putDomainData: 'replace', idempotencyKeys: 'replayed' };
   private readonly listeners: ((event: SandboxEvent) => void)[] = [];
 
   constructor(

@@ -110,24 +110,43 @@ describe('creating an organization', () => {
     expect((await getOrganization(started.id))!.domains).toEqual([{ domain: 'proved.example', state: 'verified' }]);
   });
 
-  it('a 500 after WorkOS created it, then "retry", ends with exactly one organization, linked', async () => {
-    const input = newInput();
-    // WorkOS creates it but the answer is lost; the SDK's own retries then fail too.
-    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 500, phase: 'after' });
-    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 503, retryAfter: 0, times: 3 });
-    const { started, result } = await create(input);
-    expect(result).toMatchObject({ ok: false, discarded: false, problem: { kind: 'unavailable' } });
-    expect((await getOrganization(started.id))!.status).toBe('pending');
-    expect((await getOrganization(started.id))!.lastError?.message).toMatch(/WorkOS is unavailable right now/);
-    expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+  for (const keys of ['replayed', 'ignored'] as const) {
+    it(`a 500 after WorkOS created it: the next attempt looks first, and one organization is linked (idempotency keys ${keys}; no external id)`, async () => {
+      sandbox.store.readings.idempotencyKeys = keys;
+      try {
+        const input = newInput();
+        sandbox.faults.add({ method: 'POST', path: '/organizations', status: 500, phase: 'after' });
+        const { started, result } = await create(input);
+        expect(result).toMatchObject({ ok: true });
+        expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+        expect((await getOrganization(started.id))!.workosId).toBe(workosOrganizationsNamed(input.name)[0]!.id);
+        expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.created']);
+      } finally {
+        sandbox.store.readings.idempotencyKeys = 'replayed';
+      }
+    });
 
-    const retried = await finishOrganizationCreation(started.id, repActor);
-    expect(retried).toMatchObject({ ok: true });
-    const [inWorkOS] = workosOrganizationsNamed(input.name);
-    expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
-    expect((await getOrganization(started.id))!).toMatchObject({ status: 'active', workosId: inWorkOS!.id, lastError: null });
-    expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.create_failed', 'organization.created']);
-  });
+    it(`a lost answer while WorkOS stays down, then the rep's "retry", ends with exactly one organization (idempotency keys ${keys}; no external id)`, async () => {
+      sandbox.store.readings.idempotencyKeys = keys;
+      try {
+        const input = newInput();
+        // WorkOS creates it but the answer is lost; the look-ups and attempts after it fail too.
+        sandbox.faults.add({ method: 'POST', path: '/organizations', status: 500, phase: 'after' });
+        sandbox.faults.add({ method: 'GET', path: '/organizations', status: 503, times: 10 });
+        const { started, result } = await create(input);
+        expect(result).toMatchObject({ ok: false, discarded: false, problem: { kind: 'unavailable' } });
+        expect((await getOrganization(started.id))!.status).toBe('pending');
+        expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+        sandbox.faults.clear();
+        expect(await finishOrganizationCreation(started.id, repActor)).toMatchObject({ ok: true });
+        expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
+        expect((await getOrganization(started.id))!).toMatchObject({ status: 'active', workosId: workosOrganizationsNamed(input.name)[0]!.id, lastError: null });
+        expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.create_failed', 'organization.created']);
+      } finally {
+        sandbox.store.readings.idempotencyKeys = 'replayed';
+      }
+    });
+  }
 
   it('an organization created by a lost attempt is found by external id and linked, not duplicated', async () => {
     const input = newInput({ externalId: `lost-${Date.now()}` });

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus, SetupState } from '~/forms/organization';
 import { EXPIRING_SOON_HOURS, hasCompletionSignal, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
-import { getWorkOS } from '~/utils/workos.server';
+import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { currentLinkSql, endPortalSessions, linkIsActiveSql, linkStatusSql, revokeActiveLinkOf, type SetupLinkStatus, type SqlFragment } from './setup-link.server';
@@ -412,22 +412,40 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
   if (!row) throw new OrganizationRuleError('No such organization.');
   if (row.status !== 'pending') return { ok: true, id, workosId: row.workos_id! };
   const domains = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
-  const workos = getWorkOS();
 
   let created: WorkOSOrganization;
   try {
-    const found = row.external_id ? await findOurOrganizationByExternalId(row) : null;
-    created =
-      found ??
-      (await workos.organizations.createOrganization(
-        {
-          name: row.name,
-          domainData: domains.map(({ domain, state }) => ({ domain, state: state === 'verified' ? 'verified' : 'pending' })) as never,
-          externalId: row.external_id ?? undefined,
-          metadata: { [SETUP_DESK_KEY]: row.idempotency_key },
-        },
-        { idempotencyKey: row.idempotency_key },
-      ));
+    // A previous attempt whose answer was lost may have created it: found (by external id, or —
+    // without one — among WorkOS's newest organizations by our key in its metadata) rather than
+    // created twice. The same holds between this call's own attempts: they are the app's, not the
+    // SDK's, so that each looks first — correct even with a WorkOS that ignored the idempotency key.
+    const mayExist = Boolean(row.last_error) && (JSON.parse(row.last_error!) as { refused?: boolean }).refused !== true;
+    let found = row.external_id ? await findOurOrganizationByExternalId(row) : mayExist ? await findOurRecentOrganization(row, domains) : null;
+    for (let attempt = 1; ; attempt += 1) {
+      if (found) {
+        created = found;
+        break;
+      }
+      try {
+        created = await getWorkOSWithoutRetries().organizations.createOrganization(
+          {
+            name: row.name,
+            domainData: domains.map(({ domain, state }) => ({ domain, state: state === 'verified' ? 'verified' : 'pending' })) as never,
+            externalId: row.external_id ?? undefined,
+            metadata: { [SETUP_DESK_KEY]: row.idempotency_key },
+          },
+          { idempotencyKey: row.idempotency_key },
+        );
+        break;
+      } catch (error) {
+        const problem = describeWorkOSError(error, { externalId: row.external_id });
+        const transient = !problem.refused || (problem.kind === 'rate_limited' && (problem.retryAfterSeconds ?? 0) <= 2);
+        if (!transient || attempt >= CREATE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+        // It may have acted before failing: look before trying again.
+        found = row.external_id ? await findOurOrganizationByExternalId(row) : await findOurRecentOrganization(row, domains);
+      }
+    }
   } catch (error) {
     const problem = describeWorkOSError(error, { externalId: row.external_id });
     const discard = problem.refused && ['external_id_taken', 'domain_conflict', 'invalid_request'].includes(problem.kind);
@@ -457,6 +475,29 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
     await recordAuditEvent({ actor, action: 'organization.created', organizationId: id, requestId, details: { workosId: created.id } }, trx);
   });
   return { ok: true, id, workosId: created.id };
+}
+
+/** How often one creation tries WorkOS, looking for an earlier attempt's organization between tries. */
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * The organization this row created, among WorkOS's newest (narrowed by a domain when it has
+ * one): it carries the row's key in its metadata. Looks back no further than the row itself, and
+ * at most a few pages.
+ */
+async function findOurRecentOrganization(row: OrganizationRow, domains: OrganizationDomain[]): Promise<WorkOSOrganization | null> {
+  const since = new Date(new Date(row.created_at).getTime() - 5 * 60_000).toISOString();
+  let after: string | undefined;
+  for (let page = 0; page < 5; page += 1) {
+    const list = await getWorkOS().organizations.listOrganizations({ limit: 100, order: 'desc', after, ...(domains[0] ? { domains: [domains[0].domain] } : {}) });
+    for (const organization of list.data) {
+      if (organization.metadata?.[SETUP_DESK_KEY] === row.idempotency_key) return organization;
+    }
+    const oldest = list.data.at(-1);
+    if (!oldest || !list.listMetadata?.after || (isoTimestamp(oldest.createdAt) ?? '') < since) return null;
+    after = list.listMetadata.after;
+  }
+  return null;
 }
 
 /** The WorkOS organization with this row's external id, if it is the one this row created. */

@@ -94,6 +94,15 @@ export function getWorkOS(): WorkOS {
   return deadlines.getStore() ? singleton('workos-person', () => keepingDeadlines(client)) : client;
 }
 
+/**
+ * The client for calls whose retries the caller makes itself (creating an organization looks for
+ * what an earlier attempt may have created before trying again). Keeps a person's deadline.
+ */
+export function getWorkOSWithoutRetries(): WorkOS {
+  const client = singleton('workos-no-retries', () => createWorkOS(getEnv(), { maxRetries: 0 }));
+  return deadlines.getStore() ? singleton('workos-no-retries-person', () => keepingDeadlines(client)) : client;
+}
+
 /** A WorkOS client for this environment (the doctor makes its own, with fewer retries). */
 export function createWorkOS(env: Env, { maxRetries = 3 }: { maxRetries?: number } = {}): WorkOS {
   return new WorkOS(env.WORKOS_API_KEY, {
@@ -184,6 +193,8 @@ function raceDeadline<T>(call: Promise<T>): Promise<T> {
 export function resetWorkOS(): void {
   forgetSingleton('workos');
   forgetSingleton('workos-person');
+  forgetSingleton('workos-no-retries');
+  forgetSingleton('workos-no-retries-person');
 }
 
 /**
