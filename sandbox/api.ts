@@ -139,10 +139,14 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
       if (seen.has(domain)) continue;
       seen.add(domain);
       const holder = store.domainVerifiedElsewhere(domain, organizationId);
-      if (holder) throw new ApiError(409, { message: `The domain '${domain}' is already verified by another organization.` });
+      if (holder && store.readings.domainVerifiedElsewhere === 'conflict') {
+        throw new ApiError(409, { message: `The domain '${domain}' is already verified by another organization.` });
+      }
+      // The other reading: accepted here, but never verified for a second organization.
+      const wanted = holder ? 'pending' : state;
       const kept = existing.find((candidate) => candidate.domain === domain);
-      if (kept && kept.state === state) domains.push(kept);
-      else domains.push(store.makeDomain(organizationId, domain, state));
+      if (kept && kept.state === wanted) domains.push(kept);
+      else domains.push(store.makeDomain(organizationId, domain, wanted));
     }
     return domains;
   };

@@ -161,11 +161,16 @@ export interface SandboxReadings {
   putDomainData: 'replace' | 'merge';
   /** `Idempotency-Key` on POST: `replayed` — the same key and body get the first answer; `ignored` — every request is new. */
   idempotencyKeys: 'replayed' | 'ignored';
+  /**
+   * A domain another organization has verified, sent on create or update: `conflict` — a 409 (as
+   * the sandbox has always answered); `pending` — accepted, unverified here (the spec is silent).
+   */
+  domainVerifiedElsewhere: 'conflict' | 'pending';
 }
 
 export class SandboxStore {
   state: SandboxState;
-  readings: SandboxReadings = { eventsOrder: 'spec', putDomainData: 'replace', idempotencyKeys: 'replayed' };
+  readings: SandboxReadings = { eventsOrder: 'spec', putDomainData: 'replace', idempotencyKeys: 'replayed', domainVerifiedElsewhere: 'conflict' };
   private readonly listeners: ((event: SandboxEvent) => void)[] = [];
 
   constructor(

@@ -223,6 +223,19 @@ describe('creating an organization', () => {
     const { result } = await create(newInput({ domains: [domain] }));
     expect(result).toMatchObject({ ok: false, discarded: true, problem: { kind: 'domain_conflict', field: 'domains' } });
   });
+
+  it('…or, with a WorkOS that accepts it unverified instead, created with that domain pending, as WorkOS says', async () => {
+    sandbox.store.readings.domainVerifiedElsewhere = 'pending';
+    try {
+      const domain = `claimed-elsewhere-${Date.now()}.example`;
+      await workos.organizations.createOrganization({ name: 'First owner', domainData: [{ domain, state: 'verified' as never }] });
+      const { started, result } = await create(newInput({ domains: [domain] }));
+      expect(result).toMatchObject({ ok: true });
+      expect((await getOrganization(started.id))!.domains).toEqual([{ domain, state: 'pending' }]);
+    } finally {
+      sandbox.store.readings.domainVerifiedElsewhere = 'conflict';
+    }
+  });
 });
 
 describe('changing an organization', () => {

@@ -15,7 +15,7 @@ import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.se
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
-import { getWorkOS, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
+import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
@@ -643,14 +643,18 @@ async function issueInTransaction(
   now: Date,
   issue: (trx: Knex.Transaction, organizationName: string, links: SetupLinkOverview) => Promise<InsertedLink>,
 ): Promise<InsertedLink> {
+  const lapsed: number[] = [];
   try {
-    return await db.transaction(async (trx) => {
+    const inserted = await db.transaction(async (trx) => {
       const organizationName = await requireLinkableOrganization(trx, organizationId);
-      await settleLapsedLinks(trx, { organizationId, now });
+      await settleLapsedLinks(trx, { organizationId, now, ended: lapsed });
       const links = await getSetupLinkOverview(organizationId, { db: trx, now });
       if (links.sending) refuseWhileSending(links.sending);
       return issue(trx, organizationName, links);
     });
+    // A link this recorded as expired ends its portal sessions, as maintenance would have.
+    await endPortalSessions(lapsed, { db });
+    return inserted;
   } catch (error) {
     // A race that slipped past the checks met a unique index: say what the winner did.
     if (isUniqueViolation(error)) {
@@ -755,7 +759,8 @@ export async function endPortalSessions(linkIds: number[], { db = getDb() }: { d
   }[];
   for (const row of rows) {
     try {
-      await withPersonDeadline(() => getWorkOS().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }));
+      // One attempt, no retries: it is best effort, and a person or a maintenance run is waiting.
+      await withPersonDeadline(() => getWorkOSWithoutRetries().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }));
     } catch (error) {
       logger.warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
     }
