@@ -75,10 +75,12 @@ export type NewOrganizationInput = z.output<typeof newOrganizationSchema>;
 export const editOrganizationSchema = z.object({
   name: organizationNameSchema,
   domains: domainListSchema,
+  /** The domains the page showed when the form was loaded: what the rep removed is taken from these. */
+  shownDomains: z.union([z.undefined(), domainListSchema]).catch(undefined),
   domainsVerified: checkbox,
   externalId: externalIdSchema,
 });
-export type EditOrganizationInput = z.output<typeof editOrganizationSchema>;
+export type EditOrganizationInput = Omit<z.output<typeof editOrganizationSchema>, 'shownDomains'> & { shownDomains?: string[] };
 
 export const ORGANIZATION_STATUSES = ['pending', 'active', 'archived'] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];

@@ -6,7 +6,6 @@ import { getDb } from '~/utils/db.server';
 import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { redactUrlForLog, scrubLinkValues } from '~/utils/link-secrets';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
-import { endPortalSessions } from './setup-link.server';
 import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setup-progress.server';
 
 /**
@@ -133,10 +132,7 @@ export async function pollWorkOSEvents({
         if (advances) cursor = event.id;
         seen += 1;
         if (outcome.recorded) recorded += 1;
-        if (outcome.completedLinkId) {
-          completedLinks += 1;
-          await endPortalSessions([outcome.completedLinkId], { db });
-        }
+        if (outcome.completedLinkId) completedLinks += 1;
         await onEventRecorded?.(event.id, outcome);
       }
       const renewed = await db('background_jobs').where({ name: POLLER_JOB, holder }).update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });

@@ -276,6 +276,21 @@ describe('changing an organization', () => {
     expect(states((await getOrganization(started.id))!.domains)).toEqual(states(sandbox.store.findOrganization(workosId)!.domains));
   });
 
+  it('a domain an event brought in after the page loaded is not taken for one the rep removed', async () => {
+    const { started } = await create(newInput({ domains: ['shown.example'] }));
+    const workosId = (await getOrganization(started.id))!.workosId!;
+    // While the rep's page is open, the IT admin adds a domain in WorkOS and its event updates the local copy.
+    sandbox.store.findOrganization(workosId)!.domains.push(sandbox.store.makeDomain(workosId, 'arrived.example', 'verified'));
+    await getDb()('organization_domains').insert({ organization_id: started.id, domain: 'arrived.example', state: 'verified' });
+    const result = await updateOrganizationDetails(
+      started.id,
+      { name: 'Renamed With Care', domains: ['shown.example'], shownDomains: ['shown.example'], domainsVerified: false, externalId: null },
+      repActor,
+    );
+    expect(result).toEqual({ ok: true, keptByWorkOS: [] });
+    expect(sandbox.store.findOrganization(workosId)!.domains.map((domain) => domain.domain).sort()).toEqual(['arrived.example', 'shown.example']);
+  });
+
   it('removes only what the rep removed; a WorkOS that keeps it anyway is reported, not hidden', async () => {
     for (const reading of ['replace', 'merge'] as const) {
       sandbox.store.readings.putDomainData = reading;

@@ -419,7 +419,9 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
     // without one — among WorkOS's newest organizations by our key in its metadata) rather than
     // created twice. The same holds between this call's own attempts: they are the app's, not the
     // SDK's, so that each looks first — correct even with a WorkOS that ignored the idempotency key.
-    const mayExist = Boolean(row.last_error) && (JSON.parse(row.last_error!) as { refused?: boolean }).refused !== true;
+    // Not plainly a first attempt (an earlier one failed, or this row has waited long enough for a
+    // crash between WorkOS's answer and ours): WorkOS may already have it.
+    const mayExist = Boolean(row.last_error) || Date.now() - new Date(row.created_at).getTime() > 60_000;
     let found = row.external_id ? await findOurOrganizationByExternalId(row) : mayExist ? await findOurRecentOrganization(row, domains) : null;
     for (let attempt = 1; ; attempt += 1) {
       if (found) {
@@ -441,7 +443,7 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
         const problem = describeWorkOSError(error, { externalId: row.external_id });
         const transient = !problem.refused || (problem.kind === 'rate_limited' && (problem.retryAfterSeconds ?? 0) <= 2);
         if (!transient || attempt >= CREATE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(400 * attempt, (problem.retryAfterSeconds ?? 0) * 1000)));
         // It may have acted before failing: look before trying again.
         found = row.external_id ? await findOurOrganizationByExternalId(row) : await findOurRecentOrganization(row, domains);
       }
@@ -564,17 +566,28 @@ export async function applyWorkOSDomainEvent(trx: Knex.Transaction, workosOrgani
   const organization = await trx<OrganizationRow>('organizations').where({ workos_id: workosOrganizationId }).first('id', 'synced_at');
   if (!organization) return false;
   if (organization.synced_at && eventCreatedAt <= organization.synced_at) return false;
+  const existing = (await trx('organization_domains').where({ organization_id: organization.id }).select('domain', 'state_at')) as { domain: string; state_at: string | null }[];
+  // Newest wins per domain: an event no newer than what was last applied to it changes nothing.
+  const newer = (domain: string) => {
+    const seen = existing.find((row) => row.domain === domain.toLowerCase())?.state_at;
+    return !seen || eventCreatedAt > seen;
+  };
   const row = (domain: string, state: string, domainId: string | null) => ({
     organization_id: organization.id,
     domain: domain.toLowerCase(),
     state: DOMAIN_STATES.has(state) ? state : 'pending',
     workos_domain_id: domainId,
+    state_at: eventCreatedAt,
   });
   if (update.kind === 'delete') {
+    if (!newer(update.domain)) return false;
     await trx('organization_domains').where({ organization_id: organization.id, domain: update.domain.toLowerCase() }).delete();
   } else if (update.kind === 'upsert') {
+    if (!newer(update.domain)) return false;
     await trx('organization_domains').insert(row(update.domain, update.state, update.domainId)).onConflict(['organization_id', 'domain']).merge();
   } else {
+    // A whole list replaces the copy only when it is newer than everything applied to it.
+    if (!existing.every((domain) => !domain.state_at || eventCreatedAt > domain.state_at)) return false;
     await trx('organization_domains').where({ organization_id: organization.id }).delete();
     const rows = [...new Map(update.domains.map((entry) => [entry.domain.toLowerCase(), row(entry.domain, entry.state, entry.domainId)])).values()];
     if (rows.length > 0) await trx('organization_domains').insert(rows);
@@ -623,10 +636,12 @@ export async function updateOrganizationDetails(
   if (input.externalId && (await db('organizations').where({ external_id: input.externalId }).whereNot({ id }).first('id'))) {
     throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
   }
-  // What the page showed the rep: their removals are taken from it, not from WorkOS's list.
-  const shown = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
+  // What the page showed the rep (the form says; else the local copy): their removals are taken
+  // from it — not from WorkOS's list, nor from a copy an event has changed since the page loaded.
+  const local = (await db('organization_domains').where({ organization_id: id }).select('domain', 'state')) as OrganizationDomain[];
+  const shown = input.shownDomains ?? local.map((domain) => domain.domain);
   const wanted = new Set(input.domains);
-  const removed = new Set(shown.map((domain) => domain.domain).filter((domain) => !wanted.has(domain)));
+  const removed = new Set(shown.filter((domain) => !wanted.has(domain)));
   let updated: WorkOSOrganization;
   try {
     const current = await getWorkOS().organizations.getOrganization(row.workos_id);
@@ -664,7 +679,7 @@ export async function updateOrganizationDetails(
         details: {
           name: { from: row.name, to: updated.name },
           externalId: { from: row.external_id, to: updated.externalId ?? null },
-          domains: { from: shown.map((domain) => domain.domain), to: updated.domains.map((domain) => domain.domain) },
+          domains: { from: local.map((domain) => domain.domain), to: updated.domains.map((domain) => domain.domain) },
         },
       },
       trx,

@@ -746,24 +746,29 @@ export async function completeSetupLink(
 
 /**
  * Ends the Admin Portal sessions opened through links that ended (revoked, replaced, expired,
- * completed): every portal link the IT admin's page made carries its setup link's id as
+ * archived — not completed: WorkOS reports only some features, and the IT admin may still be
+ * setting up Audit Logs or a directory when the link completes): every portal link the IT admin's page made carries its setup link's id as
  * `externalUserId`, and `adminPortal.revokeLink` ends them and their open sessions. After the
  * commit, never inside a transaction; best effort within a person's deadline — WorkOS's own
- * rules end a session anyway, so a failure is logged, not raised.
+ * rules end a session anyway, so a failure is logged, never raised.
  */
 export async function endPortalSessions(linkIds: number[], { db = getDb() }: { db?: Knex } = {}): Promise<void> {
   if (linkIds.length === 0) return;
-  const rows = (await db('setup_links as l').join('organizations as o', 'o.id', 'l.organization_id').whereIn('l.id', linkIds).whereNotNull('o.workos_id').select('l.id', 'o.workos_id')) as {
-    id: number;
-    workos_id: string;
-  }[];
-  for (const row of rows) {
-    try {
-      // One attempt, no retries: it is best effort, and a person or a maintenance run is waiting.
-      await withPersonDeadline(() => getWorkOSWithoutRetries().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }));
-    } catch (error) {
-      logger.warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
+  try {
+    const rows = (await db('setup_links as l').join('organizations as o', 'o.id', 'l.organization_id').whereIn('l.id', linkIds).whereNotNull('o.workos_id').select('l.id', 'o.workos_id')) as {
+      id: number;
+      workos_id: string;
+    }[];
+    for (const row of rows) {
+      try {
+        // One attempt, no retries: it is best effort, and a person or a maintenance run is waiting.
+        await withPersonDeadline(() => getWorkOSWithoutRetries().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }));
+      } catch (error) {
+        logger.warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
+      }
     }
+  } catch (error) {
+    logger.warn({ err: error }, 'could not end the Admin Portal sessions of ended setup links');
   }
 }
 

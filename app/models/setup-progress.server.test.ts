@@ -220,6 +220,18 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
     expect(search.domains).toContain('second.example');
   });
 
+  it('events in any order: an older one delivered late never undoes a newer one about the same domain', async () => {
+    const org = await organization();
+    const update = (state: string, at: string) =>
+      event('organization_domain.updated', { object: 'organization_domain', id: 'org_domain_order', organizationId: org.workosId, domain: 'order.example', state }, at);
+    await record(update('verified', '2026-11-21T10:00:00.000Z'));
+    await record(update('pending', '2026-11-21T09:00:00.000Z'));
+    expect(await domainsOf(org.id)).toEqual({ 'order.example': 'verified' });
+    // An old snapshot of the whole list is no newer either.
+    await record(event('organization.updated', { id: org.workosId, domains: [] }, '2026-11-21T09:30:00.000Z'));
+    expect(await domainsOf(org.id)).toEqual({ 'order.example': 'verified' });
+  });
+
   it('an event older than the last edit or sync changes nothing (that answer was fresher)', async () => {
     const org = await organization();
     await getDb()('organizations').where({ id: org.id }).update({ synced_at: '2026-11-20T12:00:00.000Z' });

@@ -615,6 +615,8 @@ export default function OrganizationPage() {
           <Form method="post" className="mt-4 space-y-4" noValidate>
             <input type="hidden" name="intent" value="edit" />
             <Field label="Name" name="name" defaultValue={organization.name} required errors={errorsFor('edit').name} />
+            {/* What this page shows now: the domains the rep removes are taken from these, not from a copy an event changed meanwhile. */}
+            <input type="hidden" name="shownDomains" value={organization.domains.map((domain) => domain.domain).join('\n')} />
             <DomainsField
               label="Domains"
               defaultValue={organization.domains.map((domain) => domain.domain).join('\n')}

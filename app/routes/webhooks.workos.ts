@@ -1,6 +1,5 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { SignatureVerificationException } from '@workos-inc/node';
-import { endPortalSessions } from '~/models/setup-link.server';
 import { recordWorkOSEvent } from '~/models/setup-progress.server';
 import { getDb } from '~/utils/db.server';
 import { getEnv } from '~/utils/env.server';
@@ -72,8 +71,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (error instanceof Error && error.name === 'ZodError') return refuse(400, 'the body is not a WorkOS event');
     throw error;
   }
-  // A link this event completed ends its open Admin Portal sessions too (after the commit).
-  if (outcome.completedLinkId) await endPortalSessions([outcome.completedLinkId]);
   const { id, event: type } = event as { id: string; event: string };
   logger.info(
     { eventId: id, event: type, recorded: outcome.recorded, applied: outcome.applied, completedLinkId: outcome.completedLinkId, requestId: context.requestId },

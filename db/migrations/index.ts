@@ -8,6 +8,7 @@ import * as m007 from './007_settings';
 import * as m008 from './008_setup_link_lifecycle';
 import * as m009 from './009_sign_in_hardening';
 import * as m010 from './010_byok_progress';
+import * as m011 from './011_domain_event_times';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   { name: '008_setup_link_lifecycle', ...m008 },
   { name: '009_sign_in_hardening', ...m009 },
   { name: '010_byok_progress', ...m010 },
+  { name: '011_domain_event_times', ...m011 },
 ];
