@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus, SetupState } from '~/forms/organization';
@@ -443,7 +444,8 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
         const problem = describeWorkOSError(error, { externalId: row.external_id });
         const transient = !problem.refused || (problem.kind === 'rate_limited' && (problem.retryAfterSeconds ?? 0) <= 2);
         if (!transient || attempt >= CREATE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(400 * attempt, (problem.retryAfterSeconds ?? 0) * 1000)));
+        // Time itself is the point here: WorkOS asked for this pause (Retry-After) or a brief outage needs it to pass.
+        await delay(Math.max(400 * attempt, (problem.retryAfterSeconds ?? 0) * 1000));
         // It may have acted before failing: look before trying again.
         found = row.external_id ? await findOurOrganizationByExternalId(row) : await findOurRecentOrganization(row, domains);
       }

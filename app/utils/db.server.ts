@@ -7,7 +7,7 @@ import { forgetSingleton, singleton } from './singleton.server';
 
 /**
  * Opens a SQLite database with the pragmas the app relies on. One connection: node-sqlite3 runs
- * one transaction per connection, and a pool of one serializes them (DESIGN §2).
+ * one transaction per connection, and a pool of one serializes them (docs/decisions/002-knex-over-sqlite3.md).
  */
 export function openDatabase(filename: string): Knex {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });

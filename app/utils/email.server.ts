@@ -5,7 +5,7 @@ import { logger } from './logger.server';
 
 /**
  * Sends mail over SMTP (`SMTP_URL`) with nodemailer. Callers never hold a database transaction
- * while this runs: a slow mail server must not lock the database (DESIGN §2).
+ * while this runs: a slow mail server must not lock the database (docs/decisions/010-email-delivery.md).
  */
 
 export interface OutgoingEmail {

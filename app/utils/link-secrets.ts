@@ -1,5 +1,5 @@
 /**
- * Setup-link values must never be stored or logged (DESIGN §1, §6). This module knows what a link
+ * Setup-link values must never be stored or logged (docs/decisions/009-setup-links.md). This module knows what a link
  * value looks like, so that notes, log lines and error reports can be scrubbed of one.
  */
 
