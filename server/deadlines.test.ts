@@ -10,6 +10,7 @@ import { openDatabase } from '~/utils/db.server';
 import type { FaultRuleInput } from '../sandbox/faults';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { seedActiveOrganization } from '../test/organizations';
 
 // Short here to keep the suite quick; FAULT_TABLE_DEADLINE_MS=10000 measures the production default.
 const DEADLINE_MS = Number(process.env.FAULT_TABLE_DEADLINE_MS ?? 2_000);
@@ -65,12 +66,7 @@ const visibleText = (html: string) =>
 let counter = 0;
 async function organization(): Promise<{ id: number; workosId: string }> {
   counter += 1;
-  const workos = sandbox.store.seedOrganization({ name: `Slowpoke ${counter}` });
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({ name: workos.name, workos_id: workos.id, status: 'active', idempotency_key: `deadline-${counter}`, created_at: now, updated_at: now })
-    .returning('id');
-  return { id: (row as { id: number }).id, workosId: workos.id };
+  return seedActiveOrganization(db, sandbox, `Slowpoke ${counter}`);
 }
 
 /** The person-facing calls, each as the person makes it; `expectShown` is the message they must see. */

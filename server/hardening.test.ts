@@ -11,6 +11,7 @@ import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { signWebhook } from '../sandbox/webhooks';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { seedActiveOrganization } from '../test/organizations';
 
 const WEBHOOK_SECRET = 'whsec_hardening_test_secret_0123456789';
 let sandbox: RunningSandbox;
@@ -60,12 +61,7 @@ afterAll(async () => {
 let counter = 0;
 async function linkedOrganization(on: Knex = db): Promise<{ id: number; token: string }> {
   counter += 1;
-  const workos = sandbox.store.seedOrganization({ name: `Hardened ${counter}` });
-  const now = new Date().toISOString();
-  const [row] = await on('organizations')
-    .insert({ name: workos.name, workos_id: workos.id, status: 'active', idempotency_key: `hard-${counter}`, created_at: now, updated_at: now })
-    .returning('id');
-  const id = (row as { id: number }).id;
+  const { id } = await seedActiveOrganization(on, sandbox, `Hardened ${counter}`);
   const { createSetupLink } = await import('~/models/setup-link.server');
   const issued = await createSetupLink(id, { features: ['sso'], lifetimeDays: 7 }, { type: 'system', label: 'Test' }, { db: on });
   const token = issued.url.split('/setup/')[1]!;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { seedActiveOrganization } from '../test/organizations';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
 
 let sandbox: RunningSandbox;
@@ -58,12 +59,7 @@ afterAll(async () => {
 let counter = 0;
 async function organization(): Promise<{ id: number; workosId: string }> {
   counter += 1;
-  const workos = sandbox.store.seedOrganization({ name: `Racer ${counter}` });
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({ name: workos.name, workos_id: workos.id, status: 'active', idempotency_key: `race-${counter}`, created_at: now, updated_at: now })
-    .returning('id');
-  return { id: (row as { id: number }).id, workosId: workos.id };
+  return seedActiveOrganization(db, sandbox, `Racer ${counter}`);
 }
 
 async function copyLink(organizationId: number, features: ('sso' | 'dsync')[], now?: Date): Promise<{ token: string; linkId: number }> {

@@ -8,6 +8,7 @@ import { createSetupLink, revokeSetupLink } from '~/models/setup-link.server';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { seedActiveOrganization } from '../test/organizations';
 
 let sandbox: RunningSandbox;
 let server: RunningServer;
@@ -38,16 +39,11 @@ afterAll(async () => {
 let counter = 0;
 async function organizationWithLink(features: ('sso' | 'dsync' | 'domain_verification')[] = ['sso', 'dsync']) {
   counter += 1;
-  const workos = sandbox.store.seedOrganization({ name: `Customer ${counter}` });
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({ name: workos.name, workos_id: workos.id, status: 'active', idempotency_key: `setup-page-${counter}`, created_at: now, updated_at: now })
-    .returning('id');
-  const organizationId = (row as { id: number }).id;
+  const { id: organizationId, workosId } = await seedActiveOrganization(db, sandbox, `Customer ${counter}`);
   const issued = await createSetupLink(organizationId, { features, lifetimeDays: 7 }, actor, { db });
   const token = issued.url.split('/setup/')[1]!;
   issuedTokens.push(token);
-  return { organizationId, workosId: workos.id, token, linkId: issued.link.id };
+  return { organizationId, workosId, token, linkId: issued.link.id };
 }
 
 const launch = (token: string, feature: string, headers: Record<string, string> = {}) =>
@@ -245,10 +241,7 @@ describe('creating links over HTTP', () => {
 describe('rate limits on the setup pages', () => {
   it('per address, and per link for launches, with a friendly "slow down" page', async () => {
     const limited = await startBuiltServer({
-      WORKOS_API_KEY: sandbox.apiKey,
-      WORKOS_API_HOSTNAME: sandbox.host,
-      WORKOS_API_PORT: String(sandbox.port),
-      WORKOS_API_HTTPS: 'false',
+      ...workosSandboxEnv(sandbox),
       SETUP_RATE_LIMIT_PER_MINUTE: '5',
       SETUP_LAUNCHES_PER_LINK: '2',
     });
@@ -267,10 +260,7 @@ describe('rate limits on the setup pages', () => {
     }
 
     const perLink = await startBuiltServer({
-      WORKOS_API_KEY: sandbox.apiKey,
-      WORKOS_API_HOSTNAME: sandbox.host,
-      WORKOS_API_PORT: String(sandbox.port),
-      WORKOS_API_HTTPS: 'false',
+      ...workosSandboxEnv(sandbox),
       SETUP_LAUNCHES_PER_LINK: '2',
     });
     try {

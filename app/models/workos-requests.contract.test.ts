@@ -9,6 +9,7 @@ import { resetEnvCache } from '~/utils/env.server';
 import { getWorkOS, resetWorkOS } from '~/utils/workos.server';
 import { WorkOSContract } from '../../sandbox/contract';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { workosSandboxEnv } from '../../test/built-server';
 import { createTestStaff } from '../../test/staff';
 import { pollWorkOSEvents } from './event-poller.server';
 import { finishOrganizationCreation, startOrganizationCreation, updateOrganizationDetails } from './organization.server';
@@ -20,7 +21,7 @@ let contract: WorkOSContract;
 beforeAll(async () => {
   contract = WorkOSContract.fromPackage();
   sandbox = await startSandbox();
-  Object.assign(process.env, { WORKOS_API_KEY: sandbox.apiKey, WORKOS_API_HOSTNAME: sandbox.host, WORKOS_API_PORT: String(sandbox.port) });
+  Object.assign(process.env, workosSandboxEnv(sandbox));
   resetEnvCache();
   resetWorkOS();
 });

@@ -13,6 +13,7 @@ import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { workosSandboxEnv } from '../../test/built-server';
 import { buildRequest, createTestStaff, disableDirectly, sessionCookieFor, testContext } from '../../test/staff';
 
 type Access = 'public' | StaffRole;
@@ -49,11 +50,7 @@ let sandbox: RunningSandbox;
 beforeAll(async () => {
   // Allowed personas really run the actions; those that call WorkOS reach a sandbox.
   sandbox = await startSandbox();
-  Object.assign(process.env, {
-    WORKOS_API_KEY: sandbox.apiKey,
-    WORKOS_API_HOSTNAME: sandbox.host,
-    WORKOS_API_PORT: String(sandbox.port),
-  });
+  Object.assign(process.env, workosSandboxEnv(sandbox));
   resetEnvCache();
   resetWorkOS();
   for (const role of STAFF_ROLES) personaStaff.set(role, (await createTestStaff(role)).id);

@@ -3,13 +3,14 @@ import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { workosSandboxEnv } from '../../test/built-server';
 import { buildRequest, createTestStaff, sessionCookieFor, testContext } from '../../test/staff';
 import { action } from './organizations.new';
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
   sandbox = await startSandbox();
-  Object.assign(process.env, { WORKOS_API_KEY: sandbox.apiKey, WORKOS_API_HOSTNAME: sandbox.host, WORKOS_API_PORT: String(sandbox.port) });
+  Object.assign(process.env, workosSandboxEnv(sandbox));
   resetEnvCache();
   resetWorkOS();
 });

@@ -12,6 +12,8 @@ import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { workosSandboxEnv } from '../../test/built-server';
+import { seedActiveOrganization } from '../../test/organizations';
 import { buildRequest, createTestStaff, sessionCookieFor, testContext } from '../../test/staff';
 
 interface RouteModule {
@@ -28,17 +30,12 @@ let lapsedLinkId = 0;
 const tokens: Record<'active' | 'lapsed', string> = { active: '', lapsed: '' };
 
 async function organization(name: string): Promise<number> {
-  const now = new Date().toISOString();
-  const workos = sandbox.store.seedOrganization({ name });
-  const [row] = await getDb()('organizations')
-    .insert({ name, workos_id: workos.id, status: 'active', idempotency_key: `reads-${name}`, created_at: now, updated_at: now })
-    .returning('id');
-  return (row as { id: number }).id;
+  return (await seedActiveOrganization(getDb(), sandbox, name)).id;
 }
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  Object.assign(process.env, { WORKOS_API_KEY: sandbox.apiKey, WORKOS_API_HOSTNAME: sandbox.host, WORKOS_API_PORT: String(sandbox.port) });
+  Object.assign(process.env, workosSandboxEnv(sandbox));
   resetEnvCache();
   resetWorkOS();
   adminCookie = (await sessionCookieFor((await createTestStaff('admin')).id)).cookie;
