@@ -5,6 +5,58 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The tiers (README, "Where to look next"): domain vocabulary → forms → utils → models, each
+ * owning its tables → services → routes; components, hooks and emails render. A tier imports
+ * only from the tiers before it, and what the browser bundle reaches never imports server code.
+ */
+const up = (...tiers) => `(^|/)(${tiers.join('|')})/`;
+const SERVER_CODE = {
+  regex: String.raw`\.server(\.tsx?)?$|^node:|^(knex|pino|pino-http|nodemailer|sqlite3|express|@workos-inc/node|@node-rs/argon2)(/|$)`,
+  allowTypeImports: true,
+  message: 'Code the browser bundle reaches stays free of server code (a type import is fine).',
+};
+const above = (message, ...tiers) => ({ regex: up(...tiers), message });
+const tierRule = (...patterns) => ({ 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
+const tierBlocks = [
+  {
+    files: ['app/domain/**'],
+    rules: tierRule(above('Domain vocabulary imports only itself.', 'forms', 'utils', 'models', 'services', 'routes', 'components', 'hooks', 'emails'), {
+      regex: '^(?![.~]).',
+      message: 'Domain vocabulary is plain values: no packages.',
+    }),
+  },
+  {
+    files: ['app/forms/**'],
+    rules: tierRule(
+      above('Forms read input; they never reach models, services, routes or the page.', 'models', 'services', 'routes', 'components', 'hooks', 'emails'),
+      SERVER_CODE,
+    ),
+  },
+  {
+    files: ['app/utils/**'],
+    ignores: ['app/utils/*.server.ts'],
+    rules: tierRule(
+      above('Utils never import models, services or routes.', 'forms', 'models', 'services', 'routes', 'components', 'hooks', 'emails'),
+      SERVER_CODE,
+    ),
+  },
+  {
+    files: ['app/utils/*.server.ts'],
+    rules: tierRule(above('Utils never import models, services or routes.', 'forms', 'models', 'services', 'routes', 'components', 'hooks')),
+  },
+  {
+    files: ['app/models/**'],
+    rules: tierRule(above('Models never import services or routes (services call models).', 'services', 'routes', 'components', 'hooks')),
+  },
+  { files: ['app/services/**'], rules: tierRule(above('Services never import routes.', 'routes', 'components', 'hooks')) },
+  {
+    files: ['app/components/**', 'app/hooks/**'],
+    rules: tierRule(above('Components render what routes hand them: no models or services.', 'models', 'services', 'routes'), SERVER_CODE),
+  },
+  { files: ['app/emails/**'], rules: tierRule(above('Emails render what models hand them.', 'models', 'services', 'routes', 'hooks')) },
+].map((block) => ({ ...block, ignores: [...(block.ignores ?? []), '**/*.test.*'] }));
+
 export default tseslint.config(
   { ignores: ['build/**', 'public/build/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
   js.configs.recommended,
@@ -47,6 +99,7 @@ export default tseslint.config(
       'jsx-a11y/label-has-associated-control': ['error', { depth: 3 }],
     },
   },
+  ...tierBlocks,
   {
     // Command-line scripts talk to a person on the terminal.
     files: ['scripts/**', 'db/seed.ts', 'e2e/global-*.ts', 'sandbox/cli.ts'],

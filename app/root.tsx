@@ -1,23 +1,11 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
-import {
-  Form,
-  Link,
-  Links,
-  LiveReload,
-  Meta,
-  NavLink,
-  Outlet,
-  Scripts,
-  ScrollRestoration,
-  useMatches,
-  useRouteLoaderData,
-} from '@remix-run/react';
+import { Form, Link, Links, LiveReload, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useMatches, useRouteLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { ErrorPage } from '~/components/error-page';
 import { ToastMessage } from '~/components/toast';
 import stylesheet from '~/tailwind.css';
-import { getOptionalStaff } from '~/utils/auth.server';
+import { getOptionalStaff } from '~/services/auth.server';
 import { getEnv } from '~/utils/env.server';
 import { useNonce } from '~/utils/nonce-provider';
 import { getToast } from '~/utils/toast.server';
@@ -42,7 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       environment: getEnv().NODE_ENV,
       staff: staff ? { name: staff.name, role: staff.role } : null,
     },
-    { headers: headers ?? undefined }
+    { headers: headers ?? undefined },
   );
 }
 
@@ -80,9 +68,7 @@ function Document({ children }: { children: ReactNode }) {
 export function Layout({ children }: { children: ReactNode }) {
   const rootData = useRouteLoaderData<typeof loader>('root');
   // Customer-facing pages (the IT admin's setup page) show none of the staff shell.
-  const customerFacing = useMatches().some(
-    (match) => (match.handle as { layout?: string } | undefined)?.layout === 'public'
-  );
+  const customerFacing = useMatches().some((match) => (match.handle as { layout?: string } | undefined)?.layout === 'public');
   if (customerFacing) {
     return (
       <Document>
@@ -113,11 +99,7 @@ export function Layout({ children }: { children: ReactNode }) {
                     <NavLink
                       to={item.to}
                       end={item.end}
-                      className={({ isActive }) =>
-                        isActive
-                          ? 'text-indigo-700 underline underline-offset-4'
-                          : 'text-slate-600 hover:text-slate-900'
-                      }
+                      className={({ isActive }) => (isActive ? 'text-indigo-700 underline underline-offset-4' : 'text-slate-600 hover:text-slate-900')}
                     >
                       {item.label}
                     </NavLink>
@@ -136,9 +118,7 @@ export function Layout({ children }: { children: ReactNode }) {
               <>
                 <Link to="/account" className="text-slate-700 hover:text-slate-900" data-testid="signed-in-as">
                   <span className="font-medium">{rootData.staff.name}</span>{' '}
-                  <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">
-                    {rootData.staff.role}
-                  </span>
+                  <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{rootData.staff.role}</span>
                 </Link>
                 <Form method="post" action="/logout">
                   <button type="submit" className="font-medium text-indigo-700 hover:text-indigo-900">
@@ -155,9 +135,7 @@ export function Layout({ children }: { children: ReactNode }) {
         {children}
       </main>
       <footer className="border-t border-slate-200 bg-white">
-        <p className="mx-auto max-w-6xl px-6 py-3 text-xs text-slate-500">
-          Setup Desk — internal tool. Setup links are shown once and never stored.
-        </p>
+        <p className="mx-auto max-w-6xl px-6 py-3 text-xs text-slate-500">Setup Desk — internal tool. Setup links are shown once and never stored.</p>
       </footer>
     </Document>
   );

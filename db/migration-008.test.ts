@@ -20,7 +20,15 @@ beforeAll(async () => {
   const upTo = migrations.findIndex((migration) => migration.name === '008_setup_link_lifecycle');
   for (const migration of migrations.slice(0, upTo)) await migration.up(db);
   const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T10:00:00.000Z`;
-  await db('organizations').insert({ id: 1, name: 'Old Co', workos_id: 'org_01OLD', status: 'active', idempotency_key: 'old', created_at: at(1), updated_at: at(1) });
+  await db('organizations').insert({
+    id: 1,
+    name: 'Old Co',
+    workos_id: 'org_01OLD',
+    status: 'active',
+    idempotency_key: 'old',
+    created_at: at(1),
+    updated_at: at(1),
+  });
   const link = (id: number, fields: Record<string, unknown>) => ({
     id,
     organization_id: 1,
@@ -47,8 +55,24 @@ beforeAll(async () => {
   ]);
   await db('setup_links').where({ id: 9 }).delete(); // the sequence now stands past the highest id
   await db('audit_events').insert([
-    { at: at(4), request_id: 'r1', actor_type: 'it_admin', actor_label: 'IT admin', action: 'setup_link.launched', setup_link_id: 2, details: '{"feature":"dsync"}' },
-    { at: at(5), request_id: 'r2', actor_type: 'it_admin', actor_label: 'IT admin', action: 'setup_link.launched', setup_link_id: 2, details: '{"feature":"sso"}' },
+    {
+      at: at(4),
+      request_id: 'r1',
+      actor_type: 'it_admin',
+      actor_label: 'IT admin',
+      action: 'setup_link.launched',
+      setup_link_id: 2,
+      details: '{"feature":"dsync"}',
+    },
+    {
+      at: at(5),
+      request_id: 'r2',
+      actor_type: 'it_admin',
+      actor_label: 'IT admin',
+      action: 'setup_link.launched',
+      setup_link_id: 2,
+      details: '{"feature":"sso"}',
+    },
   ]);
   await migrations.find((migration) => migration.name === '008_setup_link_lifecycle')!.up(db);
 });
@@ -80,13 +104,23 @@ describe('migration 008 on an older database', () => {
 
   it('never reuses an id: new links continue after the old sequence', async () => {
     const [row] = await db('setup_links')
-      .insert({ organization_id: 1, token_hash: 'f'.repeat(64), features: '["sso"]', delivery: 'copy', expires_at: '2026-12-30T00:00:00.000Z', created_at: '2026-12-01T00:00:00.000Z', status: 'active' })
+      .insert({
+        organization_id: 1,
+        token_hash: 'f'.repeat(64),
+        features: '["sso"]',
+        delivery: 'copy',
+        expires_at: '2026-12-30T00:00:00.000Z',
+        created_at: '2026-12-01T00:00:00.000Z',
+        status: 'active',
+      })
       .returning('id');
     expect((row as { id: number }).id).toBe(10);
   });
 
   it('keeps the indexes that hold the rules', async () => {
-    const indexes = ((await db.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'setup_links'")) as { name: string }[]).map((index) => index.name);
+    const indexes = ((await db.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'setup_links'")) as { name: string }[]).map(
+      (index) => index.name,
+    );
     expect(indexes).toEqual(expect.arrayContaining(['setup_links_one_active', 'setup_links_one_sending', 'setup_links_token_hash']));
     expect(await db.raw('PRAGMA foreign_key_check')).toEqual([]);
   });

@@ -8,9 +8,36 @@ import type { Knex } from 'knex';
  */
 
 const WORDS = [
-  'Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Tyrell', 'Cyberdyne', 'Soylent',
-  'Hooli', 'Vandelay', 'Massive', 'Dynamic', 'Northwind', 'Contoso', 'Fabrikam', 'Litware', 'Tailspin', 'Adventure',
-  'Blue', 'Red', 'Green', 'Silver', 'Golden', 'Iron', 'Quantum', 'Pixel', 'Nimbus', 'Harbor',
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark',
+  'Wayne',
+  'Wonka',
+  'Tyrell',
+  'Cyberdyne',
+  'Soylent',
+  'Hooli',
+  'Vandelay',
+  'Massive',
+  'Dynamic',
+  'Northwind',
+  'Contoso',
+  'Fabrikam',
+  'Litware',
+  'Tailspin',
+  'Adventure',
+  'Blue',
+  'Red',
+  'Green',
+  'Silver',
+  'Golden',
+  'Iron',
+  'Quantum',
+  'Pixel',
+  'Nimbus',
+  'Harbor',
 ];
 const SUFFIXES = ['Inc', 'Corp', 'Labs', 'Group', 'Systems', 'Health', 'Bank', 'Logistics', 'Energy', 'Media'];
 
@@ -23,7 +50,10 @@ function generator(seed: number) {
   };
 }
 
-export async function seedOrganizations(db: Knex, { count, ownerIds, batchSize = 1000 }: { count: number; ownerIds: number[]; batchSize?: number }): Promise<void> {
+export async function seedOrganizations(
+  db: Knex,
+  { count, ownerIds, batchSize = 1000 }: { count: number; ownerIds: number[]; batchSize?: number },
+): Promise<void> {
   const random = generator(count);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const base = Date.parse('2024-01-01T00:00:00.000Z');

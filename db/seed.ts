@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { StaffRole } from '../app/forms/staff';
 import { createStaff, findStaffRowByEmail } from '../app/models/staff.server';
+import { type StaffRole } from '../app/domain/staff';
 
 /** A development seed step: idempotent, returns lines for the start-up banner. */
 export type SeedStep = (db: Knex) => Promise<string[]>;

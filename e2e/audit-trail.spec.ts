@@ -62,7 +62,11 @@ test('the audit log: filter by organization and action, page through, and an adm
   const organization = await arrangeOrganization(name);
   const admin = await login({ role: 'admin' });
   // 55 notes: more than one page of 50. The last one through the form, the others arranged.
-  await arrangeNotes(organization.id, admin, Array.from({ length: 54 }, (_, index) => `Note number ${index + 1}`));
+  await arrangeNotes(
+    organization.id,
+    admin,
+    Array.from({ length: 54 }, (_, index) => `Note number ${index + 1}`),
+  );
   await page.goto(`/organizations/${organization.id}`);
   await page.getByRole('form', { name: 'Add a note' }).getByLabel('Add a note').fill('Note number 55');
   await page.getByRole('button', { name: 'Add note' }).click();

@@ -1,7 +1,11 @@
 import crypto from 'node:crypto';
 import { arrangeOrganization, e2eSandbox, expect, test } from './fixtures';
 
-test('the IT admin verifies a domain in the Admin Portal; the rep renames the organization; the domain is still verified, in WorkOS and on the page', async ({ page, login, browser }) => {
+test('the IT admin verifies a domain in the Admin Portal; the rep renames the organization; the domain is still verified, in WorkOS and on the page', async ({
+  page,
+  login,
+  browser,
+}) => {
   const suffix = crypto.randomUUID().slice(0, 8);
   const domain = `verified-${suffix}.example`;
   const organization = await arrangeOrganization(`Pendant ${suffix}`, { domains: [domain] });

@@ -20,7 +20,12 @@ async function emailsAbout(organizationName: string, count: number): Promise<Cau
   return found;
 }
 
-test('a rep emails a link for Domain Verification + SSO; the IT admin follows it from the email and verifies a domain', async ({ page, login, browser, baseURL }) => {
+test('a rep emails a link for Domain Verification + SSO; the IT admin follows it from the email and verifies a domain', async ({
+  page,
+  login,
+  browser,
+  baseURL,
+}) => {
   const name = `Globex ${crypto.randomUUID().slice(0, 8)}`;
   const organization = await arrangeOrganization(name);
   const rep = await login({ role: 'support', name: `Rita Rep ${crypto.randomUUID().slice(0, 4)}` });
@@ -42,7 +47,11 @@ test('a rep emails a link for Domain Verification + SSO; the IT admin follows it
   await expect(preview.locator('[data-preview-header="To"]')).toHaveText(`Pat Admin <${IT_ADMIN}>`);
   await expect(preview.getByRole('link', { name: 'Start setup' })).toHaveAttribute('href', `${baseURL}/setup/preview-placeholder`);
   await preview.close();
-  expect(await e2eMailbox().to(IT_ADMIN).then((emails) => emails.filter((email) => email.subject.includes(name)))).toHaveLength(0);
+  expect(
+    await e2eMailbox()
+      .to(IT_ADMIN)
+      .then((emails) => emails.filter((email) => email.subject.includes(name))),
+  ).toHaveLength(0);
 
   await card.getByRole('button', { name: 'Send link by email' }).click();
   await expect(page.getByRole('status').filter({ hasText: `The setup link was emailed to ${IT_ADMIN}.` })).toBeVisible();

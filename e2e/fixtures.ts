@@ -4,8 +4,8 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
 import { WorkOS } from '@workos-inc/node';
-import type { StaffRole } from '~/forms/staff';
 import { SandboxClient } from '../sandbox/client';
+import { type StaffRole } from '~/domain/staff';
 
 /**
  * The suite's `test`: the base URL of the server that global setup started, and a page that fails
@@ -40,7 +40,7 @@ async function appModels() {
     db: (await import('~/utils/db.server')).getDb(),
     staff: await import('~/models/staff.server'),
     session: await import('~/models/session.server'),
-    auth: await import('~/utils/auth.server'),
+    auth: await import('~/services/auth.server'),
   };
 }
 
@@ -66,7 +66,9 @@ export async function arrangeOrganization(name: string, { domains = [] }: { doma
     .returning('id');
   const id = (row as { id: number }).id;
   if (created.domains.length > 0) {
-    await db('organization_domains').insert(created.domains.map((domain) => ({ organization_id: id, domain: domain.domain, state: domain.state, workos_domain_id: domain.id })));
+    await db('organization_domains').insert(
+      created.domains.map((domain) => ({ organization_id: id, domain: domain.domain, state: domain.state, workos_domain_id: domain.id })),
+    );
   }
   const { refreshSearchRow } = await import('~/models/organization.server');
   await refreshSearchRow(db, id);
@@ -188,5 +190,13 @@ interface ConsoleErrors {
 /** Fails with the list of WCAG 2.1 A/AA violations on the current page, if any. */
 export async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(results.violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join('; ')})`)).toEqual([]);
+  expect(
+    results.violations.map(
+      (violation) =>
+        `${violation.id}: ${violation.help} (${violation.nodes
+          .map((node) => node.target.join(' '))
+          .slice(0, 3)
+          .join('; ')})`,
+    ),
+  ).toEqual([]);
 }

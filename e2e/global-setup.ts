@@ -111,7 +111,9 @@ async function waitForHealthy(baseURL: string, exited: Promise<number | null>, l
 function decodedUntilStable(text: string): string {
   let current = text;
   for (let round = 0; round < 5; round += 1) {
-    const next = current.replace(/(?:%[0-9a-f]{2})+/gi, (run) => run.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))));
+    const next = current.replace(/(?:%[0-9a-f]{2})+/gi, (run) =>
+      run.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+    );
     if (next === current) break;
     current = next;
   }

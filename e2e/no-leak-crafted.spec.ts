@@ -34,14 +34,19 @@ test('crafted requests carrying a setup token leave no trace of it in the databa
   }
   const report = await staff.post('/csp-report', {
     headers: { 'Content-Type': 'application/csp-report' },
-    data: JSON.stringify({ 'csp-report': { 'document-uri': `${baseURL}/%73etup/${encoded}`, 'effective-directive': 'img-src', 'blocked-uri': `${baseURL}/setup/${token}` } }),
+    data: JSON.stringify({
+      'csp-report': { 'document-uri': `${baseURL}/%73etup/${encoded}`, 'effective-directive': 'img-src', 'blocked-uri': `${baseURL}/setup/${token}` },
+    }),
   });
   expect(report.status()).toBe(204);
 
   // A stranger pastes the token into the sign-in form, twice, in two spellings.
   const stranger = await playwright.request.newContext({ baseURL });
   for (const email of [token, `${token}@example.com`]) {
-    const signIn = await stranger.post('/login', { headers: { Origin: baseURL!, 'Sec-Fetch-Site': 'same-origin' }, form: { email, password: 'wrong-password-123' } });
+    const signIn = await stranger.post('/login', {
+      headers: { Origin: baseURL!, 'Sec-Fetch-Site': 'same-origin' },
+      form: { email, password: 'wrong-password-123' },
+    });
     expect(signIn.status()).toBe(400);
   }
   await stranger.dispose();

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { arrangeOrganization, e2eMailbox, e2eSandbox, expect, expectAccessible, rememberIssuedLink, test } from './fixtures';
 
-
 const IT_ADMIN = 'it-director@progress.example';
 
 test('an emailed SSO + Directory Sync link: SSO arrives by webhook, Directory Sync by the poller, and the link completes', async ({ page, login, browser }) => {

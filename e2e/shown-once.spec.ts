@@ -19,7 +19,8 @@ test('a copy-mode link stays on screen and copyable through 30 s of progress ref
   const url = (await secret.textContent())!.trim();
   rememberIssuedLink(url);
 
-  const isRefresh = (response: { url(): string; ok(): boolean }) => new URL(response.url()).pathname === `/organizations/${organization.id}.data` && response.ok();
+  const isRefresh = (response: { url(): string; ok(): boolean }) =>
+    new URL(response.url()).pathname === `/organizations/${organization.id}.data` && response.ok();
   let refreshes = 0;
   page.on('response', (response) => {
     if (isRefresh(response) && response.request().method() === 'GET') refreshes += 1;
@@ -64,7 +65,10 @@ test('leaving the page and coming back does not bring a shown-once link back; di
 
   // A fresh link, then "Done, hide it".
   await page.getByText('Recreate the link — other features').click();
-  await page.getByRole('form', { name: 'Recreate the link' }).getByRole('radio', { name: /Copy link/ }).check();
+  await page
+    .getByRole('form', { name: 'Recreate the link' })
+    .getByRole('radio', { name: /Copy link/ })
+    .check();
   await page.getByRole('form', { name: 'Recreate the link' }).getByLabel('Reason').fill('Lost it');
   await page.getByRole('button', { name: 'Recreate link' }).click();
   await page.getByRole('button', { name: 'Click again to recreate' }).click();

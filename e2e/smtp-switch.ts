@@ -46,10 +46,13 @@ export async function startSmtpSwitch(target: { host: string; port: number }): P
       for (const socket of sockets) socket.destroy();
       done();
     } else if (wanted === '/on' && !on) {
-      listen(port).then(() => {
-        on = true;
-        done();
-      }, (error: Error) => res.writeHead(500).end(error.message));
+      listen(port).then(
+        () => {
+          on = true;
+          done();
+        },
+        (error: Error) => res.writeHead(500).end(error.message),
+      );
     } else if (wanted === '/off' || wanted === '/on') {
       done();
     } else {

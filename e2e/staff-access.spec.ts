@@ -67,12 +67,7 @@ test('a viewer sees no Staff link and gets a 403 that names the role needed', as
   await expect(page.getByText('This needs the admin role or higher; you are signed in as viewer.')).toBeVisible();
 });
 
-test('an admin adds a support member, who signs in with the temporary password and must change it', async ({
-  page,
-  login,
-  browser,
-  baseURL,
-}) => {
+test('an admin adds a support member, who signs in with the temporary password and must change it', async ({ page, login, browser, baseURL }) => {
   await login({ role: 'admin' });
   await page.goto('/staff');
   // Unique per run: every test shares the e2e database with the others.

@@ -13,7 +13,13 @@ test('an admin reads the System status and changes the configuration; support is
   await page.goto('/system');
   await expect(page.getByRole('heading', { level: 1, name: 'System status' })).toBeVisible();
   const checks = page.getByRole('table', { name: 'Checks' });
-  for (const title of ['WorkOS API answers with this key', 'An Admin Portal link can be generated', 'Database', 'Staff pages refuse an anonymous request', 'Production build']) {
+  for (const title of [
+    'WorkOS API answers with this key',
+    'An Admin Portal link can be generated',
+    'Database',
+    'Staff pages refuse an anonymous request',
+    'Production build',
+  ]) {
     await expect(checks.getByRole('row', { name: new RegExp(title) })).toContainText('Pass');
   }
   await expect(checks.getByRole('row', { name: /An Admin Portal link can be generated/ })).toContainText('(the link is not shown)');

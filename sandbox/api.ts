@@ -2,14 +2,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { paginate, type ListOrder } from './pagination';
-import {
-  eventForWire,
-  newId,
-  PORTAL_INTENTS,
-  type Organization,
-  type OrganizationDomain,
-  type SandboxStore,
-} from './store';
+import { eventForWire, newId, PORTAL_INTENTS, type Organization, type OrganizationDomain, type SandboxStore } from './store';
 
 /** A WorkOS-shaped error response. */
 export class ApiError extends Error {
@@ -84,9 +77,7 @@ const generateLinkSchema = z.object({
   // The public API calls it it_contact_emails; SDK 9–11 sends admin_emails.
   it_contact_emails: z.array(z.email()).max(20).optional(),
   admin_emails: z.array(z.email()).max(20).optional(),
-  intent_options: z
-    .object({ sso: z.object({ bookmark_slug: z.string().optional(), provider_type: z.string().optional() }).optional() })
-    .optional(),
+  intent_options: z.object({ sso: z.object({ bookmark_slug: z.string().optional(), provider_type: z.string().optional() }).optional() }).optional(),
   // SDK 12: who the link is for, so that `POST /portal/revoke_link` can end it and its sessions.
   external_user_id: z.string().min(1).max(200).optional(),
 });
@@ -97,7 +88,10 @@ const revokeLinkSchema = z.object({ organization: z.string().min(1), external_us
 function listParam(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   const values = Array.isArray(value) ? value : [value];
-  return values.flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean);
+  return values
+    .flatMap((item) => String(item).split(','))
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function notFound(id: string): ApiError {
@@ -106,7 +100,8 @@ function notFound(id: string): ApiError {
 
 function validMetadata(value: unknown): Record<string, string> | null | undefined {
   if (value === undefined || value === null) return value as null | undefined;
-  const invalid = () => new ApiError(400, { code: 'invalid_metadata', message: 'Metadata must be at most 50 string values, keys up to 40 characters, values up to 600.' });
+  const invalid = () =>
+    new ApiError(400, { code: 'invalid_metadata', message: 'Metadata must be at most 50 string values, keys up to 40 characters, values up to 600.' });
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid();
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > 50) throw invalid();
@@ -156,10 +151,7 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
     const metadata = validMetadata(body.metadata) ?? {};
     requireUniqueExternalId(body.external_id);
     const id = newId('org');
-    const requested = [
-      ...(body.domain_data ?? []),
-      ...(body.domains ?? []).map((domain) => ({ domain, state: 'legacy_verified' as const })),
-    ];
+    const requested = [...(body.domain_data ?? []), ...(body.domains ?? []).map((domain) => ({ domain, state: 'legacy_verified' as const }))];
     const now = store.clock.iso();
     const organization: Organization = {
       object: 'organization',
@@ -183,8 +175,7 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
     const search = typeof req.query.search === 'string' ? req.query.search.toLowerCase() : undefined;
     const matching = store.state.organizations.filter(
       (organization) =>
-        (!domains || organization.domains.some((domain) => domains.includes(domain.domain))) &&
-        (!search || organization.name.toLowerCase().includes(search)),
+        (!domains || organization.domains.some((domain) => domains.includes(domain.domain))) && (!search || organization.name.toLowerCase().includes(search)),
     );
     const page = paginate(matching, { ...query, order: (query.order ?? 'desc') as ListOrder });
     res.json({ object: 'list', data: page.data, list_metadata: { before: page.before, after: page.after } });

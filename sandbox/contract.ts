@@ -73,9 +73,7 @@ export class WorkOSContract {
 
   /** The spec's path template for a concrete path (the most literal one when several match). */
   templateFor(path: string): string | undefined {
-    return this.templates
-      .filter(({ pattern }) => pattern.test(path))
-      .sort((a, b) => b.literalSegments - a.literalSegments)[0]?.template;
+    return this.templates.filter(({ pattern }) => pattern.test(path)).sort((a, b) => b.literalSegments - a.literalSegments)[0]?.template;
   }
 
   validate({ method, path, status, body }: { method: string; path: string; status: number; body: unknown }): ContractResult {
@@ -125,7 +123,7 @@ export class WorkOSContract {
     if (!documented) return { ok: false, operation, problems: [`the spec has no ${method.toUpperCase()} on ${template}`] };
     const problems: string[] = [];
     const parameters = (documented.parameters ?? []).map((parameter) =>
-      parameter.$ref ? this.spec.components?.parameters?.[parameter.$ref.split('/').at(-1)!] ?? parameter : parameter,
+      parameter.$ref ? (this.spec.components?.parameters?.[parameter.$ref.split('/').at(-1)!] ?? parameter) : parameter,
     );
     const inQuery = parameters.filter((parameter) => parameter.in === 'query');
     for (const [name, value] of Object.entries(query)) {
@@ -136,17 +134,20 @@ export class WorkOSContract {
       }
       const schema = parameter.schema as { type?: string; enum?: unknown[] } | undefined;
       const values = Array.isArray(value) ? value : [value];
-      if (schema?.enum && !values.every((item) => schema.enum!.includes(item))) problems.push(`query parameter "${name}" is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`);
+      if (schema?.enum && !values.every((item) => schema.enum!.includes(item)))
+        problems.push(`query parameter "${name}" is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`);
       if (schema?.type === 'integer' && !values.every((item) => /^-?\d+$/.test(String(item)))) problems.push(`query parameter "${name}" is not an integer`);
     }
-    for (const parameter of inQuery.filter((candidate) => candidate.required)) if (!(parameter.name in query)) problems.push(`required query parameter "${parameter.name}" is missing`);
+    for (const parameter of inQuery.filter((candidate) => candidate.required))
+      if (!(parameter.name in query)) problems.push(`required query parameter "${parameter.name}" is missing`);
     const schema = documented.requestBody?.content?.['application/json']?.schema;
     const sent = body !== null && body !== undefined && !(typeof body === 'object' && Object.keys(body as object).length === 0);
     if (schema && sent) {
       const validator = this.validatorFor(`request ${verb} ${template}`, {
         $ref: `workos#/paths/${pointer(template)}/${verb}/requestBody/content/application~1json/schema`,
       });
-      if (!validator(body)) problems.push(...(validator.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`));
+      if (!validator(body))
+        problems.push(...(validator.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`));
     } else if (!schema && sent) {
       problems.push('the spec documents no request body here, but one was sent');
     } else if (schema && !sent && documented.requestBody?.required) {

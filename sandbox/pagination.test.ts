@@ -20,11 +20,16 @@ function walk(all: { id: string }[], order: ListOrder, limit: number): string[] 
 describe('paginate', () => {
   it('visits every item exactly once, in order, whatever the page size', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 100 }), fc.constantFrom<ListOrder>('asc', 'desc', 'normal'), (count, limit, order) => {
-        const all = items(count);
-        const expected = all.map((item) => item.id);
-        expect(walk(all, order, limit)).toEqual(order === 'asc' ? expected : [...expected].reverse());
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.constantFrom<ListOrder>('asc', 'desc', 'normal'),
+        (count, limit, order) => {
+          const all = items(count);
+          const expected = all.map((item) => item.id);
+          expect(walk(all, order, limit)).toEqual(order === 'asc' ? expected : [...expected].reverse());
+        },
+      ),
     );
   });
 
@@ -37,10 +42,6 @@ describe('paginate', () => {
 
   it('continues after a cursor whose own item is not in the list (filtered or deleted)', () => {
     const all = items(10).filter((_, index) => index % 2 === 0);
-    expect(paginate(all, { limit: 10, order: 'asc', after: 'obj_0003' }).data.map((item) => item.id)).toEqual([
-      'obj_0004',
-      'obj_0006',
-      'obj_0008',
-    ]);
+    expect(paginate(all, { limit: 10, order: 'asc', after: 'obj_0003' }).data.map((item) => item.id)).toEqual(['obj_0004', 'obj_0006', 'obj_0008']);
   });
 });

@@ -121,9 +121,7 @@ function checkSession(store: SandboxStore, token: unknown, { opening }: { openin
   const session = typeof token === 'string' ? store.state.portalSessions.find((candidate) => candidate.token === token) : undefined;
   if (!session) return { problem: 'invalid' };
   const now = store.clock.now().getTime();
-  const usable = session.opened_at
-    ? now < new Date(session.opened_at).getTime() + SESSION_AFTER_OPEN_MS
-    : now < new Date(session.expires_at).getTime();
+  const usable = session.opened_at ? now < new Date(session.opened_at).getTime() + SESSION_AFTER_OPEN_MS : now < new Date(session.expires_at).getTime();
   if (!usable || session.revoked_at) return { problem: 'expired' };
   const organization = store.findOrganization(session.organization_id);
   if (!organization) return { problem: 'organization_deleted' };
@@ -193,7 +191,11 @@ export function portalRouter(store: SandboxStore): Router {
       }
       case 'deactivate_connection': {
         const connection = store.state.connections.find((candidate) => candidate.id === form.connection && candidate.organization_id === organization.id);
-        if (!connection) return void res.status(400).type('html').send(page('Not found', '<h1>No such connection</h1>', 400).html);
+        if (!connection)
+          return void res
+            .status(400)
+            .type('html')
+            .send(page('Not found', '<h1>No such connection</h1>', 400).html);
         connection.state = 'inactive';
         connection.updated_at = now;
         store.emit('connection.deactivated', { ...connection, domains: [] }, organization.id);
@@ -214,14 +216,21 @@ export function portalRouter(store: SandboxStore): Router {
           updated_at: now,
         };
         store.state.directories.push(directory);
-        store.emit('dsync.activated', { ...directory, domains: organization.domains.map((domain) => ({ object: 'organization_domain', id: domain.id, domain: domain.domain })) }, organization.id);
+        store.emit(
+          'dsync.activated',
+          { ...directory, domains: organization.domains.map((domain) => ({ object: 'organization_domain', id: domain.id, domain: domain.domain })) },
+          organization.id,
+        );
         done = `Directory Sync with ${type} is active.`;
         break;
       }
       case 'verify_domain': {
         const name = (form.domain ?? '').trim().toLowerCase();
         if (!/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) {
-          return void res.status(400).type('html').send(page('Invalid domain', '<h1>That is not a domain name</h1>', 400).html);
+          return void res
+            .status(400)
+            .type('html')
+            .send(page('Invalid domain', '<h1>That is not a domain name</h1>', 400).html);
         }
         let domain = organization.domains.find((candidate) => candidate.domain === name);
         if (!domain) {
@@ -231,7 +240,11 @@ export function portalRouter(store: SandboxStore): Router {
         if (form.outcome === 'fail') {
           domain.state = 'failed';
           domain.updated_at = now;
-          store.emit('organization_domain.verification_failed', { reason: 'domain_verification_period_expired', organization_domain: { ...domain } }, organization.id);
+          store.emit(
+            'organization_domain.verification_failed',
+            { reason: 'domain_verification_period_expired', organization_domain: { ...domain } },
+            organization.id,
+          );
           done = `Verification of ${name} failed.`;
         } else {
           domain.state = 'verified';
@@ -244,11 +257,19 @@ export function portalRouter(store: SandboxStore): Router {
       }
       case 'renew_certificate': {
         const connection = store.state.connections.find((candidate) => candidate.id === form.connection && candidate.organization_id === organization.id);
-        if (!connection) return void res.status(400).type('html').send(page('Not found', '<h1>No such connection</h1>', 400).html);
+        if (!connection)
+          return void res
+            .status(400)
+            .type('html')
+            .send(page('Not found', '<h1>No such connection</h1>', 400).html);
         const expiry = new Date(store.clock.now().getTime() + 365 * 24 * 3_600_000).toISOString();
         store.emit(
           'connection.saml_certificate_renewed',
-          { connection: { id: connection.id, organization_id: organization.id }, certificate: { certificate_type: 'ResponseSigning', expiry_date: expiry }, renewed_at: now },
+          {
+            connection: { id: connection.id, organization_id: organization.id },
+            certificate: { certificate_type: 'ResponseSigning', expiry_date: expiry },
+            renewed_at: now,
+          },
           organization.id,
         );
         done = `The certificate of ${connection.name} is renewed.`;
@@ -256,21 +277,37 @@ export function portalRouter(store: SandboxStore): Router {
       }
       case 'setting': {
         if (session.intent !== 'audit_logs' && session.intent !== 'log_streams' && session.intent !== 'bring_your_own_key') {
-          return void res.status(400).type('html').send(page('Not available', '<h1>Not available for this setup</h1>', 400).html);
+          return void res
+            .status(400)
+            .type('html')
+            .send(page('Not available', '<h1>Not available for this setup</h1>', 400).html);
         }
-        store.state.portalSettings.push({ id: newId('setting'), organization_id: organization.id, intent: session.intent, detail: form.detail ?? 'configured', created_at: now });
+        store.state.portalSettings.push({
+          id: newId('setting'),
+          organization_id: organization.id,
+          intent: session.intent,
+          detail: form.detail ?? 'configured',
+          created_at: now,
+        });
         store.save();
         done = `${INTENT_TITLES[session.intent]}: ${form.detail ?? 'configured'}.`;
         // WorkOS reports a BYOK key's verification (Audit Logs and Log Streams report nothing).
         if (session.intent === 'bring_your_own_key') {
           const verified = form.outcome !== 'fail';
-          store.emit('vault.byok_key.verification_completed', { organization_id: organization.id, key_provider: KEY_PROVIDER_IDS[form.detail ?? ''] ?? 'AWS_KMS', verified }, organization.id);
+          store.emit(
+            'vault.byok_key.verification_completed',
+            { organization_id: organization.id, key_provider: KEY_PROVIDER_IDS[form.detail ?? ''] ?? 'AWS_KMS', verified },
+            organization.id,
+          );
           if (!verified) done = `${INTENT_TITLES[session.intent]}: the ${form.detail ?? ''} key could not be verified.`;
         }
         break;
       }
       default:
-        return void res.status(400).type('html').send(page('Unknown step', '<h1>Unknown step</h1>', 400).html);
+        return void res
+          .status(400)
+          .type('html')
+          .send(page('Unknown step', '<h1>Unknown step</h1>', 400).html);
     }
     const next = session.success_url ?? session.return_url;
     const { html } = page(

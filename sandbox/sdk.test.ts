@@ -163,9 +163,9 @@ describe('Admin Portal links', () => {
   it('refuses an unknown organization (404), an unknown intent and a non-URL return_url (422)', async () => {
     await expect(workosNoRetry.adminPortal.generateLink({ organization: 'org_01NOPE', intent: 'sso' as never })).rejects.toBeInstanceOf(NotFoundException);
     const organization = await workos.organizations.createOrganization({ name: 'Intent check' });
-    await expect(
-      workosNoRetry.adminPortal.generateLink({ organization: organization.id, intent: 'payroll' as never }),
-    ).rejects.toBeInstanceOf(UnprocessableEntityException);
+    await expect(workosNoRetry.adminPortal.generateLink({ organization: organization.id, intent: 'payroll' as never })).rejects.toBeInstanceOf(
+      UnprocessableEntityException,
+    );
     await expect(
       workosNoRetry.adminPortal.generateLink({ organization: organization.id, intent: 'sso' as never, returnUrl: 'not a url' }),
     ).rejects.toBeInstanceOf(UnprocessableEntityException);
@@ -287,9 +287,7 @@ describe('idempotency keys', () => {
     const idempotencyKey = unique('burst');
     sandbox.faults.add({ method: 'POST', path: '/organizations', latencyMs: 100 });
     const name = unique('Burst');
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => workos.organizations.createOrganization({ name }, { idempotencyKey })),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, () => workos.organizations.createOrganization({ name }, { idempotencyKey })));
     expect(new Set(results.map((organization) => organization.id)).size).toBe(1);
     expect(sandbox.store.state.organizations.filter((organization) => organization.name === name)).toHaveLength(1);
   });
@@ -307,8 +305,6 @@ describe('idempotency keys', () => {
   it('a key reused with a different body is refused', async () => {
     const idempotencyKey = unique('mismatch');
     await workos.organizations.createOrganization({ name: 'Body A' }, { idempotencyKey });
-    await expect(workosNoRetry.organizations.createOrganization({ name: 'Body B' }, { idempotencyKey })).rejects.toBeInstanceOf(
-      UnprocessableEntityException,
-    );
+    await expect(workosNoRetry.organizations.createOrganization({ name: 'Body B' }, { idempotencyKey })).rejects.toBeInstanceOf(UnprocessableEntityException);
   });
 });

@@ -281,9 +281,7 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       res.status(204).end();
     });
     router.post('/events', (req, res) => {
-      const body = z
-        .object({ event: z.string().min(1), data: z.record(z.string(), z.unknown()), organization_id: z.string().optional() })
-        .safeParse(req.body);
+      const body = z.object({ event: z.string().min(1), data: z.record(z.string(), z.unknown()), organization_id: z.string().optional() }).safeParse(req.body);
       if (!body.success) return void res.status(400).json({ message: body.error.message });
       res.status(201).json(eventForWire(store.emit(body.data.event, body.data.data, body.data.organization_id)));
     });

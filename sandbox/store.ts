@@ -9,15 +9,7 @@ import { monotonicFactory } from 'ulid';
  * (snake_case), so responses are the stored objects themselves.
  */
 
-export const PORTAL_INTENTS = [
-  'sso',
-  'dsync',
-  'audit_logs',
-  'log_streams',
-  'domain_verification',
-  'certificate_renewal',
-  'bring_your_own_key',
-] as const;
+export const PORTAL_INTENTS = ['sso', 'dsync', 'audit_logs', 'log_streams', 'domain_verification', 'certificate_renewal', 'bring_your_own_key'] as const;
 export type PortalIntent = (typeof PORTAL_INTENTS)[number];
 
 export type DomainState = 'pending' | 'verified' | 'failed' | 'legacy_verified' | 'unverified';
@@ -209,9 +201,7 @@ export class SandboxStore {
   /** The organization (other than `exceptId`) that has verified `domain`, if any. */
   domainVerifiedElsewhere(domain: string, exceptId?: string): Organization | undefined {
     return this.state.organizations.find(
-      (organization) =>
-        organization.id !== exceptId &&
-        organization.domains.some((existing) => existing.domain === domain && existing.state === 'verified'),
+      (organization) => organization.id !== exceptId && organization.domains.some((existing) => existing.domain === domain && existing.state === 'verified'),
     );
   }
 

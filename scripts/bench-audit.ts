@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
 import { listAuditEvents, type AuditCursor, type AuditFilters } from '../app/models/audit.server';
 import { createSession } from '../app/models/session.server';
 import { createStaff } from '../app/models/staff.server';
-import { sessionCookieHeader } from '../app/utils/auth.server';
+import { sessionCookieHeader } from '../app/services/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
 import { BENCH_PRODUCTION_ENV } from './bench-env';
@@ -22,7 +22,15 @@ const EVENTS = 1_000_000;
 const ORGANIZATIONS = 1_000;
 const ITERATIONS = 50;
 const PRODUCTION_ENV = BENCH_PRODUCTION_ENV;
-const ACTIONS = ['setup_link.viewed', 'setup_link.launched', 'setup_link.created', 'setup_link.emailed', 'organization.noted', 'staff.signed_in', 'setup_link.revoked'];
+const ACTIONS = [
+  'setup_link.viewed',
+  'setup_link.launched',
+  'setup_link.created',
+  'setup_link.emailed',
+  'organization.noted',
+  'staff.signed_in',
+  'setup_link.revoked',
+];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -46,7 +54,18 @@ async function writeEvents(db: Knex, staffIds: number[]): Promise<void> {
               '{"fingerprint":"abc123","features":["sso","dsync"],"delivery":"email","recipient":"it-admin@customer.example"}',
               CASE WHEN i % 10 = 3 THEN 'Followed up by phone; they will finish the SSO setup this week.' END
        FROM n`,
-      [offset + 1, offset + batch, start, EVENTS, JSON.stringify(staffIds), staffIds.length, staffIds.length, JSON.stringify(ACTIONS), ACTIONS.length, ORGANIZATIONS],
+      [
+        offset + 1,
+        offset + batch,
+        start,
+        EVENTS,
+        JSON.stringify(staffIds),
+        staffIds.length,
+        staffIds.length,
+        JSON.stringify(ACTIONS),
+        ACTIONS.length,
+        ORGANIZATIONS,
+      ],
     );
     process.stdout.write(`\r  wrote ${(offset + batch).toLocaleString('en')} events`);
   }
@@ -145,9 +164,17 @@ async function main() {
   const writeStarted = performance.now();
   await writeEvents(db, staffIds);
   await db.raw('ANALYZE');
-  console.log(`  written and analysed in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s; file ${(fs.statSync(databasePath).size / 1_048_576).toFixed(0)} MB`);
+  console.log(
+    `  written and analysed in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s; file ${(fs.statSync(databasePath).size / 1_048_576).toFixed(0)} MB`,
+  );
 
-  const middle = (await db('audit_events').orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).offset(EVENTS / 2).first('at', 'id')) as { at: string; id: number };
+  const middle = (await db('audit_events')
+    .orderBy([
+      { column: 'at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .offset(EVENTS / 2)
+    .first('at', 'id')) as { at: string; id: number };
   const scenarios: { label: string; filters: AuditFilters; before?: { at: string; id: number } }[] = [
     { label: 'first page, no filter', filters: {} },
     { label: 'deep page (500,000 events in)', filters: {}, before: middle },
@@ -157,14 +184,19 @@ async function main() {
     { label: 'one action (common)', filters: { action: 'setup_link.viewed' } },
     { label: 'one action (rare: notes on 1 in 10)', filters: { action: 'organization.noted' } },
     { label: 'one week in March', filters: { from: '2026-03-02T00:00:00.000Z', to: '2026-03-09T00:00:00.000Z' } },
-    { label: 'organization + action + month', filters: { organizationIds: [417], action: 'setup_link.revoked', from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' } },
+    {
+      label: 'organization + action + month',
+      filters: { organizationIds: [417], action: 'setup_link.revoked', from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' },
+    },
     { label: '20 organizations (a name search)', filters: { organizationIds: Array.from({ length: 20 }, (_, index) => index * 37 + 1) } },
   ];
   console.log('\nFiltered page of 50, in process (model query; 50 runs each):');
   console.log('  scenario                                      p50 ms   p99 ms   rows');
   for (const scenario of scenarios) {
     const result = await timeFilter(db, scenario.filters, scenario.before ?? null);
-    console.log(`  ${scenario.label.padEnd(44)} ${result.p50.toFixed(2).padStart(7)}  ${result.p99.toFixed(2).padStart(7)}  ${String(result.rows).padStart(5)}`);
+    console.log(
+      `  ${scenario.label.padEnd(44)} ${result.p50.toFixed(2).padStart(7)}  ${result.p99.toFixed(2).padStart(7)}  ${String(result.rows).padStart(5)}`,
+    );
   }
 
   const admin = staffIds[0]!;

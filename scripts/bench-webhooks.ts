@@ -65,7 +65,9 @@ try {
     ['replays (same event ids)', replays, EVENTS],
     ['bad signatures', forged, 1_000],
   ] as const) {
-    console.log(`| ${label} | ${count} | ${result.perSecond.toFixed(0)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ${JSON.stringify(result.statuses)} |`);
+    console.log(
+      `| ${label} | ${count} | ${result.perSecond.toFixed(0)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ${JSON.stringify(result.statuses)} |`,
+    );
   }
   console.log(`Replay / new p50 ratio: ${(replays.p50 / fresh.p50).toFixed(2)}`);
 } finally {

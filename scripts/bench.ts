@@ -13,7 +13,7 @@ import { createStaff } from '../app/models/staff.server';
 import { listNeedsAttention } from '../app/models/attention.server';
 import { encodeCursor, listOrganizations } from '../app/models/organization.server';
 import { organizationListQuerySchema } from '../app/forms/organization';
-import { sessionCookieHeader } from '../app/utils/auth.server';
+import { sessionCookieHeader } from '../app/services/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
 import { seedOrganizations } from '../db/seed-organizations';
@@ -83,7 +83,11 @@ async function benchSize(size: number) {
   const actor = { type: 'system' as const, label: 'Benchmark' };
   const owners: number[] = [];
   for (let index = 0; index < 5; index += 1) {
-    const { staff } = await createStaff({ email: `rep${index}@bench.example`, name: `Bench Rep ${index}`, role: 'support', password: 'saffron-kettle-meadow-94' }, actor, { db });
+    const { staff } = await createStaff(
+      { email: `rep${index}@bench.example`, name: `Bench Rep ${index}`, role: 'support', password: 'saffron-kettle-meadow-94' },
+      actor,
+      { db },
+    );
     owners.push(staff.id);
   }
   const seedStarted = performance.now();
@@ -102,7 +106,10 @@ async function benchSize(size: number) {
   for (const scenario of list) model[scenario.label] = await timeModel(db, scenario.query, owners[0]!);
   // The home page's "Needs attention" (six grouped queries), for one owner and for everyone.
   const attention: Record<string, { p50: number; p99: number }> = {};
-  for (const [label, ownerId] of [['one owner', owners[0]!], ['everyone', null]] as const) {
+  for (const [label, ownerId] of [
+    ['one owner', owners[0]!],
+    ['everyone', null],
+  ] as const) {
     const samples: number[] = [];
     for (let run = 0; run < MODEL_ITERATIONS; run += 1) {
       const started = performance.now();
@@ -115,11 +122,7 @@ async function benchSize(size: number) {
 
   const plans = {
     'newest first': await queryPlan(db, "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.created_at DESC, o.id DESC LIMIT 26", []),
-    'first page, by name': await queryPlan(
-      db,
-      "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.name COLLATE NOCASE, o.id LIMIT 26",
-      [],
-    ),
+    'first page, by name': await queryPlan(db, "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.name COLLATE NOCASE, o.id LIMIT 26", []),
     'search 3+ chars': await queryPlan(
       db,
       "SELECT id FROM organizations o WHERE o.status <> 'archived' AND o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?) ORDER BY o.name COLLATE NOCASE, o.id LIMIT 26",
@@ -185,7 +188,9 @@ console.log('|---|---|---|---|---|---|---|');
 for (const label of large.labels) {
   const a = small.http[label]!;
   const b = large.http[label]!;
-  console.log(`| ${label} | ${a.requestsPerSecond.toFixed(0)} | ${b.requestsPerSecond.toFixed(0)} | ${b.p50} | ${b.p99} | ${(b.requestsPerSecond / a.requestsPerSecond).toFixed(2)} | ${a.errors + b.errors} |`);
+  console.log(
+    `| ${label} | ${a.requestsPerSecond.toFixed(0)} | ${b.requestsPerSecond.toFixed(0)} | ${b.p50} | ${b.p99} | ${(b.requestsPerSecond / a.requestsPerSecond).toFixed(2)} | ${a.errors + b.errors} |`,
+  );
 }
 console.log('\nQuery plans at 100k:');
 for (const [label, plan] of Object.entries(large.plans)) console.log(`- ${label}: ${plan}`);

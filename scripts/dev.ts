@@ -47,11 +47,10 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const remix = spawn(
-    process.execPath,
-    [path.resolve('node_modules/@remix-run/dev/dist/cli.js'), 'dev', '--manual', '-c', 'tsx server/index.ts'],
-    { stdio: 'inherit', env: { ...process.env, VITE_CJS_IGNORE_WARNING: 'true' } },
-  );
+  const remix = spawn(process.execPath, [path.resolve('node_modules/@remix-run/dev/dist/cli.js'), 'dev', '--manual', '-c', 'tsx server/index.ts'], {
+    stdio: 'inherit',
+    env: { ...process.env, VITE_CJS_IGNORE_WARNING: 'true' },
+  });
   const forward = (signal: NodeJS.Signals) => remix.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

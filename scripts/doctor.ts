@@ -19,14 +19,14 @@ import { installGlobals, type ServerBuild } from '@remix-run/node';
 import { pino } from 'pino';
 import { loadDotEnv } from '../app/utils/env.server';
 import { singleton } from '../app/utils/singleton.server';
-import type { CheckResult } from '../app/utils/doctor.server';
+import type { CheckResult } from '../app/services/doctor.server';
 
 installGlobals({ nativeFetch: true });
 // The app's logger reads the environment as it loads, and would stop the doctor on the very
 // problems it is here to report: a silent one takes its place before any app module loads.
 singleton('logger', () => pino({ level: 'silent' }));
 const { openDatabase } = await import('../app/utils/db.server');
-const { doctorExitCode, lenientEnv, runDoctor } = await import('../app/utils/doctor.server');
+const { doctorExitCode, lenientEnv, runDoctor } = await import('../app/services/doctor.server');
 const { createWorkOS } = await import('../app/utils/workos.server');
 const { createApp } = await import('../server/app');
 

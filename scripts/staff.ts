@@ -11,15 +11,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { emailSchema, roleSchema, staffNameSchema } from '../app/forms/staff';
 import type { AuditActor } from '../app/models/audit.server';
-import {
-  createStaff,
-  disableStaff,
-  enableStaff,
-  findStaffRowByEmail,
-  listStaff,
-  resetStaffPassword,
-  StaffRuleError,
-} from '../app/models/staff.server';
+import { createStaff, disableStaff, enableStaff, findStaffRowByEmail, listStaff, resetStaffPassword, StaffRuleError } from '../app/models/staff.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, loadDotEnv } from '../app/utils/env.server';
 
@@ -49,7 +41,11 @@ async function run(argv: string[]): Promise<void> {
   loadDotEnv();
   await migrateToLatest(getDb());
 
-  const requireValue = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown): T => {
+  const requireValue = <T>(
+    name: string,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } },
+    value: unknown,
+  ): T => {
     if (value === undefined) throw new UsageError(`--${name} is required for ${command}.`);
     const parsed = schema.safeParse(value);
     if (!parsed.success) throw new UsageError(`--${name}: ${parsed.error.issues[0]?.message}`);

@@ -62,10 +62,7 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
     next();
   });
 
-  app.all(
-    '*',
-    remixHandler(getBuild, env.NODE_ENV, publicOrigin),
-  );
+  app.all('*', remixHandler(getBuild, env.NODE_ENV, publicOrigin));
   return app;
 }
 

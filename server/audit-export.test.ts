@@ -23,7 +23,7 @@ beforeAll(async () => {
   db = openDatabase(server.databasePath);
   const { createSession } = await import('~/models/session.server');
   const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/utils/auth.server');
+  const { sessionCookieHeader } = await import('~/services/auth.server');
   for (const role of ['viewer', 'support', 'admin'] as const) {
     const { staff } = await createStaff(
       { email: `${role}-export@staff.example`, name: `Export ${role}`, role, password: 'granite-sparrow-lantern-88' },
@@ -73,7 +73,10 @@ describe('the audit export', () => {
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="audit-log_org-${organizationId}_action-organization.noted.csv"`);
     const rows = parse(await response.text(), { columns: true, relax_quotes: false }) as Record<string, string>[];
-    const stored = (await db('audit_events').where({ organization_id: organizationId, action: 'organization.noted' }).orderBy('id', 'desc').pluck('note')) as string[];
+    const stored = (await db('audit_events')
+      .where({ organization_id: organizationId, action: 'organization.noted' })
+      .orderBy('id', 'desc')
+      .pluck('note')) as string[];
     expect(rows).toHaveLength(notes.length);
     expect(rows.map((row) => row.note)).toEqual(stored.map(asCell));
     for (const row of rows) {
@@ -91,8 +94,17 @@ describe('the audit export', () => {
       ['organization', String(organizationId)],
     ]);
     expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
-    const lines = (await response.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as { note: string | null; organization: string });
-    const stored = (await db('audit_events').where({ organization_id: organizationId }).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).pluck('note')) as (string | null)[];
+    const lines = (await response.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { note: string | null; organization: string });
+    const stored = (await db('audit_events')
+      .where({ organization_id: organizationId })
+      .orderBy([
+        { column: 'at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .pluck('note')) as (string | null)[];
     expect(lines.map((line) => line.note)).toEqual(stored);
     expect(lines[0]!.organization).toBe(HOSTILE_NAME);
   });

@@ -53,8 +53,19 @@ describe('background jobs', () => {
   it('polls WorkOS on its interval: an event emitted in WorkOS shows up as progress by itself', async () => {
     const workosId = sandbox.store.seedOrganization({ name: 'Pendant Publishing' }).id;
     const now = new Date().toISOString();
-    await db('organizations').insert({ name: 'Pendant Publishing', workos_id: workosId, status: 'active', idempotency_key: 'background-poll', created_at: now, updated_at: now });
-    const emitted = sandbox.store.emit('dsync.activated', { object: 'directory', id: 'directory_01BG', organization_id: workosId, type: 'okta scim v2.0', state: 'active' }, workosId);
+    await db('organizations').insert({
+      name: 'Pendant Publishing',
+      workos_id: workosId,
+      status: 'active',
+      idempotency_key: 'background-poll',
+      created_at: now,
+      updated_at: now,
+    });
+    const emitted = sandbox.store.emit(
+      'dsync.activated',
+      { object: 'directory', id: 'directory_01BG', organization_id: workosId, type: 'okta scim v2.0', state: 'active' },
+      workosId,
+    );
     const stored = await until(async () => (await db('workos_events').where({ id: emitted.id }).first()) ?? undefined);
     expect(stored.source).toBe('poller');
     expect(await db('feature_status').where({ workos_organization_id: workosId, feature: 'dsync' }).first()).toMatchObject({ state: 'done', source: 'poller' });
@@ -71,7 +82,15 @@ describe('background jobs', () => {
     const ownerId = staff.id;
     const created = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const [organization] = await db('organizations')
-      .insert({ name: 'Vandelay Imports', workos_id: 'org_01BACKGROUNDEXPIRY000000000', status: 'active', idempotency_key: 'background-expiry', cs_owner_id: ownerId, created_at: created, updated_at: created })
+      .insert({
+        name: 'Vandelay Imports',
+        workos_id: 'org_01BACKGROUNDEXPIRY000000000',
+        status: 'active',
+        idempotency_key: 'background-expiry',
+        cs_owner_id: ownerId,
+        created_at: created,
+        updated_at: created,
+      })
       .returning('id');
     const organizationId = (organization as { id: number }).id;
     const [link] = await db('setup_links')

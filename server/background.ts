@@ -24,8 +24,10 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
       loop('events poller', env.WORKOS_EVENTS_POLL_INTERVAL_MS, logger, async () => {
         const result = await pollWorkOSEvents({ db, holder });
         if (!result.ran) logger.debug({ holder: result.holder }, 'events poller: another process holds the lease');
-        else if (!result.ok) logger.warn({ pages: result.pages, recorded: result.recorded, error: result.error }, 'events poller run failed; it resumes from its cursor');
-        else if (result.seen > 0) logger.info({ pages: result.pages, seen: result.seen, recorded: result.recorded, completedLinks: result.completedLinks }, 'events poller run');
+        else if (!result.ok)
+          logger.warn({ pages: result.pages, recorded: result.recorded, error: result.error }, 'events poller run failed; it resumes from its cursor');
+        else if (result.seen > 0)
+          logger.info({ pages: result.pages, seen: result.seen, recorded: result.recorded, completedLinks: result.completedLinks }, 'events poller run');
       }),
     );
   }

@@ -27,8 +27,12 @@ beforeAll(async () => {
   db = openDatabase(server.databasePath);
   const { createSession } = await import('~/models/session.server');
   const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/utils/auth.server');
-  const { staff } = await createStaff({ email: 'dee@staff.example', name: 'Dee Deadline', role: 'support', password: 'granite-sparrow-lantern-88' }, { type: 'system', label: 'Test' }, { db });
+  const { sessionCookieHeader } = await import('~/services/auth.server');
+  const { staff } = await createStaff(
+    { email: 'dee@staff.example', name: 'Dee Deadline', role: 'support', password: 'granite-sparrow-lantern-88' },
+    { type: 'system', label: 'Test' },
+    { db },
+  );
   repId = staff.id;
   const { token, expiresAt } = await createSession(staff.id, { db });
   repCookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;

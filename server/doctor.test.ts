@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '~/utils/db.server';
-import type { CheckResult } from '~/utils/doctor.server';
+import type { CheckResult } from '~/services/doctor.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
@@ -80,7 +80,10 @@ describe('npm run doctor', () => {
     expect(untrusted.status).toBe('warn');
     expect(untrusted.found).toMatch(/^requests arrive through a proxy \(from 127\.0\.0\.1, last .+ UTC\) but TRUST_PROXY is unset/);
     expect(untrusted.fix).toContain('Set TRUST_PROXY to the number of proxies in front');
-    expect(byId((await doctor({ ...env, TRUST_PROXY: '1' })).results, 'proxy')).toMatchObject({ status: 'pass', found: expect.stringContaining('TRUST_PROXY=1') });
+    expect(byId((await doctor({ ...env, TRUST_PROXY: '1' })).results, 'proxy')).toMatchObject({
+      status: 'pass',
+      found: expect.stringContaining('TRUST_PROXY=1'),
+    });
   });
 
   it('passes against the sandbox: exit 0, every required check passes, and no portal link is printed', async () => {
@@ -103,7 +106,9 @@ describe('npm run doctor', () => {
       'proxy',
       'build',
     ]);
-    expect(byId(results, 'portal_link').found).toMatch(new RegExp(`points to ${sandbox.url.replace(/[.:/]/g, '\\$&')}, which the setup page allows \\(the link is not shown\\)`));
+    expect(byId(results, 'portal_link').found).toMatch(
+      new RegExp(`points to ${sandbox.url.replace(/[.:/]/g, '\\$&')}, which the setup page allows \\(the link is not shown\\)`),
+    );
     expect(JSON.stringify(results)).not.toMatch(/token=/);
     expect(byId(results, 'staff_guard').found).toBe('GET /organizations, GET /audit, GET /system, POST /organizations/new → sign-in required');
     expect(byId(results, 'build').found).toMatch(/from the current source$/);
@@ -157,7 +162,10 @@ describe('npm run doctor', () => {
 
     expect(wrongKey.code).toBe(1);
     expect(failed(wrongKey.results)).toEqual(['workos_api', 'portal_link']);
-    expect(byId(wrongKey.results, 'workos_api')).toMatchObject({ found: 'no: invalid api key (HTTP 401)', fix: expect.stringMatching(/^WorkOS rejected the API key\. An admin should check WORKOS_API_KEY/) });
+    expect(byId(wrongKey.results, 'workos_api')).toMatchObject({
+      found: 'no: invalid api key (HTTP 401)',
+      fix: expect.stringMatching(/^WorkOS rejected the API key\. An admin should check WORKOS_API_KEY/),
+    });
 
     expect(noSmtp.code).toBe(1);
     expect(failed(noSmtp.results)).toEqual(['smtp']);
@@ -175,7 +183,10 @@ describe('npm run doctor', () => {
 
     expect(unmigrated.code).toBe(1);
     expect(failed(unmigrated.results)).toEqual(['database']);
-    expect(byId(unmigrated.results, 'database')).toMatchObject({ found: expect.stringMatching(/0 of \d+ migrations applied/), fix: expect.stringContaining('npm run db:migrate') });
+    expect(byId(unmigrated.results, 'database')).toMatchObject({
+      found: expect.stringMatching(/0 of \d+ migrations applied/),
+      fix: expect.stringContaining('npm run db:migrate'),
+    });
     // The doctor looked, and changed nothing: the file is still unmigrated.
     const untouched = openDatabase(path.join(dir, 'never-migrated.sqlite'));
     expect(await untouched.schema.hasTable('organizations')).toBe(false);
@@ -193,9 +204,13 @@ describe('the System status page', () => {
     db = openDatabase(server.databasePath);
     const { createSession } = await import('~/models/session.server');
     const { createStaff } = await import('~/models/staff.server');
-    const { sessionCookieHeader } = await import('~/utils/auth.server');
+    const { sessionCookieHeader } = await import('~/services/auth.server');
     for (const role of ['admin', 'support', 'viewer'] as const) {
-      const { staff } = await createStaff({ email: `${role}-status@staff.example`, name: `Status ${role}`, role, password: 'granite-sparrow-lantern-88' }, { type: 'system', label: 'Test' }, { db });
+      const { staff } = await createStaff(
+        { email: `${role}-status@staff.example`, name: `Status ${role}`, role, password: 'granite-sparrow-lantern-88' },
+        { type: 'system', label: 'Test' },
+        { db },
+      );
       const { token, expiresAt } = await createSession(staff.id, { db });
       cookies[role] = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
     }

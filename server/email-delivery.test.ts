@@ -18,7 +18,7 @@ const sentTokens: string[] = [];
 async function cookieFor(role: 'support' | 'viewer'): Promise<string> {
   const { createSession } = await import('~/models/session.server');
   const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/utils/auth.server');
+  const { sessionCookieHeader } = await import('~/services/auth.server');
   const { staff } = await createStaff(
     { email: `${role}-${Date.now()}@staff.example`, name: role === 'support' ? 'Rita Rep' : 'Vic Viewer', role, password: 'granite-sparrow-lantern-88' },
     { type: 'system', label: 'Test' },
@@ -56,7 +56,14 @@ async function organization(): Promise<number> {
   counter += 1;
   const now = new Date().toISOString();
   const [row] = await db('organizations')
-    .insert({ name: `Globex ${counter}`, workos_id: `org_01EMAIL${String(counter).padStart(19, '0')}`, status: 'active', idempotency_key: `email-${counter}`, created_at: now, updated_at: now })
+    .insert({
+      name: `Globex ${counter}`,
+      workos_id: `org_01EMAIL${String(counter).padStart(19, '0')}`,
+      status: 'active',
+      idempotency_key: `email-${counter}`,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return (row as { id: number }).id;
 }
@@ -109,7 +116,9 @@ describe('sending a link by email (a document POST, as without JavaScript)', () 
       const response = await post(`/organizations/${organizationId}`, [['intent', 'create_link'], ...EMAIL_FORM]);
       expect(response.status).toBe(502);
       const html = withoutReactMarkers(await response.text());
-      expect(html).toContain('The email could not be sent: the mail server refused the recipient’s address — check it. No link is active. Try again or use Copy link.');
+      expect(html).toContain(
+        'The email could not be sent: the mail server refused the recipient’s address — check it. No link is active. Try again or use Copy link.',
+      );
       expect(html).toMatch(/name="recipientEmail"[^>]*value="it-admin@customer.example"/);
       expect(html).not.toMatch(/sdl_/);
       expect(await db('setup_links').where({ organization_id: organizationId, status: 'active' })).toHaveLength(0);
@@ -129,7 +138,11 @@ describe('sending a link by email (a document POST, as without JavaScript)', () 
     sentTokens.push(first);
     const active = await db('setup_links').where({ organization_id: organizationId, status: 'active' }).first('id');
 
-    const refused = await post(`/organizations/${organizationId}`, [['intent', 'resend_link'], ['linkId', String(active.id)], ['resendReason', '']]);
+    const refused = await post(`/organizations/${organizationId}`, [
+      ['intent', 'resend_link'],
+      ['linkId', String(active.id)],
+      ['resendReason', ''],
+    ]);
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('Say why the email is sent again.');
 
@@ -154,7 +167,11 @@ describe('sending a link by email (a document POST, as without JavaScript)', () 
     expect(revoked).toEqual({ status: 'revoked', revoke_reason: 'Resent by email: They cannot find it' });
 
     // The link that was replaced cannot be "resent" again from a stale tab.
-    const stale = await post(`/organizations/${organizationId}`, [['intent', 'resend_link'], ['linkId', String(active.id)], ['resendReason', 'Again']]);
+    const stale = await post(`/organizations/${organizationId}`, [
+      ['intent', 'resend_link'],
+      ['linkId', String(active.id)],
+      ['resendReason', 'Again'],
+    ]);
     expect(stale.status).toBe(400);
     expect(await stale.text()).toContain('That link is no longer the active one');
   });
@@ -190,7 +207,10 @@ describe('the email preview', () => {
 
   it('lists what to fix when the draft is incomplete', async () => {
     const organizationId = await organization();
-    const response = await post(`/organizations/${organizationId}/email-preview`, [['delivery', 'email'], ['recipientEmail', 'pat@']]);
+    const response = await post(`/organizations/${organizationId}/email-preview`, [
+      ['delivery', 'email'],
+      ['recipientEmail', 'pat@'],
+    ]);
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain('IT admin’s email: Enter the IT admin’s email address, such as it-admin@customer.com.');

@@ -34,9 +34,13 @@ beforeAll(async () => {
   db = openDatabase(server.databasePath);
   const { createSession } = await import('~/models/session.server');
   const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/utils/auth.server');
+  const { sessionCookieHeader } = await import('~/services/auth.server');
   const cookie = async (role: 'support' | 'admin') => {
-    const { staff } = await createStaff({ email: `${role}@hard.example`, name: `Hard ${role}`, role, password: 'granite-sparrow-lantern-88' }, { type: 'system', label: 'Test' }, { db });
+    const { staff } = await createStaff(
+      { email: `${role}@hard.example`, name: `Hard ${role}`, role, password: 'granite-sparrow-lantern-88' },
+      { type: 'system', label: 'Test' },
+      { db },
+    );
     const { token, expiresAt } = await createSession(staff.id, { db });
     return (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
   };
@@ -78,12 +82,15 @@ function rawRequest(
   { method = 'GET', path: rawPath, headers = {}, body }: { method?: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port: to.port, method, path: rawPath, headers: { Host: `localhost:${to.port}`, ...headers } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port: to.port, method, path: rawPath, headers: { Host: `localhost:${to.port}`, ...headers } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+      },
+    );
     request.on('error', reject);
     if (body) request.write(body);
     request.end();
@@ -149,8 +156,21 @@ describe('every spelling of /setup/<token> counts against the same limits and ca
 
   it('a path a URL parser would rewrite (dot segments, plain or encoded; backslashes) is refused, not routed around the rules', async () => {
     const { token } = await linkedOrganization(limitedDb);
-    for (const rawPath of [`/x/../setup/${token}`, `/x/%2e%2e/setup/${token}`, `/x/.%2E/setup/${token}`, `/setup\\${token}`, `/setup/${token}/.`, `/setup/${token}/x/..`, `/./setup/${token}`]) {
-      const response = await rawRequest(limited, { method: 'POST', path: rawPath, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' }, body: 'feature=sso' });
+    for (const rawPath of [
+      `/x/../setup/${token}`,
+      `/x/%2e%2e/setup/${token}`,
+      `/x/.%2E/setup/${token}`,
+      `/setup\\${token}`,
+      `/setup/${token}/.`,
+      `/setup/${token}/x/..`,
+      `/./setup/${token}`,
+    ]) {
+      const response = await rawRequest(limited, {
+        method: 'POST',
+        path: rawPath,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' },
+        body: 'feature=sso',
+      });
       expect(response.status, rawPath).toBe(400);
     }
   });
@@ -181,16 +201,28 @@ describe('every spelling of /setup/<token> counts against the same limits and ca
 
   it('a header, a request id or a CSP report field holding a token does not put it in the log', async () => {
     const { token } = await linkedOrganization(limitedDb);
-    await rawRequest(limited, { method: 'POST', path: '/login', headers: { 'Sec-Fetch-Site': token, Origin: `https://evil.example/${token}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    await rawRequest(limited, {
+      method: 'POST',
+      path: '/login',
+      headers: { 'Sec-Fetch-Site': token, Origin: `https://evil.example/${token}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
     await rawRequest(limited, { path: '/login', headers: { 'X-Request-ID': token } });
     await rawRequest(limited, { path: '/login', headers: { 'X-Request-ID': tokens[0]!.slice(4) } });
-    const report = JSON.stringify({ 'csp-report': { 'document-uri': `http://localhost/x`, 'effective-directive': token, 'violated-directive': token, 'blocked-uri': token } });
+    const report = JSON.stringify({
+      'csp-report': { 'document-uri': `http://localhost/x`, 'effective-directive': token, 'violated-directive': token, 'blocked-uri': token },
+    });
     await rawRequest(limited, { method: 'POST', path: '/csp-report', headers: { 'Content-Type': 'application/csp-report' }, body: report });
     await limited.waitForLog((line) => line.msg === 'content security policy violation');
   });
 
   it('a GET with a body is refused rather than read', async () => {
-    const response = await rawRequest(limited, { method: 'GET', path: '/login', headers: { 'Content-Type': 'text/plain', 'Content-Length': String(1024 * 1024) }, body: 'x'.repeat(1024 * 1024) });
+    const response = await rawRequest(limited, {
+      method: 'GET',
+      path: '/login',
+      headers: { 'Content-Type': 'text/plain', 'Content-Length': String(1024 * 1024) },
+      body: 'x'.repeat(1024 * 1024),
+    });
     expect(response.status).toBe(400);
   });
 
@@ -216,7 +248,9 @@ describe('no link value reaches the log, however it is spelled', () => {
     await fetch(`${server.url}/organizations?q=${encodeURIComponent(token)}`, { headers: { Cookie: rep } });
     await fetch(`${server.url}/organizations?q=${encodeURIComponent(token)}%00`, { headers: { Cookie: rep } });
     await fetch(`${server.url}/audit?organization=${encodeURIComponent(token)}`, { headers: { Cookie: admin } });
-    const report = JSON.stringify({ 'csp-report': { 'document-uri': `${server.url}/%73etup/${encodeEach(token)}`, 'effective-directive': 'script-src', 'blocked-uri': 'inline' } });
+    const report = JSON.stringify({
+      'csp-report': { 'document-uri': `${server.url}/%73etup/${encodeEach(token)}`, 'effective-directive': 'script-src', 'blocked-uri': 'inline' },
+    });
     expect((await post('/csp-report', report, { 'Content-Type': 'application/csp-report' })).status).toBe(204);
     await server.waitForLog((line) => line.msg === 'content security policy violation');
     // The afterAll check reads the whole log for these tokens.
@@ -238,7 +272,16 @@ describe('input that once became a 500 gets a clear 4xx, or just works', () => {
 
   it('a form posted as text/plain, JSON or something else: 415 with what to send, on every kind of route', async () => {
     const { id, token } = await linkedOrganization();
-    const targets = ['/login', `/organizations/${id}`, `/organizations/${id}.data`, '/organizations/new', '/audit/export', `/setup/${token}`, `/organizations/${id}/email-preview`, '/account'];
+    const targets = [
+      '/login',
+      `/organizations/${id}`,
+      `/organizations/${id}.data`,
+      '/organizations/new',
+      '/audit/export',
+      `/setup/${token}`,
+      `/organizations/${id}/email-preview`,
+      '/account',
+    ];
     for (const target of targets) {
       for (const [type, body] of [
         ['text/plain', 'intent=add_note&note=hi'],
@@ -259,7 +302,11 @@ describe('input that once became a 500 gets a clear 4xx, or just works', () => {
 
   it('a signed webhook whose body is not an event object: 400, never a 500', async () => {
     for (const body of ['null', '[]', '"event"', '42', '{}', '{"id":"evt_1","event":"connection.activated"}', '{"id":1,"event":"x","data":{}}']) {
-      const response = await post('/webhooks/workos', body, { 'Content-Type': 'application/json', 'WorkOS-Signature': signWebhook(body, WEBHOOK_SECRET), Origin: '' });
+      const response = await post('/webhooks/workos', body, {
+        'Content-Type': 'application/json',
+        'WorkOS-Signature': signWebhook(body, WEBHOOK_SECRET),
+        Origin: '',
+      });
       expect(response.status, body).toBe(400);
     }
   });
@@ -321,7 +368,11 @@ describe('bodies over a route’s limit are refused before they are read', () =>
 
   it('a webhook may be larger than a form, up to its own limit', async () => {
     const body = JSON.stringify({ id: 'evt_big', event: 'connection.activated', data: { padding: 'x'.repeat(100 * 1024) } });
-    const response = await post('/webhooks/workos', body, { 'Content-Type': 'application/json', 'WorkOS-Signature': signWebhook(body, WEBHOOK_SECRET), Origin: '' });
+    const response = await post('/webhooks/workos', body, {
+      'Content-Type': 'application/json',
+      'WorkOS-Signature': signWebhook(body, WEBHOOK_SECRET),
+      Origin: '',
+    });
     expect(response.status).toBeLessThan(413);
   });
 });

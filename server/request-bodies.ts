@@ -28,7 +28,8 @@ interface BodyRule {
 
 function ruleFor(path: string): BodyRule {
   if (/^\/webhooks\/workos$/i.test(path)) return { types: ['application/json'], limit: BODY_LIMITS.webhook, form: false };
-  if (/^\/csp-report$/i.test(path)) return { types: ['application/csp-report', 'application/json', 'application/reports+json'], limit: BODY_LIMITS.cspReport, form: false };
+  if (/^\/csp-report$/i.test(path))
+    return { types: ['application/csp-report', 'application/json', 'application/reports+json'], limit: BODY_LIMITS.cspReport, form: false };
   return { types: FORM_TYPES, limit: BODY_LIMITS.form, form: true };
 }
 
@@ -75,7 +76,11 @@ export const requestBodies: RequestHandler = async (req, res, next) => {
   }
   if (rule.form) {
     try {
-      await new Request('http://setup-desk.invalid/', { method: 'POST', headers: { 'Content-Type': req.headers['content-type']! }, body: new Uint8Array(body) }).formData();
+      await new Request('http://setup-desk.invalid/', {
+        method: 'POST',
+        headers: { 'Content-Type': req.headers['content-type']! },
+        body: new Uint8Array(body),
+      }).formData();
     } catch {
       refuse(req, res, 400, 'The form could not be read: send it again from the page.');
       return;

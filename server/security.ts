@@ -100,9 +100,7 @@ export function originCheck(env: Env): RequestHandler {
     const origin = req.get('origin');
     const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
     const refused =
-      fetchSite !== undefined
-        ? fetchSite !== 'same-origin' && fetchSite !== 'none'
-        : origin !== undefined && origin !== publicOrigin && origin !== ownOrigin;
+      fetchSite !== undefined ? fetchSite !== 'same-origin' && fetchSite !== 'none' : origin !== undefined && origin !== publicOrigin && origin !== ownOrigin;
     if (refused) {
       req.log?.warn({ origin, fetchSite }, 'cross-site request refused');
       res.status(403).type('text/plain').send('Forbidden: this request came from another site.');

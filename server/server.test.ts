@@ -104,7 +104,11 @@ describe('the built server (development defaults)', () => {
       const targets = await actionTargets();
       expect(targets.length).toBeGreaterThanOrEqual(10);
       for (const target of targets) {
-        const refusals: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site', Origin: 'https://other.localhost' }];
+        const refusals: Record<string, string>[] = [
+          { Origin: 'https://evil.example' },
+          { 'Sec-Fetch-Site': 'cross-site' },
+          { 'Sec-Fetch-Site': 'same-site', Origin: 'https://other.localhost' },
+        ];
         for (const headers of refusals) {
           const response = await post(server, target, headers);
           expect(response.status, `${target} with ${JSON.stringify(headers)}`).toBe(403);
@@ -135,13 +139,7 @@ describe('the built server (development defaults)', () => {
   });
 
   it('never writes a setup token into the access log', async () => {
-    const secretPaths = [
-      '/setup/sdl_abc',
-      '/setup/sdl_abc.data',
-      '/SETUP/sdl_abc?launch=sso',
-      '/setup%2Fsdl_abc',
-      '/anything?token=sdl_abc',
-    ];
+    const secretPaths = ['/setup/sdl_abc', '/setup/sdl_abc.data', '/SETUP/sdl_abc?launch=sso', '/setup%2Fsdl_abc', '/anything?token=sdl_abc'];
     for (const secretPath of secretPaths) await fetch(`${server.url}${secretPath}`);
     // The access-log line of the last request proves the earlier ones were all logged.
     await server.waitForLog((line) => String(line.msg).includes('/anything?token=[redacted]'));
@@ -230,11 +228,13 @@ describe('graceful shutdown', () => {
       request.once('continue', () => {
         request.write(body.subarray(0, half));
         server.process.kill('SIGTERM');
-        void server.waitForLog((line) => String(line.msg).startsWith('shutting down')).then(async () => {
-          // The listener is closed now: a new connection must be refused.
-          await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
-          request.end(body.subarray(half));
-        }, reject);
+        void server
+          .waitForLog((line) => String(line.msg).startsWith('shutting down'))
+          .then(async () => {
+            // The listener is closed now: a new connection must be refused.
+            await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+            request.end(body.subarray(half));
+          }, reject);
       });
       request.flushHeaders();
     });

@@ -36,7 +36,7 @@ beforeAll(async () => {
   db = openDatabase(server.databasePath);
   const { createSession } = await import('~/models/session.server');
   const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/utils/auth.server');
+  const { sessionCookieHeader } = await import('~/services/auth.server');
   const { staff } = await createStaff(
     { email: 'rita@staff.example', name: 'Rita Rep', role: 'support', password: 'granite-sparrow-lantern-88' },
     { type: 'system', label: 'Test' },
@@ -152,7 +152,12 @@ describe('a launch in flight while the link ends', () => {
     const outcome = await db.transaction((trx) =>
       recordWorkOSEvent(
         trx,
-        { id: `event_race_${linkId}`, event: 'connection.activated', createdAt: new Date().toISOString(), data: { id: `conn_race_${linkId}`, organizationId: org.workosId, type: 'OktaSAML' } },
+        {
+          id: `event_race_${linkId}`,
+          event: 'connection.activated',
+          createdAt: new Date().toISOString(),
+          data: { id: `conn_race_${linkId}`, organizationId: org.workosId, type: 'OktaSAML' },
+        },
         'webhook',
       ),
     );
@@ -226,7 +231,9 @@ describe('replacing an emailed link', () => {
     try {
       const response = await resend(org.id, linkId);
       expect(response.status).toBe(502);
-      expect((await response.text()).replaceAll('<!-- -->', '')).toContain('The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open).');
+      expect((await response.text()).replaceAll('<!-- -->', '')).toContain(
+        'The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open).',
+      );
     } finally {
       catcher.behave({ kind: 'accept' });
     }

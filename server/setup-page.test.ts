@@ -176,7 +176,9 @@ describe('the IT admin’s setup page', () => {
     const { token, workosId, linkId } = await organizationWithLink(['sso', 'dsync']);
     const { recordWorkOSEvent } = await import('~/models/setup-progress.server');
     const report = (id: string, event: string, data: Record<string, unknown>) =>
-      db.transaction((trx) => recordWorkOSEvent(trx, { id, event, createdAt: new Date().toISOString(), data: { ...data, organizationId: workosId } }, 'webhook'));
+      db.transaction((trx) =>
+        recordWorkOSEvent(trx, { id, event, createdAt: new Date().toISOString(), data: { ...data, organizationId: workosId } }, 'webhook'),
+      );
     await report(`event_page_${linkId}_1`, 'connection.activated', { id: `conn_page_${linkId}`, type: 'OktaSAML' });
     const halfway = await (await fetch(`${server.url}/setup/${token}`)).text();
     expect(halfway).toContain('1 of 2 done');
@@ -210,16 +212,27 @@ describe('creating links over HTTP', () => {
   it('50 parallel create requests for one organization: exactly one active link and 49 clear refusals', async () => {
     const { createSession } = await import('~/models/session.server');
     const { createStaff } = await import('~/models/staff.server');
-    const { sessionCookieHeader } = await import('~/utils/auth.server');
-    const { staff } = await createStaff({ email: `burst-${Date.now()}@staff.example`, name: 'Burst Rep', role: 'support', password: 'granite-sparrow-lantern-88' }, actor, { db });
+    const { sessionCookieHeader } = await import('~/services/auth.server');
+    const { staff } = await createStaff(
+      { email: `burst-${Date.now()}@staff.example`, name: 'Burst Rep', role: 'support', password: 'granite-sparrow-lantern-88' },
+      actor,
+      { db },
+    );
     const { token, expiresAt } = await createSession(staff.id, { db });
     const cookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
     const workos = sandbox.store.seedOrganization({ name: 'Burst Co' });
     const now = new Date().toISOString();
-    const [row] = await db('organizations').insert({ name: 'Burst Co', workos_id: workos.id, status: 'active', idempotency_key: 'burst-links', created_at: now, updated_at: now }).returning('id');
+    const [row] = await db('organizations')
+      .insert({ name: 'Burst Co', workos_id: workos.id, status: 'active', idempotency_key: 'burst-links', created_at: now, updated_at: now })
+      .returning('id');
     const organizationId = (row as { id: number }).id;
 
-    const body = new URLSearchParams([['intent', 'create_link'], ['delivery', 'copy'], ['features', 'sso'], ['lifetimeDays', '7']]).toString();
+    const body = new URLSearchParams([
+      ['intent', 'create_link'],
+      ['delivery', 'copy'],
+      ['features', 'sso'],
+      ['lifetimeDays', '7'],
+    ]).toString();
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
         fetch(`${server.url}/organizations/${organizationId}.data`, {
@@ -266,7 +279,12 @@ describe('rate limits on the setup pages', () => {
     try {
       const token = `sdl_${'L'.repeat(43)}`;
       const post = () =>
-        fetch(`${perLink.url}/setup/${token}`, { method: 'POST', redirect: 'manual', headers: { Origin: perLink.url, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'feature=sso' });
+        fetch(`${perLink.url}/setup/${token}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { Origin: perLink.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: 'feature=sso',
+        });
       expect([(await post()).status, (await post()).status, (await post()).status]).toEqual([404, 404, 429]);
       expect((await fetch(`${perLink.url}/setup/${token}`)).status).toBe(404); // viewing is still allowed
     } finally {

@@ -52,7 +52,14 @@ function connectionEvent(type = 'connection.activated', createdAt = new Date().t
     event: type,
     created_at: createdAt,
     context: {},
-    data: { object: 'connection', id: `conn_01WH${counter}`, organization_id: workosOrganizationId, connection_type: 'OktaSAML', name: BODY_MARKER, state: 'active' },
+    data: {
+      object: 'connection',
+      id: `conn_01WH${counter}`,
+      organization_id: workosOrganizationId,
+      connection_type: 'OktaSAML',
+      name: BODY_MARKER,
+      state: 'active',
+    },
   };
 }
 
@@ -140,7 +147,13 @@ describe('POST /webhooks/workos', () => {
 
   it('applies the newest of activate / deactivate whatever order they arrive in', async () => {
     const activated = connectionEvent('connection.activated', '2026-11-20T10:00:00.000Z');
-    const deactivated = { ...activated, id: `${activated.id}X`, event: 'connection.deactivated', created_at: '2026-11-20T11:00:00.000Z', data: { ...activated.data, state: 'inactive' } };
+    const deactivated = {
+      ...activated,
+      id: `${activated.id}X`,
+      event: 'connection.deactivated',
+      created_at: '2026-11-20T11:00:00.000Z',
+      data: { ...activated.data, state: 'inactive' },
+    };
     for (const event of [deactivated, activated]) {
       const body = JSON.stringify(event);
       expect((await post(body, signWebhook(body, SECRET))).status).toBe(200);

@@ -1,18 +1,15 @@
 import crypto from 'node:crypto';
-import type { StaffRole } from '~/forms/staff';
 import { createSession } from '~/models/session.server';
 import { createStaff, type Staff } from '~/models/staff.server';
-import { sessionCookieHeader } from '~/utils/auth.server';
+import { sessionCookieHeader } from '~/services/auth.server';
 import { getDb } from '~/utils/db.server';
+import { type StaffRole } from '~/domain/staff';
 
 export const TEST_PASSWORD = 'granite-sparrow-lantern-88';
 const testActor = { type: 'system' as const, label: 'Test setup' };
 
 /** Creates a staff member (through the model, as the app would) with a known password. */
-export async function createTestStaff(
-  role: StaffRole,
-  overrides: { email?: string; name?: string; password?: string } = {},
-): Promise<Staff> {
+export async function createTestStaff(role: StaffRole, overrides: { email?: string; name?: string; password?: string } = {}): Promise<Staff> {
   const suffix = crypto.randomBytes(4).toString('hex');
   const { staff } = await createStaff(
     {

@@ -19,7 +19,11 @@ const BASE: AuditEventItemData = {
 /** The item's markup, rendered as on the server, with the organization shown as the log shows it. */
 function render(event: AuditEventItemData): string {
   return renderToStaticMarkup(
-    <AuditEventItem event={event} now="2026-11-02T12:00:00.000Z" organization={<a href={`/organizations/${event.organizationId}`}>{event.organizationName}</a>} />,
+    <AuditEventItem
+      event={event}
+      now="2026-11-02T12:00:00.000Z"
+      organization={<a href={`/organizations/${event.organizationId}`}>{event.organizationName}</a>}
+    />,
   );
 }
 

@@ -1,21 +1,11 @@
 import { useId } from 'react';
-import { DOMAINS_MAX } from '~/forms/organization';
+import { DOMAINS_MAX } from '~/domain/organizations';
 
 /**
  * The domains textarea of the organization forms, with its hint, error and — for admins only —
  * the "customer proved ownership" checkbox that makes them verified.
  */
-export function DomainsField({
-  label,
-  defaultValue,
-  errors,
-  canVerify,
-}: {
-  label: string;
-  defaultValue?: string;
-  errors?: string[];
-  canVerify: boolean;
-}) {
+export function DomainsField({ label, defaultValue, errors, canVerify }: { label: string; defaultValue?: string; errors?: string[]; canVerify: boolean }) {
   const id = useId();
   return (
     <div>

@@ -29,10 +29,7 @@ export function ErrorPage() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const copy = COPY[status] ?? FALLBACK;
-  const detail =
-    isRouteErrorResponse(error) && status === 403 && typeof error.data === 'string' && error.data.length < 200
-      ? error.data
-      : null;
+  const detail = isRouteErrorResponse(error) && status === 403 && typeof error.data === 'string' && error.data.length < 200 ? error.data : null;
   return (
     <section aria-labelledby="error-title" className="mx-auto max-w-xl py-12 text-center">
       <p className="text-sm font-semibold text-indigo-700">Error {status}</p>

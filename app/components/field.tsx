@@ -17,7 +17,13 @@ interface ControlWiring {
 }
 
 /** The label, hint and error around one control, wired up for assistive technology. */
-function Labelled({ label, errors, hint, className, children }: Omit<LabelledProps, 'name'> & { className?: string; children: (wiring: ControlWiring) => ReactNode }) {
+function Labelled({
+  label,
+  errors,
+  hint,
+  className,
+  children,
+}: Omit<LabelledProps, 'name'> & { className?: string; children: (wiring: ControlWiring) => ReactNode }) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = errors?.length ? `${id}-error` : undefined;
@@ -56,7 +62,15 @@ export function Field({ label, name, errors, hint, className, ...inputProps }: L
 }
 
 /** A labelled textarea, wired up like `Field`. */
-export function TextAreaField({ label, name, errors, hint, className, rows = 3, ...textareaProps }: LabelledProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextAreaField({
+  label,
+  name,
+  errors,
+  hint,
+  className,
+  rows = 3,
+  ...textareaProps
+}: LabelledProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   return (
     <Labelled label={label} errors={errors} hint={hint} className={className}>
       {(wiring) => <textarea name={name} rows={rows} {...wiring} {...textareaProps} />}

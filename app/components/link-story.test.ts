@@ -28,8 +28,13 @@ describe('the story of the current link', () => {
   });
 
   it('revoked: when, by whom, why, and what to do next', () => {
-    const story = linkStory({ ...base, status: 'revoked', revokedAt: '2026-12-02T08:00:00.000Z', revokedBy: 'Sam Support', revokeReason: 'Wrong contact' }, { canEdit: true })!;
-    expect(story.text).toBe('The link (a1b2c3) was revoked on 2 Dec 2026, 08:00 UTC by Sam Support: “Wrong contact”. It no longer opens, and its setup stopped.');
+    const story = linkStory(
+      { ...base, status: 'revoked', revokedAt: '2026-12-02T08:00:00.000Z', revokedBy: 'Sam Support', revokeReason: 'Wrong contact' },
+      { canEdit: true },
+    )!;
+    expect(story.text).toBe(
+      'The link (a1b2c3) was revoked on 2 Dec 2026, 08:00 UTC by Sam Support: “Wrong contact”. It no longer opens, and its setup stopped.',
+    );
     expect(story.next).toBe('Create a new link below when the customer is ready.');
   });
 

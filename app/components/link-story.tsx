@@ -1,5 +1,6 @@
-import { FEATURE_INFO, hasCompletionSignal, type SetupFeature, type SetupLinkStatus } from '~/forms/setup-link';
 import { formatDateTime } from '~/utils/format';
+import { FEATURE_INFO, hasCompletionSignal, type SetupFeature } from '~/domain/features';
+import { type SetupLinkStatus } from '~/domain/setup-links';
 
 /** What the story of an organization's current link needs. */
 export interface LinkStoryLink {
@@ -22,13 +23,20 @@ const titles = (features: SetupFeature[]) => features.map((feature) => FEATURE_I
  * completed customer is not shown "No active link" and a revoked one does not seem to be waiting.
  * Null while the link is active (its card says it all).
  */
-export function linkStory(link: LinkStoryLink | null, { canEdit }: { canEdit: boolean }): { tone: 'done' | 'ended' | 'busy'; text: string; next: string | null } | null {
+export function linkStory(
+  link: LinkStoryLink | null,
+  { canEdit }: { canEdit: boolean },
+): { tone: 'done' | 'ended' | 'busy'; text: string; next: string | null } | null {
   if (!link) return null;
   switch (link.status) {
     case 'active':
       return null;
     case 'sending':
-      return { tone: 'busy', text: `A link is being emailed to ${link.recipientEmail ?? 'the IT admin'} (started by ${link.createdBy ?? 'someone'}).`, next: 'This page updates when the mail server answers.' };
+      return {
+        tone: 'busy',
+        text: `A link is being emailed to ${link.recipientEmail ?? 'the IT admin'} (started by ${link.createdBy ?? 'someone'}).`,
+        next: 'This page updates when the mail server answers.',
+      };
     case 'completed':
       return {
         tone: 'done',

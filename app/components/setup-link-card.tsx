@@ -1,11 +1,12 @@
 import { Form } from '@remix-run/react';
 import { useState, type FormEvent } from 'react';
-import { FEATURE_INFO, isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, SETUP_FEATURES, type DeliveryMethod, type SetupFeature, type SetupLinkStatus } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
 import { buttonClass, Field, TextAreaField } from './field';
 import { LocalDateTime, relativeTime } from './local-time';
+import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 
 export interface SetupLinkSummary {
   id: number;
@@ -100,7 +101,14 @@ function ChoiceGrid<Value extends string>({
       <div className="mt-2 grid gap-2 sm:grid-cols-2">
         {choices.map((choice) => (
           <label key={choice.value} className="flex items-start gap-2 rounded-md border border-slate-200 p-2 text-sm">
-            <input type={type} name={name} value={choice.value} defaultChecked={isChecked(choice.value)} className="mt-1" onChange={onChange ? () => onChange(choice.value) : undefined} />
+            <input
+              type={type}
+              name={name}
+              value={choice.value}
+              defaultChecked={isChecked(choice.value)}
+              className="mt-1"
+              onChange={onChange ? () => onChange(choice.value) : undefined}
+            />
             <span>
               <span className="font-medium">{choice.title}</span>
               <span className="block text-xs text-slate-600">{choice.description}</span>
@@ -195,7 +203,14 @@ function DeliveryFields({
           errors={errors.recipientEmail}
           hint="The person at the customer who configures their identity provider."
         />
-        <Field label="IT admin’s name (optional)" name="recipientName" autoComplete="off" maxLength={100} defaultValue={draft.recipientName} errors={errors.recipientName} />
+        <Field
+          label="IT admin’s name (optional)"
+          name="recipientName"
+          autoComplete="off"
+          maxLength={100}
+          defaultValue={draft.recipientName}
+          errors={errors.recipientName}
+        />
         <TextAreaField
           label="Personal message (optional)"
           name="message"
@@ -231,7 +246,14 @@ function IssueFields({
       <DeliveryFields draft={draft} errors={errors} delivery={delivery} onChange={setDelivery} />
       <FeaturePicker selected={draft.features} errors={errors.features} />
       <LifetimeField errors={errors.lifetimeDays} defaultValue={draft.lifetimeDays} maxDays={lifetimeMaxDays} />
-      <Field label="Internal note (optional)" name="note" maxLength={2000} defaultValue={draft.note} errors={errors.note} hint="For the history here; not in the email." />
+      <Field
+        label="Internal note (optional)"
+        name="note"
+        maxLength={2000}
+        defaultValue={draft.note}
+        errors={errors.note}
+        hint="For the history here; not in the email."
+      />
       <div className="flex flex-wrap gap-3">
         {submit(delivery, pending)}
         {delivery === 'email' ? <PreviewEmailButton previewAction={previewAction} /> : null}
@@ -362,7 +384,13 @@ export function SetupLinkCard({
           <ConfirmButton confirmLabel="Click again to revoke">Revoke link</ConfirmButton>
         </Form>
         {active.delivery === 'email' && active.recipientEmail ? (
-          <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" noValidate onSubmit={submitToNewTab} aria-labelledby="resend-link-title">
+          <Form
+            method="post"
+            className="space-y-3 rounded-md border border-slate-200 p-4"
+            noValidate
+            onSubmit={submitToNewTab}
+            aria-labelledby="resend-link-title"
+          >
             <input type="hidden" name="intent" value="resend_link" />
             <input type="hidden" name="linkId" value={active.id} />
             {/* What the preview needs; the server resends from the active link itself. */}
@@ -381,7 +409,14 @@ export function SetupLinkCard({
               server accepts the new email; then it stops. If the email cannot be sent, nothing changes.
             </p>
             <TextAreaField label="Personal message (optional)" name="message" maxLength={2000} errors={errorsOf('resend_link').message} />
-            <Field label="Reason" name="resendReason" required maxLength={2000} errors={errorsOf('resend_link').resendReason} hint="For the history, e.g. “They cannot find the email”." />
+            <Field
+              label="Reason"
+              name="resendReason"
+              required
+              maxLength={2000}
+              errors={errorsOf('resend_link').resendReason}
+              hint="For the history, e.g. “They cannot find the email”."
+            />
             <div className="flex flex-wrap gap-3">
               <ConfirmButton confirmLabel="Click again to resend" disabled={busy}>
                 {pendingIntent === 'resend_link' ? 'Sending…' : 'Resend email'}
@@ -407,7 +442,14 @@ export function SetupLinkCard({
               lifetimeMaxDays={lifetimeMaxDays}
               submit={(_delivery, pending) => (
                 <>
-                  <Field label="Reason" name="recreateReason" required maxLength={2000} errors={errorsOf('recreate_link').recreateReason} className="min-w-[16rem] flex-1" />
+                  <Field
+                    label="Reason"
+                    name="recreateReason"
+                    required
+                    maxLength={2000}
+                    errors={errorsOf('recreate_link').recreateReason}
+                    className="min-w-[16rem] flex-1"
+                  />
                   <div className="self-end">
                     <ConfirmButton confirmLabel="Click again to recreate" disabled={busy}>
                       {pending ? 'Recreating…' : 'Recreate link'}

@@ -1,11 +1,21 @@
-import type { SetupFeature, SetupLinkStatus } from '~/forms/setup-link';
 import { formatDateTime } from '~/utils/format';
 import { relativeTime } from './local-time';
+import { type SetupFeature } from '~/domain/features';
+import { type SetupLinkStatus } from '~/domain/setup-links';
 
 type FeatureState = 'done' | 'attention' | 'pending';
 
 export type FeatureProgressView =
-  | { feature: SetupFeature; title: string; signal: true; state: FeatureState; detail: string; changedAt: string | null; source: 'webhook' | 'poller' | null; inLink: boolean }
+  | {
+      feature: SetupFeature;
+      title: string;
+      signal: true;
+      state: FeatureState;
+      detail: string;
+      changedAt: string | null;
+      source: 'webhook' | 'poller' | null;
+      inLink: boolean;
+    }
   | { feature: SetupFeature; title: string; signal: false; launches: number; lastLaunchedAt: string | null; inLink: boolean };
 
 const STATE_BADGES: Record<FeatureState | 'launched' | 'not_opened', { label: string; className: string }> = {
@@ -44,7 +54,8 @@ export function SetupProgressList({ features, now, linkStatus }: { features: Fea
                   {item.changedAt && item.source ? (
                     <span className="text-slate-500">
                       {' '}
-                      · {relativeTime(item.changedAt, nowMs)} (<time dateTime={item.changedAt}>{formatDateTime(item.changedAt)}</time>), {SOURCE_WORDS[item.source]}
+                      · {relativeTime(item.changedAt, nowMs)} (<time dateTime={item.changedAt}>{formatDateTime(item.changedAt)}</time>),{' '}
+                      {SOURCE_WORDS[item.source]}
                     </span>
                   ) : null}
                 </p>

@@ -1,4 +1,4 @@
-import type { OrganizationStatus } from '~/forms/organization';
+import { type OrganizationStatus } from '~/domain/organizations';
 
 const STYLES: Record<OrganizationStatus, string> = {
   active: 'bg-emerald-100 text-emerald-900',

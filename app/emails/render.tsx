@@ -36,7 +36,12 @@ export function renderEmail(content: EmailContent): RenderedEmail {
 function renderText(content: EmailContent): string {
   const blocks: string[] = [content.greeting, ...content.paragraphs];
   if (content.quote) {
-    blocks.push(`${content.quote.label}\n${content.quote.text.split('\n').map((line) => `> ${line}`.trimEnd()).join('\n')}`);
+    blocks.push(
+      `${content.quote.label}\n${content.quote.text
+        .split('\n')
+        .map((line) => `> ${line}`.trimEnd())
+        .join('\n')}`,
+    );
   }
   if (content.list) {
     blocks.push(`${content.list.heading}\n${content.list.items.map((item) => `- ${item.title}: ${item.description}`).join('\n')}`);
@@ -66,7 +71,13 @@ function renderHtml(content: EmailContent): string {
           <tbody>
             <tr>
               <td align="center" style={{ padding: '24px 12px' }}>
-                <table role="presentation" width="100%" cellPadding={0} cellSpacing={0} style={{ maxWidth: '600px', backgroundColor: '#ffffff', borderRadius: '8px' }}>
+                <table
+                  role="presentation"
+                  width="100%"
+                  cellPadding={0}
+                  cellSpacing={0}
+                  style={{ maxWidth: '600px', backgroundColor: '#ffffff', borderRadius: '8px' }}
+                >
                   <tbody>
                     <tr>
                       <td style={{ padding: '32px', fontFamily: FONT }}>
@@ -80,7 +91,14 @@ function renderHtml(content: EmailContent): string {
                           <>
                             <p style={{ ...TEXT, margin: '0 0 8px', fontWeight: 600 }}>{content.quote.label}</p>
                             <blockquote
-                              style={{ ...TEXT, margin: '0 0 16px', padding: '8px 16px', borderLeft: '4px solid #c7d2fe', backgroundColor: '#f8fafc', whiteSpace: 'pre-wrap' }}
+                              style={{
+                                ...TEXT,
+                                margin: '0 0 16px',
+                                padding: '8px 16px',
+                                borderLeft: '4px solid #c7d2fe',
+                                backgroundColor: '#f8fafc',
+                                whiteSpace: 'pre-wrap',
+                              }}
                             >
                               {content.quote.text}
                             </blockquote>
@@ -104,7 +122,15 @@ function renderHtml(content: EmailContent): string {
                               <td style={{ borderRadius: '6px', backgroundColor: '#4338ca' }}>
                                 <a
                                   href={content.action.url}
-                                  style={{ display: 'inline-block', padding: '12px 24px', fontSize: '16px', fontWeight: 600, color: '#ffffff', textDecoration: 'none', fontFamily: FONT }}
+                                  style={{
+                                    display: 'inline-block',
+                                    padding: '12px 24px',
+                                    fontSize: '16px',
+                                    fontWeight: 600,
+                                    color: '#ffffff',
+                                    textDecoration: 'none',
+                                    fontFamily: FONT,
+                                  }}
                                 >
                                   {content.action.label}
                                 </a>
@@ -118,7 +144,16 @@ function renderHtml(content: EmailContent): string {
                           </p>
                         ))}
                         <p style={TEXT}>{content.help}</p>
-                        <p style={{ margin: '24px 0 0', paddingTop: '16px', borderTop: '1px solid #e2e8f0', fontSize: '13px', lineHeight: '20px', color: '#64748b' }}>
+                        <p
+                          style={{
+                            margin: '24px 0 0',
+                            paddingTop: '16px',
+                            borderTop: '1px solid #e2e8f0',
+                            fontSize: '13px',
+                            lineHeight: '20px',
+                            color: '#64748b',
+                          }}
+                        >
                           {content.footer}
                         </p>
                       </td>

@@ -1,5 +1,5 @@
-import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
 import { renderEmail, type RenderedEmail } from './render';
+import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
 
 export interface SetupLinkEmailInput {
   organizationName: string;
@@ -24,9 +24,7 @@ export function renderSetupLinkEmail(input: SetupLinkEmailInput): RenderedEmail 
   const organization = input.organizationName;
   return renderEmail({
     subject:
-      titles.length <= 2
-        ? `Set up ${joinWords(titles)} for ${organization}`
-        : `Set up ${organization} with ${input.companyName}: ${titles.length} steps`,
+      titles.length <= 2 ? `Set up ${joinWords(titles)} for ${organization}` : `Set up ${organization} with ${input.companyName}: ${titles.length} steps`,
     preheader: `${input.senderName} at ${input.companyName} invites you to set up ${joinWords(titles)}. The link expires ${formatExpiry(input.expiresAt)}.`,
     greeting: input.recipientName ? `Hello ${input.recipientName},` : 'Hello,',
     paragraphs: [

@@ -57,5 +57,8 @@ export function auditExportFileName(filters: AuditFilterInput, extension: 'csv' 
   if (filters.from) parts.push(`from-${filters.from}`);
   if (filters.to) parts.push(`to-${filters.to}`);
   // Only characters every file system and the Content-Disposition header take as they are.
-  return `${parts.join('_').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 180)}.${extension}`;
+  return `${parts
+    .join('_')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 180)}.${extension}`;
 }

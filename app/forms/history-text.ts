@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { scrubLinkValues } from '~/utils/link-secrets';
-
-/** The longest note or reason the history keeps, counted as it is stored (after link values are scrubbed). */
-export const NOTE_MAX_LENGTH = 2000;
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 
 const tooLong = `Use at most ${NOTE_MAX_LENGTH.toLocaleString('en')} characters.`;
 
@@ -17,14 +15,21 @@ function fitsWhenStored(text: string, context: z.RefinementCtx) {
   if (stored.text.length > NOTE_MAX_LENGTH) {
     context.addIssue({
       code: 'custom',
-      message: stored.scrubbed ? `${tooLong.slice(0, -1)} once its link values are replaced by markers (${stored.text.length.toLocaleString('en')} now).` : tooLong,
+      message: stored.scrubbed
+        ? `${tooLong.slice(0, -1)} once its link values are replaced by markers (${stored.text.length.toLocaleString('en')} now).`
+        : tooLong,
     });
   }
 }
 
 /** A required note or reason; `required` is what to say when it is blank. */
 export function historyText(required: string) {
-  return z.string({ error: required }).trim().min(1, required).max(NOTE_MAX_LENGTH * 4, tooLong).superRefine(fitsWhenStored);
+  return z
+    .string({ error: required })
+    .trim()
+    .min(1, required)
+    .max(NOTE_MAX_LENGTH * 4, tooLong)
+    .superRefine(fitsWhenStored);
 }
 
 /** An optional note: blank is unset. */

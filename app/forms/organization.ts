@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { optionalHistoryText } from './history-text';
-
-/** The organization forms' schemas, shared by the server and the browser. */
-
-export const ORGANIZATION_NAME_MAX = 200;
-export const EXTERNAL_ID_MAX = 128;
-export const DOMAINS_MAX = 50;
+import { ORGANIZATION_NAME_MAX, EXTERNAL_ID_MAX, DOMAINS_MAX } from '~/domain/organizations';
 
 const HOSTNAME = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
 
@@ -81,13 +76,12 @@ export const editOrganizationSchema = z.object({
   externalId: externalIdSchema,
 });
 export type EditOrganizationInput = Omit<z.output<typeof editOrganizationSchema>, 'shownDomains'> & { shownDomains?: string[] };
-
-export const ORGANIZATION_STATUSES = ['pending', 'active', 'archived'] as const;
-export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
-
 export const organizationListQuerySchema = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
-  owner: z.union([z.literal('mine'), z.coerce.number().int().positive()]).optional().catch(undefined),
+  owner: z
+    .union([z.literal('mine'), z.coerce.number().int().positive()])
+    .optional()
+    .catch(undefined),
   status: z.enum(['current', 'pending', 'active', 'archived']).default('current').catch('current'),
   sort: z.enum(['name', 'newest']).default('name').catch('name'),
   link: z.enum(['any', 'none', 'active', 'expiring', 'expired', 'completed']).default('any').catch('any'),
@@ -96,12 +90,3 @@ export const organizationListQuerySchema = z.object({
   before: z.string().max(500).optional().catch(undefined),
 });
 export type OrganizationListQuery = z.output<typeof organizationListQuerySchema>;
-
-/**
- * Where an organization's setup stands, as the list shows and filters it. "attention" wins over
- * everything (WorkOS reported a problem); then a completed latest link; then an active link that
- * the IT admin has started (launched, or a feature done) or not yet; "not_started" has no link at
- * all; "stopped" had links that all ended without completing.
- */
-export const SETUP_STATES = ['not_started', 'waiting', 'in_progress', 'attention', 'completed', 'stopped'] as const;
-export type SetupState = (typeof SETUP_STATES)[number];

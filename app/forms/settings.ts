@@ -1,18 +1,5 @@
 import { z } from 'zod';
-import { LINK_LIFETIME_DAYS } from './setup-link';
-
-/** The Configuration page's fields. A blank field means "use the environment's value". */
-export const SETTING_FIELDS = ['companyName', 'supportEmail', 'linkLifetimeDefaultDays', 'linkLifetimeMaxDays', 'mailFrom', 'mailReplyTo'] as const;
-export type SettingField = (typeof SETTING_FIELDS)[number];
-
-export const SETTING_LABELS: Record<SettingField, string> = {
-  companyName: 'Company name',
-  supportEmail: 'Support contact',
-  linkLifetimeDefaultDays: 'Default link lifetime (days)',
-  linkLifetimeMaxDays: 'Maximum link lifetime (days)',
-  mailFrom: 'Email sender',
-  mailReplyTo: 'Email reply-to',
-};
+import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
 
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const days = (label: string) =>

@@ -36,7 +36,13 @@ describe('the setup-link form', () => {
   });
 
   it('copy delivery: recipient fields are ignored, and no email is asked for', () => {
-    const result = readSetupLinkForm(form([['delivery', 'copy'], ['recipientEmail', 'not an address'], ['features', 'sso']]));
+    const result = readSetupLinkForm(
+      form([
+        ['delivery', 'copy'],
+        ['recipientEmail', 'not an address'],
+        ['features', 'sso'],
+      ]),
+    );
     expect(result.success && result.data).toEqual({ features: ['sso'], lifetimeDays: 7 });
   });
 
@@ -45,14 +51,34 @@ describe('the setup-link form', () => {
       features: ['Choose at least one feature.'],
       recipientEmail: ['Enter the IT admin’s email address, or choose Copy link.'],
     });
-    expect(errorsOf([['delivery', 'email'], ['recipientEmail', 'pat@'], ['features', 'sso']])).toEqual({
+    expect(
+      errorsOf([
+        ['delivery', 'email'],
+        ['recipientEmail', 'pat@'],
+        ['features', 'sso'],
+      ]),
+    ).toEqual({
       recipientEmail: ['Enter the IT admin’s email address, such as it-admin@customer.com.'],
     });
     expect(errorsOf([['features', 'sso']])).toEqual({ delivery: ['Choose how the link reaches the IT admin: by email, or copied.'] });
-    expect(errorsOf([['delivery', 'email'], ['recipientEmail', 'a@b.example'], ['recipientName', 'Pat\r\nBcc: x@evil.example'], ['features', 'sso']])).toEqual({
+    expect(
+      errorsOf([
+        ['delivery', 'email'],
+        ['recipientEmail', 'a@b.example'],
+        ['recipientName', 'Pat\r\nBcc: x@evil.example'],
+        ['features', 'sso'],
+      ]),
+    ).toEqual({
       recipientName: ['Use letters, spaces and punctuation only (no line breaks).'],
     });
-    expect(errorsOf([['delivery', 'email'], ['recipientEmail', 'a@b.example'], ['message', 'x'.repeat(2001)], ['features', 'sso']])).toEqual({
+    expect(
+      errorsOf([
+        ['delivery', 'email'],
+        ['recipientEmail', 'a@b.example'],
+        ['message', 'x'.repeat(2001)],
+        ['features', 'sso'],
+      ]),
+    ).toEqual({
       message: ['Use at most 2,000 characters.'],
     });
   });

@@ -1,18 +1,5 @@
 import { z } from 'zod';
-
-/**
- * The staff forms' schemas, shared by the server (actions, models) and the browser.
- * Server-only rules (password strength, an email already taken) are applied by the models.
- */
-
-export const STAFF_ROLES = ['viewer', 'support', 'admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
-
-export const ROLE_DESCRIPTIONS: Record<StaffRole, string> = {
-  viewer: 'Viewer — reads organizations, links and the audit trail',
-  support: 'Support — also creates, sends and revokes setup links',
-  admin: 'Admin — also manages staff and settings',
-};
+import { STAFF_ROLES } from '~/domain/staff';
 
 export const emailSchema = z
   .string({ error: 'Enter an email address.' })
@@ -22,11 +9,7 @@ export const emailSchema = z
   .max(254, 'An email address has at most 254 characters.')
   .pipe(z.email({ error: 'Enter a valid email address, like name@company.com.' }));
 
-export const staffNameSchema = z
-  .string({ error: 'Enter a name.' })
-  .trim()
-  .min(1, 'Enter a name.')
-  .max(100, 'Use at most 100 characters.');
+export const staffNameSchema = z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(100, 'Use at most 100 characters.');
 
 export const roleSchema = z.enum(STAFF_ROLES, { error: 'Choose viewer, support or admin.' });
 

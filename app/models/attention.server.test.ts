@@ -21,7 +21,16 @@ async function organization(name: string, ownerId: number, status: 'active' | 'p
   const now = new Date().toISOString();
   const workosId = status === 'active' ? `org_01ATTN${String(counter).padStart(19, '0')}` : null;
   const [row] = await getDb()('organizations')
-    .insert({ name, workos_id: workosId, status, idempotency_key: `attention-${counter}`, cs_owner_id: ownerId, last_error: lastError, created_at: now, updated_at: now })
+    .insert({
+      name,
+      workos_id: workosId,
+      status,
+      idempotency_key: `attention-${counter}`,
+      cs_owner_id: ownerId,
+      last_error: lastError,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return { id: (row as { id: number }).id, workosId };
 }
@@ -41,7 +50,9 @@ describe('needs attention', () => {
     // Emailed 4 days ago, never opened (the email's confirmation is written as the send would).
     const unopened = await organization('Unopened Co', rita.id);
     const sent = await createSetupLink(unopened.id, { ...link, lifetimeDays: 14 }, actor, { now: new Date(now - 4 * DAY) });
-    await getDb()('setup_links').where({ id: sent.link.id }).update({ delivery: 'email', recipient_email: 'it@unopened.example', email_sent_at: new Date(now - 4 * DAY).toISOString() });
+    await getDb()('setup_links')
+      .where({ id: sent.link.id })
+      .update({ delivery: 'email', recipient_email: 'it@unopened.example', email_sent_at: new Date(now - 4 * DAY).toISOString() });
 
     const stalled = await organization('Stalled Co', rita.id);
     const opened = await createSetupLink(stalled.id, { ...link, lifetimeDays: 14 }, actor, { now: new Date(now - 9 * DAY) });
@@ -51,7 +62,12 @@ describe('needs attention', () => {
     await getDb().transaction((trx) =>
       recordWorkOSEvent(
         trx,
-        { id: `event_attention_${counter}`, event: 'organization_domain.verification_failed', createdAt: new Date().toISOString(), data: { reason: 'x', organizationDomain: { id: 'org_domain_1', domain: 'flagged.example', organizationId: flagged.workosId } } },
+        {
+          id: `event_attention_${counter}`,
+          event: 'organization_domain.verification_failed',
+          createdAt: new Date().toISOString(),
+          data: { reason: 'x', organizationDomain: { id: 'org_domain_1', domain: 'flagged.example', organizationId: flagged.workosId } },
+        },
         'webhook',
       ),
     );
@@ -65,7 +81,16 @@ describe('needs attention', () => {
     const completed = await organization('Completed Co', rita.id);
     await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);
     await getDb().transaction((trx) =>
-      recordWorkOSEvent(trx, { id: `event_attention_done_${counter}`, event: 'connection.activated', createdAt: new Date().toISOString(), data: { id: 'conn_1', organizationId: completed.workosId, type: 'OktaSAML' } }, 'poller'),
+      recordWorkOSEvent(
+        trx,
+        {
+          id: `event_attention_done_${counter}`,
+          event: 'connection.activated',
+          createdAt: new Date().toISOString(),
+          data: { id: 'conn_1', organizationId: completed.workosId, type: 'OktaSAML' },
+        },
+        'poller',
+      ),
     );
 
     const failed = await organization('Failed Co', rita.id);
@@ -98,6 +123,8 @@ describe('needs attention', () => {
 
     // A later successful launch clears the launch failure.
     await confirmSetupLinkLaunch(launchLink.link, 'sso');
-    expect(names(await listNeedsAttention({ ownerId: rita.id }), 'workos_problem')).not.toContain('Launch Failed Co: the IT admin could not open sso setup (unavailable)');
+    expect(names(await listNeedsAttention({ ownerId: rita.id }), 'workos_problem')).not.toContain(
+      'Launch Failed Co: the IT admin could not open sso setup (unavailable)',
+    );
   });
 });

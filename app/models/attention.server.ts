@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/forms/attention';
-import { FEATURE_INFO, type SetupFeature } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
+import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
+import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
 
 /**
  * "Needs attention" on the home page: the customers a rep should act on today, each group with
@@ -72,7 +72,10 @@ function group(kind: AttentionKind, rows: Row[], detail: (row: Row) => string): 
 
 const SELECT = ['o.id as organization_id', 'o.name as organization_name', 'owner.name as owner_name'];
 
-export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<AttentionGroup[]> {
+export async function listNeedsAttention(
+  { ownerId }: OwnerFilter,
+  { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {},
+): Promise<AttentionGroup[]> {
   const ago = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
   const active = linkIsActiveSql('l', now);
   const status = linkStatusSql('l', now);
@@ -101,7 +104,13 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
       .join('audit_events as e', 'e.id', 'latest.last_id')
       .where('e.action', 'setup_link.launch_failed')
       .limit(GROUP_LIMIT + 1)
-      .select(...SELECT, 'e.at as at', db.raw("'the IT admin could not open ' || replace(json_extract(e.details, '$.feature'), '_', ' ') || ' setup (' || replace(json_extract(e.details, '$.kind'), '_', ' ') || ')' AS detail")),
+      .select(
+        ...SELECT,
+        'e.at as at',
+        db.raw(
+          "'the IT admin could not open ' || replace(json_extract(e.details, '$.feature'), '_', ' ') || ' setup (' || replace(json_extract(e.details, '$.kind'), '_', ' ') || ')' AS detail",
+        ),
+      ),
     base(db, ownerId)
       .where('o.status', 'pending')
       .whereNotNull('o.last_error')
@@ -119,7 +128,10 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
         ...SELECT,
         'l.created_at as at',
         'l.recipient_email',
-        db.raw(`EXISTS (SELECT 1 FROM setup_links other WHERE other.organization_id = l.organization_id AND ${otherActive.sql}) AS still_active`, otherActive.bindings),
+        db.raw(
+          `EXISTS (SELECT 1 FROM setup_links other WHERE other.organization_id = l.organization_id AND ${otherActive.sql}) AS still_active`,
+          otherActive.bindings,
+        ),
       ),
     activeLinks()
       .where('l.expires_at', '<=', new Date(now.getTime() + ATTENTION_LIMITS.expiringHours * 3_600_000).toISOString())
@@ -149,7 +161,12 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
 
   const problems = [...(flagged as Row[]), ...(launchFailures as Row[]), ...(pendingErrors as Row[])].sort((a, b) => b.at.localeCompare(a.at));
   return [
-    group('workos_problem', problems, (row) => (row.detail ?? 'WorkOS reported a problem').replace(/^(sso|dsync|domain_verification|certificate_renewal|bring_your_own_key): /, (_, feature: SetupFeature) => `${FEATURE_INFO[feature].title}: `)),
+    group('workos_problem', problems, (row) =>
+      (row.detail ?? 'WorkOS reported a problem').replace(
+        /^(sso|dsync|domain_verification|certificate_renewal|bring_your_own_key): /,
+        (_, feature: SetupFeature) => `${FEATURE_INFO[feature].title}: `,
+      ),
+    ),
     group('delivery_failed', failed as Row[], (row) =>
       row.still_active
         ? `a new link for ${row.recipient_email ?? 'the IT admin'} could not be emailed; the earlier link still works`

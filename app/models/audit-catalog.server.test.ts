@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FEATURE_INFO, SETUP_FEATURES } from '~/forms/setup-link';
-import { assertRecordableAuditEvent, AUDIT_ACTIONS, AUDIT_CATALOG, noteLabelOf, summarizeAuditEvent, type AuditAction, type AuditDetails } from './audit-catalog.server';
+import {
+  assertRecordableAuditEvent,
+  AUDIT_ACTIONS,
+  AUDIT_CATALOG,
+  noteLabelOf,
+  summarizeAuditEvent,
+  type AuditAction,
+  type AuditDetails,
+} from './audit-catalog.server';
+import { FEATURE_INFO, SETUP_FEATURES } from '~/domain/features';
 
 const link = { fingerprint: '3fa2c1' };
 const staffMember = { staffId: 4, email: 'grace@staff.example', name: 'Grace Hopper' };
@@ -25,9 +33,22 @@ const EXAMPLES: { [A in AuditAction]: AuditDetails<A> } = {
   'organization.sync_finished': { syncId: 7, ...counts },
   'organization.sync_failed': { syncId: 7, kind: 'unavailable', ...counts },
   'setup_link.created': { features: ['sso', 'dsync'], delivery: 'copy', expiresAt: '2026-11-09T10:00:00.000Z', ...link },
-  'setup_link.recreated': { features: ['domain_verification'], delivery: 'email', recipient: 'it@acme.example', expiresAt: '2026-11-09T10:00:00.000Z', ...link, replacesFingerprint: '9b0d77' },
+  'setup_link.recreated': {
+    features: ['domain_verification'],
+    delivery: 'email',
+    recipient: 'it@acme.example',
+    expiresAt: '2026-11-09T10:00:00.000Z',
+    ...link,
+    replacesFingerprint: '9b0d77',
+  },
   'setup_link.emailed': { recipient: 'it@acme.example', messageId: '<1@mail>', ...link },
-  'setup_link.email_failed': { recipient: 'it@acme.example', errorClass: 'ESOCKET', responseCode: null, reason: 'The mail server could not be reached.', ...link },
+  'setup_link.email_failed': {
+    recipient: 'it@acme.example',
+    errorClass: 'ESOCKET',
+    responseCode: null,
+    reason: 'The mail server could not be reached.',
+    ...link,
+  },
   'setup_link.email_unconfirmed': { recipient: 'it@acme.example', ...link },
   'setup_link.revoked': link,
   'setup_link.expired': { unused: true, ...link },
@@ -36,7 +57,15 @@ const EXAMPLES: { [A in AuditAction]: AuditDetails<A> } = {
   'setup_link.launched': { feature: 'domain_verification', ...link },
   'setup_link.launch_failed': { feature: 'dsync', kind: 'unavailable', ...link },
   'setup_link.launch_discarded': { feature: 'sso', linkStatus: 'revoked', ...link },
-  'setup.progress': { feature: 'sso', event: 'connection.activated', eventId: 'event_1', label: 'OktaSAML', state: 'done', status: 'OktaSAML connection active', source: 'poller' },
+  'setup.progress': {
+    feature: 'sso',
+    event: 'connection.activated',
+    eventId: 'event_1',
+    label: 'OktaSAML',
+    state: 'done',
+    status: 'OktaSAML connection active',
+    source: 'poller',
+  },
   'staff.created': { ...staffMember, role: 'support' },
   'staff.role_changed': { ...staffMember, from: 'support', to: 'admin' },
   'staff.disabled': { ...staffMember, sessionsEnded: 2 },
@@ -93,11 +122,15 @@ describe('the audit catalog', () => {
 
 describe('summaries', () => {
   it('name features by their titles, never by their ids', () => {
-    expect(summarizeAuditEvent('setup_link.created', EXAMPLES['setup_link.created'])).toBe('created a setup link for Single Sign-On, Directory Sync, to copy (3fa2c1)');
+    expect(summarizeAuditEvent('setup_link.created', EXAMPLES['setup_link.created'])).toBe(
+      'created a setup link for Single Sign-On, Directory Sync, to copy (3fa2c1)',
+    );
     expect(summarizeAuditEvent('setup_link.recreated', EXAMPLES['setup_link.recreated'])).toBe(
       'recreated the setup link for Domain Verification, to email to it@acme.example (3fa2c1)',
     );
-    expect(summarizeAuditEvent('setup_link.completed', EXAMPLES['setup_link.completed'])).toBe('completed the setup link: Single Sign-On, Directory Sync done (3fa2c1)');
+    expect(summarizeAuditEvent('setup_link.completed', EXAMPLES['setup_link.completed'])).toBe(
+      'completed the setup link: Single Sign-On, Directory Sync done (3fa2c1)',
+    );
     expect(summarizeAuditEvent('setup_link.launched', EXAMPLES['setup_link.launched'])).toBe('started Domain Verification setup in WorkOS');
     expect(summarizeAuditEvent('setup_link.launch_failed', EXAMPLES['setup_link.launch_failed'])).toBe('could not start Directory Sync setup (unavailable)');
     expect(summarizeAuditEvent('setup.progress', EXAMPLES['setup.progress'])).toBe('reported Single Sign-On done: OktaSAML connection active (by events poll)');
@@ -116,11 +149,15 @@ describe('summaries', () => {
       'emailed the setup link to it@acme.example (3fa2c1), replacing (9b0d77)',
     );
     const failed = { ...EXAMPLES['setup_link.email_failed'], responseCode: 421 };
-    expect(summarizeAuditEvent('setup_link.email_failed', failed)).toBe('could not email the setup link to it@acme.example (ESOCKET 421); it is not active (3fa2c1)');
+    expect(summarizeAuditEvent('setup_link.email_failed', failed)).toBe(
+      'could not email the setup link to it@acme.example (ESOCKET 421); it is not active (3fa2c1)',
+    );
     expect(summarizeAuditEvent('setup_link.email_failed', { ...failed, previousLinkActive: true })).toBe(
       'could not email the setup link (3fa2c1) to it@acme.example (ESOCKET 421); the earlier link still works',
     );
-    expect(summarizeAuditEvent('setup_link.email_unconfirmed', { ...link, recipient: null })).toBe('failed the setup link: its email was never confirmed sent (3fa2c1)');
+    expect(summarizeAuditEvent('setup_link.email_unconfirmed', { ...link, recipient: null })).toBe(
+      'failed the setup link: its email was never confirmed sent (3fa2c1)',
+    );
   });
 
   it('say a discarded launch happened after the link had ended, in words for each status', () => {
@@ -178,6 +215,8 @@ describe('assertRecordableAuditEvent', () => {
     expect(() => assertRecordableAuditEvent('setup_link.emailed', { ...link, recipient: 'it@acme.example' })).toThrow(
       /^Audit details for "setup_link\.emailed" do not match its schema: messageId: Invalid input: expected string, received undefined$/,
     );
-    expect(() => assertRecordableAuditEvent('setup_link.completed', { ...EXAMPLES['setup_link.completed'], source: 'email' })).toThrow(/"setup_link\.completed" .*source: /);
+    expect(() => assertRecordableAuditEvent('setup_link.completed', { ...EXAMPLES['setup_link.completed'], source: 'email' })).toThrow(
+      /"setup_link\.completed" .*source: /,
+    );
   });
 });

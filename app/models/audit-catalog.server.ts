@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
-import { STAFF_ROLES } from '~/forms/staff';
+import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { STAFF_ROLES } from '~/domain/staff';
 
 /**
  * Every action the audit trail records: the shape of its details, and the sentence the history
@@ -55,7 +55,13 @@ const LINK_ENDED: Record<'revoked' | 'expired' | 'completed' | 'failed' | 'sendi
 export const AUDIT_CATALOG = {
   'organization.noted': entry({ details: z.object({}), summary: () => 'added a note' }),
   'organization.create_requested': entry({
-    details: z.object({ name: z.string(), domains: z.array(z.string()), domainState: z.enum(['verified', 'pending']), externalId: z.string().nullable(), csOwner: z.string() }),
+    details: z.object({
+      name: z.string(),
+      domains: z.array(z.string()),
+      domainState: z.enum(['verified', 'pending']),
+      externalId: z.string().nullable(),
+      csOwner: z.string(),
+    }),
     summary: (d) => `asked to create the organization${d.csOwner ? ` (CS owner ${d.csOwner})` : ''}`,
   }),
   'organization.created': entry({ details: z.object({ workosId: z.string() }), summary: (d) => `created it in WorkOS (${d.workosId})` }),

@@ -11,7 +11,10 @@ let globex = 0;
 
 /** Events written with chosen times (the writer stamps "now"; history needs a spread). */
 async function event(at: string, fields: { actor: Staff | 'system' | 'it_admin'; action: string; organizationId?: number; note?: string }) {
-  const actor = typeof fields.actor === 'string' ? { type: fields.actor, id: null, label: fields.actor === 'system' ? 'Setup Desk' : 'IT admin' } : staffActor(fields.actor);
+  const actor =
+    typeof fields.actor === 'string'
+      ? { type: fields.actor, id: null, label: fields.actor === 'system' ? 'Setup Desk' : 'IT admin' }
+      : staffActor(fields.actor);
   await getDb()('audit_events').insert({
     at,
     request_id: `req-${at}`,
@@ -20,7 +23,13 @@ async function event(at: string, fields: { actor: Staff | 'system' | 'it_admin';
     actor_label: actor.label,
     action: fields.action,
     organization_id: fields.organizationId ?? null,
-    details: JSON.stringify({ fingerprint: 'abc123', features: ['sso'], delivery: 'email', recipient: 'it@acme.example', expiresAt: '2026-11-08T09:00:00.000Z' }),
+    details: JSON.stringify({
+      fingerprint: 'abc123',
+      features: ['sso'],
+      delivery: 'email',
+      recipient: 'it@acme.example',
+      expiresAt: '2026-11-08T09:00:00.000Z',
+    }),
     note: fields.note ?? null,
   });
 }
@@ -30,8 +39,13 @@ beforeAll(async () => {
   grace = await createTestStaff('admin', { name: 'Grace Hopper' });
   const now = new Date().toISOString();
   const insertOrganization = async (name: string) =>
-    ((await getDb()('organizations').insert({ name, workos_id: `org_${name}`, status: 'active', idempotency_key: name, created_at: now, updated_at: now }).returning('id'))[0] as { id: number })
-      .id;
+    (
+      (
+        await getDb()('organizations')
+          .insert({ name, workos_id: `org_${name}`, status: 'active', idempotency_key: name, created_at: now, updated_at: now })
+          .returning('id')
+      )[0] as { id: number }
+    ).id;
   acme = await insertOrganization('Acme');
   globex = await insertOrganization('Globex');
   await event('2026-11-01T09:00:00.000Z', { actor: ada, action: 'setup_link.created', organizationId: acme, note: 'Kick-off' });

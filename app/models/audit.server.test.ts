@@ -90,18 +90,27 @@ describe('recordAuditEvent and the audit catalog', () => {
   }
 
   it('refuses an action that is not in the catalog, writing nothing', async () => {
-    // @ts-expect-error -- not in the catalog: the compiler refuses it as well
-    await expectRefused(() => recordAuditEvent({ actor: rep, action: 'setup_link.teleported', details: { fingerprint: 'abc123' } }), /"setup_link\.teleported" is not in the audit catalog/);
+    await expectRefused(
+      // @ts-expect-error -- not in the catalog: the compiler refuses it as well
+      () => recordAuditEvent({ actor: rep, action: 'setup_link.teleported', details: { fingerprint: 'abc123' } }),
+      /"setup_link\.teleported" is not in the audit catalog/,
+    );
   });
 
   it('refuses a retired action, even with the details it used to have, writing nothing', async () => {
-    // @ts-expect-error -- retired: only old rows may hold it
-    await expectRefused(() => recordAuditEvent({ actor: rep, action: 'setup_link.viewed', details: { fingerprint: 'abc123', first: true } }), /"setup_link\.viewed" is retired/);
+    await expectRefused(
+      // @ts-expect-error -- retired: only old rows may hold it
+      () => recordAuditEvent({ actor: rep, action: 'setup_link.viewed', details: { fingerprint: 'abc123', first: true } }),
+      /"setup_link\.viewed" is retired/,
+    );
   });
 
   it('refuses details without a key the action needs, writing nothing', async () => {
-    // @ts-expect-error -- the fingerprint is missing
-    await expectRefused(() => recordAuditEvent({ actor: rep, action: 'setup_link.revoked', details: {} }), /"setup_link\.revoked" do not match its schema: fingerprint: /);
+    await expectRefused(
+      // @ts-expect-error -- the fingerprint is missing
+      () => recordAuditEvent({ actor: rep, action: 'setup_link.revoked', details: {} }),
+      /"setup_link\.revoked" do not match its schema: fingerprint: /,
+    );
     // @ts-expect-error -- details left out altogether
     await expectRefused(() => recordAuditEvent({ actor: rep, action: 'staff.signed_in' }), /"staff\.signed_in" do not match its schema: ip: /);
   });
@@ -118,7 +127,12 @@ describe('recordAuditEvent and the audit catalog', () => {
       /"setup_link\.launched" do not match its schema: feature: /,
     );
     await expectRefused(
-      () => recordAuditEvent({ actor: rep, action: 'setup_link.created', details: { features: [], delivery: 'copy', expiresAt: '2026-11-09T10:00:00.000Z', fingerprint: 'abc123' } }),
+      () =>
+        recordAuditEvent({
+          actor: rep,
+          action: 'setup_link.created',
+          details: { features: [], delivery: 'copy', expiresAt: '2026-11-09T10:00:00.000Z', fingerprint: 'abc123' },
+        }),
       /"setup_link\.created" do not match its schema: features: /,
     );
   });
@@ -152,14 +166,7 @@ describe('the audit_events table', () => {
       details: '{}',
     };
     await expect(getDb()('audit_events').insert(valid)).resolves.toBeDefined();
-    for (const bad of [
-      { actor_type: 'robot' },
-      { action: 'nodot' },
-      { details: 'not json' },
-      { details: '[1,2]' },
-      { at: 'yesterday' },
-      { actor_label: '' },
-    ]) {
+    for (const bad of [{ actor_type: 'robot' }, { action: 'nodot' }, { details: 'not json' }, { details: '[1,2]' }, { at: 'yesterday' }, { actor_label: '' }]) {
       await expect(getDb()('audit_events').insert({ ...valid, ...bad }), JSON.stringify(bad)).rejects.toThrow(/CHECK constraint/);
     }
   });

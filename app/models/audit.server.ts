@@ -16,7 +16,8 @@ export interface AuditActor {
 }
 
 // Details may be left out only where the action's schema takes an empty object.
-type DetailsField<A extends RecordableAuditAction> = Record<string, never> extends AuditDetails<A> ? { details?: AuditDetails<A> } : { details: AuditDetails<A> };
+type DetailsField<A extends RecordableAuditAction> =
+  Record<string, never> extends AuditDetails<A> ? { details?: AuditDetails<A> } : { details: AuditDetails<A> };
 
 /** One event to write; its details are checked against its action's schema when it compiles, and again when it is written. */
 export type AuditEventInput<A extends RecordableAuditAction = RecordableAuditAction> = {
@@ -229,7 +230,10 @@ export async function listAuditEvents(
  * Every event matching the filters, newest first, a batch at a time: each batch is its own short
  * query, so a long export neither holds the database connection nor memory.
  */
-export async function* auditEventBatches(filters: AuditFilters, { batchSize = 1000, db = getDb() }: { batchSize?: number; db?: Knex } = {}): AsyncGenerator<AuditEventView[]> {
+export async function* auditEventBatches(
+  filters: AuditFilters,
+  { batchSize = 1000, db = getDb() }: { batchSize?: number; db?: Knex } = {},
+): AsyncGenerator<AuditEventView[]> {
   let before: AuditCursor | null = null;
   for (;;) {
     const { events, next } = await listAuditEvents(filters, { before, limit: batchSize, db });

@@ -14,7 +14,14 @@ beforeAll(async () => {
   workos = new WorkOS(sandbox.apiKey, { ...sandbox.sdkOptions, maxRetries: 0 });
   workosOrganizationId = sandbox.store.seedOrganization({ name: 'Vandelay Industries' }).id;
   const now = new Date().toISOString();
-  await getDb()('organizations').insert({ name: 'Vandelay Industries', workos_id: workosOrganizationId, status: 'active', idempotency_key: 'poller', created_at: now, updated_at: now });
+  await getDb()('organizations').insert({
+    name: 'Vandelay Industries',
+    workos_id: workosOrganizationId,
+    status: 'active',
+    idempotency_key: 'poller',
+    created_at: now,
+    updated_at: now,
+  });
 });
 
 afterAll(async () => {
@@ -35,7 +42,13 @@ function emitConnections(count: number): string[] {
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
     sandbox.store.emit('user.created', { id: `user_${index}` }, workosOrganizationId);
-    const connection = { object: 'connection', id: `conn_${String(index).padStart(4, '0')}`, organization_id: workosOrganizationId, connection_type: 'OktaSAML', state: 'active' };
+    const connection = {
+      object: 'connection',
+      id: `conn_${String(index).padStart(4, '0')}`,
+      organization_id: workosOrganizationId,
+      connection_type: 'OktaSAML',
+      state: 'active',
+    };
     ids.push(sandbox.store.emit('connection.activated', connection, workosOrganizationId).id);
   }
   return ids;
@@ -46,7 +59,10 @@ async function recordedIds(): Promise<string[]> {
 }
 
 async function progressAuditCount(): Promise<number> {
-  const [row] = await getDb()('audit_events').where({ action: 'setup.progress' }).whereRaw("json_extract(details, '$.source') = 'poller'").count<{ count: number }[]>({ count: '*' });
+  const [row] = await getDb()('audit_events')
+    .where({ action: 'setup.progress' })
+    .whereRaw("json_extract(details, '$.source') = 'poller'")
+    .count<{ count: number }[]>({ count: '*' });
   return Number(row!.count);
 }
 
@@ -77,12 +93,14 @@ describe('events poller, whatever order WorkOS pages in', () => {
       expect((result as { error: string }).error).toMatch(/^not advancing: WorkOS returned only events at or before the cursor/);
       // What it did get is recorded, each once: the newest five, then the one older event of the
       // second page (the rest of it was already recorded); the cursor stayed on the newest.
-      const state = await getPollerState(getDb());
+      const state = await getPollerState({ db: getDb() });
       expect(state.lastError).toMatch(/^not advancing/);
       expect(await recordedIds()).toHaveLength(6);
       expect(state.cursor).toBe((await recordedIds()).at(-1));
-      const { runDoctor } = await import('~/utils/doctor.server');
-      const events = (await runDoctor({ rawEnv: { NODE_ENV: 'test', WORKOS_EVENTS_POLL: 'on' }, db: getDb(), workos, selfUrl: null })).find((check) => check.id === 'events')!;
+      const { runDoctor } = await import('~/services/doctor.server');
+      const events = (await runDoctor({ rawEnv: { NODE_ENV: 'test', WORKOS_EVENTS_POLL: 'on' }, db: getDb(), workos, selfUrl: null })).find(
+        (check) => check.id === 'events',
+      )!;
       expect(events.status).toBe('warn');
       expect(events.found).toContain('not advancing');
     } finally {
@@ -161,7 +179,9 @@ describe('events poller', () => {
   it('waits out the lease of a poller that died holding it, then takes over', async () => {
     emitConnections(3);
     const now = Date.now();
-    await getDb()('background_jobs').where({ name: POLLER_JOB }).update({ holder: 'dead-process', lease_until: new Date(now + 60_000).toISOString() });
+    await getDb()('background_jobs')
+      .where({ name: POLLER_JOB })
+      .update({ holder: 'dead-process', lease_until: new Date(now + 60_000).toISOString() });
     expect(await pollWorkOSEvents({ workos, now: () => new Date(now) })).toEqual({ ran: false, reason: 'busy', holder: 'dead-process' });
     const later = await pollWorkOSEvents({ workos, now: () => new Date(now + 61_000) });
     expect(later).toMatchObject({ ran: true, ok: true, recorded: 3 });
@@ -194,7 +214,11 @@ describe('events poller', () => {
     const wire = sandbox.store.state.events.find((candidate) => candidate.id === first)!;
     await getDb().transaction(async (trx) => {
       const { recordWorkOSEvent } = await import('./setup-progress.server');
-      await recordWorkOSEvent(trx, { id: wire.id, event: wire.event, createdAt: wire.created_at, data: { ...wire.data, organizationId: workosOrganizationId } }, 'webhook');
+      await recordWorkOSEvent(
+        trx,
+        { id: wire.id, event: wire.event, createdAt: wire.created_at, data: { ...wire.data, organizationId: workosOrganizationId } },
+        'webhook',
+      );
     });
     const result = await pollWorkOSEvents({ workos });
     expect(result).toMatchObject({ ok: true, seen: 1, recorded: 0 });

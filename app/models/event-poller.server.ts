@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { redactUrlForLog, scrubLinkValues } from '~/utils/link-secrets';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
@@ -57,7 +57,7 @@ export interface PollerState {
   eventsRecorded: number;
 }
 
-export async function getPollerState(db: Knex = getDb()): Promise<PollerState> {
+export async function getPollerState({ db = getDb() }: ModelContext = {}): Promise<PollerState> {
   const row = await db('background_jobs').where({ name: POLLER_JOB }).first();
   return {
     cursor: row?.cursor ?? null,
@@ -98,10 +98,10 @@ export async function pollWorkOSEvents({
   onEventRecorded,
 }: PollOptions = {}): Promise<PollResult> {
   if (!(await acquireLease(db, holder, now(), leaseMs))) {
-    const state = await getPollerState(db);
+    const state = await getPollerState({ db });
     return { ran: false, reason: 'busy', holder: state.holder };
   }
-  let cursor = (await getPollerState(db)).cursor;
+  let cursor = (await getPollerState({ db })).cursor;
   let pages = 0;
   let seen = 0;
   let recorded = 0;
@@ -135,7 +135,9 @@ export async function pollWorkOSEvents({
         if (outcome.completedLinkId) completedLinks += 1;
         await onEventRecorded?.(event.id, outcome);
       }
-      const renewed = await db('background_jobs').where({ name: POLLER_JOB, holder }).update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });
+      const renewed = await db('background_jobs')
+        .where({ name: POLLER_JOB, holder })
+        .update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });
       if (renewed !== 1) throw new LeaseLostError();
       // Events came back, but none after the cursor: WorkOS is not answering "after" as asked, and
       // asking again would get the same page. Said plainly, never reported as a good run.
@@ -175,7 +177,9 @@ async function release(db: Knex, holder: string, at: Date, error: string | null)
 /** WorkOS answered a page after the cursor with events at or before it: the cursor cannot advance. */
 class PollerStalledError extends Error {
   constructor(cursor: string | null) {
-    super(`not advancing: WorkOS returned only events at or before the cursor (${cursor ?? 'none'}), so the same page would come back; the events API is not paging oldest first as asked`);
+    super(
+      `not advancing: WorkOS returned only events at or before the cursor (${cursor ?? 'none'}), so the same page would come back; the events API is not paging oldest first as asked`,
+    );
     this.name = 'PollerStalledError';
   }
 }

@@ -108,7 +108,9 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
         if (outcome === 'updated') counts.updated += 1;
       }
       after = page.listMetadata.after ?? undefined;
-      await db('organization_syncs').where({ id }).update({ ...counts, heartbeat_at: new Date().toISOString() });
+      await db('organization_syncs')
+        .where({ id })
+        .update({ ...counts, heartbeat_at: new Date().toISOString() });
     } while (after);
 
     const active = (await db('organizations').where({ status: 'active' }).whereNotNull('workos_id').select('id', 'workos_id')) as {

@@ -140,7 +140,11 @@ describe('creating an organization', () => {
         sandbox.faults.clear();
         expect(await finishOrganizationCreation(started.id, repActor)).toMatchObject({ ok: true });
         expect(workosOrganizationsNamed(input.name)).toHaveLength(1);
-        expect((await getOrganization(started.id))!).toMatchObject({ status: 'active', workosId: workosOrganizationsNamed(input.name)[0]!.id, lastError: null });
+        expect((await getOrganization(started.id))!).toMatchObject({
+          status: 'active',
+          workosId: workosOrganizationsNamed(input.name)[0]!.id,
+          lastError: null,
+        });
         expect(await auditActions(started.id)).toEqual(['organization.create_requested', 'organization.create_failed', 'organization.created']);
       } finally {
         sandbox.store.readings.idempotencyKeys = 'replayed';
@@ -202,7 +206,12 @@ describe('creating an organization', () => {
   });
 
   it('an injected 422 is a refusal: the pending row is discarded so the rep can correct the form', async () => {
-    sandbox.faults.add({ method: 'POST', path: '/organizations', status: 422, body: { message: 'Validation failed', errors: [{ field: 'name', code: 'invalid' }] } });
+    sandbox.faults.add({
+      method: 'POST',
+      path: '/organizations',
+      status: 422,
+      body: { message: 'Validation failed', errors: [{ field: 'name', code: 'invalid' }] },
+    });
     const input = newInput();
     const { started, result } = await create(input);
     expect(result).toMatchObject({ ok: false, discarded: true, problem: { kind: 'invalid_request' } });
@@ -243,7 +252,11 @@ describe('changing an organization', () => {
     const { started } = await create(newInput({ domains: ['keep.example'], externalId: `edit-${Date.now()}` }));
     const adminActor = { ...staffActor(admin), role: 'admin' as const };
     await updateOrganizationDetails(started.id, { name: 'Renamed', domains: ['keep.example'], domainsVerified: true, externalId: null }, adminActor);
-    await updateOrganizationDetails(started.id, { name: 'Renamed Again', domains: ['keep.example', 'added.example'], domainsVerified: false, externalId: 'new-ext' }, repActor);
+    await updateOrganizationDetails(
+      started.id,
+      { name: 'Renamed Again', domains: ['keep.example', 'added.example'], domainsVerified: false, externalId: 'new-ext' },
+      repActor,
+    );
     const organization = (await getOrganization(started.id))!;
     expect(organization).toMatchObject({ name: 'Renamed Again', externalId: 'new-ext' });
     expect(organization.domains).toEqual([
@@ -260,10 +273,17 @@ describe('changing an organization', () => {
     // added another; an older one is legacy-verified.
     const inWorkOS = sandbox.store.findOrganization(workosId)!;
     inWorkOS.domains.find((domain) => domain.domain === 'verify-me.example')!.state = 'verified';
-    inWorkOS.domains.push(sandbox.store.makeDomain(workosId, 'added-by-it.example', 'verified'), sandbox.store.makeDomain(workosId, 'old.example', 'legacy_verified'));
+    inWorkOS.domains.push(
+      sandbox.store.makeDomain(workosId, 'added-by-it.example', 'verified'),
+      sandbox.store.makeDomain(workosId, 'old.example', 'legacy_verified'),
+    );
     expect((await getOrganization(started.id))!.domains.map((domain) => domain.state)).toEqual(['pending', 'pending']);
     // The rep renames it, with the domains the page showed them.
-    const result = await updateOrganizationDetails(started.id, { name: 'Renamed Safely', domains: ['stays-pending.example', 'verify-me.example'], domainsVerified: false, externalId: null }, repActor);
+    const result = await updateOrganizationDetails(
+      started.id,
+      { name: 'Renamed Safely', domains: ['stays-pending.example', 'verify-me.example'], domainsVerified: false, externalId: null },
+      repActor,
+    );
     expect(result).toEqual({ ok: true, keptByWorkOS: [] });
     const states = (domains: { domain: string; state: string }[]) => Object.fromEntries(domains.map((domain) => [domain.domain, domain.state]));
     expect(states(sandbox.store.findOrganization(workosId)!.domains)).toEqual({
@@ -288,7 +308,12 @@ describe('changing an organization', () => {
       repActor,
     );
     expect(result).toEqual({ ok: true, keptByWorkOS: [] });
-    expect(sandbox.store.findOrganization(workosId)!.domains.map((domain) => domain.domain).sort()).toEqual(['arrived.example', 'shown.example']);
+    expect(
+      sandbox.store
+        .findOrganization(workosId)!
+        .domains.map((domain) => domain.domain)
+        .sort(),
+    ).toEqual(['arrived.example', 'shown.example']);
   });
 
   it('removes only what the rep removed; a WorkOS that keeps it anyway is reported, not hidden', async () => {
@@ -297,8 +322,15 @@ describe('changing an organization', () => {
       try {
         const { started } = await create(newInput({ domains: ['gone.example', 'kept.example'] }));
         const workosId = (await getOrganization(started.id))!.workosId!;
-        const result = await updateOrganizationDetails(started.id, { name: `Trimmed ${reading}`, domains: ['kept.example'], domainsVerified: false, externalId: null }, repActor);
-        const inWorkOS = sandbox.store.findOrganization(workosId)!.domains.map((domain) => domain.domain).sort();
+        const result = await updateOrganizationDetails(
+          started.id,
+          { name: `Trimmed ${reading}`, domains: ['kept.example'], domainsVerified: false, externalId: null },
+          repActor,
+        );
+        const inWorkOS = sandbox.store
+          .findOrganization(workosId)!
+          .domains.map((domain) => domain.domain)
+          .sort();
         if (reading === 'replace') {
           expect(result).toEqual({ ok: true, keptByWorkOS: [] });
           expect(inWorkOS).toEqual(['kept.example']);
@@ -332,9 +364,7 @@ describe('changing an organization', () => {
     expect(await archiveOrganization(started.id, repActor, { reason: 'Churned' })).toEqual({ alreadyArchived: false });
     expect(await archiveOrganization(started.id, repActor, { reason: 'Again' })).toEqual({ alreadyArchived: true });
     expect((await getOrganization(started.id))!.status).toBe('archived');
-    expect(await auditActions(started.id)).toEqual(
-      expect.arrayContaining(['organization.owner_changed', 'organization.archived']),
-    );
+    expect(await auditActions(started.id)).toEqual(expect.arrayContaining(['organization.owner_changed', 'organization.archived']));
   });
 });
 
@@ -361,7 +391,14 @@ describe('listing and searching', () => {
     for (let index = 0; index < 12; index += 1) {
       const stamp = new Date(now + index * 1000).toISOString();
       const [row] = await db('organizations')
-        .insert({ name: `${tag} ${String.fromCharCode(97 + index)}`, workos_id: `org_${tag}${index}`, status: 'active', idempotency_key: `${tag}-${index}`, created_at: stamp, updated_at: stamp })
+        .insert({
+          name: `${tag} ${String.fromCharCode(97 + index)}`,
+          workos_id: `org_${tag}${index}`,
+          status: 'active',
+          idempotency_key: `${tag}-${index}`,
+          created_at: stamp,
+          updated_at: stamp,
+        })
         .returning('id');
       const { refreshSearchRow } = await import('./organization.server');
       await refreshSearchRow(db, (row as { id: number }).id);
@@ -372,10 +409,16 @@ describe('listing and searching', () => {
       names.push(page.items.map((item) => item.name));
       expect(page.previousCursor).toBeNull();
       while (page.nextCursor) {
-        page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', setup: 'any', after: page.nextCursor }, { viewerId: rep.id, pageSize: 5 });
+        page = await listOrganizations(
+          { q: tag, status: 'current', sort, link: 'any', setup: 'any', after: page.nextCursor },
+          { viewerId: rep.id, pageSize: 5 },
+        );
         names.push(page.items.map((item) => item.name));
       }
-      const back = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', setup: 'any', before: page.previousCursor! }, { viewerId: rep.id, pageSize: 5 });
+      const back = await listOrganizations(
+        { q: tag, status: 'current', sort, link: 'any', setup: 'any', before: page.previousCursor! },
+        { viewerId: rep.id, pageSize: 5 },
+      );
       expect(back.items.map((item) => item.name)).toEqual(names[1]);
       return names.flat();
     };
@@ -433,7 +476,16 @@ describe('the setup-state filter and column', () => {
     let counter = 0;
     const report = (kind: string, event: string, data: Record<string, unknown>) =>
       getDb().transaction((trx) =>
-        recordWorkOSEvent(trx, { id: `event_${tag}_${++counter}`, event, createdAt: new Date(Date.now() + counter).toISOString(), data: { ...data, organizationId: workosIds[kind] } }, 'webhook'),
+        recordWorkOSEvent(
+          trx,
+          {
+            id: `event_${tag}_${++counter}`,
+            event,
+            createdAt: new Date(Date.now() + counter).toISOString(),
+            data: { ...data, organizationId: workosIds[kind] },
+          },
+          'webhook',
+        ),
       );
     await report('progress', 'connection.activated', { id: `conn_${tag}p`, type: 'OktaSAML' });
     await report('attention', 'connection.activated', { id: `conn_${tag}a`, type: 'OktaSAML' });
@@ -459,7 +511,10 @@ describe('the setup-state filter and column', () => {
       ['attention', 'attention'],
       ['completed', 'completed'],
     ] as const) {
-      expect((await list(filter)).map((item) => item.name), filter).toEqual([`${tag} ${kind}`]);
+      expect(
+        (await list(filter)).map((item) => item.name),
+        filter,
+      ).toEqual([`${tag} ${kind}`]);
     }
   });
 });
@@ -470,7 +525,10 @@ describe('sync from WorkOS', () => {
     pointAppAt(own);
     const ownWorkOS = new WorkOS(own.apiKey, { ...own.sdkOptions, maxRetries: 0 });
     try {
-      const outside = await ownWorkOS.organizations.createOrganization({ name: 'Made in the dashboard', domainData: [{ domain: 'dash.example', state: 'verified' as never }] });
+      const outside = await ownWorkOS.organizations.createOrganization({
+        name: 'Made in the dashboard',
+        domainData: [{ domain: 'dash.example', state: 'verified' as never }],
+      });
       const kept = await ownWorkOS.organizations.createOrganization({ name: 'Will be renamed' });
       const doomed = await ownWorkOS.organizations.createOrganization({ name: 'Will be deleted' });
       const input = newInput();

@@ -1,14 +1,25 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
-import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery, OrganizationStatus, SetupState } from '~/forms/organization';
-import { EXPIRING_SOON_HOURS, hasCompletionSignal, type SetupFeature } from '~/forms/setup-link';
+import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery } from '~/forms/organization';
 import { getDb } from '~/utils/db.server';
 import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
-import { currentLinkSql, endPortalSessions, linkIsActiveSql, linkStatusSql, revokeActiveLinkOf, type SetupLinkStatus, type SqlFragment } from './setup-link.server';
-import { roleAtLeast, type StaffRow } from './staff.server';
+import {
+  currentLinkSql,
+  endPortalSessions,
+  linkIsActiveSql,
+  linkStatusSql,
+  revokeActiveLinkOf,
+  type SetupLinkStatus,
+  type SqlFragment,
+} from './setup-link.server';
+import { type StaffRow } from './staff.server';
+import { type OrganizationStatus, type SetupState } from '~/domain/organizations';
+import { EXPIRING_SOON_HOURS } from '~/domain/setup-links';
+import { hasCompletionSignal, type SetupFeature } from '~/domain/features';
+import { roleAtLeast } from '~/domain/staff';
 
 /** A rule about organizations was broken; `message` is written for the rep, `field` places it. */
 export class OrganizationRuleError extends Error {
@@ -168,7 +179,10 @@ export async function listOrganizations(
       statement.whereRaw(`EXISTS (${activeLink})`, active.bindings);
       break;
     case 'expiring':
-      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [...active.bindings, new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString()]);
+      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [
+        ...active.bindings,
+        new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString(),
+      ]);
       break;
     // Selective filters start from the few qualifying links (status index), then check the current one.
     case 'expired':
@@ -178,7 +192,10 @@ export async function listOrganizations(
       );
       break;
     case 'completed':
-      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${linkState.sql} = 'completed'`, linkState.bindings);
+      statement.whereRaw(
+        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${linkState.sql} = 'completed'`,
+        linkState.bindings,
+      );
       break;
   }
   switch (query.setup) {
@@ -189,7 +206,10 @@ export async function listOrganizations(
       statement.whereRaw("o.workos_id IN (SELECT f.workos_organization_id FROM feature_status f WHERE f.state = 'attention')");
       break;
     case 'completed':
-      statement.whereRaw(`o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${setupState.sql} = 'completed'`, setupState.bindings);
+      statement.whereRaw(
+        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${setupState.sql} = 'completed'`,
+        setupState.bindings,
+      );
       break;
     // Common states (a customer in five or more): walk the list's own order and test each row,
     // rather than sort every organization with an active link.
@@ -249,10 +269,12 @@ export async function listOrganizations(
     createdAt: row.created_at,
     linkState: row.link_state ?? 'none',
     setupState: row.setup_state,
-    ...setupCounts(row.link_features, doneRows.filter((done) => done.workos_organization_id === row.workos_id).map((done) => done.feature)),
+    ...setupCounts(
+      row.link_features,
+      doneRows.filter((done) => done.workos_organization_id === row.workos_id).map((done) => done.feature),
+    ),
   }));
-  const cursorOf = (item: OrganizationListItem | undefined) =>
-    item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null;
+  const cursorOf = (item: OrganizationListItem | undefined) => (item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null);
   const atStart = backwards ? !hasMore : !cursor;
   const atEnd = backwards ? false : !hasMore;
   return {
@@ -398,9 +420,7 @@ export async function startOrganizationCreation(
   }
 }
 
-export type CreationResult =
-  | { ok: true; id: number; workosId: string }
-  | { ok: false; id: number; problem: WorkOSProblem; discarded: boolean };
+export type CreationResult = { ok: true; id: number; workosId: string } | { ok: false; id: number; problem: WorkOSProblem; discarded: boolean };
 
 /**
  * Creates the organization in WorkOS for a pending row (the first time, or as a retry) with the
@@ -458,7 +478,9 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
         await trx('organization_search').where({ rowid: id }).delete();
         await trx('organizations').where({ id }).delete();
       } else {
-        await trx('organizations').where({ id }).update({ last_error: JSON.stringify(problem), updated_at: new Date().toISOString() });
+        await trx('organizations')
+          .where({ id })
+          .update({ last_error: JSON.stringify(problem), updated_at: new Date().toISOString() });
       }
       await recordAuditEvent(
         {
@@ -493,7 +515,12 @@ async function findOurRecentOrganization(row: OrganizationRow, domains: Organiza
   const since = new Date(new Date(row.created_at).getTime() - 5 * 60_000).toISOString();
   let after: string | undefined;
   for (let page = 0; page < 5; page += 1) {
-    const list = await getWorkOS().organizations.listOrganizations({ limit: 100, order: 'desc', after, ...(domains[0] ? { domains: [domains[0].domain] } : {}) });
+    const list = await getWorkOS().organizations.listOrganizations({
+      limit: 100,
+      order: 'desc',
+      after,
+      ...(domains[0] ? { domains: [domains[0].domain] } : {}),
+    });
     for (const organization of list.data) {
       if (organization.metadata?.[SETUP_DESK_KEY] === row.idempotency_key) return organization;
     }
@@ -564,11 +591,19 @@ const DOMAIN_STATES = new Set(['pending', 'verified', 'failed', 'legacy_verified
  * last edit or sync brought (`synced_at`): WorkOS owns domains and their verification; the app
  * keeps an up-to-date copy to show. Returns whether anything was applied.
  */
-export async function applyWorkOSDomainEvent(trx: Knex.Transaction, workosOrganizationId: string, update: DomainUpdate, eventCreatedAt: string): Promise<boolean> {
+export async function applyWorkOSDomainEvent(
+  trx: Knex.Transaction,
+  workosOrganizationId: string,
+  update: DomainUpdate,
+  eventCreatedAt: string,
+): Promise<boolean> {
   const organization = await trx<OrganizationRow>('organizations').where({ workos_id: workosOrganizationId }).first('id', 'synced_at');
   if (!organization) return false;
   if (organization.synced_at && eventCreatedAt <= organization.synced_at) return false;
-  const existing = (await trx('organization_domains').where({ organization_id: organization.id }).select('domain', 'state_at')) as { domain: string; state_at: string | null }[];
+  const existing = (await trx('organization_domains').where({ organization_id: organization.id }).select('domain', 'state_at')) as {
+    domain: string;
+    state_at: string | null;
+  }[];
   // Newest wins per domain: an event no newer than what was last applied to it changes nothing.
   const newer = (domain: string) => {
     const seen = existing.find((row) => row.domain === domain.toLowerCase())?.state_at;
@@ -586,7 +621,10 @@ export async function applyWorkOSDomainEvent(trx: Knex.Transaction, workosOrgani
     await trx('organization_domains').where({ organization_id: organization.id, domain: update.domain.toLowerCase() }).delete();
   } else if (update.kind === 'upsert') {
     if (!newer(update.domain)) return false;
-    await trx('organization_domains').insert(row(update.domain, update.state, update.domainId)).onConflict(['organization_id', 'domain']).merge();
+    await trx('organization_domains')
+      .insert(row(update.domain, update.state, update.domainId))
+      .onConflict(['organization_id', 'domain'])
+      .merge();
   } else {
     // A whole list replaces the copy only when it is newer than everything applied to it.
     if (!existing.every((domain) => !domain.state_at || eventCreatedAt > domain.state_at)) return false;
@@ -651,7 +689,10 @@ export async function updateOrganizationDetails(
     const kept = currentDomains.filter((domain) => !removed.has(domain.domain));
     const added = input.domains.filter((domain) => !currentDomains.some((existing) => existing.domain === domain));
     const domainData = [
-      ...kept.map((domain) => ({ domain: domain.domain, state: input.domainsVerified && wanted.has(domain.domain) ? 'verified' : writableState(domain.state) })),
+      ...kept.map((domain) => ({
+        domain: domain.domain,
+        state: input.domainsVerified && wanted.has(domain.domain) ? 'verified' : writableState(domain.state),
+      })),
       ...added.map((domain) => ({ domain, state: input.domainsVerified ? 'verified' : 'pending' })),
     ];
     updated = await getWorkOS().organizations.updateOrganization({
@@ -741,7 +782,10 @@ export async function archiveOrganization(
 }
 
 /** Up to `limit` organizations whose name (or domain, ids) matches, as the list's search does. */
-export async function findOrganizationsByName(search: string, { limit = 20, db = getDb() }: { limit?: number; db?: Knex } = {}): Promise<{ id: number; name: string }[]> {
+export async function findOrganizationsByName(
+  search: string,
+  { limit = 20, db = getDb() }: { limit?: number; db?: Knex } = {},
+): Promise<{ id: number; name: string }[]> {
   const text = searchTerm(search);
   if (!text) return [];
   const statement = db('organizations as o').select('o.id', 'o.name').orderBy('o.name').limit(limit);

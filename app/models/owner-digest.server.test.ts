@@ -47,7 +47,16 @@ async function raiseThreeNotices(owner: Awaited<ReturnType<typeof createTestStaf
   const completed = await ownedOrganization(owner.id, `${tag} Completed`);
   await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);
   await getDb().transaction((trx) =>
-    recordWorkOSEvent(trx, { id: `event_${tag}_${counter}`, event: 'connection.activated', createdAt: new Date().toISOString(), data: { id: `conn_${tag}`, organizationId: completed.workosId } }, 'webhook'),
+    recordWorkOSEvent(
+      trx,
+      {
+        id: `event_${tag}_${counter}`,
+        event: 'connection.activated',
+        createdAt: new Date().toISOString(),
+        data: { id: `conn_${tag}`, organizationId: completed.workosId },
+      },
+      'webhook',
+    ),
   );
   const expired = await ownedOrganization(owner.id, `${tag} Expired`);
   await createSetupLink(expired.id, { features: ['dsync'], lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 2 * 86_400_000) });

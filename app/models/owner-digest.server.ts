@@ -45,7 +45,17 @@ interface PendingNotice {
   created_at: string;
 }
 
-export function renderOwnerDigest({ staffName, notices, publicUrl, companyName }: { staffName: string; notices: PendingNotice[]; publicUrl: string; companyName: string }): RenderedEmail {
+export function renderOwnerDigest({
+  staffName,
+  notices,
+  publicUrl,
+  companyName,
+}: {
+  staffName: string;
+  notices: PendingNotice[];
+  publicUrl: string;
+  companyName: string;
+}): RenderedEmail {
   const completed = notices.filter((notice) => notice.kind === 'setup_completed').length;
   const problems = notices.length - completed;
   const parts = [completed ? `${completed} setup${completed === 1 ? '' : 's'} completed` : null, problems ? `${problems} to follow up` : null].filter(Boolean);
@@ -74,7 +84,9 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
   const env = getEnv();
   const day = now.toISOString().slice(0, 10);
   // A digest left "sending" by a process that died: its notices go back to the queue.
-  const interrupted = db('owner_digests').where({ status: 'sending' }).where('started_at', '<', new Date(now.getTime() - 15 * 60_000).toISOString());
+  const interrupted = db('owner_digests')
+    .where({ status: 'sending' })
+    .where('started_at', '<', new Date(now.getTime() - 15 * 60_000).toISOString());
   await db('owner_notices').whereIn('digest_id', interrupted.clone().select('id')).update({ digest_id: null });
   await interrupted.update({ status: 'failed', error: 'interrupted before the mail server answered' });
   const owners = (await db('owner_notices as n')
@@ -98,13 +110,22 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
       if (notices.length === 0) return null;
       let digestId: number;
       if (existing) {
-        await trx('owner_digests').where({ id: existing.id }).update({ status: 'sending', notices: notices.length, started_at: now.toISOString(), error: null });
+        await trx('owner_digests')
+          .where({ id: existing.id })
+          .update({ status: 'sending', notices: notices.length, started_at: now.toISOString(), error: null });
         digestId = existing.id as number;
       } else {
-        const [row] = await trx('owner_digests').insert({ staff_id: owner.id, day, status: 'sending', notices: notices.length, started_at: now.toISOString() }).returning('id');
+        const [row] = await trx('owner_digests')
+          .insert({ staff_id: owner.id, day, status: 'sending', notices: notices.length, started_at: now.toISOString() })
+          .returning('id');
         digestId = (row as { id: number }).id;
       }
-      await trx('owner_notices').whereIn('id', notices.map((notice) => notice.id)).update({ digest_id: digestId });
+      await trx('owner_notices')
+        .whereIn(
+          'id',
+          notices.map((notice) => notice.id),
+        )
+        .update({ digest_id: digestId });
       return { digestId, notices };
     });
     if (!claim) continue;
@@ -123,7 +144,10 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
         // The notices go back to the queue: the next run tries again (still today's one digest).
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'failed', error: outcome.failure.reason });
         await trx('owner_notices').where({ digest_id: claim.digestId }).update({ digest_id: null });
-        logger.warn({ staffId: owner.id, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode }, 'owner digest could not be sent');
+        logger.warn(
+          { staffId: owner.id, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode },
+          'owner digest could not be sent',
+        );
       }
     });
   }

@@ -16,7 +16,10 @@ export async function observe(kind: ObservationKind, detail: string, { db = getD
   const last = lastWritten.get(kind) ?? 0;
   if (now.getTime() - last < WRITE_AT_MOST_EVERY_MS) return;
   lastWritten.set(kind, now.getTime());
-  await db('server_observations').insert({ kind, observed_at: now.toISOString(), detail: detail.slice(0, 200) }).onConflict('kind').merge();
+  await db('server_observations')
+    .insert({ kind, observed_at: now.toISOString(), detail: detail.slice(0, 200) })
+    .onConflict('kind')
+    .merge();
 }
 
 export async function lastObserved(kind: ObservationKind, db: Knex = getDb()): Promise<{ at: string; detail: string } | null> {

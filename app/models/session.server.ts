@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { getDb } from '~/utils/db.server';
 import { getEnv } from '~/utils/env.server';
-import type { StaffRow } from './staff.server';
 
 /** Last-seen times are written at most this often, so that reads do not each cost a write. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -41,35 +40,33 @@ export async function createSession(
   return { token, sessionId, expiresAt };
 }
 
-export type SessionLookup =
-  | { status: 'active'; sessionId: string; staff: StaffRow }
-  | { status: 'missing' | 'expired' | 'idle' | 'disabled' };
+export type SessionLookup = { status: 'active'; sessionId: string; staffId: number } | { status: 'missing' | 'expired' | 'idle' | 'disabled' };
 
 /**
  * Finds the session for a cookie token and checks it: absolute expiry, idle timeout and a
  * disabled account all end it (and delete it) at once.
  */
-export async function lookupSession(
-  token: string,
-  { now = new Date(), db = getDb() }: { now?: Date; db?: Knex } = {},
-): Promise<SessionLookup> {
+export async function lookupSession(token: string, { now = new Date(), db = getDb() }: { now?: Date; db?: Knex } = {}): Promise<SessionLookup> {
   const sessionId = hashSessionToken(token);
-  const session = await db<SessionRow>('sessions').where({ id: sessionId }).first();
+  // The account's state comes with the session: a disabled account ends it whatever its age.
+  const session = (await db('sessions as s')
+    .leftJoin('staff as st', 'st.id', 's.staff_id')
+    .where('s.id', sessionId)
+    .first('s.*', 'st.id as account_id', 'st.disabled_at')) as (SessionRow & { account_id: number | null; disabled_at: string | null }) | undefined;
   if (!session) return { status: 'missing' };
-  const staff = await db<StaffRow>('staff').where({ id: session.staff_id }).first();
   const idleLimitMs = getEnv().SESSION_IDLE_MINUTES * 60_000;
   let status: SessionLookup['status'] | null = null;
-  if (!staff || staff.disabled_at) status = 'disabled';
+  if (session.account_id === null || session.disabled_at) status = 'disabled';
   else if (new Date(session.expires_at).getTime() <= now.getTime()) status = 'expired';
   else if (now.getTime() - new Date(session.last_seen_at).getTime() >= idleLimitMs) status = 'idle';
-  if (status || !staff) {
+  if (status) {
     await db('sessions').where({ id: sessionId }).delete();
-    return { status: status ?? 'disabled' };
+    return { status };
   }
   if (now.getTime() - new Date(session.last_seen_at).getTime() >= TOUCH_INTERVAL_MS) {
     await db('sessions').where({ id: sessionId }).update({ last_seen_at: now.toISOString() });
   }
-  return { status: 'active', sessionId, staff };
+  return { status: 'active', sessionId, staffId: session.staff_id };
 }
 
 /** Ends one session (sign-out). */

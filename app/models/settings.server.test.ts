@@ -14,7 +14,12 @@ let admin: ReturnType<typeof staffActor>;
 
 beforeAll(async () => {
   catcher = await startSmtpCatcher();
-  Object.assign(process.env, { SMTP_URL: catcher.url, COMPANY_NAME: 'Env Company', SUPPORT_EMAIL: 'env-support@vendor.example', MAIL_FROM: 'Env Sender <env@vendor.example>' });
+  Object.assign(process.env, {
+    SMTP_URL: catcher.url,
+    COMPANY_NAME: 'Env Company',
+    SUPPORT_EMAIL: 'env-support@vendor.example',
+    MAIL_FROM: 'Env Sender <env@vendor.example>',
+  });
   resetEnvCache();
   admin = staffActor(await createTestStaff('admin', { name: 'Ada Admin' }));
 });
@@ -30,7 +35,16 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-const form = (values: Record<string, string>) => settingsFormSchema.parse({ companyName: '', supportEmail: '', linkLifetimeDefaultDays: '', linkLifetimeMaxDays: '', mailFrom: '', mailReplyTo: '', ...values });
+const form = (values: Record<string, string>) =>
+  settingsFormSchema.parse({
+    companyName: '',
+    supportEmail: '',
+    linkLifetimeDefaultDays: '',
+    linkLifetimeMaxDays: '',
+    mailFrom: '',
+    mailReplyTo: '',
+    ...values,
+  });
 
 describe('settings', () => {
   it('default to the environment, override it field by field, and return to it when blanked — each change audited', async () => {
@@ -41,7 +55,10 @@ describe('settings', () => {
       mailFrom: { name: 'Env Sender', address: 'env@vendor.example' },
       overridden: [],
     });
-    const saved = await updateSettings(form({ companyName: 'Acme Analytics', mailFrom: 'Acme Onboarding <onboarding@acme.example>', linkLifetimeMaxDays: '14' }), admin);
+    const saved = await updateSettings(
+      form({ companyName: 'Acme Analytics', mailFrom: 'Acme Onboarding <onboarding@acme.example>', linkLifetimeMaxDays: '14' }),
+      admin,
+    );
     expect(saved.changed).toEqual(['companyName', 'linkLifetimeMaxDays', 'mailFrom']);
     expect(await getSettings()).toMatchObject({
       companyName: 'Acme Analytics',
@@ -61,7 +78,10 @@ describe('settings', () => {
     // Saving the same again records nothing; blanking a field returns it to the environment.
     const auditCount = async () => Number(((await getDb()('audit_events').where({ action: 'settings.changed' }).count({ n: '*' })) as { n: number }[])[0]!.n);
     const before = await auditCount();
-    expect((await updateSettings(form({ companyName: 'Acme Analytics', mailFrom: 'Acme Onboarding <onboarding@acme.example>', linkLifetimeMaxDays: '14' }), admin)).changed).toEqual([]);
+    expect(
+      (await updateSettings(form({ companyName: 'Acme Analytics', mailFrom: 'Acme Onboarding <onboarding@acme.example>', linkLifetimeMaxDays: '14' }), admin))
+        .changed,
+    ).toEqual([]);
     expect(await auditCount()).toBe(before);
     await updateSettings(form({ mailFrom: 'Acme Onboarding <onboarding@acme.example>', linkLifetimeMaxDays: '14' }), admin);
     expect((await getSettings()).companyName).toBe('Env Company');
@@ -81,12 +101,25 @@ describe('settings', () => {
 
   it('reach the setup email (company, support, sender, reply-to) and the link form’s maximum', async () => {
     await updateSettings(
-      form({ companyName: 'Acme Analytics', supportEmail: 'help@acme.example', mailFrom: 'Acme Onboarding <onboarding@acme.example>', mailReplyTo: 'cs@acme.example', linkLifetimeMaxDays: '10' }),
+      form({
+        companyName: 'Acme Analytics',
+        supportEmail: 'help@acme.example',
+        mailFrom: 'Acme Onboarding <onboarding@acme.example>',
+        mailReplyTo: 'cs@acme.example',
+        linkLifetimeMaxDays: '10',
+      }),
       admin,
     );
     const now = new Date().toISOString();
     const [row] = await getDb()('organizations')
-      .insert({ name: 'Configured Co', workos_id: 'org_01SETTINGS000000000000000', status: 'active', idempotency_key: 'settings-1', created_at: now, updated_at: now })
+      .insert({
+        name: 'Configured Co',
+        workos_id: 'org_01SETTINGS000000000000000',
+        status: 'active',
+        idempotency_key: 'settings-1',
+        created_at: now,
+        updated_at: now,
+      })
       .returning('id');
     const sent = await createSetupLink((row as { id: number }).id, { features: ['sso'], lifetimeDays: 7, email: { address: 'it@configured.example' } }, admin);
     expect(sent.sent).toBe(true);

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { SETTING_FIELDS, SETTING_LABELS, type SettingField, type SettingsInput } from '~/forms/settings';
-import { LINK_LIFETIME_DAYS } from '~/forms/setup-link';
+import { type SettingsInput } from '~/forms/settings';
 import { getDb } from '~/utils/db.server';
 import { getEnv, parseMailbox, type Env } from '~/utils/env.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
+import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
+import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
 
 /**
  * What customers see of the company and how links are issued: set in the environment, and

@@ -10,7 +10,9 @@ import { SETUP_EVENT_TYPES, type SetupEventType } from './setup-progress.server'
  */
 type Schema = { type?: string; properties?: Record<string, Schema>; const?: unknown; oneOf?: Schema[]; anyOf?: Schema[]; allOf?: Schema[]; $ref?: string };
 
-const spec = YAML.parse(fs.readFileSync(path.resolve('node_modules/@workos/openapi-spec/open-api-spec.yaml'), 'utf8')) as { components: { schemas: Record<string, Schema> } };
+const spec = YAML.parse(fs.readFileSync(path.resolve('node_modules/@workos/openapi-spec/open-api-spec.yaml'), 'utf8')) as {
+  components: { schemas: Record<string, Schema> };
+};
 
 function resolve(schema: Schema): Schema {
   return schema.$ref ? resolve(spec.components.schemas[schema.$ref.replace('#/components/schemas/', '')]!) : schema;

@@ -57,7 +57,14 @@ async function organization(): Promise<number> {
   counter += 1;
   const now = new Date().toISOString();
   const [row] = await getDb()('organizations')
-    .insert({ name: `Globex ${counter}`, workos_id: `org_01MAIL${String(counter).padStart(20, '0')}`, status: 'active', idempotency_key: `mail-${counter}`, created_at: now, updated_at: now })
+    .insert({
+      name: `Globex ${counter}`,
+      workos_id: `org_01MAIL${String(counter).padStart(20, '0')}`,
+      status: 'active',
+      idempotency_key: `mail-${counter}`,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return (row as { id: number }).id;
 }
@@ -71,11 +78,13 @@ function tokenInLastEmail(): string {
 }
 
 async function auditOf(linkId: number) {
-  return (await getDb()('audit_events').where({ setup_link_id: linkId }).orderBy('id')).map((event: { action: string; details: string; actor_label: string }) => ({
-    action: event.action,
-    actor: event.actor_label,
-    details: JSON.parse(event.details) as Record<string, unknown>,
-  }));
+  return (await getDb()('audit_events').where({ setup_link_id: linkId }).orderBy('id')).map(
+    (event: { action: string; details: string; actor_label: string }) => ({
+      action: event.action,
+      actor: event.actor_label,
+      details: JSON.parse(event.details) as Record<string, unknown>,
+    }),
+  );
 }
 
 describe('an emailed setup link', () => {
@@ -96,14 +105,23 @@ describe('an emailed setup link', () => {
     const token = tokenInLastEmail();
 
     const row = await getDb()('setup_links').where({ id: issued.link.id }).first();
-    expect(row).toMatchObject({ status: 'active', delivery: 'email', recipient_email: 'it-admin@customer.example', recipient_name: 'Pat Admin', token_hash: hashSetupToken(token) });
+    expect(row).toMatchObject({
+      status: 'active',
+      delivery: 'email',
+      recipient_email: 'it-admin@customer.example',
+      recipient_name: 'Pat Admin',
+      token_hash: hashSetupToken(token),
+    });
     expect(row.email_sent_at).toEqual(expect.any(String));
     const redeemable = await findRedeemableLink(token);
     expect(redeemable!.link.id).toBe(issued.link.id);
 
     const audit = await auditOf(issued.link.id);
     expect(audit.map((event) => event.action)).toEqual(['setup_link.created', 'setup_link.emailed']);
-    expect(audit[1]).toMatchObject({ actor: 'Rita Rep', details: { recipient: 'it-admin@customer.example', messageId: caught.mail.messageId, fingerprint: row.token_hash.slice(0, 6) } });
+    expect(audit[1]).toMatchObject({
+      actor: 'Rita Rep',
+      details: { recipient: 'it-admin@customer.example', messageId: caught.mail.messageId, fingerprint: row.token_hash.slice(0, 6) },
+    });
   });
 
   it('a failed send leaves no active link, audits the error class (not the server’s words), and a retry sends a new link', async () => {
@@ -239,7 +257,9 @@ describe('an emailed setup link', () => {
         await revokeSetupLink(first.link.id, actor, { reason: 'The customer asked us to stop' });
       } else {
         const { completeSetupLink } = await import('./setup-link.server');
-        await getDb().transaction((trx) => completeSetupLink(trx, first.link.id, { now: new Date(), source: 'webhook', features: ['sso', 'domain_verification'] }));
+        await getDb().transaction((trx) =>
+          completeSetupLink(trx, first.link.id, { now: new Date(), source: 'webhook', features: ['sso', 'domain_verification'] }),
+        );
       }
       catcher.release();
       const outcome = await resend;
@@ -261,11 +281,15 @@ describe('an emailed setup link', () => {
     const activeCounts: number[] = [];
     const sampler = (async () => {
       while (sampling) {
-        activeCounts.push(((await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' }).count({ n: '*' }))[0] as { n: number }).n);
+        activeCounts.push(
+          ((await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' }).count({ n: '*' }))[0] as { n: number }).n,
+        );
       }
     })();
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: twenty', expectedActiveLinkId: first.link.id })),
+      Array.from({ length: 20 }, () =>
+        recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: twenty', expectedActiveLinkId: first.link.id }),
+      ),
     );
     sampling = false;
     await sampler;
@@ -323,7 +347,9 @@ describe('an emailed setup link', () => {
     });
     expect(await getActiveSetupLink(organizationId)).toBeNull();
     expect((await getSetupLinkOverview(organizationId)).sending).toMatchObject({ delivery: 'email', emailSentAt: null, status: 'sending' });
-    await expect(createSetupLink(organizationId, { features: ['sso'], lifetimeDays: 7 }, actor)).rejects.toThrow(/being emailed to it-admin@customer.example right now/);
+    await expect(createSetupLink(organizationId, { features: ['sso'], lifetimeDays: 7 }, actor)).rejects.toThrow(
+      /being emailed to it-admin@customer.example right now/,
+    );
   });
 
   it('leaves no sent token in the database file', async () => {

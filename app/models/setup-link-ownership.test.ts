@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  * in db/ does too.)
  */
 const OWNER = path.resolve('app/models/setup-link.server.ts');
-const WRITE = /(['"`])setup_link(s|_launches)\1\)?[^;]*?\.(update|insert|del|delete|increment|decrement|upsert)\(|\b(update|into|from)\s+setup_link(s|_launches)\b/i;
+const WRITE =
+  /(['"`])setup_link(s|_launches)\1\)?[^;]*?\.(update|insert|del|delete|increment|decrement|upsert)\(|\b(update|into|from)\s+setup_link(s|_launches)\b/i;
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

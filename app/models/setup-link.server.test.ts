@@ -66,7 +66,9 @@ describe('creating a setup link', () => {
     await createSetupLink(organizationId, input, actor);
     const refused = await createSetupLink(organizationId, input, actor).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ActiveLinkExistsError);
-    expect((refused as Error).message).toMatch(/^This organization already has an active link \(created by Rita Rep, expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\) — revoke or recreate it\.$/);
+    expect((refused as Error).message).toMatch(
+      /^This organization already has an active link \(created by Rita Rep, expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\) — revoke or recreate it\.$/,
+    );
   });
 
   it('50 parallel creates leave exactly one active link and 49 clear refusals', async () => {

@@ -1,15 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
-import {
-  lifetimeDaysOf,
-  SETUP_FEATURES,
-  SETUP_LINK_STATUSES,
-  type SetupFeature,
-  type SetupLinkEmailRequest,
-  type SetupLinkRequest,
-  type SetupLinkStatus,
-} from '~/forms/setup-link';
+import { type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
@@ -20,6 +12,8 @@ import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
 import { getSettings } from './settings.server';
+import { lifetimeDaysOf, SETUP_LINK_STATUSES, type SetupLinkStatus } from '~/domain/setup-links';
+import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 
 /**
  * Setup links: the app's own long-lived link to the Admin Portal (decision 004), and the one
@@ -296,7 +290,10 @@ export async function getSetupLinkOverview(
 }
 
 /** The organization's active link, or null. Writes nothing. */
-export async function getActiveSetupLink(organizationId: number, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<SetupLink | null> {
+export async function getActiveSetupLink(
+  organizationId: number,
+  { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {},
+): Promise<SetupLink | null> {
   return (await getSetupLinkOverview(organizationId, { db, now })).active;
 }
 
@@ -308,13 +305,24 @@ export async function getActiveSetupLink(organizationId: number, { db = getDb(),
  */
 export async function settleLapsedLinks(
   trx: Knex | Knex.Transaction,
-  { organizationId, now = new Date(), ended }: { organizationId?: number; now?: Date; /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */ ended?: number[] } = {},
+  {
+    organizationId,
+    now = new Date(),
+    ended,
+  }: {
+    organizationId?: number;
+    now?: Date;
+    /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */ ended?: number[];
+  } = {},
 ): Promise<number> {
   let settled = 0;
   const unconfirmed = trx<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
   if (organizationId !== undefined) unconfirmed.where({ organization_id: organizationId });
   for (const row of await unconfirmed.select('id', 'organization_id', 'token_hash', 'recipient_email', 'created_at')) {
-    const changed = await trx('setup_links').where({ id: row.id, status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now)).update({ status: 'failed' });
+    const changed = await trx('setup_links')
+      .where({ id: row.id, status: 'sending' })
+      .where('created_at', '<=', unconfirmedBefore(now))
+      .update({ status: 'failed' });
     if (changed !== 1) continue;
     settled += 1;
     await recordAuditEvent(
@@ -373,7 +381,9 @@ async function requireLinkableOrganization(trx: Knex.Transaction, organizationId
   if (!organization) throw new SetupLinkRuleError('No such organization.');
   if (organization.status !== 'active') {
     throw new SetupLinkRuleError(
-      organization.status === 'pending' ? 'Create the organization in WorkOS first (retry above), then send its link.' : 'This organization is archived: it cannot get a setup link.',
+      organization.status === 'pending'
+        ? 'Create the organization in WorkOS first (retry above), then send its link.'
+        : 'This organization is archived: it cannot get a setup link.',
     );
   }
   return organization.name as string;
@@ -451,7 +461,12 @@ async function revokeRow(
   const query = trx('setup_links').where({ id: row.id, status: from });
   // An active link past its expiry has expired; revoking it would rewrite what happened.
   if (from === 'active') query.where('expires_at', '>', now.toISOString());
-  const changed = await query.update({ status: 'revoked', revoked_at: now.toISOString(), revoked_by: actor.type === 'staff' ? (actor.id ?? null) : null, revoke_reason: reason });
+  const changed = await query.update({
+    status: 'revoked',
+    revoked_at: now.toISOString(),
+    revoked_by: actor.type === 'staff' ? (actor.id ?? null) : null,
+    revoke_reason: reason,
+  });
   if (changed !== 1) return false;
   await recordAuditEvent(
     {
@@ -505,7 +520,10 @@ async function deliver(
   } catch (error) {
     // Whatever broke after the link was committed, it must not stay `sending` (that blocks every
     // new link for the organization until the grace period ends): it failed.
-    await db('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' }).catch(() => undefined);
+    await db('setup_links')
+      .where({ id: link.id, status: 'sending' })
+      .update({ status: 'failed' })
+      .catch(() => undefined);
     throw error;
   }
 }
@@ -532,12 +550,23 @@ async function settleDelivery(
       const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
       if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
         const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
-        await revokeRow(trx, row!, SYSTEM_ACTOR, { reason: `The link it was to replace was ${replaced.status} while this one was being emailed.`, requestId, now: settledAt, from: 'sending' });
+        await revokeRow(trx, row!, SYSTEM_ACTOR, {
+          reason: `The link it was to replace was ${replaced.status} while this one was being emailed.`,
+          requestId,
+          now: settledAt,
+          from: 'sending',
+        });
       } else {
         // Old out, then new in: the one-active index holds at every statement.
         if (replaced?.status === 'active') {
           const old = await trx<SetupLinkRow>('setup_links').where({ id: replaced.id }).first('id', 'organization_id', 'token_hash');
-          await revokeRow(trx, old!, actor, { reason: reason ?? 'Replaced by a new link.', requestId, now: settledAt, from: 'active', replacedBy: link.fingerprint });
+          await revokeRow(trx, old!, actor, {
+            reason: reason ?? 'Replaced by a new link.',
+            requestId,
+            now: settledAt,
+            from: 'active',
+            replacedBy: link.fingerprint,
+          });
         }
         await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'active', email_sent_at: settledAt.toISOString() });
       }
@@ -708,7 +737,11 @@ export async function revokeActiveLinkOf(
  * The organization's link that progress may complete: active and within its lifetime. Read in
  * the caller's transaction, so that the check and the completion see one state.
  */
-export async function activeLinkForCompletion(trx: Knex.Transaction, organizationId: number, now: Date): Promise<{ id: number; features: SetupFeature[] } | null> {
+export async function activeLinkForCompletion(
+  trx: Knex.Transaction,
+  organizationId: number,
+  now: Date,
+): Promise<{ id: number; features: SetupFeature[] } | null> {
   const active = linkIsActiveSql('l', now);
   const row = await trx('setup_links as l').where('l.organization_id', organizationId).whereRaw(active.sql, active.bindings).first('l.id', 'l.features');
   return row ? { id: row.id as number, features: JSON.parse(row.features as string) as SetupFeature[] } : null;
@@ -755,14 +788,20 @@ export async function completeSetupLink(
 export async function endPortalSessions(linkIds: number[], { db = getDb() }: { db?: Knex } = {}): Promise<void> {
   if (linkIds.length === 0) return;
   try {
-    const rows = (await db('setup_links as l').join('organizations as o', 'o.id', 'l.organization_id').whereIn('l.id', linkIds).whereNotNull('o.workos_id').select('l.id', 'o.workos_id')) as {
+    const rows = (await db('setup_links as l')
+      .join('organizations as o', 'o.id', 'l.organization_id')
+      .whereIn('l.id', linkIds)
+      .whereNotNull('o.workos_id')
+      .select('l.id', 'o.workos_id')) as {
       id: number;
       workos_id: string;
     }[];
     for (const row of rows) {
       try {
         // One attempt, no retries: it is best effort, and a person or a maintenance run is waiting.
-        await withPersonDeadline(() => getWorkOSWithoutRetries().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }));
+        await withPersonDeadline(() =>
+          getWorkOSWithoutRetries().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }),
+        );
       } catch (error) {
         logger.warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
       }
@@ -903,7 +942,10 @@ export interface FailedEmailAttempt {
 }
 
 /** The newest link of the organization, if it failed to be emailed (and nothing newer exists). */
-export async function latestFailedEmail(organizationId: number, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<FailedEmailAttempt | null> {
+export async function latestFailedEmail(
+  organizationId: number,
+  { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {},
+): Promise<FailedEmailAttempt | null> {
   const link = await readLink(db, { 'l.organization_id': organizationId }, now);
   if (!link || link.status !== 'failed' || link.delivery !== 'email') return null;
   const event = await db('audit_events')

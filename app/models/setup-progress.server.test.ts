@@ -20,7 +20,15 @@ async function organization(): Promise<{ id: number; workosId: string }> {
   const now = new Date().toISOString();
   const workosId = `org_01PROGRESS${String(counter).padStart(15, '0')}`;
   const [row] = await getDb()('organizations')
-    .insert({ name: `Initech ${counter}`, workos_id: workosId, status: 'active', idempotency_key: `progress-${counter}`, cs_owner_id: ownerId, created_at: now, updated_at: now })
+    .insert({
+      name: `Initech ${counter}`,
+      workos_id: workosId,
+      status: 'active',
+      idempotency_key: `progress-${counter}`,
+      cs_owner_id: ownerId,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return { id: (row as { id: number }).id, workosId };
 }
@@ -30,8 +38,22 @@ let eventCounter = 0;
 function event(type: string, data: Record<string, unknown>, at: string, id = `event_01TEST${String(++eventCounter).padStart(20, '0')}`) {
   return { id, event: type, createdAt: at, context: {}, data };
 }
-const connection = (workosId: string, id = 'conn_01A', type = 'OktaSAML') => ({ object: 'connection', id, organizationId: workosId, type, name: 'Okta', state: 'active' });
-const directory = (workosId: string, id = 'directory_01A') => ({ object: 'directory', id, organizationId: workosId, type: 'okta scim v2.0', name: 'Dir', state: 'active' });
+const connection = (workosId: string, id = 'conn_01A', type = 'OktaSAML') => ({
+  object: 'connection',
+  id,
+  organizationId: workosId,
+  type,
+  name: 'Okta',
+  state: 'active',
+});
+const directory = (workosId: string, id = 'directory_01A') => ({
+  object: 'directory',
+  id,
+  organizationId: workosId,
+  type: 'okta scim v2.0',
+  name: 'Dir',
+  state: 'active',
+});
 
 async function record(raw: unknown, source: EventSource = 'webhook') {
   return getDb().transaction((trx) => recordWorkOSEvent(trx, raw, source));
@@ -51,7 +73,12 @@ describe('recording WorkOS events', () => {
     const org = await organization();
     const outcome = await record(event('connection.activated', connection(org.workosId), '2026-11-20T10:00:00.000Z'));
     expect(outcome).toEqual({ recorded: true, applied: true, setupEvent: true, completedLinkId: null });
-    expect(await statusOf(org.workosId, 'sso')).toMatchObject({ state: 'done', detail: 'OktaSAML connection active', source: 'webhook', changed_at: '2026-11-20T10:00:00.000Z' });
+    expect(await statusOf(org.workosId, 'sso')).toMatchObject({
+      state: 'done',
+      detail: 'OktaSAML connection active',
+      source: 'webhook',
+      changed_at: '2026-11-20T10:00:00.000Z',
+    });
     const audit = await getDb()('audit_events').where({ organization_id: org.id, action: 'setup.progress' }).first();
     expect(audit.actor_label).toBe('WorkOS');
     expect(JSON.parse(audit.details)).toMatchObject({ feature: 'sso', state: 'done', event: 'connection.activated', source: 'webhook' });
@@ -116,12 +143,30 @@ describe('recording WorkOS events', () => {
       ),
     );
     expect(await statusOf(org.workosId, 'domain_verification')).toMatchObject({ state: 'attention', detail: 'verification of initech.example failed' });
-    await record(event('organization_domain.verified', { id: 'org_domain_01A', domain: 'initech.example', organizationId: org.workosId, state: 'verified' }, '2026-11-20T11:00:00.000Z'));
+    await record(
+      event(
+        'organization_domain.verified',
+        { id: 'org_domain_01A', domain: 'initech.example', organizationId: org.workosId, state: 'verified' },
+        '2026-11-20T11:00:00.000Z',
+      ),
+    );
     expect(await statusOf(org.workosId, 'domain_verification')).toMatchObject({ state: 'done', detail: 'initech.example verified' });
 
-    await record(event('connection.saml_certificate_renewal_required', { connection: { id: 'conn_01C', organization_id: org.workosId }, days_until_expiry: 30 }, '2026-11-20T12:00:00.000Z'));
+    await record(
+      event(
+        'connection.saml_certificate_renewal_required',
+        { connection: { id: 'conn_01C', organization_id: org.workosId }, days_until_expiry: 30 },
+        '2026-11-20T12:00:00.000Z',
+      ),
+    );
     expect(await statusOf(org.workosId, 'certificate_renewal')).toMatchObject({ state: 'attention', detail: 'a SAML certificate needs renewal' });
-    await record(event('connection.saml_certificate_renewed', { connection: { id: 'conn_01C', organization_id: org.workosId }, renewed_at: '2026-11-20T13:00:00.000Z' }, '2026-11-20T13:00:00.000Z'));
+    await record(
+      event(
+        'connection.saml_certificate_renewed',
+        { connection: { id: 'conn_01C', organization_id: org.workosId }, renewed_at: '2026-11-20T13:00:00.000Z' },
+        '2026-11-20T13:00:00.000Z',
+      ),
+    );
     expect(await statusOf(org.workosId, 'certificate_renewal')).toMatchObject({ state: 'done' });
   });
 
@@ -176,17 +221,27 @@ describe('Directory Sync that stops, and Bring Your Own Key', () => {
   it('a verified BYOK key is done (and completes a link of BYOK alone); a failed one needs attention', async () => {
     const org = await organization();
     const { link } = await createSetupLink(org.id, { features: ['bring_your_own_key'], lifetimeDays: 7 }, actor);
-    const failed = await record(event('vault.byok_key.verification_completed', { organization_id: org.workosId, key_provider: 'AWS_KMS', verified: false }, new Date().toISOString()));
+    const failed = await record(
+      event('vault.byok_key.verification_completed', { organization_id: org.workosId, key_provider: 'AWS_KMS', verified: false }, new Date().toISOString()),
+    );
     expect(failed.completedLinkId).toBeNull();
     expect(await statusOf(org.workosId, 'bring_your_own_key')).toMatchObject({ state: 'attention', detail: 'verification of the AWS_KMS key failed' });
-    const verified = await record(event('vault.byok_key.verification_completed', { organizationId: org.workosId, keyProvider: 'AWS_KMS', verified: true }, new Date(Date.now() + 1000).toISOString()));
+    const verified = await record(
+      event(
+        'vault.byok_key.verification_completed',
+        { organizationId: org.workosId, keyProvider: 'AWS_KMS', verified: true },
+        new Date(Date.now() + 1000).toISOString(),
+      ),
+    );
     expect(await statusOf(org.workosId, 'bring_your_own_key')).toMatchObject({ state: 'done', detail: 'AWS_KMS key verified' });
     expect(verified.completedLinkId).toBe(link.id);
   });
 
   it('a BYOK event without its verification result is recorded as unreadable, not guessed', async () => {
     const org = await organization();
-    const outcome = await record(event('vault.byok_key.verification_completed', { organization_id: org.workosId, key_provider: 'AWS_KMS' }, new Date().toISOString()));
+    const outcome = await record(
+      event('vault.byok_key.verification_completed', { organization_id: org.workosId, key_provider: 'AWS_KMS' }, new Date().toISOString()),
+    );
     expect(outcome).toMatchObject({ recorded: true, applied: false });
     expect(await statusOf(org.workosId, 'bring_your_own_key')).toBeUndefined();
   });
@@ -194,7 +249,11 @@ describe('Directory Sync that stops, and Bring Your Own Key', () => {
 
 describe('WorkOS’s domains, kept fresh from its events', () => {
   const domainsOf = async (organizationId: number) =>
-    Object.fromEntries(((await getDb()('organization_domains').where({ organization_id: organizationId }).select('domain', 'state')) as { domain: string; state: string }[]).map((row) => [row.domain, row.state]));
+    Object.fromEntries(
+      ((await getDb()('organization_domains').where({ organization_id: organizationId }).select('domain', 'state')) as { domain: string; state: string }[]).map(
+        (row) => [row.domain, row.state],
+      ),
+    );
 
   it('verified, failed, created, updated and deleted domains, and a whole list in organization.updated — each newer than the last sync', async () => {
     const org = await organization();
@@ -204,7 +263,13 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
     const domainEvent = (type: string, domain: string, state: string, at: string, id = `org_domain_${domain}`) =>
       event(type, { object: 'organization_domain', id, organizationId: org.workosId, domain, state }, at);
 
-    await record(event('organization_domain.verified', { id: 'org_domain_1', domain: 'acme.example', organizationId: org.workosId, state: 'verified' }, '2026-11-20T10:00:00.000Z'));
+    await record(
+      event(
+        'organization_domain.verified',
+        { id: 'org_domain_1', domain: 'acme.example', organizationId: org.workosId, state: 'verified' },
+        '2026-11-20T10:00:00.000Z',
+      ),
+    );
     expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified' });
     await record(domainEvent('organization_domain.created', 'new.example', 'pending', '2026-11-20T10:05:00.000Z'));
     await record(domainEvent('organization_domain.updated', 'new.example', 'verified', '2026-11-20T10:06:00.000Z'));
@@ -212,7 +277,18 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
     await record(domainEvent('organization_domain.deleted', 'new.example', 'verified', '2026-11-20T10:07:00.000Z'));
     expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified' });
     await record(
-      event('organization.updated', { id: org.workosId, name: 'Initech', domains: [{ id: 'd1', domain: 'acme.example', state: 'verified' }, { id: 'd2', domain: 'second.example', state: 'pending' }] }, '2026-11-20T10:08:00.000Z'),
+      event(
+        'organization.updated',
+        {
+          id: org.workosId,
+          name: 'Initech',
+          domains: [
+            { id: 'd1', domain: 'acme.example', state: 'verified' },
+            { id: 'd2', domain: 'second.example', state: 'pending' },
+          ],
+        },
+        '2026-11-20T10:08:00.000Z',
+      ),
     );
     expect(await domainsOf(org.id)).toEqual({ 'acme.example': 'verified', 'second.example': 'pending' });
     // The search finds a domain WorkOS added.
@@ -223,7 +299,11 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
   it('events in any order: an older one delivered late never undoes a newer one about the same domain', async () => {
     const org = await organization();
     const update = (state: string, at: string) =>
-      event('organization_domain.updated', { object: 'organization_domain', id: 'org_domain_order', organizationId: org.workosId, domain: 'order.example', state }, at);
+      event(
+        'organization_domain.updated',
+        { object: 'organization_domain', id: 'org_domain_order', organizationId: org.workosId, domain: 'order.example', state },
+        at,
+      );
     await record(update('verified', '2026-11-21T10:00:00.000Z'));
     await record(update('pending', '2026-11-21T09:00:00.000Z'));
     expect(await domainsOf(org.id)).toEqual({ 'order.example': 'verified' });
@@ -236,7 +316,13 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
     const org = await organization();
     await getDb()('organizations').where({ id: org.id }).update({ synced_at: '2026-11-20T12:00:00.000Z' });
     await getDb()('organization_domains').insert({ organization_id: org.id, domain: 'late.example', state: 'verified', workos_domain_id: 'org_domain_late' });
-    await record(event('organization_domain.updated', { object: 'organization_domain', id: 'org_domain_late', organizationId: org.workosId, domain: 'late.example', state: 'pending' }, '2026-11-20T11:00:00.000Z'));
+    await record(
+      event(
+        'organization_domain.updated',
+        { object: 'organization_domain', id: 'org_domain_late', organizationId: org.workosId, domain: 'late.example', state: 'pending' },
+        '2026-11-20T11:00:00.000Z',
+      ),
+    );
     expect(await domainsOf(org.id)).toEqual({ 'late.example': 'verified' });
   });
 });
@@ -259,7 +345,9 @@ describe('link completion', () => {
     expect(row.completed_at).not.toBeNull();
     const completed = await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.completed' }).first();
     expect(JSON.parse(completed.details)).toMatchObject({ features: ['sso', 'dsync'], source: 'poller' });
-    expect(await getDb()('owner_notices').where({ setup_link_id: link.id })).toEqual([expect.objectContaining({ staff_id: ownerId, kind: 'setup_completed', digest_id: null })]);
+    expect(await getDb()('owner_notices').where({ setup_link_id: link.id })).toEqual([
+      expect.objectContaining({ staff_id: ownerId, kind: 'setup_completed', digest_id: null }),
+    ]);
     // The IT admin's link still opens, to say everything is set.
     expect((await findRedeemableLink(token))?.link.status).toBe('completed');
 
@@ -282,7 +370,11 @@ describe('link completion', () => {
     const org = await organization();
     const { link } = await createSetupLink(org.id, { features: ['domain_verification'], lifetimeDays: 7 }, actor);
     await record(
-      event('organization_domain.verification_failed', { reason: 'x', organizationDomain: { id: 'org_domain_01Z', domain: 'initech.example', organizationId: org.workosId } }, new Date().toISOString()),
+      event(
+        'organization_domain.verification_failed',
+        { reason: 'x', organizationDomain: { id: 'org_domain_01Z', domain: 'initech.example', organizationId: org.workosId } },
+        new Date().toISOString(),
+      ),
     );
     expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('active');
   });

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { FEATURE_INFO, hasCompletionSignal, SETUP_FEATURES, SIGNAL_FEATURES, type SetupFeature, type SignalFeature } from '~/forms/setup-link';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { isoTimestamp } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
 import { activeLinkForCompletion, completeSetupLink, type SetupLink, type SetupLinkOverview } from './setup-link.server';
+import { FEATURE_INFO, hasCompletionSignal, SETUP_FEATURES, SIGNAL_FEATURES, type SetupFeature, type SignalFeature } from '~/domain/features';
 
 /**
  * Setup progress (decision 012): WorkOS's events say which features an organization has set up.
@@ -157,7 +157,12 @@ export function normalizeWorkOSEvent(raw: unknown): NormalizedEvent {
       const domain = domainSchema.safeParse(data);
       if (!domain.success) return unreadable('no domain');
       return {
-        ...withOrganization(organizationIdOf(data), { feature: 'domain_verification', resourceId: domain.data.id, state: 'verified', label: domain.data.domain }),
+        ...withOrganization(organizationIdOf(data), {
+          feature: 'domain_verification',
+          resourceId: domain.data.id,
+          state: 'verified',
+          label: domain.data.domain,
+        }),
         domains: { kind: 'upsert', domain: domain.data.domain, state: 'verified', domainId: domain.data.id },
       };
     }
@@ -181,7 +186,10 @@ export function normalizeWorkOSEvent(raw: unknown): NormalizedEvent {
         ...base,
         workosOrganizationId: organizationId,
         change: null,
-        domains: { kind: 'replace', domains: domains.data.map((entry) => ({ domain: entry.domain, state: entry.state ?? 'pending', domainId: entry.id ?? null })) },
+        domains: {
+          kind: 'replace',
+          domains: domains.data.map((entry) => ({ domain: entry.domain, state: entry.state ?? 'pending', domainId: entry.id ?? null })),
+        },
       };
     }
     case 'organization_domain.verification_failed': {
@@ -238,14 +246,19 @@ export function deriveFeatureStatus(feature: SignalFeature, resources: ResourceR
     case 'sso': {
       const active = having('active');
       if (active.length) return { state: 'done', detail: `${labelled(active, 'SSO')} connection active` };
-      if (resources.length) return { state: 'attention', detail: `no active connection (${labelled(resources, 'SSO')} ${resources.every((row) => row.state === 'deleted') ? 'deleted' : 'deactivated'})` };
+      if (resources.length)
+        return {
+          state: 'attention',
+          detail: `no active connection (${labelled(resources, 'SSO')} ${resources.every((row) => row.state === 'deleted') ? 'deleted' : 'deactivated'})`,
+        };
       return { state: 'pending', detail: 'no connection yet' };
     }
     case 'dsync': {
       const active = having('active');
       if (active.length) return { state: 'done', detail: `${labelled(active, 'directory')} directory active` };
       // A directory that stopped syncing is not done, whether deactivated or deleted.
-      if (resources.length) return { state: 'attention', detail: `no active directory (${resources.every((row) => row.state === 'deleted') ? 'deleted' : 'deactivated'})` };
+      if (resources.length)
+        return { state: 'attention', detail: `no active directory (${resources.every((row) => row.state === 'deleted') ? 'deleted' : 'deactivated'})` };
       return { state: 'pending', detail: 'no directory yet' };
     }
     case 'bring_your_own_key': {
@@ -263,7 +276,8 @@ export function deriveFeatureStatus(feature: SignalFeature, resources: ResourceR
     }
     case 'certificate_renewal': {
       const required = having('renewal_required');
-      if (required.length) return { state: 'attention', detail: `${required.length === 1 ? 'a SAML certificate needs' : `${required.length} SAML certificates need`} renewal` };
+      if (required.length)
+        return { state: 'attention', detail: `${required.length === 1 ? 'a SAML certificate needs' : `${required.length} SAML certificates need`} renewal` };
       if (having('renewed').length) return { state: 'done', detail: 'certificate renewed' };
       return { state: 'pending', detail: 'no renewal yet' };
     }
@@ -389,7 +403,16 @@ async function completeLinkIfDone(
 
 /** One line of an organization's setup checklist. */
 export type FeatureProgress =
-  | { feature: SetupFeature; title: string; signal: true; state: FeatureState; detail: string; changedAt: string | null; source: EventSource | null; inLink: boolean }
+  | {
+      feature: SetupFeature;
+      title: string;
+      signal: true;
+      state: FeatureState;
+      detail: string;
+      changedAt: string | null;
+      source: EventSource | null;
+      inLink: boolean;
+    }
   | { feature: SetupFeature; title: string; signal: false; launches: number; lastLaunchedAt: string | null; inLink: boolean };
 
 /**
@@ -456,4 +479,10 @@ export async function getOrganizationProgress(
   const features = await getSetupProgress(organization, link, db);
   const counted = features.filter((item) => item.inLink && item.signal);
   return { link, features, done: counted.filter((item) => item.signal && item.state === 'done').length, total: counted.length };
+}
+
+/** When the last event from `source` arrived (the doctor's "do events arrive" check). */
+export async function lastEventReceivedAt(source: 'webhook' | 'poller', { db = getDb() }: ModelContext = {}): Promise<string | null> {
+  const row = (await db('workos_events').where({ source }).max({ at: 'received_at' }).first()) as { at: string | null } | undefined;
+  return row?.at ?? null;
 }

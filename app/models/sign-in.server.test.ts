@@ -53,11 +53,7 @@ describe('signIn', () => {
       .where({ action: 'staff.sign_in_failed' })
       .whereRaw("json_extract(details, '$.email') IN (?, ?, ?)", ['nobody@staff.example', staff.email, disabled.email])
       .pluck('details');
-    expect(reasons.map((details: string) => JSON.parse(details).reason).sort()).toEqual([
-      'account_disabled',
-      'unknown_email',
-      'wrong_password',
-    ]);
+    expect(reasons.map((details: string) => JSON.parse(details).reason).sort()).toEqual(['account_disabled', 'unknown_email', 'wrong_password']);
   });
 
   it(`locks one account from one address after ${SIGN_IN_LIMITS.failuresPerAccountAndAddress} failures there; the member elsewhere signs in`, async () => {
@@ -129,7 +125,11 @@ describe('signIn', () => {
       await signIn({ email: staff.email, password: 'guess', ip: `198.18.0.${attempt % 5}` }, { now: new Date(now.getTime() + attempt * 1000) });
     }
     const after = new Date(now.getTime() + SIGN_IN_LIMITS.failuresPerAccount * 1000);
-    expect(await signIn({ email: staff.email, password: 'guess', ip: '198.18.0.4' }, { now: after })).toMatchObject({ ok: false, reason: 'throttled', scope: 'account' });
+    expect(await signIn({ email: staff.email, password: 'guess', ip: '198.18.0.4' }, { now: after })).toMatchObject({
+      ok: false,
+      reason: 'throttled',
+      scope: 'account',
+    });
     // A fresh address is no way around it: strangers share the account's one try per interval.
     expect(await signIn({ email: staff.email, password: 'guess', ip: '198.18.0.99' }, { now: after })).toMatchObject({ reason: 'throttled', scope: 'account' });
     const later = new Date(now.getTime() + (SIGN_IN_LIMITS.failuresPerAccount - 1) * 1000 + SIGN_IN_LIMITS.slowedSeconds * 1000);
@@ -167,7 +167,10 @@ describe('signIn', () => {
     for (let attempt = 1; attempt <= SIGN_IN_LIMITS.failuresPerAccountAndAddress; attempt += 1) {
       await signIn({ email: staff.email, password: 'guess', ip: `2001:db8:0:7::${attempt}` }, { now });
     }
-    expect(await signIn({ email: staff.email, password: TEST_PASSWORD, ip: '2001:db8:0:7::ffff' }, { now })).toMatchObject({ reason: 'throttled', scope: 'pair' });
+    expect(await signIn({ email: staff.email, password: TEST_PASSWORD, ip: '2001:db8:0:7::ffff' }, { now })).toMatchObject({
+      reason: 'throttled',
+      scope: 'pair',
+    });
     expect((await signIn({ email: staff.email, password: TEST_PASSWORD, ip: '2001:db8:0:8::1' }, { now })).ok).toBe(true);
   });
 

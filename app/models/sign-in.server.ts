@@ -89,7 +89,12 @@ export async function signIn(
   if (!row || !passwordMatches || row.disabled_at) {
     const reason = !row ? 'unknown_email' : !passwordMatches ? 'wrong_password' : 'account_disabled';
     await recordAuditEvent(
-      { actor: row ? { type: 'staff', id: row.id, label: row.name } : SIGN_IN_PAGE, action: 'staff.sign_in_failed', requestId, details: { email: normalizedEmail, ip: address, reason } },
+      {
+        actor: row ? { type: 'staff', id: row.id, label: row.name } : SIGN_IN_PAGE,
+        action: 'staff.sign_in_failed',
+        requestId,
+        details: { email: normalizedEmail, ip: address, reason },
+      },
       db,
     );
     await recordThresholdsReached(reserved.reached, { accountKey, email: normalizedEmail, ip: address, now, requestId, known: Boolean(row) }, db);
@@ -123,7 +128,10 @@ export function addressKey(ip: string): string {
   const headParts = head ? head.split(':') : [];
   const tailParts = tail ? tail.split(':') : [];
   const groups = bare.includes('::') ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts] : headParts;
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 interface Counts {
@@ -142,7 +150,13 @@ async function countFailures(accountKey: string, ip: string, now: Date, db: Knex
   const lastSuccess = await db('sign_in_attempts').where({ account_key: accountKey, succeeded: 1 }).max({ at: 'at' }).first();
   const since = lastSuccess?.at && lastSuccess.at > windowStart ? (lastSuccess.at as string) : windowStart;
   const failures = (where: Record<string, string>, after: string, limit: number) =>
-    db('sign_in_attempts').where({ ...where, succeeded: 0 }).where('at', '>', after).where('at', '<=', now.toISOString()).orderBy('at', 'desc').limit(limit).pluck('at') as Promise<string[]>;
+    db('sign_in_attempts')
+      .where({ ...where, succeeded: 0 })
+      .where('at', '>', after)
+      .where('at', '<=', now.toISOString())
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .pluck('at') as Promise<string[]>;
   const [pair, account, address, known] = await Promise.all([
     failures({ account_key: accountKey, ip }, since, SIGN_IN_LIMITS.failuresPerAccountAndAddress + 1),
     failures({ account_key: accountKey }, since, SIGN_IN_LIMITS.failuresPerAccount + 1),
@@ -153,7 +167,12 @@ async function countFailures(accountKey: string, ip: string, now: Date, db: Knex
 }
 
 /** Whether this attempt must wait, why, and for how long. */
-async function throttleFor(accountKey: string, ip: string, now: Date, db: Knex | Knex.Transaction): Promise<{ scope: ThrottleScope; retryAfterSeconds: number } | null> {
+async function throttleFor(
+  accountKey: string,
+  ip: string,
+  now: Date,
+  db: Knex | Knex.Transaction,
+): Promise<{ scope: ThrottleScope; retryAfterSeconds: number } | null> {
   const counts = await countFailures(accountKey, ip, now, db);
   if (counts.pair.length >= SIGN_IN_LIMITS.failuresPerAccountAndAddress) {
     // The oldest failure that still counts leaves the window at `oldest + window`.
@@ -187,7 +206,12 @@ async function recordThresholdsReached(
   if (reached.pair) {
     const throttle = await throttleFor(accountKey, ip, now, db);
     await recordAuditEvent(
-      { actor: SIGN_IN_PAGE, action: 'staff.sign_in_locked', requestId, details: { email, ip, scope: 'pair', minutes: Math.ceil((throttle?.retryAfterSeconds ?? 60) / 60) } },
+      {
+        actor: SIGN_IN_PAGE,
+        action: 'staff.sign_in_locked',
+        requestId,
+        details: { email, ip, scope: 'pair', minutes: Math.ceil((throttle?.retryAfterSeconds ?? 60) / 60) },
+      },
       db,
     );
   }

@@ -1,14 +1,10 @@
 import type { Knex } from 'knex';
-import { emailSchema, roleSchema, STAFF_ROLES, staffNameSchema, type StaffRole } from '~/forms/staff';
+import { emailSchema, roleSchema, staffNameSchema } from '~/forms/staff';
 import { getDb } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor, type AuditDetails } from './audit.server';
 import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPassword } from './password.server';
 import { deleteSessionsOfStaff } from './session.server';
-
-/** True when `role` carries at least the rights of `minimum` (viewer < support < admin). */
-export function roleAtLeast(role: StaffRole, minimum: StaffRole): boolean {
-  return STAFF_ROLES.indexOf(role) >= STAFF_ROLES.indexOf(minimum);
-}
+import { type StaffRole } from '~/domain/staff';
 
 export interface Staff {
   id: number;
@@ -64,8 +60,7 @@ export class StaffRuleError extends Error {
   }
 }
 
-const LAST_ADMIN_MESSAGE =
-  'This is the last active admin. Make someone else an admin first, so that somebody can still manage staff.';
+const LAST_ADMIN_MESSAGE = 'This is the last active admin. Make someone else an admin first, so that somebody can still manage staff.';
 
 export async function getStaffById(id: number, db: Knex = getDb()): Promise<Staff | null> {
   const row = await db<StaffRow>('staff').where({ id }).first();
@@ -125,10 +120,7 @@ export async function createStaff(
         })
         .returning('*');
       const created = toStaff(row as StaffRow);
-      await recordAuditEvent(
-        { actor, action: 'staff.created', requestId, details: { staffId: created.id, email, name, role } },
-        trx,
-      );
+      await recordAuditEvent({ actor, action: 'staff.created', requestId, details: { staffId: created.id, email, name, role } }, trx);
       return created;
     });
     return { staff, temporaryPassword };
@@ -153,11 +145,7 @@ export async function changeStaffRole(
 }
 
 /** Disables a member: their sessions end at once and they cannot sign in. */
-export async function disableStaff(
-  staffId: number,
-  actor: AuditActor,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
-): Promise<Staff> {
+export async function disableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (before.disabledAt) return null;
     const now = new Date().toISOString();
@@ -167,11 +155,7 @@ export async function disableStaff(
   });
 }
 
-export async function enableStaff(
-  staffId: number,
-  actor: AuditActor,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
-): Promise<Staff> {
+export async function enableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (!before.disabledAt) return null;
     await trx('staff').where({ id: staffId }).update({ disabled_at: null, updated_at: new Date().toISOString() });
@@ -205,9 +189,7 @@ export async function resetStaffPassword(
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   const staff = await updateStaff(staffId, actor, requestId, db, async (trx) => {
-    await trx('staff')
-      .where({ id: staffId })
-      .update({ password_hash: passwordHash, must_change_password: 1, updated_at: new Date().toISOString() });
+    await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 1, updated_at: new Date().toISOString() });
     const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx });
     return { action: 'staff.password_reset', details: { sessionsEnded } };
   });
@@ -235,14 +217,9 @@ export async function changeOwnPassword(
   if (problem) throw new StaffRuleError(problem, 'newPassword');
   const passwordHash = await hashPassword(newPassword);
   await db.transaction(async (trx) => {
-    await trx('staff')
-      .where({ id: staffId })
-      .update({ password_hash: passwordHash, must_change_password: 0, updated_at: new Date().toISOString() });
+    await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 0, updated_at: new Date().toISOString() });
     const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx, exceptSessionId: keepSessionId });
-    await recordAuditEvent(
-      { actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } },
-      trx,
-    );
+    await recordAuditEvent({ actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } }, trx);
   });
 }
 
@@ -294,7 +271,10 @@ export async function setDigestPreference(
   { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
 ): Promise<boolean> {
   return db.transaction(async (trx) => {
-    const changed = await trx('staff').where({ id: staff.id }).whereNot({ notify_digest: enabled ? 1 : 0 }).update({ notify_digest: enabled ? 1 : 0 });
+    const changed = await trx('staff')
+      .where({ id: staff.id })
+      .whereNot({ notify_digest: enabled ? 1 : 0 })
+      .update({ notify_digest: enabled ? 1 : 0 });
     if (changed === 0) return false;
     // Opting out drops what was queued: opting back in later must not deliver a backlog.
     if (!enabled) await trx('owner_notices').where({ staff_id: staff.id }).whereNull('digest_id').delete();

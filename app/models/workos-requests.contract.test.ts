@@ -34,13 +34,31 @@ describe('the app’s requests to WorkOS', () => {
     const rep = await createTestStaff('admin');
     const actor = { ...staffActor(rep), role: 'admin' as const };
     const started = await startOrganizationCreation(
-      { submissionId: crypto.randomUUID(), name: 'Contracted Co', domains: ['contracted.example'], domainsVerified: false, externalId: 'contract-app-1', csOwnerId: rep.id },
+      {
+        submissionId: crypto.randomUUID(),
+        name: 'Contracted Co',
+        domains: ['contracted.example'],
+        domainsVerified: false,
+        externalId: 'contract-app-1',
+        csOwnerId: rep.id,
+      },
       actor,
     );
     expect(await finishOrganizationCreation(started.id, actor)).toMatchObject({ ok: true });
-    expect(await updateOrganizationDetails(started.id, { name: 'Contracted Corp', domains: ['contracted.example', 'more.example'], domainsVerified: true, externalId: 'contract-app-2' }, actor)).toMatchObject({ ok: true });
+    expect(
+      await updateOrganizationDetails(
+        started.id,
+        { name: 'Contracted Corp', domains: ['contracted.example', 'more.example'], domainsVerified: true, externalId: 'contract-app-2' },
+        actor,
+      ),
+    ).toMatchObject({ ok: true });
     const workosId = (await getDb()('organizations').where({ id: started.id }).first('workos_id')).workos_id as string;
-    await getWorkOS().adminPortal.generateLink({ organization: workosId, intent: 'sso' as never, returnUrl: 'http://localhost:3000/setup/return', successUrl: 'http://localhost:3000/setup/return?done=sso' });
+    await getWorkOS().adminPortal.generateLink({
+      organization: workosId,
+      intent: 'sso' as never,
+      returnUrl: 'http://localhost:3000/setup/return',
+      successUrl: 'http://localhost:3000/setup/return?done=sso',
+    });
     expect(await pollWorkOSEvents()).toMatchObject({ ran: true, ok: true });
 
     const sent = sandbox.requests.filter((request) => !request.path.startsWith('/__sandbox') && !request.path.startsWith('/portal/launch'));
@@ -56,6 +74,8 @@ describe('the app’s requests to WorkOS', () => {
     // A request that drifts from the spec is caught.
     expect(contract.validateRequest({ method: 'GET', path: '/events', query: { events: 'connection.activated', order: 'sideways' } }).ok).toBe(false);
     expect(contract.validateRequest({ method: 'GET', path: '/events', query: { events: 'x', made_up: '1' } }).ok).toBe(false);
-    expect(contract.validateRequest({ method: 'POST', path: '/organizations', body: { domain_data: [{ domain: 'a.example', state: 'glowing' }] } }).ok).toBe(false);
+    expect(contract.validateRequest({ method: 'POST', path: '/organizations', body: { domain_data: [{ domain: 'a.example', state: 'glowing' }] } }).ok).toBe(
+      false,
+    );
   });
 });

@@ -4,19 +4,22 @@ import { z } from 'zod';
 import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { relativeTime } from '~/components/local-time';
-import { ATTENTION_LIMITS, type AttentionKind } from '~/forms/attention';
 import { listNeedsAttention } from '~/models/attention.server';
 import { listAssignableOwners } from '~/models/organization.server';
-import { roleAtLeast } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
 import { formatDateTime } from '~/utils/format';
+import { ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
+import { roleAtLeast } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Home · Setup Desk' }];
 
 export const handle = { access: { loader: 'viewer' } };
 
 // ?owner=mine (a rep's default), everyone, or a staff id. Anything else is the default.
-const ownerParam = z.union([z.enum(['mine', 'everyone']), z.coerce.number().int().positive()]).optional().catch(undefined);
+const ownerParam = z
+  .union([z.enum(['mine', 'everyone']), z.coerce.number().int().positive()])
+  .optional()
+  .catch(undefined);
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
@@ -42,15 +45,20 @@ export default function Home() {
   const loading = navigation.state === 'loading' && navigation.location.pathname === '/';
   const nowMs = new Date(now).getTime();
   const nonEmpty = groups.filter((group) => group.items.length > 0);
-  const whose = owner === 'mine' ? 'your customers' : owner === 'everyone' ? 'all customers' : `${owners.find((each) => String(each.id) === owner)?.name ?? 'this owner'}’s customers`;
+  const whose =
+    owner === 'mine'
+      ? 'your customers'
+      : owner === 'everyone'
+        ? 'all customers'
+        : `${owners.find((each) => String(each.id) === owner)?.name ?? 'this owner'}’s customers`;
 
   return (
     <div className="space-y-8">
       <div>
         <h1 className="text-2xl font-bold tracking-tight">Home</h1>
         <p className="mt-1 text-slate-600">
-          Hello {staffName}. Onboard enterprise customers onto the WorkOS Admin Portal: create the organization, send one setup link, follow the setup
-          until it is done.
+          Hello {staffName}. Onboard enterprise customers onto the WorkOS Admin Portal: create the organization, send one setup link, follow the setup until it
+          is done.
         </p>
       </div>
       <section aria-labelledby="attention-title" aria-busy={loading}>
@@ -81,8 +89,8 @@ export default function Home() {
         {nonEmpty.length === 0 ? (
           <EmptyState title="Nothing needs attention">
             <p>
-              Nothing for {whose} right now. Links about to expire, emails nobody opened, setups that stalled, failed deliveries, problems WorkOS
-              reported and setups completed this week appear here.
+              Nothing for {whose} right now. Links about to expire, emails nobody opened, setups that stalled, failed deliveries, problems WorkOS reported and
+              setups completed this week appear here.
             </p>
           </EmptyState>
         ) : (
@@ -90,7 +98,11 @@ export default function Home() {
             {nonEmpty.map((group) => (
               <section key={group.kind} aria-labelledby={`attention-${group.kind}`} className="rounded-lg border border-slate-200 bg-white">
                 <h3 id={`attention-${group.kind}`} className="border-b border-slate-100 px-4 py-2 font-semibold">
-                  {GROUPS[group.kind].title} <span className="font-normal text-slate-500">({group.items.length}{group.truncated ? '+' : ''})</span>
+                  {GROUPS[group.kind].title}{' '}
+                  <span className="font-normal text-slate-500">
+                    ({group.items.length}
+                    {group.truncated ? '+' : ''})
+                  </span>
                 </h3>
                 <ul className="divide-y divide-slate-100">
                   {group.items.map((item, index) => (

@@ -2,12 +2,13 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { buttonClass, Field, FormError } from '~/components/field';
-import { changePasswordSchema, ROLE_DESCRIPTIONS } from '~/forms/staff';
+import { changePasswordSchema } from '~/forms/staff';
 import { PASSWORD_MIN_LENGTH } from '~/models/password.server';
-import { changeOwnPassword, getDigestPreference, roleAtLeast, setDigestPreference, StaffRuleError } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { changeOwnPassword, getDigestPreference, setDigestPreference, StaffRuleError } from '~/models/staff.server';
+import { requireStaff } from '~/services/auth.server';
 import { parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { ROLE_DESCRIPTIONS, roleAtLeast } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Your account · Setup Desk' }];
 

@@ -6,9 +6,10 @@ import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { AUDIT_FILTER_NAMES, readAuditFilters } from '~/forms/audit';
 import { AUDIT_ACTIONS, decodeAuditCursor, encodeAuditCursor, listAuditEvents } from '~/models/audit.server';
-import { listStaff, roleAtLeast } from '~/models/staff.server';
-import { ORGANIZATION_MATCH_LIMIT, resolveAuditFilters } from '~/utils/audit-filters.server';
-import { requireStaff } from '~/utils/auth.server';
+import { listStaff } from '~/models/staff.server';
+import { ORGANIZATION_MATCH_LIMIT, resolveAuditFilters } from '~/services/audit-filters.server';
+import { requireStaff } from '~/services/auth.server';
+import { roleAtLeast } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Setup Desk' }];
 
@@ -62,7 +63,8 @@ function FilterError({ id, errors }: { id: string; errors?: string[] }) {
 }
 
 export default function AuditLog() {
-  const { raw, errors, events, olderCursor, isFirstPage, organizations, organizationsCapped, staffMembers, actions, canExport, now } = useLoaderData<typeof loader>();
+  const { raw, errors, events, olderCursor, isFirstPage, organizations, organizationsCapped, staffMembers, actions, canExport, now } =
+    useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const loading = navigation.state === 'loading' && navigation.location?.pathname === '/audit';
   const filterQuery = new URLSearchParams(raw).toString();
@@ -74,7 +76,9 @@ export default function AuditLog() {
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-bold tracking-tight">Audit log</h1>
-        <p className="mt-1 text-sm text-slate-600">Everything staff, customers’ IT admins and Setup Desk itself did, newest first. Nothing here can be edited or deleted.</p>
+        <p className="mt-1 text-sm text-slate-600">
+          Everything staff, customers’ IT admins and Setup Desk itself did, newest first. Nothing here can be edited or deleted.
+        </p>
       </div>
 
       <Form method="get" className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-3 lg:grid-cols-6" aria-label="Filter the audit log">
@@ -82,7 +86,14 @@ export default function AuditLog() {
           <label htmlFor="filter-organization" className="block text-sm font-medium">
             Organization
           </label>
-          <input id="filter-organization" name="organization" defaultValue={raw.organization ?? ''} placeholder="Name or id" className={inputClass} {...described('organization')} />
+          <input
+            id="filter-organization"
+            name="organization"
+            defaultValue={raw.organization ?? ''}
+            placeholder="Name or id"
+            className={inputClass}
+            {...described('organization')}
+          />
           <FilterError id="organization-error" errors={errors.organization} />
         </div>
         <div>

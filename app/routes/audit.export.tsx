@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { auditExportFileName, readAuditFilters } from '~/forms/audit';
 import { AUDIT_ACTIONS, auditEventBatches, recordAuditEvent, type AuditEventView } from '~/models/audit.server';
 import { staffActor } from '~/models/staff.server';
-import { resolveAuditFilters } from '~/utils/audit-filters.server';
-import { requireStaff } from '~/utils/auth.server';
+import { resolveAuditFilters } from '~/services/audit-filters.server';
+import { requireStaff } from '~/services/auth.server';
 import { logger } from '~/utils/logger.server';
 
 /**
@@ -19,7 +19,21 @@ export const handle = { access: { loader: 'admin', action: 'admin' } };
 
 export const EXPORT_BATCH_SIZE = 1000;
 
-const COLUMNS = ['id', 'at', 'request_id', 'actor_type', 'actor_id', 'actor', 'action', 'summary', 'organization_id', 'organization', 'setup_link_id', 'note', 'details'];
+const COLUMNS = [
+  'id',
+  'at',
+  'request_id',
+  'actor_type',
+  'actor_id',
+  'actor',
+  'action',
+  'summary',
+  'organization_id',
+  'organization',
+  'setup_link_id',
+  'note',
+  'details',
+];
 
 // The export is a form post from the audit log; opened directly, it goes back there.
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -44,7 +58,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     actor: staffActor(staff),
     action: 'audit.exported',
     requestId: context.requestId,
-    details: { format: format.data, filters: Object.entries(raw).map(([name, value]) => `${name} ${value}`).join(', ') || 'none' },
+    details: {
+      format: format.data,
+      filters:
+        Object.entries(raw)
+          .map(([name, value]) => `${name} ${value}`)
+          .join(', ') || 'none',
+    },
   });
 
   const batches = auditEventBatches(filters, { batchSize: EXPORT_BATCH_SIZE });

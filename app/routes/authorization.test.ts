@@ -7,14 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAFF_ROLES, type StaffRole } from '~/forms/staff';
-import { roleAtLeast } from '~/models/staff.server';
 import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { workosSandboxEnv } from '../../test/built-server';
 import { buildRequest, createTestStaff, disableDirectly, sessionCookieFor, testContext } from '../../test/staff';
+import { STAFF_ROLES, type StaffRole, roleAtLeast } from '~/domain/staff';
 
 type Access = 'public' | StaffRole;
 type Outcome = 'allowed' | 'login' | 'forbidden';
@@ -81,7 +80,9 @@ async function cookieFor(persona: Persona): Promise<string | undefined> {
   if (persona === 'expired') {
     // Signed in 13 hours ago: past the 12-hour absolute limit, though seen a minute ago.
     const { cookie, sessionId } = await sessionCookieFor(staffId, new Date(Date.now() - 13 * 3_600_000));
-    await getDb()('sessions').where({ id: sessionId }).update({ last_seen_at: new Date(Date.now() - 60_000).toISOString() });
+    await getDb()('sessions')
+      .where({ id: sessionId })
+      .update({ last_seen_at: new Date(Date.now() - 60_000).toISOString() });
     return cookie;
   }
   if (persona === 'idle') {

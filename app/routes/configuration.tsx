@@ -2,13 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { buttonClass, Field, FormError } from '~/components/field';
-import { SETTING_FIELDS, SETTING_LABELS, settingsFormSchema, type SettingField } from '~/forms/settings';
-import { LINK_LIFETIME_DAYS } from '~/forms/setup-link';
+import { settingsFormSchema } from '~/forms/settings';
 import { environmentSettings, getSettings, getSettingsForm, SettingsRuleError, updateSettings } from '~/models/settings.server';
 import { staffActor } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
+import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
 
 export const meta: MetaFunction = () => [{ title: 'Configuration · Setup Desk' }];
 
@@ -44,7 +45,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       message: changed.length ? `Saved: ${changed.map((field) => SETTING_LABELS[field]).join(', ')}. It applies at once.` : 'Nothing changed.',
     });
   } catch (error) {
-    if (error instanceof SettingsRuleError) return data({ fieldErrors: { [error.field]: [error.message] } as FieldErrors, formError: null, submitted }, { status: 400 });
+    if (error instanceof SettingsRuleError)
+      return data({ fieldErrors: { [error.field]: [error.message] } as FieldErrors, formError: null, submitted }, { status: 400 });
     throw error;
   }
 }
@@ -54,7 +56,8 @@ const HINTS: Record<SettingField, string> = {
   supportEmail: 'Where IT admins write for help: in the email and on their page.',
   linkLifetimeDefaultDays: 'What the link form starts with.',
   linkLifetimeMaxDays: `The longest a rep may choose (at most ${LINK_LIFETIME_DAYS.max}).`,
-  mailFrom: 'The sender of setup emails and digests, e.g. "Acme Onboarding <onboarding@acme.com>". Your mail server must accept it: send a test email from System status.',
+  mailFrom:
+    'The sender of setup emails and digests, e.g. "Acme Onboarding <onboarding@acme.com>". Your mail server must accept it: send a test email from System status.',
   mailReplyTo: 'Where replies to setup emails go.',
 };
 
@@ -71,8 +74,8 @@ export default function Configuration() {
       <div>
         <h1 className="text-2xl font-bold tracking-tight">Configuration</h1>
         <p className="mt-1 text-slate-600">
-          What customers see of your company, and how long setup links last. A blank field uses the server’s environment (shown under it). Every
-          change is recorded in the audit log and applies at once.
+          What customers see of your company, and how long setup links last. A blank field uses the server’s environment (shown under it). Every change is
+          recorded in the audit log and applies at once.
         </p>
       </div>
       <Form method="post" className="space-y-4 rounded-lg border border-slate-200 bg-white p-6" noValidate>

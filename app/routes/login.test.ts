@@ -8,7 +8,11 @@ type ActionResult = { data: { formError: string | null; fieldErrors: Record<stri
 
 async function postLogin(form: Record<string, string>, cookie?: string, clientIp = testContext.clientIp) {
   try {
-    return (await action({ request: buildRequest('/login', { method: 'POST', form, cookie }), params: {}, context: { ...testContext, clientIp } })) as unknown as ActionResult;
+    return (await action({
+      request: buildRequest('/login', { method: 'POST', form, cookie }),
+      params: {},
+      context: { ...testContext, clientIp },
+    })) as unknown as ActionResult;
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;

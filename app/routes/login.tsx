@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } fr
 import { buttonClass, Field, FormError } from '~/components/field';
 import { signInSchema } from '~/forms/staff';
 import { signIn } from '~/models/sign-in.server';
-import { getOptionalStaff, safeRedirectPath, sessionCookieHeader } from '~/utils/auth.server';
+import { getOptionalStaff, safeRedirectPath, sessionCookieHeader } from '~/services/auth.server';
 import { getEnv } from '~/utils/env.server';
 import { parseForm } from '~/utils/forms';
 
@@ -33,10 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     requestId: context.requestId,
   });
   if (!result.ok) {
-    const formError =
-      result.reason === 'throttled'
-        ? `Too many failed sign-ins. Try again in ${waitInWords(result.retryAfterSeconds)}.`
-        : GENERIC_FAILURE;
+    const formError = result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${waitInWords(result.retryAfterSeconds)}.` : GENERIC_FAILURE;
     return data(
       { fieldErrors: {}, formError },
       result.reason === 'throttled' ? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } } : { status: 400 },
@@ -64,22 +61,14 @@ export default function SignIn() {
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? '/'} />
         <FormError message={actionData?.formError} />
         <Field label="Email" name="email" type="email" autoComplete="username" required errors={fieldErrors.email} />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          errors={fieldErrors.password}
-        />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={fieldErrors.password} />
         <button type="submit" className={`${buttonClass()} w-full`} disabled={submitting}>
           {submitting ? 'Signing in…' : 'Sign in'}
         </button>
       </Form>
       {showDevelopmentHint ? (
         <p className="mt-6 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Development: the seeded admin, support and viewer accounts and their passwords are printed in the terminal where
-          you ran <code>npm run dev</code>.
+          Development: the seeded admin, support and viewer accounts and their passwords are printed in the terminal where you ran <code>npm run dev</code>.
         </p>
       ) : null}
     </div>

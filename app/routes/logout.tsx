@@ -3,7 +3,7 @@ import { redirect } from '@remix-run/node';
 import { recordAuditEvent } from '~/models/audit.server';
 import { deleteSession } from '~/models/session.server';
 import { staffActor } from '~/models/staff.server';
-import { clearedSessionCookieHeader, requireStaff } from '~/utils/auth.server';
+import { clearedSessionCookieHeader, requireStaff } from '~/services/auth.server';
 
 export const handle = { access: { loader: 'viewer', action: 'viewer' } };
 

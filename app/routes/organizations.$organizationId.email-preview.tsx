@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { readSetupLinkForm } from '~/forms/setup-link';
 import { getSettings } from '~/models/settings.server';
-import { requireStaff } from '~/utils/auth.server';
-import { organizationFromParams } from '~/utils/route-params.server';
+import { requireStaff } from '~/services/auth.server';
+import { organizationFromParams } from '~/services/route-params.server';
 import { getEnv } from '~/utils/env.server';
 
 /**
@@ -19,7 +19,6 @@ export const handle = { access: { loader: 'support', action: 'support' } };
 
 /** Where the preview's button points: a path no token can match (tokens start with `sdl_`). */
 export const PREVIEW_PLACEHOLDER_PATH = '/setup/preview-placeholder';
-
 
 // A preview is the answer to a form; opened directly, it goes back to the organization.
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -54,8 +53,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
   });
   const from = settings.mailFrom.name ? `${settings.mailFrom.name} <${settings.mailFrom.address}>` : settings.mailFrom.address;
   const banner = renderToStaticMarkup(
-    <div style={{ fontFamily: 'system-ui, sans-serif', fontSize: '14px', background: '#fef3c7', borderBottom: '1px solid #f59e0b', padding: '12px 16px', color: '#78350f' }}>
-      <p style={{ margin: '0 0 8px', fontWeight: 700 }}>Preview — not sent. The button’s link is a placeholder; the real email carries the IT admin’s own link.</p>
+    <div
+      style={{
+        fontFamily: 'system-ui, sans-serif',
+        fontSize: '14px',
+        background: '#fef3c7',
+        borderBottom: '1px solid #f59e0b',
+        padding: '12px 16px',
+        color: '#78350f',
+      }}
+    >
+      <p style={{ margin: '0 0 8px', fontWeight: 700 }}>
+        Preview — not sent. The button’s link is a placeholder; the real email carries the IT admin’s own link.
+      </p>
       <table style={{ borderCollapse: 'collapse' }}>
         <tbody>
           {[
@@ -84,7 +94,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // The email is a whole document: the banner goes in at the top of its body, the text at the end.
   // Inserted by function, never as a replacement string: the rep's words may hold `$&` or `` $` ``,
   // which String.replace would expand (a thousand `` $` `` made a 6.5 MB page).
-  const page = rendered.html.replace(/<body([^>]*)>/, (_, attributes: string) => `<body${attributes}>${banner}`).replace('</body>', () => `${plainText}</body>`);
+  const page = rendered.html
+    .replace(/<body([^>]*)>/, (_, attributes: string) => `<body${attributes}>${banner}`)
+    .replace('</body>', () => `${plainText}</body>`);
   return html(page, 200);
 }
 

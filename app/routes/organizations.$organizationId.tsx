@@ -15,11 +15,11 @@ import { useShownOnce } from '~/hooks/use-shown-once';
 import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
-import { DELIVERY_METHODS, FEATURE_INFO, lifetimeDaysOf, readSetupLinkForm, revokeSetupLinkSchema, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
+import { readSetupLinkForm, revokeSetupLinkSchema } from '~/forms/setup-link';
 import { AuditEventItem } from '~/components/audit-event';
 import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline, recordAuditEvent } from '~/models/audit.server';
 import { describeScrubbed, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN_MARKER, scrubLinkValues } from '~/utils/link-secrets';
-import { historyText, NOTE_MAX_LENGTH } from '~/forms/history-text';
+import { historyText } from '~/forms/history-text';
 import {
   archiveOrganization,
   finishOrganizationCreation,
@@ -43,20 +43,21 @@ import {
 import { pollWorkOSEvents } from '~/models/event-poller.server';
 import { getSettings } from '~/models/settings.server';
 import { getOrganizationProgress } from '~/models/setup-progress.server';
-import { roleAtLeast, staffActor } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { staffActor } from '~/models/staff.server';
+import { requireStaff } from '~/services/auth.server';
 import { withPersonDeadline } from '~/utils/workos.server';
-import { idSchema, organizationFromParams } from '~/utils/route-params.server';
+import { idSchema, organizationFromParams } from '~/services/route-params.server';
 import { formatDateTime } from '~/utils/format';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { DELIVERY_METHODS, lifetimeDaysOf } from '~/domain/setup-links';
+import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
+import { roleAtLeast } from '~/domain/staff';
 
-export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [
-  { title: `${loaderData?.organization.name ?? 'Organization'} · Setup Desk` },
-];
+export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Setup Desk` }];
 
 export const handle = { access: { loader: 'viewer', action: 'support' } };
-
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
@@ -92,7 +93,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const intentSchema = z.enum(['retry_create', 'set_owner', 'edit', 'archive', 'create_link', 'revoke_link', 'recreate_link', 'resend_link', 'add_note', 'check_progress']);
+const intentSchema = z.enum([
+  'retry_create',
+  'set_owner',
+  'edit',
+  'archive',
+  'create_link',
+  'revoke_link',
+  'recreate_link',
+  'resend_link',
+  'add_note',
+  'check_progress',
+]);
 
 const noteSchema = historyText('Write the note.');
 
@@ -178,7 +190,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         const result = await withPersonDeadline(() => updateOrganizationDetails(organization.id, form.data, actor, options));
         if (!result.ok) return refuse(result.problem.message, result.problem.field);
         if (result.keptByWorkOS.length > 0) {
-          return redirectWithToast(here, { kind: 'info', message: `Saved in WorkOS, but WorkOS kept ${result.keptByWorkOS.join(', ')}: remove it in the WorkOS dashboard.` });
+          return redirectWithToast(here, {
+            kind: 'info',
+            message: `Saved in WorkOS, but WorkOS kept ${result.keptByWorkOS.join(', ')}: remove it in the WorkOS dashboard.`,
+          });
         }
         return redirectWithToast(here, { kind: 'success', message: 'Saved in WorkOS.' });
       }
@@ -221,7 +236,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (active.delivery !== 'email' || !active.recipientEmail) return refuse('That link was not emailed: recreate it to send it by email.');
         const reason = historyText('Say why the email is sent again.').safeParse(formData.get('resendReason') ?? '');
         if (!reason.success) return refuse(reason.error.issues[0]!.message, 'resendReason');
-        const message = z.string().trim().max(2000, 'Use at most 2,000 characters.').safeParse(formData.get('message') ?? '');
+        const message = z
+          .string()
+          .trim()
+          .max(2000, 'Use at most 2,000 characters.')
+          .safeParse(formData.get('message') ?? '');
         if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
         // Same features, recipient and lifetime as the link it replaces; the old token is never
         // re-sent (it was never stored): a new link goes out, and the old one works until it has.
@@ -239,14 +258,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           // Checked again inside the transaction: a resend that raced another one is refused.
           { ...options, reason: `Resent by email: ${reason.data}`, expectedActiveLinkId: active.id },
         );
-        return answerIssued(issued, 'resend_link', here, {
-          ...DEFAULT_DRAFT,
-          recipientEmail: active.recipientEmail,
-          recipientName: active.recipientName ?? '',
-          message: message.data,
-          features: active.features,
-          lifetimeDays: String(lifetimeDays),
-        }, scrubNotice(formData.get('resendReason')));
+        return answerIssued(
+          issued,
+          'resend_link',
+          here,
+          {
+            ...DEFAULT_DRAFT,
+            recipientEmail: active.recipientEmail,
+            recipientName: active.recipientName ?? '',
+            message: message.data,
+            features: active.features,
+            lifetimeDays: String(lifetimeDays),
+          },
+          scrubNotice(formData.get('resendReason')),
+        );
       }
       case 'revoke_link': {
         const linkId = idSchema.safeParse(formData.get('linkId'));
@@ -265,7 +290,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         const reason = historyText('Say why it is archived.').safeParse(formData.get('reason') ?? '');
         if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
         const { alreadyArchived } = await archiveOrganization(organization.id, actor, { ...options, reason: reason.data });
-        return redirectWithToast(here, { kind: 'info', message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.${scrubNotice(reason.data)}` });
+        return redirectWithToast(here, {
+          kind: 'info',
+          message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.${scrubNotice(reason.data)}`,
+        });
       }
       case 'add_note': {
         const note = noteSchema.safeParse(formData.get('note') ?? '');
@@ -554,9 +582,7 @@ export default function OrganizationPage() {
           <h2 id="pending-title" className="font-semibold text-amber-900">
             Not yet created in WorkOS
           </h2>
-          <p className="mt-1 text-sm text-amber-900">
-            {organization.lastError?.message ?? 'The WorkOS call has not finished. If this persists, retry.'}
-          </p>
+          <p className="mt-1 text-sm text-amber-900">{organization.lastError?.message ?? 'The WorkOS call has not finished. If this persists, retry.'}</p>
           {canEdit ? (
             <Form method="post" className="mt-3">
               <input type="hidden" name="intent" value="retry_create" />
@@ -579,7 +605,9 @@ export default function OrganizationPage() {
             {organization.domains.map((domain) => (
               <li key={domain.domain} className="flex items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-1 text-sm">
                 {domain.domain}{' '}
-                <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${DOMAIN_STATE_STYLES[domain.state] ?? ''}`}>{domain.state.replace('_', ' ')}</span>
+                <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${DOMAIN_STATE_STYLES[domain.state] ?? ''}`}>
+                  {domain.state.replace('_', ' ')}
+                </span>
               </li>
             ))}
           </ul>
@@ -636,9 +664,7 @@ export default function OrganizationPage() {
           <h2 id="archive-title" className="text-lg font-semibold">
             Archive
           </h2>
-          <p className="mt-1 text-sm text-slate-600">
-            Hides it from the default list here. WorkOS keeps the organization: Setup Desk never deletes there.
-          </p>
+          <p className="mt-1 text-sm text-slate-600">Hides it from the default list here. WorkOS keeps the organization: Setup Desk never deletes there.</p>
           <Form method="post" className="mt-3 space-y-3">
             <input type="hidden" name="intent" value="archive" />
             <Field label="Reason" name="reason" required maxLength={2000} errors={errorsFor('archive').reason} />

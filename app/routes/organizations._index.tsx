@@ -4,10 +4,10 @@ import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
 import { organizationListQuerySchema } from '~/forms/organization';
-import { EXPIRING_SOON_HOURS } from '~/forms/setup-link';
 import { listAssignableOwners, listOrganizations, type LinkState } from '~/models/organization.server';
-import { roleAtLeast } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
+import { EXPIRING_SOON_HOURS } from '~/domain/setup-links';
+import { roleAtLeast } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' }];
 
@@ -165,13 +165,26 @@ export default function Organizations() {
 
       {page.items.length === 0 ? (
         filtered ? (
-          <EmptyState title="No organization matches" action={<Link to="/organizations" className="text-indigo-700 underline">Clear the filters</Link>}>
+          <EmptyState
+            title="No organization matches"
+            action={
+              <Link to="/organizations" className="text-indigo-700 underline">
+                Clear the filters
+              </Link>
+            }
+          >
             Try part of the name, a domain (acme.com), or the external id.
           </EmptyState>
         ) : (
           <EmptyState
             title="No organizations yet"
-            action={canCreate ? <Link to="/organizations/new" className={buttonClass()}>Create the first one</Link> : undefined}
+            action={
+              canCreate ? (
+                <Link to="/organizations/new" className={buttonClass()}>
+                  Create the first one
+                </Link>
+              ) : undefined
+            }
           >
             Each customer you onboard gets one.
           </EmptyState>
@@ -182,13 +195,27 @@ export default function Organizations() {
             <caption className="sr-only">Organizations</caption>
             <thead className="bg-slate-50 text-slate-600">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Name</th>
-                <th scope="col" className="px-4 py-2 font-medium">Domains</th>
-                <th scope="col" className="px-4 py-2 font-medium">External id</th>
-                <th scope="col" className="px-4 py-2 font-medium">CS owner</th>
-                <th scope="col" className="px-4 py-2 font-medium">Setup link</th>
-                <th scope="col" className="px-4 py-2 font-medium">Setup</th>
-                <th scope="col" className="px-4 py-2 font-medium">Status</th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Name
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Domains
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  External id
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  CS owner
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Setup link
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Setup
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Status
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">

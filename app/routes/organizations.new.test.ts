@@ -59,7 +59,10 @@ describe('submitting the new-organization form', () => {
   it('names each invalid field', async () => {
     const rep = await createTestStaff('support');
     const { cookie } = await sessionCookieFor(rep.id);
-    const result = (await submit({ submissionId: crypto.randomUUID(), name: ' ', domains: 'https://acme.com/login', externalId: 'ü', csOwnerId: String(rep.id) }, cookie)) as {
+    const result = (await submit(
+      { submissionId: crypto.randomUUID(), name: ' ', domains: 'https://acme.com/login', externalId: 'ü', csOwnerId: String(rep.id) },
+      cookie,
+    )) as {
       data: { fieldErrors: Record<string, string[]> };
     };
     expect(result.data.fieldErrors).toEqual({

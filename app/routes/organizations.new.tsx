@@ -3,18 +3,15 @@ import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FormError } from '~/components/field';
-import { EXTERNAL_ID_MAX, newOrganizationSchema, ORGANIZATION_NAME_MAX } from '~/forms/organization';
-import {
-  finishOrganizationCreation,
-  listAssignableOwners,
-  OrganizationRuleError,
-  startOrganizationCreation,
-} from '~/models/organization.server';
-import { roleAtLeast, staffActor } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { newOrganizationSchema } from '~/forms/organization';
+import { finishOrganizationCreation, listAssignableOwners, OrganizationRuleError, startOrganizationCreation } from '~/models/organization.server';
+import { staffActor } from '~/models/staff.server';
+import { requireStaff } from '~/services/auth.server';
 import { withPersonDeadline } from '~/utils/workos.server';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { EXTERNAL_ID_MAX, ORGANIZATION_NAME_MAX } from '~/domain/organizations';
+import { roleAtLeast } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'New organization · Setup Desk' }];
 
@@ -46,7 +43,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (error) {
     if (error instanceof OrganizationRuleError) {
       return data<ActionData>(
-        { fieldErrors: error.field ? { [error.field]: [error.message] } : {}, formError: error.field ? null : error.message, submissionId: form.data.submissionId },
+        {
+          fieldErrors: error.field ? { [error.field]: [error.message] } : {},
+          formError: error.field ? null : error.message,
+          submissionId: form.data.submissionId,
+        },
         { status: 400 },
       );
     }

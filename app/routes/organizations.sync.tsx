@@ -6,7 +6,7 @@ import { buttonClass, FormError } from '~/components/field';
 import { listOrganizationSyncs, startOrganizationSync } from '~/models/organization-sync.server';
 import { OrganizationRuleError } from '~/models/organization.server';
 import { staffActor } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
 import { formatDateTime } from '~/utils/format';
 import { redirectWithToast } from '~/utils/toast.server';
 
@@ -53,8 +53,8 @@ export default function OrganizationSyncPage() {
         </Link>
         <h1 className="mt-2 text-2xl font-bold tracking-tight">Sync from WorkOS</h1>
         <p className="mt-1 text-slate-600">
-          Brings in every WorkOS organization: new ones are imported, changed ones updated, and organizations deleted in WorkOS
-          are archived here (never deleted). Safe to run again.
+          Brings in every WorkOS organization: new ones are imported, changed ones updated, and organizations deleted in WorkOS are archived here (never
+          deleted). Safe to run again.
         </p>
       </div>
       <FormError message={actionData?.formError} />
@@ -74,8 +74,7 @@ export default function OrganizationSyncPage() {
             {syncs.map((sync) => (
               <li key={sync.id} className="rounded-md border border-slate-200 bg-white px-4 py-3 text-sm" data-testid="sync-run">
                 <p className="font-medium">
-                  {sync.status === 'running' ? 'Running' : sync.status === 'succeeded' ? 'Finished' : 'Failed'} — started{' '}
-                  {formatDateTime(sync.startedAt)}
+                  {sync.status === 'running' ? 'Running' : sync.status === 'succeeded' ? 'Finished' : 'Failed'} — started {formatDateTime(sync.startedAt)}
                 </p>
                 <p className="mt-1 text-slate-700">
                   {sync.seen} seen · {sync.created} imported · {sync.updated} updated · {sync.archived} archived

@@ -43,7 +43,9 @@ beforeAll(async () => {
   tokens.active = (await createSetupLink(organizationId, { features: ['sso', 'audit_logs'], lifetimeDays: 7 }, actor)).url.split('/setup/')[1]!;
   // A link that ran out a minute ago, and an email whose send never came back: nothing has recorded either.
   lapsedOrganizationId = await organization('Lapsed Co');
-  const lapsed = await createSetupLink(lapsedOrganizationId, { features: ['sso'], lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 86_400_000 - 60_000) });
+  const lapsed = await createSetupLink(lapsedOrganizationId, { features: ['sso'], lifetimeDays: 1 }, actor, {
+    now: new Date(Date.now() - 86_400_000 - 60_000),
+  });
   tokens.lapsed = lapsed.url.split('/setup/')[1]!;
   lapsedLinkId = lapsed.link.id;
   const stuck = await organization('Stuck Co');
@@ -99,9 +101,12 @@ describe('reads write nothing', () => {
         const before = await snapshot();
         const [urlPath, query = ''] = target.split('?');
         const params = Object.fromEntries(
-          Object.entries({ organizationId: urlPath!.split('/')[2], staffId: urlPath!.split('/')[2], token: urlPath!.split('/')[2], '*': 'no/such/page' }).filter(
-            ([, value]) => value !== undefined,
-          ),
+          Object.entries({
+            organizationId: urlPath!.split('/')[2],
+            staffId: urlPath!.split('/')[2],
+            token: urlPath!.split('/')[2],
+            '*': 'no/such/page',
+          }).filter(([, value]) => value !== undefined),
         );
         const request = buildRequest(`${urlPath}${query ? `?${query}` : ''}`, { cookie: adminCookie });
         try {
@@ -142,11 +147,19 @@ describe('a link past its expiry', () => {
     expect(page.progress.link?.status).toBe('expired');
 
     const list = (await import('./organizations._index')) as RouteModule;
-    const listed = (await list.loader!({ request: buildRequest('/organizations?link=expired', { cookie: adminCookie }), params: {}, context: testContext })) as {
+    const listed = (await list.loader!({
+      request: buildRequest('/organizations?link=expired', { cookie: adminCookie }),
+      params: {},
+      context: testContext,
+    })) as {
       page: { items: { id: number; linkState: string; setupState: string }[] };
     };
     expect(listed.page.items.find((item) => item.id === lapsedOrganizationId)).toMatchObject({ linkState: 'expired', setupState: 'stopped' });
-    const active = (await list.loader!({ request: buildRequest('/organizations?link=active', { cookie: adminCookie }), params: {}, context: testContext })) as typeof listed;
+    const active = (await list.loader!({
+      request: buildRequest('/organizations?link=active', { cookie: adminCookie }),
+      params: {},
+      context: testContext,
+    })) as typeof listed;
     expect(active.page.items.map((item) => item.id)).not.toContain(lapsedOrganizationId);
 
     const { findRedeemableLink } = await import('~/models/setup-link.server');

@@ -3,7 +3,6 @@ import { data, redirect } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
-import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/forms/setup-link';
 import { confirmSetupLinkLaunch, findRedeemableLink, recordSetupLinkLaunchFailure, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
 import { getSettings } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
@@ -12,6 +11,7 @@ import { logger } from '~/utils/logger.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
 import { getWorkOS, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
+import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 
 export const meta: MetaFunction = () => [{ title: 'Set up your company’s sign-in' }, { name: 'robots', content: 'noindex, nofollow' }];
 
@@ -105,7 +105,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     ));
   } catch (error) {
     const problem = describeWorkOSError(error, { organizationId: redeemable.organization.workosId });
-    logger.warn({ kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id }, 'setup launch failed');
+    logger.warn(
+      { kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id },
+      'setup launch failed',
+    );
     await recordSetupLinkLaunchFailure(redeemable.link, feature, problem.kind, { requestId: context.requestId });
     // A link that ended while WorkOS was failing shows what it is now, not the valid page.
     const current = await findRedeemableLink(token);
@@ -142,7 +145,11 @@ export default function SetupPage() {
         </h1>
         <p className="mt-3 text-slate-700">It may have expired or been replaced by a newer link. Ask your contact at {page.companyName} for a new one.</p>
         <p className="mt-3 text-slate-700">
-          Questions? Write to <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">{page.supportEmail}</a>.
+          Questions? Write to{' '}
+          <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">
+            {page.supportEmail}
+          </a>
+          .
         </p>
       </section>
     );
@@ -157,14 +164,14 @@ export default function SetupPage() {
         <div role="status" className="mt-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-emerald-900">
           <p className="text-lg font-semibold">All set — thank you!</p>
           <p className="mt-1 text-sm">
-            Everything this link was for is set up: {page.features.map((item) => item.title).join(', ')}. There is nothing more to do here, and
-            {' '}{page.companyName} has been told.
+            Everything this link was for is set up: {page.features.map((item) => item.title).join(', ')}. There is nothing more to do here, and{' '}
+            {page.companyName} has been told.
           </p>
         </div>
       ) : (
         <p className="mt-2 text-slate-700">
-          Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not
-          forward it. It expires on <LocalDateTime iso={page.expiresAt} />.
+          Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not forward it. It
+          expires on <LocalDateTime iso={page.expiresAt} />.
         </p>
       )}
       {page.done && !page.allSet ? (
@@ -186,7 +193,11 @@ export default function SetupPage() {
           ) : null}
           <ul className="mt-2 space-y-3" aria-label="Setup steps">
             {page.features.map((item) => (
-              <li key={item.feature} className="flex flex-wrap items-center justify-between gap-4 rounded-lg border border-slate-200 bg-white p-4" data-feature={item.feature}>
+              <li
+                key={item.feature}
+                className="flex flex-wrap items-center justify-between gap-4 rounded-lg border border-slate-200 bg-white p-4"
+                data-feature={item.feature}
+              >
                 <div>
                   <h3 className="font-semibold">
                     {item.title}{' '}
@@ -218,7 +229,11 @@ export default function SetupPage() {
         </>
       )}
       <p className="mt-6 text-sm text-slate-600">
-        Questions? Write to <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">{page.supportEmail}</a>.
+        Questions? Write to{' '}
+        <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">
+          {page.supportEmail}
+        </a>
+        .
       </p>
     </section>
   );

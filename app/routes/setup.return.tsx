@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
-import { SETUP_FEATURES } from '~/forms/setup-link';
 import { getSettings } from '~/models/settings.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
+import { SETUP_FEATURES } from '~/domain/features';
 
 // Where the Admin Portal sends the IT admin back ("back" and "done"): the URL carries no token;
 // the cookie set by their setup page leads back to it.

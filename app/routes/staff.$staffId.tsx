@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfirmButton } from '~/components/confirm-button';
 import { buttonClass, FormError } from '~/components/field';
 import { OneTimeSecret } from '~/components/one-time-secret';
-import { ROLE_DESCRIPTIONS, roleSchema, STAFF_ROLES } from '~/forms/staff';
+import { roleSchema } from '~/forms/staff';
 import {
   changeStaffRole,
   disableStaff,
@@ -16,12 +16,11 @@ import {
   staffActor,
   StaffRuleError,
 } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
 import { redirectWithToast } from '~/utils/toast.server';
+import { ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/domain/staff';
 
-export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [
-  { title: `${loaderData?.member.name ?? 'Staff member'} · Staff · Setup Desk` },
-];
+export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [{ title: `${loaderData?.member.name ?? 'Staff member'} · Staff · Setup Desk` }];
 
 export const handle = { access: { loader: 'admin', action: 'admin' } };
 
@@ -112,8 +111,7 @@ export default function StaffMember() {
       <FormError message={formError} />
       {temporaryPassword ? (
         <OneTimeSecret label={`New temporary password for ${member.name}`} value={temporaryPassword}>
-          Their sessions have ended. Give it to {member.name} by a channel you trust; they must choose their own password
-          when they next sign in.
+          Their sessions have ended. Give it to {member.name} by a channel you trust; they must choose their own password when they next sign in.
         </OneTimeSecret>
       ) : null}
 

@@ -4,11 +4,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { EmptyState } from '~/components/empty-state';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { OneTimeSecret } from '~/components/one-time-secret';
-import { newStaffSchema, ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/forms/staff';
+import { newStaffSchema } from '~/forms/staff';
 import { createStaff, listStaff, staffActor, StaffRuleError } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
 import { formatDateTime } from '~/utils/format';
 import { parseForm } from '~/utils/forms';
+import { ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Staff · Setup Desk' }];
 
@@ -72,11 +73,21 @@ export default function StaffList() {
             <table className="min-w-full text-left text-sm">
               <thead className="bg-slate-50 text-slate-600">
                 <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">Name</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Email</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Role</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Status</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Last sign-in</th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Name
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Email
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Role
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Status
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Last sign-in
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -89,9 +100,7 @@ export default function StaffList() {
                     </td>
                     <td className="px-4 py-2">{member.email}</td>
                     <td className="px-4 py-2">{member.role}</td>
-                    <td className="px-4 py-2">
-                      {member.disabledAt ? 'Disabled' : member.mustChangePassword ? 'Must change password' : 'Active'}
-                    </td>
+                    <td className="px-4 py-2">{member.disabledAt ? 'Disabled' : member.mustChangePassword ? 'Must change password' : 'Active'}</td>
                     <td className="px-4 py-2">
                       {member.lastSignInAt ? <time dateTime={member.lastSignInAt}>{formatDateTime(member.lastSignInAt)}</time> : 'Never'}
                     </td>

@@ -6,9 +6,9 @@ import { buttonClass, Field, FormError } from '~/components/field';
 import { recordAuditEvent } from '~/models/audit.server';
 import { getSettings } from '~/models/settings.server';
 import { staffActor } from '~/models/staff.server';
-import { requireStaff } from '~/utils/auth.server';
+import { requireStaff } from '~/services/auth.server';
 import { getDb } from '~/utils/db.server';
-import { runDoctor, type CheckResult } from '~/utils/doctor.server';
+import { runDoctor, type CheckResult } from '~/services/doctor.server';
 import { sendTestEmail } from '~/utils/email.server';
 import { formatDateTime } from '~/utils/format';
 import { redirectWithToast } from '~/utils/toast.server';
@@ -76,7 +76,10 @@ export default function SystemStatus() {
         </button>
       </div>
 
-      <p role="status" className={`rounded-md border px-4 py-3 text-sm ${failed ? 'border-red-300 bg-red-50 text-red-900' : warnings ? 'border-amber-300 bg-amber-50 text-amber-900' : 'border-emerald-300 bg-emerald-50 text-emerald-900'}`}>
+      <p
+        role="status"
+        className={`rounded-md border px-4 py-3 text-sm ${failed ? 'border-red-300 bg-red-50 text-red-900' : warnings ? 'border-amber-300 bg-amber-50 text-amber-900' : 'border-emerald-300 bg-emerald-50 text-emerald-900'}`}
+      >
         {failed ? `${failed} check${failed === 1 ? '' : 's'} failed` : 'Every required check passes'}
         {warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}.
       </p>
@@ -86,9 +89,15 @@ export default function SystemStatus() {
           <caption className="sr-only">Checks</caption>
           <thead className="bg-slate-50 text-slate-600">
             <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Check</th>
-              <th scope="col" className="px-4 py-2 font-medium">Result</th>
-              <th scope="col" className="px-4 py-2 font-medium">Found, and the fix</th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Check
+              </th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Result
+              </th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Found, and the fix
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -98,7 +107,9 @@ export default function SystemStatus() {
                   {result.title}
                 </th>
                 <td className="px-4 py-2 align-top">
-                  <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_STYLES[result.status].className}`}>{STATUS_STYLES[result.status].label}</span>
+                  <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_STYLES[result.status].className}`}>
+                    {STATUS_STYLES[result.status].label}
+                  </span>
                 </td>
                 <td className="px-4 py-2 align-top">
                   <p className="break-words">{result.found}</p>
@@ -114,10 +125,18 @@ export default function SystemStatus() {
         <h2 id="test-email-title" className="text-lg font-semibold">
           Send a test email
         </h2>
-        <p className="mt-1 text-sm text-slate-600">From {sender}, through SMTP_URL: proves the mail server accepts the sender. Nothing else on this page sends mail.</p>
+        <p className="mt-1 text-sm text-slate-600">
+          From {sender}, through SMTP_URL: proves the mail server accepts the sender. Nothing else on this page sends mail.
+        </p>
         <Form method="post" className="mt-4 flex flex-wrap items-end gap-3" noValidate>
           <FormError message={actionData?.formError} />
-          <Field label="Recipient" name="recipient" type="email" required errors={(actionData?.fieldErrors as Record<string, string[]> | undefined)?.recipient} />
+          <Field
+            label="Recipient"
+            name="recipient"
+            type="email"
+            required
+            errors={(actionData?.fieldErrors as Record<string, string[]> | undefined)?.recipient}
+          />
           <button type="submit" className={buttonClass()} disabled={sending}>
             {sending ? 'Sending…' : 'Send test email'}
           </button>

@@ -13,7 +13,14 @@ describe('online backup', () => {
     const organizationIds: number[] = [];
     for (let index = 0; index < 40; index += 1) {
       const [row] = await db('organizations')
-        .insert({ name: `Backup Co ${index}`, workos_id: `org_01BACKUP${String(index).padStart(18, '0')}`, status: 'active', idempotency_key: `backup-${index}`, created_at: now, updated_at: now })
+        .insert({
+          name: `Backup Co ${index}`,
+          workos_id: `org_01BACKUP${String(index).padStart(18, '0')}`,
+          status: 'active',
+          idempotency_key: `backup-${index}`,
+          created_at: now,
+          updated_at: now,
+        })
         .returning('id');
       organizationIds.push((row as { id: number }).id);
     }
@@ -54,14 +61,17 @@ describe('online backup', () => {
       expect(links.length).toBeLessThanOrEqual(organizationIds.length);
       // Every link in the copy has its creation event, and every creation event its link: no
       // half-written transaction.
-      const events = (await restored('audit_events').where({ action: 'setup_link.created' }).whereIn('organization_id', organizationIds).select('setup_link_id')) as {
+      const events = (await restored('audit_events')
+        .where({ action: 'setup_link.created' })
+        .whereIn('organization_id', organizationIds)
+        .select('setup_link_id')) as {
         setup_link_id: number;
       }[];
       expect(events.map((event) => event.setup_link_id).sort((a, b) => a - b)).toEqual(links.map((link) => link.id).sort((a, b) => a - b));
       // The restored file is a working database: the one-active-link rule still holds in it.
-      await expect(restored('setup_links').insert({ ...(await restored('setup_links').where({ id: links[0]!.id }).first()), id: undefined, token_hash: 'b'.repeat(64) })).rejects.toThrow(
-        /UNIQUE constraint failed: setup_links.organization_id/,
-      );
+      await expect(
+        restored('setup_links').insert({ ...(await restored('setup_links').where({ id: links[0]!.id }).first()), id: undefined, token_hash: 'b'.repeat(64) }),
+      ).rejects.toThrow(/UNIQUE constraint failed: setup_links.organization_id/);
     } finally {
       await restored.destroy();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -25,12 +25,7 @@ export function openDatabase(filename: string): Knex {
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         beginImmediate(connection);
         connection.exec(
-          [
-            'PRAGMA journal_mode = WAL;',
-            'PRAGMA foreign_keys = ON;',
-            'PRAGMA busy_timeout = 5000;',
-            'PRAGMA synchronous = FULL;',
-          ].join(' '),
+          ['PRAGMA journal_mode = WAL;', 'PRAGMA foreign_keys = ON;', 'PRAGMA busy_timeout = 5000;', 'PRAGMA synchronous = FULL;'].join(' '),
           (error) => done(error, connection),
         );
       },
@@ -76,6 +71,15 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
   return applied;
 }
 
+/**
+ * What every model function takes last: the database handle (a transaction to join one) and the
+ * clock. Both default: the process-wide database, and now.
+ */
+export interface ModelContext {
+  db?: Knex | Knex.Transaction;
+  now?: Date;
+}
+
 /** The process-wide database, opened on first use at DATABASE_PATH. */
 export function getDb(): Knex {
   return singleton('db', () => openDatabase(getEnv().DATABASE_PATH));
@@ -97,4 +101,62 @@ export async function backupDatabase(db: Knex, target: string): Promise<{ path: 
   fs.mkdirSync(path.dirname(resolved), { recursive: true });
   await db.raw('VACUUM INTO ?', [resolved]);
   return { path: resolved, bytes: fs.statSync(resolved).size };
+}
+
+/** How far the database is migrated: applied of total, and the latest migration's name. */
+export async function migrationStatus(db: Knex): Promise<{ applied: number; total: number; latest: string }> {
+  const [completed] = (await db.migrate.list()) as [unknown[], unknown[]];
+  return { applied: completed.length, total: migrations.length, latest: migrations.at(-1)!.name };
+}
+
+/**
+ * Whether the database takes a write, without leaving one: a table is created inside a
+ * transaction that is rolled back (no table any model owns is touched). Returns the problem, or null.
+ */
+export async function writeProblem(db: Knex): Promise<string | null> {
+  const rollBack = new Error('write probe: roll back');
+  try {
+    await db.transaction(async (trx) => {
+      await trx.raw('CREATE TABLE write_probe (id INTEGER)');
+      throw rollBack;
+    });
+  } catch (error) {
+    if (error !== rollBack) return error instanceof Error ? error.message : String(error);
+  }
+  return null;
+}
+
+/**
+ * `PRAGMA integrity_check`'s problems, none when the database is sound. An FTS5 table caches its
+ * index structure per connection, and right after another process (a CLI, a second server) wrote
+ * to it the pragma can report "fts5: checksum mismatch" for a sound table — reproduced on SQLite
+ * 3.52. Such a report is confirmed with the table's own 'integrity-check' command, which reads
+ * the current structure; only a confirmed one counts.
+ */
+/** The FTS5 table an integrity finding is about, if it is one. */
+export function ftsTableOf(message: string): string | undefined {
+  return /^fts5: .*\btable "([A-Za-z_][A-Za-z0-9_]*)"$/.exec(message)?.[1];
+}
+
+export async function integrityProblems(db: Knex): Promise<string[]> {
+  const messages = ((await db.raw('PRAGMA integrity_check')) as { integrity_check: string }[])
+    .map((row) => row.integrity_check)
+    .filter((message) => message !== 'ok');
+  const problems: string[] = [];
+  for (const message of messages) {
+    // PRAGMA integrity_check reads an FTS5 index through this connection's cached structure, which
+    // another connection's writes make stale: any FTS5 finding ("checksum mismatch", "corruption
+    // found reading blob …") is confirmed by the table's own integrity-check, which reads afresh.
+    const table = ftsTableOf(message);
+    if (!table) {
+      problems.push(message);
+      continue;
+    }
+    try {
+      await db.raw(`INSERT INTO "${table}" ("${table}") VALUES ('integrity-check')`);
+    } catch (error) {
+      problems.push(`${message} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  return problems;
 }

@@ -106,7 +106,10 @@ describe('sendEmail over SMTP', () => {
     useMailServer(catcher.url);
     catcher.behave({ kind: 'reject_recipient', code: 451 });
     const outcome = await sendEmail(EMAIL);
-    expect(outcome).toMatchObject({ ok: false, failure: { responseCode: 451, transient: true, reason: 'the mail server is busy and asked to try again later.' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: { responseCode: 451, transient: true, reason: 'the mail server is busy and asked to try again later.' },
+    });
   });
 
   it('a refused message (554 after DATA) is EMESSAGE', async () => {
@@ -122,7 +125,9 @@ describe('sendEmail over SMTP', () => {
 
 describe('describeEmailFailure', () => {
   it('keeps only a well-formed class and code — never the text of the error', () => {
-    const failure = describeEmailFailure(Object.assign(new Error('550 5.1.1 <it-admin@customer.example>: unknown; see https://x/setup/sdl_abc'), { code: 'weird code', responseCode: 9999 }));
+    const failure = describeEmailFailure(
+      Object.assign(new Error('550 5.1.1 <it-admin@customer.example>: unknown; see https://x/setup/sdl_abc'), { code: 'weird code', responseCode: 9999 }),
+    );
     expect(failure).toEqual({ errorClass: 'EUNKNOWN', responseCode: null, transient: false, reason: 'the mail server refused the message.' });
     expect(JSON.stringify(failure)).not.toMatch(/sdl_|customer\.example/);
     expect(describeEmailFailure(undefined).errorClass).toBe('EUNKNOWN');
@@ -130,7 +135,15 @@ describe('describeEmailFailure', () => {
 });
 
 describe('smtpTransportOptions', () => {
-  const base = { NODE_ENV: 'production', PUBLIC_URL: 'https://desk.example', SESSION_SECRET: 'x'.repeat(32), WORKOS_API_KEY: 'sk_live_x', COMPANY_NAME: 'Acme', SUPPORT_EMAIL: 's@acme.example', MAIL_FROM: 'o@acme.example' };
+  const base = {
+    NODE_ENV: 'production',
+    PUBLIC_URL: 'https://desk.example',
+    SESSION_SECRET: 'x'.repeat(32),
+    WORKOS_API_KEY: 'sk_live_x',
+    COMPANY_NAME: 'Acme',
+    SUPPORT_EMAIL: 's@acme.example',
+    MAIL_FROM: 'o@acme.example',
+  };
 
   it('smtps:// is TLS from the start on 465; credentials are decoded', () => {
     const options = smtpTransportOptions(parseEnv({ ...base, SMTP_URL: 'smtps://user%40acme:se%2Fcret@smtp.acme.example' }));
@@ -138,7 +151,12 @@ describe('smtpTransportOptions', () => {
   });
 
   it('in production a plain smtp:// to another host must upgrade with STARTTLS; a loopback relay need not', () => {
-    expect(smtpTransportOptions(parseEnv({ ...base, SMTP_URL: 'smtp://smtp.acme.example' }))).toMatchObject({ port: 587, secure: false, requireTLS: true, auth: undefined });
+    expect(smtpTransportOptions(parseEnv({ ...base, SMTP_URL: 'smtp://smtp.acme.example' }))).toMatchObject({
+      port: 587,
+      secure: false,
+      requireTLS: true,
+      auth: undefined,
+    });
     expect(smtpTransportOptions(parseEnv({ ...base, SMTP_URL: 'smtp://127.0.0.1:25' }))).toMatchObject({ port: 25, requireTLS: false });
     expect(smtpTransportOptions(parseEnv({ SMTP_URL: 'smtp://smtp.acme.example:2525' }))).toMatchObject({ port: 2525, requireTLS: false });
   });

@@ -69,9 +69,7 @@ describe('parseEnv', () => {
   });
 
   it('treats an empty value as unset', () => {
-    expect(problemsOf({ ...PRODUCTION, SESSION_SECRET: '' })).toEqual([
-      expect.stringMatching(/^SESSION_SECRET is required in production/),
-    ]);
+    expect(problemsOf({ ...PRODUCTION, SESSION_SECRET: '' })).toEqual([expect.stringMatching(/^SESSION_SECRET is required in production/)]);
   });
 
   it.each([

@@ -23,9 +23,7 @@ export function parseMailbox(value: string): { name: string; address: string } |
   return { name: mailbox.name, address: mailbox.address };
 }
 
-const booleanFromString = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-  .transform((value) => value === 'true' || value === '1');
+const booleanFromString = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((value) => value === 'true' || value === '1');
 
 const envSchema = z
   .object({
@@ -41,9 +39,7 @@ const envSchema = z
       .min(0, 'must be between 0 and 65535')
       .max(65535, 'must be between 0 and 65535')
       .default(3000),
-    PUBLIC_URL: z
-      .url({ error: 'must be an absolute URL such as https://setup-desk.example.com' })
-      .optional(),
+    PUBLIC_URL: z.url({ error: 'must be an absolute URL such as https://setup-desk.example.com' }).optional(),
     DATABASE_PATH: z.string().min(1, 'must not be empty').default('db/setup-desk.sqlite'),
     SESSION_SECRET: z.string().optional(),
     WORKOS_API_KEY: z.string().optional(),
@@ -65,10 +61,12 @@ const envSchema = z
       .min(1_000, 'must be at least 1000 (1 second)')
       .max(60_000, 'must be at most 60000 (a minute): people do not wait longer')
       .default(10_000),
-    WORKOS_WEBHOOK_SECRET: z.string().trim().min(16, 'must be the webhook secret from the WorkOS dashboard (Webhooks → the endpoint → Signing secret)').optional(),
-    WORKOS_EVENTS_POLL: z
-      .enum(['auto', 'on', 'off'], { error: 'must be auto (poll only without WORKOS_WEBHOOK_SECRET), on or off' })
-      .default('auto'),
+    WORKOS_WEBHOOK_SECRET: z
+      .string()
+      .trim()
+      .min(16, 'must be the webhook secret from the WorkOS dashboard (Webhooks → the endpoint → Signing secret)')
+      .optional(),
+    WORKOS_EVENTS_POLL: z.enum(['auto', 'on', 'off'], { error: 'must be auto (poll only without WORKOS_WEBHOOK_SECRET), on or off' }).default('auto'),
     WORKOS_EVENTS_POLL_INTERVAL_MS: z.coerce
       .number({ error: 'must be a number of milliseconds' })
       .int('must be a whole number')
@@ -204,7 +202,10 @@ function productionRules(env: {
     issues.push({ path: ['SUPPORT_EMAIL'], message: 'is required in production (where IT admins write for help)' });
   }
   if (!env.SMTP_URL) {
-    issues.push({ path: ['SMTP_URL'], message: 'is required in production (the mail server that sends setup links), e.g. smtps://user:password@smtp.example.com:465' });
+    issues.push({
+      path: ['SMTP_URL'],
+      message: 'is required in production (the mail server that sends setup links), e.g. smtps://user:password@smtp.example.com:465',
+    });
   }
   if (!env.MAIL_FROM) {
     issues.push({ path: ['MAIL_FROM'], message: 'is required in production (the sender of setup emails), e.g. "Acme Onboarding <onboarding@acme.com>"' });
@@ -239,9 +240,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   }
   const result = envSchema.safeParse(cleaned as RawEnv);
   if (result.success) return result.data;
-  throw new EnvError(
-    result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
-  );
+  throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`));
 }
 
 /**

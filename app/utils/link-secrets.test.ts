@@ -6,9 +6,7 @@ import { describeScrubbed, redactUrlForLog, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('');
 
 /** Tokens exactly as the app issues them: prefix + base64url of 32 random bytes. */
-const tokenArbitrary = fc
-  .uint8Array({ minLength: 32, maxLength: 32 })
-  .map((bytes) => SETUP_TOKEN_PREFIX + Buffer.from(bytes).toString('base64url'));
+const tokenArbitrary = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => SETUP_TOKEN_PREFIX + Buffer.from(bytes).toString('base64url'));
 
 /** Surrounding prose: words, punctuation, line breaks, other URLs. */
 const proseArbitrary = fc
@@ -43,27 +41,25 @@ describe('scrubLinkValues', () => {
 
   it('removes a bare token, with or without its prefix, in any letter case of the prefix', () => {
     fc.assert(
-      fc.property(
-        proseArbitrary,
-        tokenArbitrary,
-        fc.constantFrom('sdl_', 'SDL_', 'Sdl_', ''),
-        proseArbitrary,
-        (before, token, prefix, after) => {
-          const body = tokenBody(token);
-          fc.pre(/[a-z]/.test(body) && /[A-Z0-9]/.test(body)); // 2^-40-rare single-class tokens aside
-          const { text } = scrubLinkValues(`${before} ${prefix}${body} ${after}`);
-          expect(text).not.toContain(body);
-        },
-      ),
+      fc.property(proseArbitrary, tokenArbitrary, fc.constantFrom('sdl_', 'SDL_', 'Sdl_', ''), proseArbitrary, (before, token, prefix, after) => {
+        const body = tokenBody(token);
+        fc.pre(/[a-z]/.test(body) && /[A-Z0-9]/.test(body)); // 2^-40-rare single-class tokens aside
+        const { text } = scrubLinkValues(`${before} ${prefix}${body} ${after}`);
+        expect(text).not.toContain(body);
+      }),
     );
   });
 
   it('removes WorkOS portal links (token query parameter)', () => {
     fc.assert(
-      fc.property(proseArbitrary, fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !/[\s"'<>]/.test(s)), (before, secret) => {
-        const { text } = scrubLinkValues(`${before} https://setup.workos.com/portal?token=${secret}&x=1`);
-        expect(text).not.toContain(`token=${secret}`);
-      }),
+      fc.property(
+        proseArbitrary,
+        fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !/[\s"'<>]/.test(s)),
+        (before, secret) => {
+          const { text } = scrubLinkValues(`${before} https://setup.workos.com/portal?token=${secret}&x=1`);
+          expect(text).not.toContain(`token=${secret}`);
+        },
+      ),
     );
   });
 
@@ -122,7 +118,15 @@ describe('what scrubLinkValues says it removed', () => {
   it('counts exactly the markers it put in, and something only when it scrubbed', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(proseArbitrary, tokenArbitrary.map((token) => `/setup/${token}`), tokenArbitrary, tokenArbitrary.map(tokenBody)), { maxLength: 6 }),
+        fc.array(
+          fc.oneof(
+            proseArbitrary,
+            tokenArbitrary.map((token) => `/setup/${token}`),
+            tokenArbitrary,
+            tokenArbitrary.map(tokenBody),
+          ),
+          { maxLength: 6 },
+        ),
         (parts) => {
           const input = parts.join(' ');
           fc.pre(!input.includes(SCRUBBED_LINK_MARKER) && !input.includes(SCRUBBED_TOKEN_MARKER));
@@ -190,7 +194,9 @@ describe('redactUrlForLog', () => {
   it('hides the token however the path spells it: encoded letters, encoded or doubly encoded token, case, suffixes', () => {
     fc.assert(
       fc.property(
-        tokenArbitrary.chain((token) => fc.tuple(fc.constant(token), respell('/setup/'), respell(token), fc.constantFrom('', '/', '.data', '.data?_routes=routes%2Fsetup.%24token'))),
+        tokenArbitrary.chain((token) =>
+          fc.tuple(fc.constant(token), respell('/setup/'), respell(token), fc.constantFrom('', '/', '.data', '.data?_routes=routes%2Fsetup.%24token')),
+        ),
         ([token, route, spelledToken, suffix]) => {
           const redacted = redactUrlForLog(`${route}${spelledToken}${suffix}`);
           expect(redacted).not.toContain(tokenBody(token));
@@ -203,7 +209,14 @@ describe('redactUrlForLog', () => {
 
   it('hides a portal token under any spelling of its parameter, and bare tokens anywhere', () => {
     const portalToken = crypto.randomBytes(32).toString('base64url');
-    for (const query of [`?token=${portalToken}`, `?%74oken=${portalToken}`, `?tok%65n%3D${portalToken}`, `?x=1&TOKEN=${portalToken}`, `?access_token=${portalToken}`, `?next=%3Ftoken%3D${portalToken}`]) {
+    for (const query of [
+      `?token=${portalToken}`,
+      `?%74oken=${portalToken}`,
+      `?tok%65n%3D${portalToken}`,
+      `?x=1&TOKEN=${portalToken}`,
+      `?access_token=${portalToken}`,
+      `?next=%3Ftoken%3D${portalToken}`,
+    ]) {
       expect(redactUrlForLog(`/setup/return${query}`), query).not.toContain(portalToken);
     }
     const token = SETUP_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');

@@ -14,7 +14,9 @@ describe('errors as a log line shows them', () => {
     expect(logged).toMatch(/"statement":"insert into `settings` \(.+\) values \(\?, \?, \?\)"/);
     expect(logged).not.toContain(TOKEN.slice(4, 20));
     // A full-text query that fails quotes its input in the driver's message: that text is not logged.
-    const fts = await getDb().raw('SELECT rowid FROM organization_search WHERE organization_search MATCH ?', [`${TOKEN}:anything`]).catch((error: unknown) => error);
+    const fts = await getDb()
+      .raw('SELECT rowid FROM organization_search WHERE organization_search MATCH ?', [`${TOKEN}:anything`])
+      .catch((error: unknown) => error);
     expect(String((fts as Error).message)).toContain(TOKEN.slice(4, 20));
     expect(JSON.stringify(errorForLog(fts))).not.toContain(TOKEN.slice(4, 20));
   });

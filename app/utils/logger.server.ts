@@ -10,7 +10,18 @@ export const logger: Logger = singleton('logger', () =>
     base: { service: 'setup-desk' },
     // Belt and braces: these fields must never reach a log even if someone passes them in.
     redact: {
-      paths: ['token', '*.token', 'link', '*.link', 'password', '*.password', 'req.headers.cookie', 'req.headers.authorization', 'req.headers.referer', 'res.headers["set-cookie"]'],
+      paths: [
+        'token',
+        '*.token',
+        'link',
+        '*.link',
+        'password',
+        '*.password',
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers.referer',
+        'res.headers["set-cookie"]',
+      ],
       censor: '[redacted]',
     },
     serializers: { err: errorForLog },
@@ -19,10 +30,7 @@ export const logger: Logger = singleton('logger', () =>
     formatters: { log: (fields) => scrubFields(fields) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {
-        method.apply(
-          this,
-          args.map((arg) => (typeof arg === 'string' ? safeText(arg, 4000) : arg)) as Parameters<typeof method>,
-        );
+        method.apply(this, args.map((arg) => (typeof arg === 'string' ? safeText(arg, 4000) : arg)) as Parameters<typeof method>);
       },
     },
   }),

@@ -19,7 +19,11 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-async function problemFor(answer: { status: number; body?: Record<string, unknown>; retryAfter?: number }): Promise<{ problem: WorkOSProblem; thrown: string }> {
+async function problemFor(answer: {
+  status: number;
+  body?: Record<string, unknown>;
+  retryAfter?: number;
+}): Promise<{ problem: WorkOSProblem; thrown: string }> {
   sandbox.faults.clear();
   sandbox.faults.add({ method: 'POST', path: '/organizations', ...answer, times: 1 });
   const error = await workos.organizations.createOrganization({ name: 'Bucketed', externalId: 'acct-7' }).catch((thrown: unknown) => thrown);
@@ -28,18 +32,65 @@ async function problemFor(answer: { status: number; body?: Record<string, unknow
 
 describe('each SDK exception, in the bucket a rep can act on', () => {
   it.each([
-    { status: 400, body: { code: 'invalid_request_parameters', message: 'Validation failed', errors: [{ field: 'domain_data', code: 'domain_invalid' }] }, thrown: 'BadRequestException', kind: 'invalid_request', field: 'domains', refused: true },
-    { status: 400, body: { code: 'invalid_request_parameters', message: 'Validation failed', errors: [{ field: 'name', code: 'name_required' }] }, thrown: 'BadRequestException', kind: 'invalid_request', field: 'name', refused: true },
-    { status: 400, body: { code: 'external_id_already_used', message: 'taken', errors: [{ field: 'external_id', code: 'taken' }] }, thrown: 'BadRequestException', kind: 'external_id_taken', field: 'externalId', refused: true },
-    { status: 400, body: { code: 'external_id_already_used', message: 'taken' }, thrown: 'GenericServerException', kind: 'external_id_taken', field: 'externalId', refused: true },
-    { status: 400, body: { error: 'invalid_request', error_description: 'The request is malformed.' }, thrown: 'OauthException', kind: 'invalid_request', refused: true },
+    {
+      status: 400,
+      body: { code: 'invalid_request_parameters', message: 'Validation failed', errors: [{ field: 'domain_data', code: 'domain_invalid' }] },
+      thrown: 'BadRequestException',
+      kind: 'invalid_request',
+      field: 'domains',
+      refused: true,
+    },
+    {
+      status: 400,
+      body: { code: 'invalid_request_parameters', message: 'Validation failed', errors: [{ field: 'name', code: 'name_required' }] },
+      thrown: 'BadRequestException',
+      kind: 'invalid_request',
+      field: 'name',
+      refused: true,
+    },
+    {
+      status: 400,
+      body: { code: 'external_id_already_used', message: 'taken', errors: [{ field: 'external_id', code: 'taken' }] },
+      thrown: 'BadRequestException',
+      kind: 'external_id_taken',
+      field: 'externalId',
+      refused: true,
+    },
+    {
+      status: 400,
+      body: { code: 'external_id_already_used', message: 'taken' },
+      thrown: 'GenericServerException',
+      kind: 'external_id_taken',
+      field: 'externalId',
+      refused: true,
+    },
+    {
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'The request is malformed.' },
+      thrown: 'OauthException',
+      kind: 'invalid_request',
+      refused: true,
+    },
     { status: 400, body: { message: 'Bad Request' }, thrown: 'GenericServerException', kind: 'invalid_request', refused: true },
     { status: 401, body: { message: 'Unauthorized' }, thrown: 'UnauthorizedException', kind: 'invalid_api_key', refused: true },
     { status: 403, body: { message: 'Forbidden' }, thrown: 'GenericServerException', kind: 'forbidden', refused: true },
     { status: 403, body: { code: 'forbidden', message: 'Forbidden', errors: [] }, thrown: 'BadRequestException', kind: 'invalid_request', refused: true },
     { status: 404, body: { message: 'Not Found' }, thrown: 'NotFoundException', kind: 'not_found', refused: true },
-    { status: 409, body: { message: 'Domain acme.com is already verified by another organization.' }, thrown: 'ConflictException', kind: 'domain_conflict', field: 'domains', refused: true },
-    { status: 422, body: { message: 'Validation failed', errors: [{ field: 'name', code: 'too_long' }] }, thrown: 'UnprocessableEntityException', kind: 'invalid_request', refused: true },
+    {
+      status: 409,
+      body: { message: 'Domain acme.com is already verified by another organization.' },
+      thrown: 'ConflictException',
+      kind: 'domain_conflict',
+      field: 'domains',
+      refused: true,
+    },
+    {
+      status: 422,
+      body: { message: 'Validation failed', errors: [{ field: 'name', code: 'too_long' }] },
+      thrown: 'UnprocessableEntityException',
+      kind: 'invalid_request',
+      refused: true,
+    },
     { status: 429, retryAfter: 7, thrown: 'RateLimitExceededException', kind: 'rate_limited', refused: true },
     { status: 500, body: { message: 'Internal Server Error' }, thrown: 'GenericServerException', kind: 'unavailable', refused: false },
     { status: 503, body: { message: 'Service Unavailable' }, thrown: 'GenericServerException', kind: 'unavailable', refused: false },
@@ -52,7 +103,10 @@ describe('each SDK exception, in the bucket a rep can act on', () => {
   });
 
   it('a 400 with listed errors says which, in WorkOS’s words, and never falls into "unavailable"', async () => {
-    const { problem } = await problemFor({ status: 400, body: { code: 'invalid_request_parameters', message: 'Validation failed.', errors: [{ field: 'domain_data.0.domain', code: 'domain_invalid' }] } });
+    const { problem } = await problemFor({
+      status: 400,
+      body: { code: 'invalid_request_parameters', message: 'Validation failed.', errors: [{ field: 'domain_data.0.domain', code: 'domain_invalid' }] },
+    });
     expect(problem.message).toBe('WorkOS refused the request (Validation failed: domain_data.0.domain: domain_invalid). Check the fields and try again.');
   });
 

@@ -15,15 +15,7 @@ import { rootWorkOSError, WorkOSBusyError, WorkOSDeadlineError, WorkOSUnavailabl
 
 /** What went wrong with a WorkOS call, in words a rep can act on. Never a stack trace. */
 export interface WorkOSProblem {
-  kind:
-    | 'invalid_api_key'
-    | 'forbidden'
-    | 'not_found'
-    | 'external_id_taken'
-    | 'domain_conflict'
-    | 'invalid_request'
-    | 'rate_limited'
-    | 'unavailable';
+  kind: 'invalid_api_key' | 'forbidden' | 'not_found' | 'external_id_taken' | 'domain_conflict' | 'invalid_request' | 'rate_limited' | 'unavailable';
   message: string;
   /** The form field the problem belongs to, when there is one. */
   field?: 'name' | 'domains' | 'externalId';
@@ -85,7 +77,11 @@ export function describeWorkOSError(thrown: unknown, subject?: { organizationId?
   if (error instanceof NotFoundException) {
     return {
       kind: 'not_found',
-      message: `WorkOS has no organization ${subject?.organizationId ?? ''}: it was deleted in WorkOS, or the app is using the API key of another environment (test vs production). Run “Sync from WorkOS” to update the list.`.replace('  ', ' '),
+      message:
+        `WorkOS has no organization ${subject?.organizationId ?? ''}: it was deleted in WorkOS, or the app is using the API key of another environment (test vs production). Run “Sync from WorkOS” to update the list.`.replace(
+          '  ',
+          ' ',
+        ),
       refused: true,
       requestId,
       status: 404,

@@ -47,7 +47,10 @@ describe('getWorkOS', () => {
     expect(origins({})).toEqual(['https://setup.workos.com']);
     expect(origins({ WORKOS_API_HOSTNAME: 'api.workos.com' })).toEqual(['https://setup.workos.com']);
     expect(origins({ WORKOS_API_HOSTNAME: 'auth.customer-api.example' })).toEqual(['https://setup.workos.com']);
-    expect(origins({ WORKOS_API_HOSTNAME: '127.0.0.1', WORKOS_API_PORT: '4100', WORKOS_API_HTTPS: 'false' })).toEqual(['http://127.0.0.1:4100', 'http://localhost:4100']);
+    expect(origins({ WORKOS_API_HOSTNAME: '127.0.0.1', WORKOS_API_PORT: '4100', WORKOS_API_HTTPS: 'false' })).toEqual([
+      'http://127.0.0.1:4100',
+      'http://localhost:4100',
+    ]);
     expect(origins({ WORKOS_API_HOSTNAME: 'api.workos.com', WORKOS_PORTAL_ORIGIN: 'https://setup.acme.example/path' })).toEqual(['https://setup.acme.example']);
   });
 

@@ -65,7 +65,8 @@ export function portalUserIdOf(setupLinkId: number): string {
  */
 export function rootWorkOSError(error: unknown): unknown {
   let current = error;
-  const ours = (candidate: unknown) => candidate instanceof WorkOSDeadlineError || candidate instanceof WorkOSBusyError || candidate instanceof WorkOSUnavailableError;
+  const ours = (candidate: unknown) =>
+    candidate instanceof WorkOSDeadlineError || candidate instanceof WorkOSBusyError || candidate instanceof WorkOSUnavailableError;
   for (let depth = 0; depth < 3 && current instanceof Error && !ours(current); depth += 1) {
     if (!(current.cause instanceof Error)) break;
     current = current.cause;

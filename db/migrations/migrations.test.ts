@@ -56,11 +56,15 @@ describe('two connections writing to one file (server and CLI)', () => {
       await first.transaction(async (trx) => {
         const { value } = await trx('counters').where({ name: 'n' }).first();
         // Another process writes while this transaction is between its read and its write.
-        otherWrite = second('counters').insert({ name: 'other', value: 1 }).then(() => (otherCommitted = true));
+        otherWrite = second('counters')
+          .insert({ name: 'other', value: 1 })
+          .then(() => (otherCommitted = true));
         // Let it try: with a plain BEGIN it would commit now, and our write below would fail.
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect(otherCommitted).toBe(false);
-        await trx('counters').where({ name: 'n' }).update({ value: value + 1 });
+        await trx('counters')
+          .where({ name: 'n' })
+          .update({ value: value + 1 });
       });
       await otherWrite;
       expect(await first('counters').orderBy('name')).toEqual([

@@ -18,7 +18,15 @@ export interface MailCatcher {
 
 const require = createRequire(import.meta.url);
 
-export async function startMailCatcher({ smtpPort, webPort, mailDirectory }: { smtpPort: number; webPort: number; mailDirectory: string }): Promise<MailCatcher> {
+export async function startMailCatcher({
+  smtpPort,
+  webPort,
+  mailDirectory,
+}: {
+  smtpPort: number;
+  webPort: number;
+  mailDirectory: string;
+}): Promise<MailCatcher> {
   fs.mkdirSync(mailDirectory, { recursive: true });
   const bin = require.resolve('maildev/bin/maildev');
   const child = spawn(process.execPath, [bin, '--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1', '--mail-directory', mailDirectory], {

@@ -1,8 +1,8 @@
 import { createCookie, redirect } from '@remix-run/node';
 import { lookupSession } from '~/models/session.server';
-import type { StaffRole } from '~/forms/staff';
-import { roleAtLeast, toStaff, type Staff } from '~/models/staff.server';
-import { getEnv } from './env.server';
+import { getStaffById, type Staff } from '~/models/staff.server';
+import { getEnv } from '~/utils/env.server';
+import { type StaffRole, roleAtLeast } from '~/domain/staff';
 
 export interface SignedInStaff extends Staff {
   sessionId: string;
@@ -48,7 +48,10 @@ export async function getOptionalStaff(request: Request): Promise<SignedInStaff 
   if (!token) return null;
   const session = await lookupSession(token);
   if (session.status !== 'active') return null;
-  return { ...toStaff(session.staff), sessionId: session.sessionId };
+  const staff = await getStaffById(session.staffId);
+  // Disabled between the two reads: the next request's lookup ends the session.
+  if (!staff || staff.disabledAt) return null;
+  return { ...staff, sessionId: session.sessionId };
 }
 
 /**

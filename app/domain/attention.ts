@@ -1,4 +1,4 @@
-import { EXPIRING_SOON_HOURS } from './setup-link';
+import { EXPIRING_SOON_HOURS } from './setup-links';
 
 /** The "Needs attention" groups and their thresholds, shared by the home page and its queries. */
 export const ATTENTION_KINDS = ['workos_problem', 'delivery_failed', 'expiring', 'unopened', 'stalled', 'completed'] as const;

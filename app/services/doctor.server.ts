@@ -4,14 +4,16 @@ import path from 'node:path';
 import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
-import { migrations } from '../../db/migrations/index';
-import { lastObserved } from '../models/server-observations.server';
-import { getSettings } from '../models/settings.server';
-import { describeEmailFailure, sendTestEmail, smtpTransportOptions } from './email.server';
-import { EnvError, parseEnv, type Env } from './env.server';
-import { portalOrigins } from './workos.server';
-import { BUILD_INFO_FILE, sourceHash } from './source-hash.server';
-import { describeWorkOSError } from './workos-errors.server';
+import { getPollerState } from '~/models/event-poller.server';
+import { lastObserved } from '~/models/server-observations.server';
+import { lastEventReceivedAt } from '~/models/setup-progress.server';
+import { getSettings } from '~/models/settings.server';
+import { describeEmailFailure, sendTestEmail, smtpTransportOptions } from '~/utils/email.server';
+import { integrityProblems, migrationStatus, writeProblem } from '~/utils/db.server';
+import { EnvError, parseEnv, type Env } from '~/utils/env.server';
+import { portalOrigins } from '~/utils/workos.server';
+import { BUILD_INFO_FILE, sourceHash } from '~/utils/source-hash.server';
+import { describeWorkOSError } from '~/utils/workos-errors.server';
 
 /**
  * The integration checklist, run by the app itself (decision 013): `npm run doctor` prints it and
@@ -57,7 +59,6 @@ export function currentNodeLts(now: Date): number {
   return 2 * (year - (afterOctober ? 2013 : 2014));
 }
 
-
 /** The environment as far as it can be read: the problems found, and a reading the checks can still use. */
 export function lenientEnv(rawEnv: Record<string, string | undefined>): { env: Env; problems: string[] } {
   try {
@@ -98,7 +99,10 @@ const checks: Check[] = [
       const require = createRequire(import.meta.url);
       const entry = require.resolve('@workos-inc/node');
       let dir = path.dirname(entry);
-      while (!fs.existsSync(path.join(dir, 'package.json')) || JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== '@workos-inc/node') {
+      while (
+        !fs.existsSync(path.join(dir, 'package.json')) ||
+        JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== '@workos-inc/node'
+      ) {
         dir = path.dirname(dir);
       }
       const version = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
@@ -111,7 +115,12 @@ const checks: Check[] = [
     results.push(
       major >= lts
         ? pass('node', 'Node.js', `${process.versions.node} (current LTS: ${lts})`)
-        : warn('node', 'Node.js', `${process.versions.node}, older than the current LTS (${lts})`, `Run Setup Desk on Node ${lts} LTS: older lines stop getting security fixes.`),
+        : warn(
+            'node',
+            'Node.js',
+            `${process.versions.node}, older than the current LTS (${lts})`,
+            `Run Setup Desk on Node ${lts} LTS: older lines stop getting security fixes.`,
+          ),
     );
     return results;
   },
@@ -129,15 +138,37 @@ const checks: Check[] = [
     } else if (!key.startsWith('sk_')) {
       results.push(fail('workos_key', title, 'WORKOS_API_KEY does not start with sk_', 'Use the secret key (sk_…), not the client id or a publishable value.'));
     } else if (production && key.startsWith('sk_test_')) {
-      results.push(warn('workos_key', title, 'a test key (sk_test_…) in production', 'Use the production environment’s key (sk_live_…) unless this deployment is a staging copy.'));
+      results.push(
+        warn(
+          'workos_key',
+          title,
+          'a test key (sk_test_…) in production',
+          'Use the production environment’s key (sk_live_…) unless this deployment is a staging copy.',
+        ),
+      );
     } else if (!production && key.startsWith('sk_live_')) {
-      results.push(warn('workos_key', title, 'a live key (sk_live_…) outside production', 'Use a test key (sk_test_…) here: development and tests must not touch real customers.'));
+      results.push(
+        warn(
+          'workos_key',
+          title,
+          'a live key (sk_live_…) outside production',
+          'Use a test key (sk_test_…) here: development and tests must not touch real customers.',
+        ),
+      );
     } else {
       results.push(pass('workos_key', title, `${key.slice(0, 8)}… (${key.startsWith('sk_live_') ? 'live' : 'test'})`));
     }
     const clientId = rawEnv.WORKOS_CLIENT_ID;
     if (clientId === undefined || clientId === '') results.push(pass('workos_client_id', 'WorkOS client id', 'not set (Setup Desk does not need it)'));
-    else if (!clientId.startsWith('client_')) results.push(fail('workos_client_id', 'WorkOS client id', 'WORKOS_CLIENT_ID does not start with client_', 'Copy the client id (client_…) from the WorkOS dashboard, or unset it.'));
+    else if (!clientId.startsWith('client_'))
+      results.push(
+        fail(
+          'workos_client_id',
+          'WorkOS client id',
+          'WORKOS_CLIENT_ID does not start with client_',
+          'Copy the client id (client_…) from the WorkOS dashboard, or unset it.',
+        ),
+      );
     else results.push(pass('workos_client_id', 'WorkOS client id', `${clientId.slice(0, 10)}…`));
     return results;
   },
@@ -158,16 +189,27 @@ const checks: Check[] = [
     const raw = rawEnv.PUBLIC_URL ?? '';
     const derived = `return ${env.PUBLIC_URL}/setup/return, success ${env.PUBLIC_URL}/setup/return?done=<feature>`;
     if (production) {
-      if (!raw) return fail('public_url', title, 'PUBLIC_URL is not set', 'Set PUBLIC_URL to the https:// address people open (e.g. https://setup-desk.example.com).');
+      if (!raw)
+        return fail('public_url', title, 'PUBLIC_URL is not set', 'Set PUBLIC_URL to the https:// address people open (e.g. https://setup-desk.example.com).');
       if (!raw.startsWith('https://')) {
-        return fail('public_url', title, `${raw} is not HTTPS`, 'WorkOS requires HTTPS redirect URIs in production: set PUBLIC_URL to an https:// address (TLS at your proxy).');
+        return fail(
+          'public_url',
+          title,
+          `${raw} is not HTTPS`,
+          'WorkOS requires HTTPS redirect URIs in production: set PUBLIC_URL to an https:// address (TLS at your proxy).',
+        );
       }
       return pass('public_url', title, `${raw.replace(/\/+$/, '')}; ${derived}`);
     }
     const host = URL.canParse(env.PUBLIC_URL) ? new URL(env.PUBLIC_URL).hostname : '';
     return ['localhost', '127.0.0.1'].includes(host) || env.PUBLIC_URL.startsWith('https://')
       ? pass('public_url', title, `${env.PUBLIC_URL} (development: localhost over HTTP is allowed); ${derived}`)
-      : warn('public_url', title, `${env.PUBLIC_URL} over HTTP`, 'Outside localhost WorkOS wants HTTPS redirect URIs: use https://, or localhost in development.');
+      : warn(
+          'public_url',
+          title,
+          `${env.PUBLIC_URL} over HTTP`,
+          'Outside localhost WorkOS wants HTTPS redirect URIs: use https://, or localhost in development.',
+        );
   },
 
   async function portalLink({ workos, env, organization }) {
@@ -175,7 +217,13 @@ const checks: Check[] = [
     let organizationId = organization;
     try {
       if (!organizationId) organizationId = (await workos.organizations.listOrganizations({ limit: 1 })).data[0]?.id;
-      if (!organizationId) return warn('portal_link', title, 'no organization in WorkOS to try it on', 'Create an organization, or pass one: `npm run doctor -- --organization org_…`.');
+      if (!organizationId)
+        return warn(
+          'portal_link',
+          title,
+          'no organization in WorkOS to try it on',
+          'Create an organization, or pass one: `npm run doctor -- --organization org_…`.',
+        );
       const { link } = await workos.adminPortal.generateLink({
         organization: organizationId,
         intent: 'sso' as never,
@@ -193,7 +241,9 @@ const checks: Check[] = [
             'portal_link',
             title,
             `the link points to ${origin || 'something that is not a URL'}, but the setup page allows only ${allowed.join(', ')}: browsers would block the IT admin's launch`,
-            origin ? `Set WORKOS_PORTAL_ORIGIN=${origin} (the portal's origin, e.g. a custom portal domain) and restart.` : 'Check WORKOS_API_HOSTNAME: WorkOS did not answer with an Admin Portal link.',
+            origin
+              ? `Set WORKOS_PORTAL_ORIGIN=${origin} (the portal's origin, e.g. a custom portal domain) and restart.`
+              : 'Check WORKOS_API_HOSTNAME: WorkOS did not answer with an Admin Portal link.',
           );
     } catch (error) {
       const problem = describeWorkOSError(error, { organizationId });
@@ -211,49 +261,81 @@ const checks: Check[] = [
       await transport.verify();
     } catch (error) {
       const failure = describeEmailFailure(error);
-      return fail('smtp', title, `${where}: ${failure.errorClass}${failure.responseCode ? ` ${failure.responseCode}` : ''}`, `${failure.reason} Check SMTP_URL (host, port, user and password).`);
+      return fail(
+        'smtp',
+        title,
+        `${where}: ${failure.errorClass}${failure.responseCode ? ` ${failure.responseCode}` : ''}`,
+        `${failure.reason} Check SMTP_URL (host, port, user and password).`,
+      );
     } finally {
       transport.close();
     }
     if (!testEmailTo) {
-      return pass('smtp', title, `${where} answers and accepts the sign-in; the sender ${sender.mailFrom.address} is tried only with a test email (--send-test-email <address>)`);
+      return pass(
+        'smtp',
+        title,
+        `${where} answers and accepts the sign-in; the sender ${sender.mailFrom.address} is tried only with a test email (--send-test-email <address>)`,
+      );
     }
     const outcome = await sendTestEmail(testEmailTo, sender, 'Setup Desk’s doctor');
     return outcome.ok
       ? pass('smtp', title, `${where} accepted a test email from ${sender.mailFrom.address} to ${testEmailTo}`)
-      : fail('smtp', title, `${where} refused the test email from ${sender.mailFrom.address}: ${outcome.failure.errorClass}`, `${outcome.failure.reason} Check the sender (MAIL_FROM or the Configuration page: the server may not allow it) and SMTP_URL.`);
+      : fail(
+          'smtp',
+          title,
+          `${where} refused the test email from ${sender.mailFrom.address}: ${outcome.failure.errorClass}`,
+          `${outcome.failure.reason} Check the sender (MAIL_FROM or the Configuration page: the server may not allow it) and SMTP_URL.`,
+        );
   },
 
   async function database({ db, env }) {
     const title = 'Database';
     const where = path.resolve(env.DATABASE_PATH);
-    const [completed, pending] = (await db.migrate.list()) as [{ name: string }[], { name: string }[] | string[]];
-    const latest = migrations.at(-1)!.name;
-    if (pending.length > 0) {
-      return fail('database', title, `${where}: ${completed.length} of ${migrations.length} migrations applied (latest is ${latest})`, 'Run `npm run db:migrate` (the app also migrates at start-up). Back up the file first.');
+    const { applied, total, latest } = await migrationStatus(db);
+    if (applied < total) {
+      return fail(
+        'database',
+        title,
+        `${where}: ${applied} of ${total} migrations applied (latest is ${latest})`,
+        'Run `npm run db:migrate` (the app also migrates at start-up). Back up the file first.',
+      );
     }
     const journal = Object.values(((await db.raw('PRAGMA journal_mode')) as object[])[0]!)[0];
-    if (journal !== 'wal') return fail('database', title, `${where}: journal mode ${String(journal)}`, 'Setup Desk turns WAL on when it opens the file: check the file system supports it (not a network share).');
+    if (journal !== 'wal')
+      return fail(
+        'database',
+        title,
+        `${where}: journal mode ${String(journal)}`,
+        'Setup Desk turns WAL on when it opens the file: check the file system supports it (not a network share).',
+      );
     const integrity = await integrityProblems(db);
-    if (integrity.length) return fail('database', title, `${where}: integrity check says ${integrity.slice(0, 3).join('; ')}`, 'Restore the latest backup (see README, Operations).');
-    // Writable: a write inside a transaction that is rolled back.
-    const probe = new Error('doctor: roll back');
-    try {
-      await db.transaction(async (trx) => {
-        await trx.raw("INSERT INTO background_jobs (name) VALUES ('doctor-write-probe')");
-        throw probe;
-      });
-    } catch (error) {
-      if (error !== probe) {
-        return fail('database', title, `${where}: not writable (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`, 'Check the file and its directory belong to the user running Setup Desk.');
-      }
-    }
-    return pass('database', title, `${where}: ${migrations.length} migrations (latest ${latest}), writable, WAL, integrity ok`);
+    if (integrity.length)
+      return fail(
+        'database',
+        title,
+        `${where}: integrity check says ${integrity.slice(0, 3).join('; ')}`,
+        'Restore the latest backup (see README, Operations).',
+      );
+    const notWritable = await writeProblem(db);
+    if (notWritable)
+      return fail(
+        'database',
+        title,
+        `${where}: not writable (${notWritable.slice(0, 120)})`,
+        'Check the file and its directory belong to the user running Setup Desk.',
+      );
+    return pass('database', title, `${where}: ${total} migrations (latest ${latest}), writable, WAL, integrity ok`);
   },
 
   async function staffRoutesGuarded({ selfUrl }) {
     const title = 'Staff pages refuse an anonymous request';
-    if (!selfUrl) return warn('staff_guard', title, 'not checked: the app is not running here', 'Run the doctor from the System status page, or build the app first (`npm run build`).');
+    if (!selfUrl)
+      return warn(
+        'staff_guard',
+        title,
+        'not checked: the app is not running here',
+        'Run the doctor from the System status page, or build the app first (`npm run build`).',
+      );
     const probes: { method: string; path: string }[] = [
       { method: 'GET', path: '/organizations' },
       { method: 'GET', path: '/audit' },
@@ -280,19 +362,39 @@ const checks: Check[] = [
 
   async function eventsArrive({ db, env, now }) {
     const title = 'Setup progress from WorkOS (webhooks or poller)';
-    if (!(await db.schema.hasTable('workos_events'))) return warn('events', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
-    const lastWebhook = (await db('workos_events').where({ source: 'webhook' }).max({ at: 'received_at' }).first()) as { at: string | null } | undefined;
-    const poller = await db('background_jobs').where({ name: 'workos_events_poller' }).first('last_succeeded_at', 'last_error');
+    if (!(await db.schema.hasTable('workos_events')))
+      return warn('events', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
+    const lastWebhookAt = await lastEventReceivedAt('webhook', { db });
+    const poller = await getPollerState({ db });
     const ago = (iso: string) => `${Math.round((now.getTime() - Date.parse(iso)) / 60_000)} min ago`;
     const parts: string[] = [];
-    if (env.WORKOS_WEBHOOK_SECRET) parts.push(`webhook secret set; last webhook ${lastWebhook?.at ? ago(lastWebhook.at) : 'never received'}`);
-    if (env.eventsPolling) parts.push(`poller on (every ${Math.round(env.WORKOS_EVENTS_POLL_INTERVAL_MS / 1000)} s); last successful run ${poller?.last_succeeded_at ? ago(poller.last_succeeded_at) : 'never'}`);
+    if (env.WORKOS_WEBHOOK_SECRET) parts.push(`webhook secret set; last webhook ${lastWebhookAt ? ago(lastWebhookAt) : 'never received'}`);
+    if (env.eventsPolling)
+      parts.push(
+        `poller on (every ${Math.round(env.WORKOS_EVENTS_POLL_INTERVAL_MS / 1000)} s); last successful run ${poller.lastSucceededAt ? ago(poller.lastSucceededAt) : 'never'}`,
+      );
     if (!env.WORKOS_WEBHOOK_SECRET && !env.eventsPolling) {
-      return fail('events', title, 'no webhook secret and the poller is off', 'Set WORKOS_WEBHOOK_SECRET (and add the endpoint in WorkOS), or WORKOS_EVENTS_POLL=auto: otherwise setup progress never arrives.');
+      return fail(
+        'events',
+        title,
+        'no webhook secret and the poller is off',
+        'Set WORKOS_WEBHOOK_SECRET (and add the endpoint in WorkOS), or WORKOS_EVENTS_POLL=auto: otherwise setup progress never arrives.',
+      );
     }
-    if (poller?.last_error) return warn('events', title, `${parts.join('; ')}; the poller’s last run failed: ${poller.last_error}`, 'See the WorkOS API check above; the poller resumes from its cursor.');
-    if (env.WORKOS_WEBHOOK_SECRET && !lastWebhook?.at && !env.eventsPolling) {
-      return warn('events', title, parts.join('; '), 'No webhook has arrived yet: check the endpoint https://<host>/webhooks/workos is registered in WorkOS with this secret (WorkOS dashboard → Webhooks → Send test event).');
+    if (poller.lastError)
+      return warn(
+        'events',
+        title,
+        `${parts.join('; ')}; the poller’s last run failed: ${poller.lastError}`,
+        'See the WorkOS API check above; the poller resumes from its cursor.',
+      );
+    if (env.WORKOS_WEBHOOK_SECRET && !lastWebhookAt && !env.eventsPolling) {
+      return warn(
+        'events',
+        title,
+        parts.join('; '),
+        'No webhook has arrived yet: check the endpoint https://<host>/webhooks/workos is registered in WorkOS with this secret (WorkOS dashboard → Webhooks → Send test event).',
+      );
     }
     return pass('events', title, parts.join('; '));
   },
@@ -308,7 +410,8 @@ const checks: Check[] = [
       );
     }
     if (env.TRUST_PROXY !== false) return pass('proxy', title, `TRUST_PROXY=${String(env.TRUST_PROXY)}: client addresses are read from X-Forwarded-For`);
-    if (!(await db.schema.hasTable('server_observations'))) return warn('proxy', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
+    if (!(await db.schema.hasTable('server_observations')))
+      return warn('proxy', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
     const seen = await lastObserved('forwarded_without_trust_proxy', db);
     const recent = seen && now.getTime() - Date.parse(seen.at) < 7 * 86_400_000;
     if (!recent) return pass('proxy', title, 'TRUST_PROXY unset, and no request came through a proxy in the last 7 days');
@@ -325,46 +428,19 @@ const checks: Check[] = [
     const entries = ['build/server/index.js', 'build/remix/index.js'].filter((file) => !fs.existsSync(path.join(root, file)));
     if (entries.length) return fail('build', title, `missing: ${entries.join(', ')}`, 'Run `npm run build`.');
     const infoFile = path.join(root, BUILD_INFO_FILE);
-    if (!fs.existsSync(infoFile)) return warn('build', title, 'built, but with no record of its source', 'Run `npm run build` again: it records what it was built from.');
+    if (!fs.existsSync(infoFile))
+      return warn('build', title, 'built, but with no record of its source', 'Run `npm run build` again: it records what it was built from.');
     const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { sourceHash: string; builtAt: string };
     return info.sourceHash === sourceHash(root)
       ? pass('build', title, `built ${info.builtAt} from the current source`)
-      : fail('build', title, `built ${info.builtAt} from a different source than the one here`, 'Run `npm run build` (then restart): the running code is not the code in this folder.');
+      : fail(
+          'build',
+          title,
+          `built ${info.builtAt} from a different source than the one here`,
+          'Run `npm run build` (then restart): the running code is not the code in this folder.',
+        );
   },
 ];
-
-/**
- * `PRAGMA integrity_check`'s problems, none when the database is sound. An FTS5 table caches its
- * index structure per connection, and right after another process (a CLI, a second server) wrote
- * to it the pragma can report "fts5: checksum mismatch" for a sound table — reproduced on SQLite
- * 3.52. Such a report is confirmed with the table's own 'integrity-check' command, which reads
- * the current structure; only a confirmed one counts.
- */
-/** The FTS5 table an integrity finding is about, if it is one. */
-export function ftsTableOf(message: string): string | undefined {
-  return /^fts5: .*\btable "([A-Za-z_][A-Za-z0-9_]*)"$/.exec(message)?.[1];
-}
-
-export async function integrityProblems(db: Knex): Promise<string[]> {
-  const messages = ((await db.raw('PRAGMA integrity_check')) as { integrity_check: string }[]).map((row) => row.integrity_check).filter((message) => message !== 'ok');
-  const problems: string[] = [];
-  for (const message of messages) {
-    // PRAGMA integrity_check reads an FTS5 index through this connection's cached structure, which
-    // another connection's writes make stale: any FTS5 finding ("checksum mismatch", "corruption
-    // found reading blob …") is confirmed by the table's own integrity-check, which reads afresh.
-    const table = ftsTableOf(message);
-    if (!table) {
-      problems.push(message);
-      continue;
-    }
-    try {
-      await db.raw(`INSERT INTO "${table}" ("${table}") VALUES ('integrity-check')`);
-    } catch (error) {
-      problems.push(`${message} (${error instanceof Error ? error.message : String(error)})`);
-    }
-  }
-  return problems;
-}
 
 /** Runs every check; one that throws is reported as failed with its message. */
 export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
@@ -383,7 +459,14 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       const outcome = await check(context);
       results.push(...(Array.isArray(outcome) ? outcome : [outcome]));
     } catch (error) {
-      results.push(fail(check.name, check.name, `the check itself failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`, 'Report this: the doctor could not run the check.'));
+      results.push(
+        fail(
+          check.name,
+          check.name,
+          `the check itself failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+          'Report this: the doctor could not run the check.',
+        ),
+      );
     }
   }
   return results;

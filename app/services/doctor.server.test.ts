@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { refreshSearchRow } from '~/models/organization.server';
-import { getDb, openDatabase } from './db.server';
-import { currentNodeLts, ftsTableOf, integrityProblems } from './doctor.server';
+import { ftsTableOf, getDb, integrityProblems, openDatabase } from '~/utils/db.server';
+import { currentNodeLts } from './doctor.server';
 
 describe('integrityProblems', () => {
   it('is clean after another connection wrote to the search index (PRAGMA integrity_check alone reports an FTS5 mismatch there)', async () => {
     const db = getDb();
     const now = new Date().toISOString();
-    const [row] = await db('organizations').insert({ name: 'Integrity Co', status: 'pending', idempotency_key: 'integrity-1', created_at: now, updated_at: now }).returning('id');
+    const [row] = await db('organizations')
+      .insert({ name: 'Integrity Co', status: 'pending', idempotency_key: 'integrity-1', created_at: now, updated_at: now })
+      .returning('id');
     await refreshSearchRow(db, (row as { id: number }).id);
     await db.raw("SELECT rowid FROM organization_search WHERE organization_search MATCH 'integrity'");
     // Another process renames it.
     const other = openDatabase(process.env.DATABASE_PATH!);
     try {
-      await other('organizations').where({ id: (row as { id: number }).id }).update({ name: 'Integrity Renamed' });
+      await other('organizations')
+        .where({ id: (row as { id: number }).id })
+        .update({ name: 'Integrity Renamed' });
       await refreshSearchRow(other, (row as { id: number }).id);
     } finally {
       await other.destroy();
@@ -26,7 +30,10 @@ describe('integrityProblems', () => {
   it('confirms every kind of FTS5 finding with the table’s own check, not only a checksum mismatch', async () => {
     const db = getDb();
     // What PRAGMA integrity_check said in an e2e run while the fixtures wrote from another connection.
-    const findings = ['fts5: checksum mismatch for table "organization_search"', 'fts5: corruption found reading blob 1924145348609 from table "organization_search"'];
+    const findings = [
+      'fts5: checksum mismatch for table "organization_search"',
+      'fts5: corruption found reading blob 1924145348609 from table "organization_search"',
+    ];
     for (const finding of findings) expect(ftsTableOf(finding)).toBe('organization_search');
     expect(ftsTableOf('row 12 missing from index staff_email')).toBeUndefined();
     expect(await integrityProblems(db)).toEqual([]);
