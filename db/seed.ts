@@ -15,7 +15,7 @@ export const DEVELOPMENT_STAFF: { email: string; name: string; role: StaffRole; 
 const seedStaff: SeedStep = async (db) => {
   const lines = ['Sign in with (development accounts):'];
   for (const account of DEVELOPMENT_STAFF) {
-    const existing = await findStaffRowByEmail(account.email, db);
+    const existing = await findStaffRowByEmail(account.email, { db });
     if (!existing) {
       await createStaff(account, { type: 'system', label: 'Development seed' }, { db });
     }

@@ -71,7 +71,7 @@ export async function arrangeOrganization(name: string, { domains = [] }: { doma
     );
   }
   const { refreshSearchRow } = await import('~/models/organization.server');
-  await refreshSearchRow(db, id);
+  await refreshSearchRow(id, { db });
   return { id, workosId: created.id };
 }
 
@@ -80,7 +80,7 @@ export async function arrangeNotes(organizationId: number, author: TestStaff, no
   const { db } = await appModels();
   const { recordAuditEvent } = await import('~/models/audit.server');
   for (const note of notes) {
-    await recordAuditEvent({ actor: { type: 'staff', id: author.id, label: author.name }, action: 'organization.noted', organizationId, note }, db);
+    await recordAuditEvent({ actor: { type: 'staff', id: author.id, label: author.name }, action: 'organization.noted', organizationId, note }, { db });
   }
 }
 

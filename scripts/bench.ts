@@ -60,7 +60,7 @@ async function timeModel(db: Knex, query: Record<string, string>, viewerId: numb
   const samples: number[] = [];
   for (let run = 0; run < MODEL_ITERATIONS; run += 1) {
     const started = performance.now();
-    await listOrganizations(parsed, { viewerId, db });
+    await listOrganizations(parsed, { viewerId }, { db });
     samples.push(performance.now() - started);
   }
   samples.sort((a, b) => a - b);

@@ -39,9 +39,9 @@ beforeAll(async () => {
     .returning('id');
   organizationId = (row as { id: number }).id;
   const { refreshSearchRow } = await import('~/models/organization.server');
-  await refreshSearchRow(db, organizationId);
+  await refreshSearchRow(organizationId, { db });
   const actor = { type: 'staff' as const, id: 1, label: '@SUM(A1:A9) Rep' };
-  for (const note of notes) await recordAuditEvent({ actor, action: 'organization.noted', organizationId, note }, db);
+  for (const note of notes) await recordAuditEvent({ actor, action: 'organization.noted', organizationId, note }, { db });
 });
 
 afterAll(async () => {

@@ -22,7 +22,7 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
     const holder = pollerHolderName();
     loops.push(
       loop('events poller', env.WORKOS_EVENTS_POLL_INTERVAL_MS, logger, async () => {
-        const result = await pollWorkOSEvents({ db, holder });
+        const result = await pollWorkOSEvents({ holder }, { db });
         if (!result.ran) logger.debug({ holder: result.holder }, 'events poller: another process holds the lease');
         else if (!result.ok)
           logger.warn({ pages: result.pages, recorded: result.recorded, error: result.error }, 'events poller run failed; it resumes from its cursor');
@@ -34,7 +34,7 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
   loops.push(
     loop('maintenance', env.MAINTENANCE_INTERVAL_MS, logger, async () => {
       const ended: number[] = [];
-      const expired = await db.transaction((trx) => settleLapsedLinks(trx, { ended }));
+      const expired = await db.transaction((trx) => settleLapsedLinks({ ended }, { db: trx }));
       await endPortalSessions(ended, { db });
       const digests = await sendOwnerDigests({ db });
       if (expired > 0 || digests > 0) logger.info({ expiredLinks: expired, digestsSent: digests }, 'maintenance run');

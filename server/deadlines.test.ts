@@ -176,7 +176,7 @@ describe('background work keeps its patience', () => {
     sandbox.faults.add({ method: 'GET', path: '/events', latencyMs: DEADLINE_MS + 1_000, times: 1 });
     const workos = createWorkOS(parseEnv({ NODE_ENV: 'test', ...workosSandboxEnv(sandbox) }));
     const started = Date.now();
-    const result = await pollWorkOSEvents({ db, workos, holder: 'deadline-test' });
+    const result = await pollWorkOSEvents({ workos, holder: 'deadline-test' }, { db });
     expect(result).toMatchObject({ ran: true, ok: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(DEADLINE_MS + 1_000);
   });

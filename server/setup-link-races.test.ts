@@ -151,7 +151,6 @@ describe('a launch in flight while the link ends', () => {
     const { recordWorkOSEvent } = await import('~/models/setup-progress.server');
     const outcome = await db.transaction((trx) =>
       recordWorkOSEvent(
-        trx,
         {
           id: `event_race_${linkId}`,
           event: 'connection.activated',
@@ -159,6 +158,7 @@ describe('a launch in flight while the link ends', () => {
           data: { id: `conn_race_${linkId}`, organizationId: org.workosId, type: 'OktaSAML' },
         },
         'webhook',
+        { db: trx },
       ),
     );
     expect(outcome.completedLinkId).toBe(linkId);

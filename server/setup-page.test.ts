@@ -106,7 +106,7 @@ describe('the IT admin’s setup page', () => {
     Object.assign(process.env, workosSandboxEnv(sandbox));
     (await import('~/utils/env.server')).resetEnvCache();
     (await import('~/utils/workos.server')).resetWorkOS();
-    await revokeSetupLink(linkId, actor, { reason: 'Wrong contact', db });
+    await revokeSetupLink(linkId, { reason: 'Wrong contact' }, actor, { db });
     const revoke = sandbox.requests.filter((entry) => entry.path === '/portal/revoke_link').at(-1)!;
     expect(revoke).toMatchObject({ status: 204, body: { external_user_id: `setup_link_${linkId}` } });
     const after = await fetch(portal);
@@ -134,7 +134,7 @@ describe('the IT admin’s setup page', () => {
 
   it('unknown, revoked and expired links get the same neutral page and status', async () => {
     const revoked = await organizationWithLink();
-    await revokeSetupLink(revoked.linkId, actor, { reason: 'test', db });
+    await revokeSetupLink(revoked.linkId, { reason: 'test' }, actor, { db });
     const expired = await organizationWithLink();
     await db('setup_links')
       .where({ id: expired.linkId })
@@ -167,9 +167,9 @@ describe('the IT admin’s setup page', () => {
     expect(JSON.parse(failed.details)).toMatchObject({ feature: 'sso', kind: 'unavailable' });
     // Flagged for staff until a launch succeeds.
     const { latestLaunchFailure } = await import('~/models/setup-link.server');
-    expect(await latestLaunchFailure(failed.organization_id, db)).toMatchObject({ feature: 'sso', kind: 'unavailable' });
+    expect(await latestLaunchFailure(failed.organization_id, { db })).toMatchObject({ feature: 'sso', kind: 'unavailable' });
     expect((await launch(token, 'sso')).status).toBe(303);
-    expect(await latestLaunchFailure(failed.organization_id, db)).toBeNull();
+    expect(await latestLaunchFailure(failed.organization_id, { db })).toBeNull();
   });
 
   it('marks each step done or to do from WorkOS’s events, and once the link completed says all set and launches nothing', async () => {
@@ -177,7 +177,7 @@ describe('the IT admin’s setup page', () => {
     const { recordWorkOSEvent } = await import('~/models/setup-progress.server');
     const report = (id: string, event: string, data: Record<string, unknown>) =>
       db.transaction((trx) =>
-        recordWorkOSEvent(trx, { id, event, createdAt: new Date().toISOString(), data: { ...data, organizationId: workosId } }, 'webhook'),
+        recordWorkOSEvent({ id, event, createdAt: new Date().toISOString(), data: { ...data, organizationId: workosId } }, 'webhook', { db: trx }),
       );
     await report(`event_page_${linkId}_1`, 'connection.activated', { id: `conn_page_${linkId}`, type: 'OktaSAML' });
     const halfway = await (await fetch(`${server.url}/setup/${token}`)).text();

@@ -61,7 +61,6 @@ describe('needs attention', () => {
     const flagged = await organization('Flagged Co', rita.id);
     await getDb().transaction((trx) =>
       recordWorkOSEvent(
-        trx,
         {
           id: `event_attention_${counter}`,
           event: 'organization_domain.verification_failed',
@@ -69,6 +68,7 @@ describe('needs attention', () => {
           data: { reason: 'x', organizationDomain: { id: 'org_domain_1', domain: 'flagged.example', organizationId: flagged.workosId } },
         },
         'webhook',
+        { db: trx },
       ),
     );
 
@@ -82,7 +82,6 @@ describe('needs attention', () => {
     await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);
     await getDb().transaction((trx) =>
       recordWorkOSEvent(
-        trx,
         {
           id: `event_attention_done_${counter}`,
           event: 'connection.activated',
@@ -90,6 +89,7 @@ describe('needs attention', () => {
           data: { id: 'conn_1', organizationId: completed.workosId, type: 'OktaSAML' },
         },
         'poller',
+        { db: trx },
       ),
     );
 

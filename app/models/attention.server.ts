@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
 import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
 import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
@@ -72,10 +72,7 @@ function group(kind: AttentionKind, rows: Row[], detail: (row: Row) => string): 
 
 const SELECT = ['o.id as organization_id', 'o.name as organization_name', 'owner.name as owner_name'];
 
-export async function listNeedsAttention(
-  { ownerId }: OwnerFilter,
-  { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {},
-): Promise<AttentionGroup[]> {
+export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<AttentionGroup[]> {
   const ago = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
   const active = linkIsActiveSql('l', now);
   const status = linkStatusSql('l', now);

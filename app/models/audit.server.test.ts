@@ -68,7 +68,7 @@ describe('recordAuditEvent', () => {
     const before = await db('audit_events').count({ n: '*' }).first();
     await expect(
       db.transaction(async (trx) => {
-        await recordAuditEvent({ actor: rep, action: 'setup_link.revoked', details: { fingerprint: 'abc123' } }, trx);
+        await recordAuditEvent({ actor: rep, action: 'setup_link.revoked', details: { fingerprint: 'abc123' } }, { db: trx });
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { getDb } from '~/utils/db.server';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
 import { assertRecordableAuditEvent, noteLabelOf, summarizeAuditEvent, type AuditDetails, type RecordableAuditAction } from './audit-catalog.server';
 
@@ -35,18 +36,18 @@ export interface RecordedAuditEvent {
   scrubbed: boolean;
 }
 
-export const AUDIT_NOTE_MAX_LENGTH = 5000;
 const ACTION_PATTERN = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 
 /**
- * Appends one event to the audit trail. Pass a transaction as `db` to write it atomically with
- * the change it records. The action must be in the audit catalog (not retired) and its details
+ * Appends one event to the audit trail. Pass a transaction as `ctx.db` to write it atomically
+ * with the change it records. A note is checked by its form (NOTE_MAX_LENGTH, after scrubbing);
+ * one longer here is a programming error. The action must be in the audit catalog (not retired) and its details
  * must match the action's schema. The note and every string in `details` pass through the link
  * scrubber first: the audit trail must never hold a setup-link value.
  */
 export async function recordAuditEvent<A extends RecordableAuditAction>(
   event: AuditEventInput<A>,
-  db: Knex | Knex.Transaction = getDb(),
+  { db = getDb() }: ModelContext = {},
 ): Promise<RecordedAuditEvent> {
   if (!ACTION_PATTERN.test(event.action)) {
     throw new Error(`Audit action "${event.action}" must look like subject.verb in lower case`);
@@ -59,8 +60,8 @@ export async function recordAuditEvent<A extends RecordableAuditAction>(
   assertRecordableAuditEvent(event.action, given);
 
   const note = event.note?.trim() ? scrubLinkValues(event.note.trim()) : null;
-  if (note && note.text.length > AUDIT_NOTE_MAX_LENGTH) {
-    throw new Error(`Audit note is longer than ${AUDIT_NOTE_MAX_LENGTH} characters`);
+  if (note && note.text.length > NOTE_MAX_LENGTH) {
+    throw new Error(`Audit note is longer than ${NOTE_MAX_LENGTH} characters`);
   }
   const details = scrubDetails(given);
 
@@ -203,13 +204,20 @@ function filteredEvents(db: Knex, filters: AuditFilters) {
   return statement;
 }
 
+/** A page of the trail: the events older than `before`, at most `limit`. */
+export interface AuditPage {
+  before?: AuditCursor | null;
+  limit?: number;
+}
+
 /**
  * One page of events, newest first, after `before` (keyset): each page is an index seek whatever
  * the table's size — the at/id index, or the organization's, actor's or action's.
  */
 export async function listAuditEvents(
   filters: AuditFilters,
-  { before, limit = 50, db = getDb() }: { before?: AuditCursor | null; limit?: number; db?: Knex } = {},
+  { before, limit = 50 }: AuditPage = {},
+  { db = getDb() }: ModelContext = {},
 ): Promise<{ events: AuditEventView[]; next: AuditCursor | null }> {
   const statement = filteredEvents(db, filters)
     .leftJoin('organizations as o', 'o.id', 'e.organization_id')
@@ -232,11 +240,12 @@ export async function listAuditEvents(
  */
 export async function* auditEventBatches(
   filters: AuditFilters,
-  { batchSize = 1000, db = getDb() }: { batchSize?: number; db?: Knex } = {},
+  { batchSize = 1000 }: { batchSize?: number } = {},
+  { db = getDb() }: ModelContext = {},
 ): AsyncGenerator<AuditEventView[]> {
   let before: AuditCursor | null = null;
   for (;;) {
-    const { events, next } = await listAuditEvents(filters, { before, limit: batchSize, db });
+    const { events, next } = await listAuditEvents(filters, { before, limit: batchSize }, { db });
     if (events.length > 0) yield events;
     if (!next) return;
     before = next;
@@ -246,7 +255,8 @@ export async function* auditEventBatches(
 /** An organization's history, newest first, a page at a time. */
 export async function listOrganizationTimeline(
   organizationId: number,
-  { before, limit = 25, db = getDb() }: { before?: AuditCursor | null; limit?: number; db?: Knex } = {},
+  { before, limit = 25 }: AuditPage = {},
+  { db = getDb() }: ModelContext = {},
 ): Promise<{ events: AuditEventView[]; next: AuditCursor | null }> {
-  return listAuditEvents({ organizationIds: [organizationId] }, { before, limit, db });
+  return listAuditEvents({ organizationIds: [organizationId] }, { before, limit }, { db });
 }

@@ -134,7 +134,7 @@ describe('events poller', () => {
       const before = await progressAuditCount();
       const results = await Promise.all([
         pollWorkOSEvents({ workos, holder: 'process-a', pageSize: 10 }),
-        pollWorkOSEvents({ workos, db: second, holder: 'process-b', pageSize: 10 }),
+        pollWorkOSEvents({ workos, holder: 'process-b', pageSize: 10 }, { db: second }),
       ]);
       const ran = results.filter((result) => result.ran);
       const busy = results.filter((result) => !result.ran);
@@ -182,8 +182,8 @@ describe('events poller', () => {
     await getDb()('background_jobs')
       .where({ name: POLLER_JOB })
       .update({ holder: 'dead-process', lease_until: new Date(now + 60_000).toISOString() });
-    expect(await pollWorkOSEvents({ workos, now: () => new Date(now) })).toEqual({ ran: false, reason: 'busy', holder: 'dead-process' });
-    const later = await pollWorkOSEvents({ workos, now: () => new Date(now + 61_000) });
+    expect(await pollWorkOSEvents({ workos, clock: () => new Date(now) })).toEqual({ ran: false, reason: 'busy', holder: 'dead-process' });
+    const later = await pollWorkOSEvents({ workos, clock: () => new Date(now + 61_000) });
     expect(later).toMatchObject({ ran: true, ok: true, recorded: 3 });
   });
 
@@ -215,9 +215,9 @@ describe('events poller', () => {
     await getDb().transaction(async (trx) => {
       const { recordWorkOSEvent } = await import('./setup-progress.server');
       await recordWorkOSEvent(
-        trx,
         { id: wire.id, event: wire.event, createdAt: wire.created_at, data: { ...wire.data, organizationId: workosOrganizationId } },
         'webhook',
+        { db: trx },
       );
     });
     const result = await pollWorkOSEvents({ workos });

@@ -36,10 +36,10 @@ export type PollResult =
   | { ran: true; ok: false; pages: number; seen: number; recorded: number; completedLinks: number; cursor: string | null; error: string };
 
 export interface PollOptions {
-  db?: Knex;
   workos?: WorkOS;
   holder?: string;
-  now?: () => Date;
+  /** The poller runs for a while: it reads the time afresh at each step. */
+  clock?: () => Date;
   leaseMs?: number;
   pageSize?: number;
   /** Called after each event is committed (progress reporting; tests stop a run here). */
@@ -88,15 +88,17 @@ class LeaseLostError extends Error {
 }
 
 /** Runs the poller once: every new setup event, page by page, until WorkOS has no more. */
-export async function pollWorkOSEvents({
-  db = getDb(),
-  workos = getWorkOS(),
-  holder = pollerHolderName(),
-  now = () => new Date(),
-  leaseMs = POLLER_LEASE_MS,
-  pageSize = POLL_PAGE_SIZE,
-  onEventRecorded,
-}: PollOptions = {}): Promise<PollResult> {
+export async function pollWorkOSEvents(
+  {
+    workos = getWorkOS(),
+    holder = pollerHolderName(),
+    clock: now = () => new Date(),
+    leaseMs = POLLER_LEASE_MS,
+    pageSize = POLL_PAGE_SIZE,
+    onEventRecorded,
+  }: PollOptions = {},
+  { db = getDb() }: ModelContext = {},
+): Promise<PollResult> {
   if (!(await acquireLease(db, holder, now(), leaseMs))) {
     const state = await getPollerState({ db });
     return { ran: false, reason: 'busy', holder: state.holder };
@@ -122,7 +124,7 @@ export async function pollWorkOSEvents({
       for (const event of ordered) {
         const advances = cursor === null || event.id > cursor;
         const outcome = await db.transaction(async (trx) => {
-          const result = await recordWorkOSEvent(trx, event, 'poller', { now: now() });
+          const result = await recordWorkOSEvent(event, 'poller', { db: trx, now: now() });
           const moved = await trx('background_jobs')
             .where({ name: POLLER_JOB, holder })
             .update({ ...(advances ? { cursor: event.id } : {}), events_recorded: trx.raw('events_recorded + ?', [result.recorded ? 1 : 0]) });

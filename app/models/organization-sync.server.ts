@@ -1,6 +1,6 @@
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { logger } from '~/utils/logger.server';
 import { getWorkOS, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
@@ -51,7 +51,7 @@ function toSync(row: SyncRow): OrganizationSync {
 }
 
 /** The most recent syncs, newest first. */
-export async function listOrganizationSyncs(limit = 5, db: Knex = getDb()): Promise<OrganizationSync[]> {
+export async function listOrganizationSyncs(limit = 5, { db = getDb() }: ModelContext = {}): Promise<OrganizationSync[]> {
   return ((await db('organization_syncs').orderBy('id', 'desc').limit(limit)) as SyncRow[]).map(toSync);
 }
 
@@ -61,7 +61,8 @@ export async function listOrganizationSyncs(limit = 5, db: Knex = getDb()): Prom
  */
 export async function startOrganizationSync(
   actor: AuditActor,
-  { requestId, db = getDb(), onFinished }: { requestId?: string; db?: Knex; onFinished?: (sync: OrganizationSync) => void } = {},
+  { onFinished }: { onFinished?: (sync: OrganizationSync) => void } = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<number> {
   const now = new Date();
   await db('organization_syncs')
@@ -80,7 +81,7 @@ export async function startOrganizationSync(
     }
     throw error;
   }
-  await recordAuditEvent({ actor, action: 'organization.sync_started', requestId, details: { syncId: id } }, db);
+  await recordAuditEvent({ actor, action: 'organization.sync_started', requestId, details: { syncId: id } }, { db });
   void runOrganizationSync(id, actor, { requestId, db }).then(async () => {
     const row = (await db('organization_syncs').where({ id }).first()) as SyncRow;
     onFinished?.(toSync(row));
@@ -93,7 +94,7 @@ export async function startOrganizationSync(
  * ones updated, a pending row whose creation answer was lost is linked. Active rows whose WorkOS
  * organization no longer exists are archived (never deleted). Safe to run again.
  */
-export async function runOrganizationSync(id: number, actor: AuditActor, { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {}): Promise<void> {
+export async function runOrganizationSync(id: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<void> {
   const counts = { seen: 0, created: 0, updated: 0, archived: 0 };
   const seenWorkOSIds = new Set<string>();
   try {
@@ -123,23 +124,23 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
         await trx('organizations').where({ id: row.id, status: 'active' }).update({ status: 'archived', archived_at: now, updated_at: now });
         await recordAuditEvent(
           { actor, action: 'organization.archived_deleted_in_workos', organizationId: row.id, requestId, details: { workosId: row.workos_id } },
-          trx,
+          { db: trx },
         );
-        await revokeActiveLinkOf(trx, row.id, actor, { reason: 'The organization was deleted in WorkOS.', requestId });
+        await revokeActiveLinkOf(row.id, { reason: 'The organization was deleted in WorkOS.' }, actor, { db: trx, requestId });
       });
       counts.archived += 1;
     }
     await db('organization_syncs')
       .where({ id })
       .update({ ...counts, status: 'succeeded', finished_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
-    await recordAuditEvent({ actor, action: 'organization.sync_finished', requestId, details: { syncId: id, ...counts } }, db);
+    await recordAuditEvent({ actor, action: 'organization.sync_finished', requestId, details: { syncId: id, ...counts } }, { db });
   } catch (error) {
     const problem = describeWorkOSError(error);
     logger.error({ err: error, syncId: id }, 'organization sync failed');
     await db('organization_syncs')
       .where({ id })
       .update({ ...counts, status: 'failed', finished_at: new Date().toISOString(), error: problem.message });
-    await recordAuditEvent({ actor, action: 'organization.sync_failed', requestId, details: { syncId: id, kind: problem.kind, ...counts } }, db);
+    await recordAuditEvent({ actor, action: 'organization.sync_failed', requestId, details: { syncId: id, kind: problem.kind, ...counts } }, { db });
   }
 }
 
@@ -169,8 +170,8 @@ async function upsertFromWorkOS(
         })
         .returning('id');
       const id = (row as { id: number }).id;
-      await applyWorkOSOrganization(trx, id, organization, { keepExternalId: Boolean(externalTaken) });
-      await recordAuditEvent({ actor, action: 'organization.imported', organizationId: id, requestId, details: { workosId: organization.id } }, trx);
+      await applyWorkOSOrganization(id, organization, { keepExternalId: Boolean(externalTaken) }, { db: trx });
+      await recordAuditEvent({ actor, action: 'organization.imported', organizationId: id, requestId, details: { workosId: organization.id } }, { db: trx });
       return 'created';
     }
     const domains = (await trx('organization_domains').where({ organization_id: local.id }).orderBy('domain').select('domain', 'state')) as {
@@ -185,8 +186,8 @@ async function upsertFromWorkOS(
       (local.external_id ?? null) !== (organization.externalId ?? null) ||
       JSON.stringify(domains) !== JSON.stringify(incoming);
     if (!changed) return 'unchanged';
-    await applyWorkOSOrganization(trx, local.id, organization, { status: local.status === 'pending' ? 'active' : undefined });
-    await recordAuditEvent({ actor, action: 'organization.synced', organizationId: local.id, requestId, details: { workosId: organization.id } }, trx);
+    await applyWorkOSOrganization(local.id, organization, { status: local.status === 'pending' ? 'active' : undefined }, { db: trx });
+    await recordAuditEvent({ actor, action: 'organization.synced', organizationId: local.id, requestId, details: { workosId: organization.id } }, { db: trx });
     return 'updated';
   });
 }

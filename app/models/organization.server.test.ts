@@ -361,8 +361,8 @@ describe('changing an organization', () => {
     expect((await getOrganization(started.id))!.csOwner).toEqual({ id: otherRep.id, name: otherRep.name });
     const viewer = await createTestStaff('viewer');
     await expect(setCsOwner(started.id, viewer.id, repActor)).rejects.toThrow(/support rep or admin/);
-    expect(await archiveOrganization(started.id, repActor, { reason: 'Churned' })).toEqual({ alreadyArchived: false });
-    expect(await archiveOrganization(started.id, repActor, { reason: 'Again' })).toEqual({ alreadyArchived: true });
+    expect(await archiveOrganization(started.id, { reason: 'Churned' }, repActor)).toEqual({ alreadyArchived: false });
+    expect(await archiveOrganization(started.id, { reason: 'Again' }, repActor)).toEqual({ alreadyArchived: true });
     expect((await getOrganization(started.id))!.status).toBe('archived');
     expect(await auditActions(started.id)).toEqual(expect.arrayContaining(['organization.owner_changed', 'organization.archived']));
   });
@@ -401,7 +401,7 @@ describe('listing and searching', () => {
         })
         .returning('id');
       const { refreshSearchRow } = await import('./organization.server');
-      await refreshSearchRow(db, (row as { id: number }).id);
+      await refreshSearchRow((row as { id: number }).id, { db });
     }
     const walk = async (sort: 'name' | 'newest') => {
       const names: string[][] = [];
@@ -472,12 +472,11 @@ describe('the setup-state filter and column', () => {
     const link = { features: ['sso' as const, 'dsync' as const, 'audit_logs' as const], lifetimeDays: 7 };
     for (const kind of ['waiting', 'progress', 'attention', 'completed']) await createSetupLink(ids[kind]!, link, repActor);
     const stopped = await createSetupLink(ids.stopped!, link, repActor);
-    await revokeSetupLink(stopped.link.id, repActor, { reason: 'wrong contact' });
+    await revokeSetupLink(stopped.link.id, { reason: 'wrong contact' }, repActor);
     let counter = 0;
     const report = (kind: string, event: string, data: Record<string, unknown>) =>
       getDb().transaction((trx) =>
         recordWorkOSEvent(
-          trx,
           {
             id: `event_${tag}_${++counter}`,
             event,
@@ -485,6 +484,7 @@ describe('the setup-state filter and column', () => {
             data: { ...data, organizationId: workosIds[kind] },
           },
           'webhook',
+          { db: trx },
         ),
       );
     await report('progress', 'connection.activated', { id: `conn_${tag}p`, type: 'OktaSAML' });

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery } from '~/forms/organization';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
@@ -70,12 +70,10 @@ export interface OrganizationDetail {
 /** Metadata key on the WorkOS organization that ties it to our row (found again after a crash). */
 const SETUP_DESK_KEY = 'setup_desk_key';
 
-type Options = { requestId?: string; db?: Knex };
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export async function getOrganization(id: number, db: Knex = getDb()): Promise<OrganizationDetail | null> {
+export async function getOrganization(id: number, { db = getDb() }: ModelContext = {}): Promise<OrganizationDetail | null> {
   const row = await db<OrganizationRow>('organizations').where({ id }).first();
   if (!row) return null;
   const [domains, owner] = await Promise.all([
@@ -98,7 +96,7 @@ export async function getOrganization(id: number, db: Knex = getDb()): Promise<O
 }
 
 /** Staff who can own customers: active support reps and admins. */
-export async function listAssignableOwners(db: Knex = getDb()): Promise<{ id: number; name: string }[]> {
+export async function listAssignableOwners({ db = getDb() }: ModelContext = {}): Promise<{ id: number; name: string }[]> {
   return db('staff').whereNull('disabled_at').whereIn('role', ['support', 'admin']).orderByRaw('name COLLATE NOCASE').select('id', 'name');
 }
 
@@ -137,7 +135,8 @@ export const ORGANIZATIONS_PAGE_SIZE = 25;
  */
 export async function listOrganizations(
   query: OrganizationListQuery,
-  { viewerId, db = getDb(), pageSize = ORGANIZATIONS_PAGE_SIZE }: { viewerId: number; db?: Knex; pageSize?: number },
+  { viewerId, pageSize = ORGANIZATIONS_PAGE_SIZE }: { viewerId: number; pageSize?: number },
+  { db = getDb() }: ModelContext = {},
 ): Promise<OrganizationPage> {
   const byName = query.sort === 'name';
   const sortColumn = byName ? 'o.name COLLATE NOCASE' : 'o.created_at';
@@ -359,7 +358,7 @@ function escapeLike(text: string): string {
 export async function startOrganizationCreation(
   input: NewOrganizationInput,
   actor: AuditActor & { role: StaffRow['role'] },
-  { requestId, db = getDb() }: Options = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<{ id: number; existing: boolean }> {
   const existing = await db<OrganizationRow>('organizations').where({ idempotency_key: input.submissionId }).first('id');
   if (existing) return { id: existing.id, existing: true };
@@ -393,7 +392,7 @@ export async function startOrganizationCreation(
       if (input.domains.length > 0) {
         await trx('organization_domains').insert(input.domains.map((domain) => ({ organization_id: organizationId, domain, state })));
       }
-      await refreshSearchRow(trx, organizationId);
+      await refreshSearchRow(organizationId, { db: trx });
       await recordAuditEvent(
         {
           actor,
@@ -403,7 +402,7 @@ export async function startOrganizationCreation(
           note: input.note,
           details: { name: input.name, domains: input.domains, domainState: state, externalId: input.externalId, csOwner: owner.name },
         },
-        trx,
+        { db: trx },
       );
       return organizationId;
     });
@@ -428,7 +427,7 @@ export type CreationResult = { ok: true; id: number; workosId: string } | { ok: 
  * previous attempt's answer was lost, the organization is found by external id and linked. A
  * definitive refusal (bad data) discards the pending row so the rep can correct the form.
  */
-export async function finishOrganizationCreation(id: number, actor: AuditActor, { requestId, db = getDb() }: Options = {}): Promise<CreationResult> {
+export async function finishOrganizationCreation(id: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<CreationResult> {
   const row = await db<OrganizationRow>('organizations').where({ id }).first();
   if (!row) throw new OrganizationRuleError('No such organization.');
   if (row.status !== 'pending') return { ok: true, id, workosId: row.workos_id! };
@@ -490,15 +489,15 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
           requestId,
           details: { name: row.name, kind: problem.kind, status: problem.status ?? null, workosRequestId: problem.requestId ?? null },
         },
-        trx,
+        { db: trx },
       );
     });
     return { ok: false, id, problem, discarded: discard };
   }
 
   await db.transaction(async (trx) => {
-    await applyWorkOSOrganization(trx, id, created, { status: 'active' });
-    await recordAuditEvent({ actor, action: 'organization.created', organizationId: id, requestId, details: { workosId: created.id } }, trx);
+    await applyWorkOSOrganization(id, created, { status: 'active' }, { db: trx });
+    await recordAuditEvent({ actor, action: 'organization.created', organizationId: id, requestId, details: { workosId: created.id } }, { db: trx });
   });
   return { ok: true, id, workosId: created.id };
 }
@@ -547,10 +546,10 @@ async function findOurOrganizationByExternalId(row: OrganizationRow): Promise<Wo
  * `keepExternalId` leaves ours alone (an import whose external id another local row holds).
  */
 export async function applyWorkOSOrganization(
-  trx: Knex.Transaction,
   id: number,
   organization: WorkOSOrganization,
-  { status, keepExternalId = false }: { status?: OrganizationStatus; keepExternalId?: boolean } = {},
+  { status, keepExternalId = false }: { status?: OrganizationStatus; keepExternalId?: boolean },
+  { db: trx }: TransactionContext,
 ): Promise<void> {
   const now = new Date().toISOString();
   await trx('organizations')
@@ -575,7 +574,7 @@ export async function applyWorkOSOrganization(
       })),
     );
   }
-  await refreshSearchRow(trx, id);
+  await refreshSearchRow(id, { db: trx });
 }
 
 /** What a WorkOS event says about an organization's domains. */
@@ -592,10 +591,10 @@ const DOMAIN_STATES = new Set(['pending', 'verified', 'failed', 'legacy_verified
  * keeps an up-to-date copy to show. Returns whether anything was applied.
  */
 export async function applyWorkOSDomainEvent(
-  trx: Knex.Transaction,
   workosOrganizationId: string,
   update: DomainUpdate,
   eventCreatedAt: string,
+  { db: trx }: TransactionContext,
 ): Promise<boolean> {
   const organization = await trx<OrganizationRow>('organizations').where({ workos_id: workosOrganizationId }).first('id', 'synced_at');
   if (!organization) return false;
@@ -632,12 +631,12 @@ export async function applyWorkOSDomainEvent(
     const rows = [...new Map(update.domains.map((entry) => [entry.domain.toLowerCase(), row(entry.domain, entry.state, entry.domainId)])).values()];
     if (rows.length > 0) await trx('organization_domains').insert(rows);
   }
-  await refreshSearchRow(trx, organization.id);
+  await refreshSearchRow(organization.id, { db: trx });
   return true;
 }
 
 /** Rewrites the search index row of one organization (call after any change to it). */
-export async function refreshSearchRow(trx: Knex | Knex.Transaction, id: number): Promise<void> {
+export async function refreshSearchRow(id: number, { db: trx = getDb() }: ModelContext = {}): Promise<void> {
   await trx('organization_search').where({ rowid: id }).delete();
   const row = await trx<OrganizationRow>('organizations').where({ id }).first();
   if (!row) return;
@@ -666,7 +665,7 @@ export async function updateOrganizationDetails(
   id: number,
   input: EditOrganizationInput,
   actor: AuditActor & { role: StaffRow['role'] },
-  { requestId, db = getDb() }: Options = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<{ ok: true; keptByWorkOS: string[] } | { ok: false; problem: WorkOSProblem }> {
   const row = await db<OrganizationRow>('organizations').where({ id }).first();
   if (!row || row.status !== 'active' || !row.workos_id) throw new OrganizationRuleError('Only an active organization can be edited.');
@@ -705,14 +704,14 @@ export async function updateOrganizationDetails(
     const problem = describeWorkOSError(error, { organizationId: row.workos_id, externalId: input.externalId });
     await recordAuditEvent(
       { actor, action: 'organization.update_failed', organizationId: id, requestId, details: { kind: problem.kind, status: problem.status ?? null } },
-      db,
+      { db },
     );
     return { ok: false, problem };
   }
   // A WorkOS that merges rather than replaces keeps what was removed: say so, never pretend.
   const keptByWorkOS = updated.domains.map((domain) => domain.domain.toLowerCase()).filter((domain) => removed.has(domain));
   await db.transaction(async (trx) => {
-    await applyWorkOSOrganization(trx, id, updated);
+    await applyWorkOSOrganization(id, updated, {}, { db: trx });
     await recordAuditEvent(
       {
         actor,
@@ -725,7 +724,7 @@ export async function updateOrganizationDetails(
           domains: { from: local.map((domain) => domain.domain), to: updated.domains.map((domain) => domain.domain) },
         },
       },
-      trx,
+      { db: trx },
     );
   });
   return { ok: true, keptByWorkOS };
@@ -740,7 +739,7 @@ function writableState(state: string): 'verified' | 'pending' {
 }
 
 /** Sets the CS owner (an active support rep or admin). */
-export async function setCsOwner(id: number, ownerId: number, actor: AuditActor, { requestId, db = getDb() }: Options = {}): Promise<void> {
+export async function setCsOwner(id: number, ownerId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<void> {
   const owner = await db<StaffRow>('staff').where({ id: ownerId }).whereNull('disabled_at').first();
   if (!owner || !roleAtLeast(owner.role, 'support')) throw new OrganizationRuleError('Choose an active support rep or admin as CS owner.', 'csOwnerId');
   await db.transaction(async (trx) => {
@@ -751,7 +750,7 @@ export async function setCsOwner(id: number, ownerId: number, actor: AuditActor,
     await trx('organizations').where({ id }).update({ cs_owner_id: ownerId, updated_at: new Date().toISOString() });
     await recordAuditEvent(
       { actor, action: 'organization.owner_changed', organizationId: id, requestId, details: { from: previous?.name ?? null, to: owner.name } },
-      trx,
+      { db: trx },
     );
   });
 }
@@ -762,8 +761,9 @@ export async function setCsOwner(id: number, ownerId: number, actor: AuditActor,
  */
 export async function archiveOrganization(
   id: number,
+  { reason }: { reason: string },
   actor: AuditActor,
-  { reason, requestId, db = getDb() }: Options & { reason: string },
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<{ alreadyArchived: boolean }> {
   const revoked: number[] = [];
   const outcome = await db.transaction(async (trx) => {
@@ -773,8 +773,8 @@ export async function archiveOrganization(
     if (row.status === 'pending') throw new OrganizationRuleError('Finish (retry) or let the creation fail before archiving.');
     const now = new Date().toISOString();
     await trx('organizations').where({ id }).update({ status: 'archived', archived_at: now, updated_at: now });
-    await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, trx);
-    revoked.push(...(await revokeActiveLinkOf(trx, id, actor, { reason: 'The organization was archived.', requestId })));
+    await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, { db: trx });
+    revoked.push(...(await revokeActiveLinkOf(id, { reason: 'The organization was archived.' }, actor, { db: trx, requestId })));
     return { alreadyArchived: false };
   });
   await endPortalSessions(revoked, { db });
@@ -784,7 +784,8 @@ export async function archiveOrganization(
 /** Up to `limit` organizations whose name (or domain, ids) matches, as the list's search does. */
 export async function findOrganizationsByName(
   search: string,
-  { limit = 20, db = getDb() }: { limit?: number; db?: Knex } = {},
+  { limit = 20 }: { limit?: number } = {},
+  { db = getDb() }: ModelContext = {},
 ): Promise<{ id: number; name: string }[]> {
   const text = searchTerm(search);
   if (!text) return [];

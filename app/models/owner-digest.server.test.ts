@@ -48,7 +48,6 @@ async function raiseThreeNotices(owner: Awaited<ReturnType<typeof createTestStaf
   await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);
   await getDb().transaction((trx) =>
     recordWorkOSEvent(
-      trx,
       {
         id: `event_${tag}_${counter}`,
         event: 'connection.activated',
@@ -56,11 +55,12 @@ async function raiseThreeNotices(owner: Awaited<ReturnType<typeof createTestStaf
         data: { id: `conn_${tag}`, organizationId: completed.workosId },
       },
       'webhook',
+      { db: trx },
     ),
   );
   const expired = await ownedOrganization(owner.id, `${tag} Expired`);
   await createSetupLink(expired.id, { features: ['dsync'], lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 2 * 86_400_000) });
-  await getDb().transaction((trx) => settleLapsedLinks(trx));
+  await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }));
   // A delivery to a recipient the mail server refuses.
   const failed = await ownedOrganization(owner.id, `${tag} Failed`);
   catcher.behave({ kind: 'reject_recipient', code: 550 });

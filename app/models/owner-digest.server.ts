@@ -1,6 +1,5 @@
-import type { Knex } from 'knex';
 import { renderEmail, type RenderedEmail } from '~/emails/render';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
@@ -23,8 +22,8 @@ const NOTICE_WORDS: Record<NoticeKind, string> = {
 
 /** Queues a notice for the organization's CS owner, unless there is none or they opted out. */
 export async function queueOwnerNotice(
-  trx: Knex | Knex.Transaction,
-  { organizationId, setupLinkId, kind, now = new Date() }: { organizationId: number; setupLinkId: number | null; kind: NoticeKind; now?: Date },
+  { organizationId, setupLinkId, kind }: { organizationId: number; setupLinkId: number | null; kind: NoticeKind },
+  { db: trx = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<boolean> {
   const owner = await trx('organizations as o')
     .join('staff as s', 's.id', 'o.cs_owner_id')
@@ -80,7 +79,7 @@ export function renderOwnerDigest({
  * the day's row first means two processes never both send; a failed send is retried on the next
  * run, still as the day's one digest. Returns how many digests were sent.
  */
-export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<number> {
+export async function sendOwnerDigests({ db = getDb(), now = new Date() }: ModelContext = {}): Promise<number> {
   const env = getEnv();
   const day = now.toISOString().slice(0, 10);
   // A digest left "sending" by a process that died: its notices go back to the queue.
@@ -129,7 +128,7 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
       return { digestId, notices };
     });
     if (!claim) continue;
-    const settings = await getSettings(db);
+    const settings = await getSettings({ db });
     const email = renderOwnerDigest({ staffName: owner.name, notices: claim.notices, publicUrl: env.PUBLIC_URL, companyName: settings.companyName });
     const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email }, settings);
     await db.transaction(async (trx) => {
@@ -137,7 +136,7 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: { db?
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'sent', sent_at: new Date().toISOString() });
         await recordAuditEvent(
           { actor: { type: 'system', label: 'Setup Desk' }, action: 'staff.digest_sent', details: { name: owner.name, notices: claim.notices.length } },
-          trx,
+          { db: trx },
         );
         sent += 1;
       } else {

@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 
 /**
  * What the server saw of its surroundings, for the doctor: today, requests that came through a
@@ -12,7 +11,7 @@ const WRITE_AT_MOST_EVERY_MS = 60_000;
 const lastWritten = new Map<ObservationKind, number>();
 
 /** Records that it happened (at most once a minute per process: it sits on the request path). */
-export async function observe(kind: ObservationKind, detail: string, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<void> {
+export async function observe(kind: ObservationKind, detail: string, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
   const last = lastWritten.get(kind) ?? 0;
   if (now.getTime() - last < WRITE_AT_MOST_EVERY_MS) return;
   lastWritten.set(kind, now.getTime());
@@ -22,7 +21,7 @@ export async function observe(kind: ObservationKind, detail: string, { db = getD
     .merge();
 }
 
-export async function lastObserved(kind: ObservationKind, db: Knex = getDb()): Promise<{ at: string; detail: string } | null> {
+export async function lastObserved(kind: ObservationKind, { db = getDb() }: ModelContext = {}): Promise<{ at: string; detail: string } | null> {
   const row = await db('server_observations').where({ kind }).first('observed_at', 'detail');
   return row ? { at: row.observed_at as string, detail: row.detail as string } : null;
 }

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { getEnv } from '~/utils/env.server';
 
 /** Last-seen times are written at most this often, so that reads do not each cost a write. */
@@ -25,7 +24,7 @@ export function hashSessionToken(token: string): string {
  */
 export async function createSession(
   staffId: number,
-  { now = new Date(), db = getDb() }: { now?: Date; db?: Knex | Knex.Transaction } = {},
+  { now = new Date(), db = getDb() }: ModelContext = {},
 ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
   const token = crypto.randomBytes(32).toString('base64url');
   const sessionId = hashSessionToken(token);
@@ -46,7 +45,7 @@ export type SessionLookup = { status: 'active'; sessionId: string; staffId: numb
  * Finds the session for a cookie token and checks it: absolute expiry, idle timeout and a
  * disabled account all end it (and delete it) at once.
  */
-export async function lookupSession(token: string, { now = new Date(), db = getDb() }: { now?: Date; db?: Knex } = {}): Promise<SessionLookup> {
+export async function lookupSession(token: string, { now = new Date(), db = getDb() }: ModelContext = {}): Promise<SessionLookup> {
   const sessionId = hashSessionToken(token);
   // The account's state comes with the session: a disabled account ends it whatever its age.
   const session = (await db('sessions as s')
@@ -70,14 +69,15 @@ export async function lookupSession(token: string, { now = new Date(), db = getD
 }
 
 /** Ends one session (sign-out). */
-export async function deleteSession(sessionId: string, db: Knex = getDb()): Promise<void> {
+export async function deleteSession(sessionId: string, { db = getDb() }: ModelContext = {}): Promise<void> {
   await db('sessions').where({ id: sessionId }).delete();
 }
 
 /** Ends every session of a staff member, except optionally one; returns how many ended. */
 export async function deleteSessionsOfStaff(
   staffId: number,
-  { db = getDb(), exceptSessionId }: { db?: Knex | Knex.Transaction; exceptSessionId?: string } = {},
+  { exceptSessionId }: { exceptSessionId?: string } = {},
+  { db = getDb() }: ModelContext = {},
 ): Promise<number> {
   const query = db('sessions').where({ staff_id: staffId });
   if (exceptSessionId) query.whereNot({ id: exceptSessionId });
@@ -85,6 +85,6 @@ export async function deleteSessionsOfStaff(
 }
 
 /** Removes sessions past their absolute expiry (housekeeping; lookups already refuse them). */
-export async function deleteExpiredSessions(now = new Date(), db: Knex = getDb()): Promise<number> {
+export async function deleteExpiredSessions({ now = new Date(), db = getDb() }: ModelContext = {}): Promise<number> {
   return db('sessions').where('expires_at', '<=', now.toISOString()).delete();
 }

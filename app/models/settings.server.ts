@@ -1,6 +1,5 @@
-import type { Knex } from 'knex';
 import { type SettingsInput } from '~/forms/settings';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { getEnv, parseMailbox, type Env } from '~/utils/env.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
@@ -55,7 +54,8 @@ function formatMailbox(mailbox: { name: string; address: string }): string {
   return mailbox.name ? `${mailbox.name} <${mailbox.address}>` : mailbox.address;
 }
 
-export async function getSettings(db: Knex = getDb(), env: Env = getEnv()): Promise<Settings> {
+/** The settings in force: the Configuration page's, over the environment's (`env`, for the doctor's own reading). */
+export async function getSettings({ db = getDb(), env = getEnv() }: ModelContext & { env?: Env } = {}): Promise<Settings> {
   const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
   const stored = new Map(rows.map((row) => [row.key, row.value]));
   const base = environmentSettings(env);
@@ -74,7 +74,7 @@ export async function getSettings(db: Knex = getDb(), env: Env = getEnv()): Prom
 }
 
 /** The values as the form shows them: the override, or blank where the environment applies. */
-export async function getSettingsForm(db: Knex | Knex.Transaction = getDb()): Promise<Record<SettingField, string>> {
+export async function getSettingsForm({ db = getDb() }: ModelContext = {}): Promise<Record<SettingField, string>> {
   const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
   const stored = new Map(rows.map((row) => [row.key, row.value]));
   return Object.fromEntries(SETTING_FIELDS.map((field) => [field, stored.get(KEYS[field]) ?? ''])) as Record<SettingField, string>;
@@ -87,7 +87,7 @@ export async function getSettingsForm(db: Knex | Knex.Transaction = getDb()): Pr
 export async function updateSettings(
   input: SettingsInput,
   actor: AuditActor,
-  { requestId, db = getDb(), now = new Date() }: { requestId?: string; db?: Knex; now?: Date } = {},
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<{ changed: SettingField[] }> {
   const env = environmentSettings();
   const next: Record<SettingField, string | undefined> = {
@@ -109,7 +109,7 @@ export async function updateSettings(
     throw new SettingsRuleError('linkLifetimeDefaultDays', `The default (${defaultDays} days) cannot be longer than the maximum (${maxDays} days).`);
   }
   return db.transaction(async (trx) => {
-    const before = await getSettingsForm(trx);
+    const before = await getSettingsForm({ db: trx });
     const changed = SETTING_FIELDS.filter((field) => (before[field] || undefined) !== next[field]);
     if (changed.length === 0) return { changed };
     for (const field of changed) {
@@ -135,7 +135,7 @@ export async function updateSettings(
           })),
         },
       },
-      trx,
+      { db: trx },
     );
     return { changed };
   });

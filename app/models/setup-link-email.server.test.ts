@@ -173,7 +173,7 @@ describe('an emailed setup link', () => {
     const first = await createSetupLink(organizationId, request, actor);
     const oldToken = tokenInLastEmail();
 
-    const resent = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: lost it', expectedActiveLinkId: first.link.id });
+    const resent = await recreateSetupLink(organizationId, { ...request, reason: 'Resent by email: lost it', expectedActiveLinkId: first.link.id }, actor);
     expect(resent.sent).toBe(true);
     const newToken = tokenInLastEmail();
     expect(newToken).not.toBe(oldToken);
@@ -184,7 +184,7 @@ describe('an emailed setup link', () => {
     expect((await auditOf(first.link.id)).at(-1)).toMatchObject({ action: 'setup_link.revoked', details: { replacedBy: resent.link.fingerprint } });
 
     catcher.behave({ kind: 'reject_message', code: 554 });
-    const failed = await recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: again' });
+    const failed = await recreateSetupLink(organizationId, { ...request, reason: 'Resent by email: again' }, actor);
     expect(failed).toMatchObject({ sent: false, previousLinkActive: true, failure: { errorClass: 'EMESSAGE' } });
     expect(failed.link.status).toBe('failed');
     // The customer keeps the link they have.
@@ -202,7 +202,7 @@ describe('an emailed setup link', () => {
     catcher.behave({ kind: 'stall_after_data' });
     try {
       const emailsBefore = catcher.emails.length;
-      const resend = recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: stalled', expectedActiveLinkId: first.link.id });
+      const resend = recreateSetupLink(organizationId, { ...request, reason: 'Resent by email: stalled', expectedActiveLinkId: first.link.id }, actor);
       // The server has the message and says nothing: the send is in flight, the new link `sending`.
       await expect.poll(() => catcher.emails.length, { timeout: 5_000 }).toBe(emailsBefore + 1);
       tokenInLastEmail();
@@ -231,11 +231,12 @@ describe('an emailed setup link', () => {
     await getDb()('setup_links')
       .where({ id: first.link.id })
       .update({ created_at: new Date(Date.now() - 7 * 86_400_000).toISOString(), expires_at: new Date(Date.now() - 30_000).toISOString() });
-    const resent = await recreateSetupLink(organizationId, request, actor, {
-      reason: 'Resent by email: about to lapse',
-      expectedActiveLinkId: first.link.id,
-      now: new Date(Date.now() - 60_000),
-    });
+    const resent = await recreateSetupLink(
+      organizationId,
+      { ...request, reason: 'Resent by email: about to lapse', expectedActiveLinkId: first.link.id },
+      actor,
+      { now: new Date(Date.now() - 60_000) },
+    );
     tokenInLastEmail();
     expect(resent).toMatchObject({ sent: true, link: { status: 'active' } });
     expect(await getDb()('setup_links').where({ organization_id: organizationId }).orderBy('id').pluck('status')).toEqual(['expired', 'active']);
@@ -249,16 +250,16 @@ describe('an emailed setup link', () => {
       tokenInLastEmail();
       catcher.behave({ kind: 'accept_when_released' });
       const emailsBefore = catcher.emails.length;
-      const resend = recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: race', expectedActiveLinkId: first.link.id });
+      const resend = recreateSetupLink(organizationId, { ...request, reason: 'Resent by email: race', expectedActiveLinkId: first.link.id }, actor);
       await expect.poll(() => catcher.emails.length, { timeout: 5_000 }).toBe(emailsBefore + 1);
       const newToken = tokenInLastEmail();
       if (end === 'revoked') {
         const { revokeSetupLink } = await import('./setup-link.server');
-        await revokeSetupLink(first.link.id, actor, { reason: 'The customer asked us to stop' });
+        await revokeSetupLink(first.link.id, { reason: 'The customer asked us to stop' }, actor);
       } else {
         const { completeSetupLink } = await import('./setup-link.server');
         await getDb().transaction((trx) =>
-          completeSetupLink(trx, first.link.id, { now: new Date(), source: 'webhook', features: ['sso', 'domain_verification'] }),
+          completeSetupLink(first.link.id, { source: 'webhook', features: ['sso', 'domain_verification'] }, { db: trx, now: new Date() }),
         );
       }
       catcher.release();
@@ -288,7 +289,7 @@ describe('an emailed setup link', () => {
     })();
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () =>
-        recreateSetupLink(organizationId, request, actor, { reason: 'Resent by email: twenty', expectedActiveLinkId: first.link.id }),
+        recreateSetupLink(organizationId, { ...request, reason: 'Resent by email: twenty', expectedActiveLinkId: first.link.id }, actor),
       ),
     );
     sampling = false;
@@ -327,8 +328,8 @@ describe('an emailed setup link', () => {
     // Reading it wrote nothing.
     expect(await getDb()('setup_links').where({ id: linkId }).first('status')).toEqual({ status: 'sending' });
     expect(await auditOf(linkId)).toEqual([]);
-    await getDb().transaction((trx) => settleLapsedLinks(trx));
-    await getDb().transaction((trx) => settleLapsedLinks(trx));
+    await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }));
+    await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }));
     expect(await getDb()('setup_links').where({ id: linkId }).first('status')).toEqual({ status: 'failed' });
     expect((await auditOf(linkId)).map((event) => [event.action, event.actor])).toEqual([['setup_link.email_unconfirmed', 'Setup Desk']]);
   });

@@ -118,8 +118,8 @@ describe('redeeming a token', () => {
     expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('active');
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(0);
     expect(await getActiveSetupLink(organizationId, { now: new Date(expiry) })).toBeNull();
-    await getDb().transaction((trx) => settleLapsedLinks(trx, { now: new Date(expiry) }));
-    await getDb().transaction((trx) => settleLapsedLinks(trx, { now: new Date(expiry + 60_000) }));
+    await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx, now: new Date(expiry) }));
+    await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx, now: new Date(expiry + 60_000) }));
     expect((await getDb()('setup_links').where({ id: link.id }).first()).status).toBe('expired');
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(1);
     // An expired link no longer blocks a new one.
@@ -130,14 +130,14 @@ describe('redeeming a token', () => {
     const organizationId = await activeOrganization();
     const { link } = await createSetupLink(organizationId, { ...input, lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 2 * 86_400_000) });
     await expect(createSetupLink(organizationId, input, actor)).resolves.toBeDefined();
-    await getDb().transaction((trx) => settleLapsedLinks(trx));
+    await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }));
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(1);
   });
 
   it('unknown, malformed, revoked and expired tokens are all just null', async () => {
     const organizationId = await activeOrganization();
     const { url, link } = await createSetupLink(organizationId, input, actor);
-    await revokeSetupLink(link.id, actor, { reason: 'Wrong contact' });
+    await revokeSetupLink(link.id, { reason: 'Wrong contact' }, actor);
     expect(await findRedeemableLink(tokenOf(url))).toBeNull();
     expect(await findRedeemableLink(`sdl_${'A'.repeat(43)}`)).toBeNull();
     expect(await findRedeemableLink('not-a-token')).toBeNull();
@@ -168,10 +168,10 @@ describe('redeeming a token', () => {
       const { url, link } = await createSetupLink(organizationId, { ...input, lifetimeDays: 1 }, actor, { now: issuedAt });
       // What the IT admin's page saw when the launch began: the link was active.
       const seen = (await findRedeemableLink(tokenOf(url)))!;
-      if (end === 'revoked') await revokeSetupLink(link.id, actor, { reason: 'Wrong person' });
+      if (end === 'revoked') await revokeSetupLink(link.id, { reason: 'Wrong person' }, actor);
       if (end === 'completed') {
         const { completeSetupLink } = await import('./setup-link.server');
-        await getDb().transaction((trx) => completeSetupLink(trx, link.id, { now: new Date(), source: 'webhook', features: ['sso', 'dsync'] }));
+        await getDb().transaction((trx) => completeSetupLink(link.id, { source: 'webhook', features: ['sso', 'dsync'] }, { db: trx, now: new Date() }));
       }
       // …and WorkOS answers after the end (for expiry: two minutes later, past the lifetime).
       const answeredAt = end === 'expired' ? new Date(Date.now() + 120_000) : new Date();
@@ -188,8 +188,8 @@ describe('revoking and recreating', () => {
   it('revoke is immediate and idempotent', async () => {
     const organizationId = await activeOrganization();
     const { link } = await createSetupLink(organizationId, input, actor);
-    expect(await revokeSetupLink(link.id, actor, { reason: 'Sent to the wrong person' })).toEqual({ revoked: true, status: 'revoked' });
-    expect(await revokeSetupLink(link.id, actor, { reason: 'Again' })).toEqual({ revoked: false, status: 'revoked' });
+    expect(await revokeSetupLink(link.id, { reason: 'Sent to the wrong person' }, actor)).toEqual({ revoked: true, status: 'revoked' });
+    expect(await revokeSetupLink(link.id, { reason: 'Again' }, actor)).toEqual({ revoked: false, status: 'revoked' });
     const row = await getDb()('setup_links').where({ id: link.id }).first();
     expect(row).toMatchObject({ status: 'revoked', revoke_reason: 'Sent to the wrong person', revoked_by: rep.id });
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.revoked' })).toHaveLength(1);
@@ -198,7 +198,7 @@ describe('revoking and recreating', () => {
   it('recreate revokes the active link and issues a new one in one step', async () => {
     const organizationId = await activeOrganization();
     const old = await createSetupLink(organizationId, input, actor);
-    const fresh = await recreateSetupLink(organizationId, { features: ['domain_verification'], lifetimeDays: 3 }, actor, { reason: 'Add domains' });
+    const fresh = await recreateSetupLink(organizationId, { features: ['domain_verification'], lifetimeDays: 3, reason: 'Add domains' }, actor);
     expect(await findRedeemableLink(tokenOf(old.url))).toBeNull();
     expect((await findRedeemableLink(tokenOf(fresh.url)))!.link.features).toEqual(['domain_verification']);
     expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'active' })).toHaveLength(1);
@@ -207,7 +207,7 @@ describe('revoking and recreating', () => {
   it('archiving the organization revokes its active link', async () => {
     const organizationId = await activeOrganization();
     const { url } = await createSetupLink(organizationId, input, actor);
-    await archiveOrganization(organizationId, actor, { reason: 'Churned' });
+    await archiveOrganization(organizationId, { reason: 'Churned' }, actor);
     expect(await findRedeemableLink(tokenOf(url))).toBeNull();
     expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'revoked' })).toHaveLength(1);
   });

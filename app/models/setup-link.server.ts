@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
@@ -266,10 +266,7 @@ export interface SetupLinkOverview {
 }
 
 /** The organization's links as they read now. Writes nothing. */
-export async function getSetupLinkOverview(
-  organizationId: number,
-  { db = getDb(), now = new Date() }: { db?: Knex | Knex.Transaction; now?: Date } = {},
-): Promise<SetupLinkOverview> {
+export async function getSetupLinkOverview(organizationId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<SetupLinkOverview> {
   const active = linkIsActiveSql('l', now);
   const sending = linkStatusSql('l', now);
   const rows = (await linkQuery(db, now)
@@ -290,10 +287,7 @@ export async function getSetupLinkOverview(
 }
 
 /** The organization's active link, or null. Writes nothing. */
-export async function getActiveSetupLink(
-  organizationId: number,
-  { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {},
-): Promise<SetupLink | null> {
+export async function getActiveSetupLink(organizationId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<SetupLink | null> {
   return (await getSetupLinkOverview(organizationId, { db, now })).active;
 }
 
@@ -304,16 +298,15 @@ export async function getActiveSetupLink(
  * issuing a link runs it for its organization first, to free the one-active slot.
  */
 export async function settleLapsedLinks(
-  trx: Knex | Knex.Transaction,
   {
     organizationId,
-    now = new Date(),
     ended,
   }: {
     organizationId?: number;
-    now?: Date;
-    /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */ ended?: number[];
+    /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */
+    ended?: number[];
   } = {},
+  { db: trx = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<number> {
   let settled = 0;
   const unconfirmed = trx<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
@@ -333,9 +326,9 @@ export async function settleLapsedLinks(
         setupLinkId: row.id,
         details: { fingerprint: fingerprintOf(row), recipient: row.recipient_email },
       },
-      trx,
+      { db: trx },
     );
-    await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'delivery_failed', now });
+    await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: row.id, kind: 'delivery_failed' }, { db: trx, now });
   }
 
   const lapsed = trx<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
@@ -354,19 +347,19 @@ export async function settleLapsedLinks(
         setupLinkId: row.id,
         details: { fingerprint: fingerprintOf(row), unused: !launched },
       },
-      trx,
+      { db: trx },
     );
-    if (!launched) await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused', now });
+    if (!launched) await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused' }, { db: trx, now });
   }
   return settled;
 }
 
-type Options = { requestId?: string; db?: Knex; now?: Date };
-type RecreateOptions = Options & {
+/** What a recreate (or resend) adds to a link request: why, and which link it replaces. */
+interface Replacing {
   reason: string;
   /** The link the rep saw as active (a resend names it): refused if another has taken its place. */
   expectedActiveLinkId?: number;
-};
+}
 
 interface InsertedLink {
   link: SetupLink;
@@ -447,7 +440,7 @@ async function insertLink(
         ...(replaces ? { replacesFingerprint: replaces.fingerprint } : {}),
       },
     },
-    trx,
+    { db: trx },
   );
   return { link: (await readLink(trx, { 'l.id': id }, now))!, url: setupUrl(token) };
 }
@@ -478,7 +471,7 @@ async function revokeRow(
       note: reason,
       details: { fingerprint: fingerprintOf(row), ...(replacedBy ? { replacedBy } : {}) },
     },
-    trx,
+    { db: trx },
   );
   return true;
 }
@@ -500,7 +493,7 @@ async function deliver(
   if (!input.email) return { delivery: 'copy', link, url };
   const recipient = input.email.address;
   try {
-    const settings = await getSettings(db);
+    const settings = await getSettings({ db });
     const email = renderSetupLinkEmail({
       organizationName: inserted.organizationName,
       recipientName: input.email.name ?? null,
@@ -546,7 +539,7 @@ async function settleDelivery(
   const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
   if (outcome.ok) {
     if (stillSending) {
-      await settleLapsedLinks(trx, { organizationId: link.organizationId, now: settledAt });
+      await settleLapsedLinks({ organizationId: link.organizationId }, { db: trx, now: settledAt });
       const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
       if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
         const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
@@ -580,7 +573,7 @@ async function settleDelivery(
         requestId,
         details: { ...details, messageId: outcome.messageId, ...(replaces ? { replacedFingerprint: replaces.fingerprint } : {}) },
       },
-      trx,
+      { db: trx },
     );
     return { delivery: 'email', sent: true, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, messageId: outcome.messageId };
   }
@@ -589,7 +582,7 @@ async function settleDelivery(
   if (stillSending) {
     await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
     // The owner hears of it when the customer is left without a link; a failed resend changed nothing for them.
-    if (!previousLinkActive) await queueOwnerNotice(trx, { organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' });
+    if (!previousLinkActive) await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx });
   }
   const { failure } = outcome;
   await recordAuditEvent(
@@ -602,7 +595,7 @@ async function settleDelivery(
       // The class and code, and our own words for them — never the server's text.
       details: { ...details, errorClass: failure.errorClass, responseCode: failure.responseCode, reason: failure.reason, previousLinkActive },
     },
-    trx,
+    { db: trx },
   );
   return { delivery: 'email', sent: false, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, failure, previousLinkActive };
 }
@@ -612,14 +605,14 @@ async function settleDelivery(
  * when one is active or being sent, and inserts and audits the new one; the partial unique
  * indexes settle a race between two reps. Delivery happens after the commit.
  */
-export async function createSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, options?: Options): Promise<CopiedSetupLink>;
-export async function createSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, options?: Options): Promise<EmailedSetupLink>;
-export async function createSetupLink(organizationId: number, input: SetupLinkRequest, actor: AuditActor, options?: Options): Promise<IssuedSetupLink>;
+export async function createSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, ctx?: ModelContext): Promise<CopiedSetupLink>;
+export async function createSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, ctx?: ModelContext): Promise<EmailedSetupLink>;
+export async function createSetupLink(organizationId: number, input: SetupLinkRequest, actor: AuditActor, ctx?: ModelContext): Promise<IssuedSetupLink>;
 export async function createSetupLink(
   organizationId: number,
   input: SetupLinkRequest,
   actor: AuditActor,
-  { requestId, db = getDb(), now = new Date() }: Options = {},
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<IssuedSetupLink> {
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
     if (links.active) throw new ActiveLinkExistsError(links.active);
@@ -635,15 +628,31 @@ export async function createSetupLink(
  * server accepts the new one; then they swap. Resending an email is this, with the same
  * features and recipient.
  */
-export async function recreateSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, options: RecreateOptions): Promise<CopiedSetupLink>;
-export async function recreateSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, options: RecreateOptions): Promise<EmailedSetupLink>;
-export async function recreateSetupLink(organizationId: number, input: SetupLinkRequest, actor: AuditActor, options: RecreateOptions): Promise<IssuedSetupLink>;
 export async function recreateSetupLink(
   organizationId: number,
-  input: SetupLinkRequest,
+  input: CopyRequest & Replacing,
   actor: AuditActor,
-  { reason, requestId, expectedActiveLinkId, db = getDb(), now = new Date() }: RecreateOptions,
+  ctx?: ModelContext,
+): Promise<CopiedSetupLink>;
+export async function recreateSetupLink(
+  organizationId: number,
+  input: EmailRequest & Replacing,
+  actor: AuditActor,
+  ctx?: ModelContext,
+): Promise<EmailedSetupLink>;
+export async function recreateSetupLink(
+  organizationId: number,
+  input: SetupLinkRequest & Replacing,
+  actor: AuditActor,
+  ctx?: ModelContext,
+): Promise<IssuedSetupLink>;
+export async function recreateSetupLink(
+  organizationId: number,
+  input: SetupLinkRequest & Replacing,
+  actor: AuditActor,
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<IssuedSetupLink> {
+  const { reason, expectedActiveLinkId } = input;
   let revokedAtOnce: number | null = null;
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
     if (expectedActiveLinkId !== undefined && links.active?.id !== expectedActiveLinkId) {
@@ -676,7 +685,7 @@ async function issueInTransaction(
   try {
     const inserted = await db.transaction(async (trx) => {
       const organizationName = await requireLinkableOrganization(trx, organizationId);
-      await settleLapsedLinks(trx, { organizationId, now, ended: lapsed });
+      await settleLapsedLinks({ organizationId, ended: lapsed }, { db: trx, now });
       const links = await getSetupLinkOverview(organizationId, { db: trx, now });
       if (links.sending) refuseWhileSending(links.sending);
       return issue(trx, organizationName, links);
@@ -698,8 +707,9 @@ async function issueInTransaction(
 /** Revokes a link at once. A link that no longer opens (revoked, expired, completed…) is left as it is. */
 export async function revokeSetupLink(
   linkId: number,
+  { reason }: { reason: string },
   actor: AuditActor,
-  { reason, requestId, db = getDb(), now = new Date() }: Options & { reason: string },
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
   const outcome = await db.transaction(async (trx) => {
     const link = await readLink(trx, { 'l.id': linkId }, now);
@@ -719,12 +729,12 @@ export async function revokeSetupLink(
  * the revoked links' ids, for `endPortalSessions` after the commit.
  */
 export async function revokeActiveLinkOf(
-  trx: Knex.Transaction,
   organizationId: number,
+  { reason }: { reason: string },
   actor: AuditActor,
-  { reason, requestId, now = new Date() }: { reason: string; requestId?: string; now?: Date },
+  { db: trx, requestId, now = new Date() }: TransactionContext,
 ): Promise<number[]> {
-  await settleLapsedLinks(trx, { organizationId, now });
+  await settleLapsedLinks({ organizationId }, { db: trx, now });
   const revoked: number[] = [];
   for (const from of ['active', 'sending'] as const) {
     const row = await trx<SetupLinkRow>('setup_links').where({ organization_id: organizationId, status: from }).first('id', 'organization_id', 'token_hash');
@@ -738,9 +748,8 @@ export async function revokeActiveLinkOf(
  * the caller's transaction, so that the check and the completion see one state.
  */
 export async function activeLinkForCompletion(
-  trx: Knex.Transaction,
   organizationId: number,
-  now: Date,
+  { db: trx, now = new Date() }: TransactionContext,
 ): Promise<{ id: number; features: SetupFeature[] } | null> {
   const active = linkIsActiveSql('l', now);
   const row = await trx('setup_links as l').where('l.organization_id', organizationId).whereRaw(active.sql, active.bindings).first('l.id', 'l.features');
@@ -752,9 +761,9 @@ export async function activeLinkForCompletion(
  * end on completion): audited and the owner told, once.
  */
 export async function completeSetupLink(
-  trx: Knex.Transaction,
   linkId: number,
-  { now, source, features }: { now: Date; source: 'webhook' | 'poller'; features: SetupFeature[] },
+  { source, features }: { source: 'webhook' | 'poller'; features: SetupFeature[] },
+  { db: trx, now = new Date() }: TransactionContext,
 ): Promise<boolean> {
   const row = await trx<SetupLinkRow>('setup_links').where({ id: linkId }).first('id', 'organization_id', 'token_hash');
   if (!row) return false;
@@ -771,9 +780,9 @@ export async function completeSetupLink(
       setupLinkId: linkId,
       details: { features, fingerprint: fingerprintOf(row), source },
     },
-    trx,
+    { db: trx },
   );
-  await queueOwnerNotice(trx, { organizationId: row.organization_id, setupLinkId: linkId, kind: 'setup_completed', now });
+  await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: linkId, kind: 'setup_completed' }, { db: trx, now });
   return true;
 }
 
@@ -785,7 +794,7 @@ export async function completeSetupLink(
  * commit, never inside a transaction; best effort within a person's deadline — WorkOS's own
  * rules end a session anyway, so a failure is logged, never raised.
  */
-export async function endPortalSessions(linkIds: number[], { db = getDb() }: { db?: Knex } = {}): Promise<void> {
+export async function endPortalSessions(linkIds: number[], { db = getDb() }: ModelContext = {}): Promise<void> {
   if (linkIds.length === 0) return;
   try {
     const rows = (await db('setup_links as l')
@@ -821,7 +830,7 @@ export interface RedeemableLink {
  * Looks a token up by its hash. An active link, or a completed one within its lifetime (to tell
  * the IT admin everything is set), is found; anything else is null — all alike. Writes nothing.
  */
-export async function findRedeemableLink(token: string, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<RedeemableLink | null> {
+export async function findRedeemableLink(token: string, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<RedeemableLink | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
   const link = await readLink(db, { 'l.token_hash': hashSetupToken(token) }, now);
   if (!link || (link.status !== 'active' && link.status !== 'completed') || link.expiresAt <= now.toISOString()) return null;
@@ -834,7 +843,7 @@ export async function findRedeemableLink(token: string, { db = getDb(), now = ne
  * Counts a view of the IT admin's page — a GET, and possibly an email scanner's, so it changes
  * nothing else and is no audit event (decision 014).
  */
-export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {}): Promise<void> {
+export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
   await db('setup_links')
     .where({ id: link.id })
     .whereIn('status', ['active', 'completed'])
@@ -856,7 +865,7 @@ export type LaunchConfirmation = { ok: true } | { ok: false; status: SetupLinkSt
 export async function confirmSetupLinkLaunch(
   link: SetupLink,
   feature: SetupFeature,
-  { db = getDb(), now = new Date(), requestId }: { db?: Knex; now?: Date; requestId?: string } = {},
+  { db = getDb(), now = new Date(), requestId }: ModelContext = {},
 ): Promise<LaunchConfirmation> {
   return db.transaction(async (trx) => {
     const current = await readLink(trx, { 'l.id': link.id }, now);
@@ -872,7 +881,7 @@ export async function confirmSetupLinkLaunch(
           requestId,
           details: { feature, fingerprint: link.fingerprint, linkStatus: status === 'active' ? 'revoked' : status },
         },
-        trx,
+        { db: trx },
       );
       return { ok: false, status: status === 'active' ? 'revoked' : status };
     }
@@ -890,7 +899,7 @@ export async function confirmSetupLinkLaunch(
         requestId,
         details: { feature, fingerprint: link.fingerprint },
       },
-      trx,
+      { db: trx },
     );
     return { ok: true };
   });
@@ -901,7 +910,7 @@ export async function recordSetupLinkLaunchFailure(
   link: SetupLink,
   feature: SetupFeature,
   kind: string,
-  { db = getDb(), requestId }: { db?: Knex; requestId?: string } = {},
+  { db = getDb(), requestId }: ModelContext = {},
 ): Promise<void> {
   await recordAuditEvent(
     {
@@ -912,7 +921,7 @@ export async function recordSetupLinkLaunchFailure(
       requestId,
       details: { feature, fingerprint: link.fingerprint, kind },
     },
-    db,
+    { db },
   );
 }
 
@@ -920,7 +929,10 @@ export async function recordSetupLinkLaunchFailure(
  * The IT admin's last launch attempt, if it failed (a WorkOS error on their page): staff see it
  * flagged on the organization until a later launch succeeds.
  */
-export async function latestLaunchFailure(organizationId: number, db: Knex = getDb()): Promise<{ at: string; feature: string; kind: string } | null> {
+export async function latestLaunchFailure(
+  organizationId: number,
+  { db = getDb() }: ModelContext = {},
+): Promise<{ at: string; feature: string; kind: string } | null> {
   const latest = await db('audit_events')
     .where({ organization_id: organizationId })
     .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
@@ -942,10 +954,7 @@ export interface FailedEmailAttempt {
 }
 
 /** The newest link of the organization, if it failed to be emailed (and nothing newer exists). */
-export async function latestFailedEmail(
-  organizationId: number,
-  { db = getDb(), now = new Date() }: { db?: Knex; now?: Date } = {},
-): Promise<FailedEmailAttempt | null> {
+export async function latestFailedEmail(organizationId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<FailedEmailAttempt | null> {
   const link = await readLink(db, { 'l.organization_id': organizationId }, now);
   if (!link || link.status !== 'failed' || link.delivery !== 'email') return null;
   const event = await db('audit_events')

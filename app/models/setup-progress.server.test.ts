@@ -56,7 +56,7 @@ const directory = (workosId: string, id = 'directory_01A') => ({
 });
 
 async function record(raw: unknown, source: EventSource = 'webhook') {
-  return getDb().transaction((trx) => recordWorkOSEvent(trx, raw, source));
+  return getDb().transaction((trx) => recordWorkOSEvent(raw, source, { db: trx }));
 }
 
 async function statusOf(workosId: string, feature: string) {

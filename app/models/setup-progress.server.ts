@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { getDb, type ModelContext } from '~/utils/db.server';
+import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { isoTimestamp } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
@@ -299,12 +299,7 @@ const WORKOS_ACTOR: AuditActor = { type: 'system', label: 'WorkOS' };
  * Records one event and applies it, in the caller's transaction (the poller moves its cursor in
  * the same one). Idempotent by event id; the newest `created_at` (then id) wins per resource.
  */
-export async function recordWorkOSEvent(
-  trx: Knex.Transaction,
-  raw: unknown,
-  source: EventSource,
-  { now = new Date() }: { now?: Date } = {},
-): Promise<RecordOutcome> {
+export async function recordWorkOSEvent(raw: unknown, source: EventSource, { db: trx, now = new Date() }: TransactionContext): Promise<RecordOutcome> {
   const event = normalizeWorkOSEvent(raw);
   const outcome: RecordOutcome = { recorded: false, applied: false, setupEvent: isSetupEventType(event.event), completedLinkId: null };
   // Events of other types (a webhook endpoint may be subscribed to more) are acknowledged, not kept.
@@ -318,7 +313,7 @@ export async function recordWorkOSEvent(
   if (inserted.length === 0) return outcome;
   outcome.recorded = true;
   // WorkOS's domains, newer than what an edit or a sync last brought: the organization model applies them.
-  if (event.domains && event.workosOrganizationId) await applyWorkOSDomainEvent(trx, event.workosOrganizationId, event.domains, event.createdAt);
+  if (event.domains && event.workosOrganizationId) await applyWorkOSDomainEvent(event.workosOrganizationId, event.domains, event.createdAt, { db: trx });
   const change = event.change;
   const organizationWorkosId = event.workosOrganizationId;
   if (!change || !organizationWorkosId) return outcome;
@@ -372,7 +367,7 @@ export async function recordWorkOSEvent(
         ...(change.reason ? { reason: change.reason } : {}),
       },
     },
-    trx,
+    { db: trx },
   );
   outcome.completedLinkId = await completeLinkIfDone(trx, organization.id as number, organizationWorkosId, { now, source });
   return outcome;
@@ -389,7 +384,7 @@ async function completeLinkIfDone(
   organizationWorkosId: string,
   { now, source }: { now: Date; source: EventSource },
 ): Promise<number | null> {
-  const link = await activeLinkForCompletion(trx, organizationId, now);
+  const link = await activeLinkForCompletion(organizationId, { db: trx, now });
   if (!link) return null;
   const signalFeatures = link.features.filter(hasCompletionSignal);
   if (signalFeatures.length === 0) return null;
@@ -398,7 +393,7 @@ async function completeLinkIfDone(
     .whereIn('feature', signalFeatures)
     .count<{ count: number }[]>({ count: '*' });
   if (Number(done[0]?.count ?? 0) < signalFeatures.length) return null;
-  return (await completeSetupLink(trx, link.id, { now, source, features: signalFeatures })) ? link.id : null;
+  return (await completeSetupLink(link.id, { source, features: signalFeatures }, { db: trx, now })) ? link.id : null;
 }
 
 /** One line of an organization's setup checklist. */
@@ -422,7 +417,7 @@ export type FeatureProgress =
 export async function getSetupProgress(
   organization: { id: number; workosId: string | null },
   link: Pick<SetupLink, 'features' | 'launches'> | null,
-  db: Knex = getDb(),
+  { db = getDb() }: ModelContext = {},
 ): Promise<FeatureProgress[]> {
   const statuses = organization.workosId
     ? ((await db('feature_status').where({ workos_organization_id: organization.workosId }).select('feature', 'state', 'detail', 'source', 'changed_at')) as {
@@ -450,7 +445,7 @@ export async function getSetupProgress(
 }
 
 /** Done / to do for the IT admin's page: the link's features that WorkOS reports as done. */
-export async function doneFeatures(workosOrganizationId: string, features: SetupFeature[], db: Knex = getDb()): Promise<Set<SetupFeature>> {
+export async function doneFeatures(workosOrganizationId: string, features: SetupFeature[], { db = getDb() }: ModelContext = {}): Promise<Set<SetupFeature>> {
   const signal = features.filter(hasCompletionSignal);
   if (signal.length === 0) return new Set();
   const rows = (await db('feature_status')
@@ -473,10 +468,10 @@ export interface OrganizationProgress {
 export async function getOrganizationProgress(
   organization: { id: number; workosId: string | null },
   links: Pick<SetupLinkOverview, 'active' | 'latest'>,
-  db: Knex = getDb(),
+  { db = getDb() }: ModelContext = {},
 ): Promise<OrganizationProgress> {
   const link = links.active ?? links.latest;
-  const features = await getSetupProgress(organization, link, db);
+  const features = await getSetupProgress(organization, link, { db });
   const counted = features.filter((item) => item.inLink && item.signal);
   return { link, features, done: counted.filter((item) => item.signal && item.state === 'done').length, total: counted.length };
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type { Knex } from 'knex';
 import { renderEmail } from '~/emails/render';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { logger } from '~/utils/logger.server';
@@ -54,8 +54,8 @@ export function signInAccountKey(email: string): string {
  * one generic message for every failure except throttling, which says when to try again.
  */
 export async function signIn(
-  { email, password, ip, requestId }: { email: string; password: string; ip: string; requestId?: string },
-  { now = new Date(), db = getDb() }: { now?: Date; db?: Knex } = {},
+  { email, password, ip }: { email: string; password: string; ip: string },
+  { now = new Date(), db = getDb(), requestId }: ModelContext = {},
 ): Promise<SignInResult> {
   const normalizedEmail = email.trim().toLowerCase();
   const accountKey = signInAccountKey(normalizedEmail);
@@ -83,7 +83,7 @@ export async function signIn(
     return { ok: false, reason: 'throttled', scope, retryAfterSeconds };
   }
 
-  const row = await findStaffRowByEmail(normalizedEmail, db);
+  const row = await findStaffRowByEmail(normalizedEmail, { db });
   const passwordMatches = row ? await verifyPassword(row.password_hash, password) : (await spendPasswordCheckTime(password), false);
 
   if (!row || !passwordMatches || row.disabled_at) {
@@ -95,7 +95,7 @@ export async function signIn(
         requestId,
         details: { email: normalizedEmail, ip: address, reason },
       },
-      db,
+      { db },
     );
     await recordThresholdsReached(reserved.reached, { accountKey, email: normalizedEmail, ip: address, now, requestId, known: Boolean(row) }, db);
     return { ok: false, reason: 'invalid' };
@@ -106,12 +106,15 @@ export async function signIn(
     await trx('sign_in_attempts').where({ id: reserved.attemptId }).update({ succeeded: 1 });
     await trx('staff').where({ id: staff.id }).update({ last_sign_in_at: now.toISOString() });
     const created = await createSession(staff.id, { now, db: trx });
-    await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip: address } }, trx);
+    await recordAuditEvent(
+      { actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip: address } },
+      { db: trx },
+    );
     return created;
   });
   // Housekeeping rides on sign-ins: bounded, indexed deletes, no timer to manage.
   await pruneOldAttempts(now, db);
-  await deleteExpiredSessions(now, db);
+  await deleteExpiredSessions({ now, db });
   return { ok: true, staff, token: session.token, expiresAt: session.expiresAt };
 }
 
@@ -212,14 +215,14 @@ async function recordThresholdsReached(
         requestId,
         details: { email, ip, scope: 'pair', minutes: Math.ceil((throttle?.retryAfterSeconds ?? 60) / 60) },
       },
-      db,
+      { db },
     );
   }
   if (reached.address) {
-    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'ip' } }, db);
+    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'ip' } }, { db });
   }
   if (reached.account) {
-    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'account' } }, db);
+    await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'account' } }, { db });
     logger.warn({ failures: SIGN_IN_LIMITS.failuresPerAccount, windowMinutes: SIGN_IN_LIMITS.windowMinutes }, 'sign-in attempts for one account slowed');
     // Only for a real account: a spray of made-up addresses is the address limit's business.
     if (known) void tellAdmins(email, now, db).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the admins about slowed sign-ins'));
@@ -229,7 +232,7 @@ async function recordThresholdsReached(
 /** An email to every active admin: someone keeps failing to sign in as this member. */
 async function tellAdmins(email: string, now: Date, db: Knex): Promise<void> {
   const admins = (await db('staff').where({ role: 'admin' }).whereNull('disabled_at').select('email', 'name')) as { email: string; name: string }[];
-  const settings = await getSettings(db);
+  const settings = await getSettings({ db });
   const rendered = renderEmail({
     subject: `Sign-in attempts for ${email} were slowed down`,
     preheader: `${SIGN_IN_LIMITS.failuresPerAccount} failed sign-ins in ${SIGN_IN_LIMITS.windowMinutes} minutes.`,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { emailSchema, roleSchema, staffNameSchema } from '~/forms/staff';
-import { getDb } from '~/utils/db.server';
+import { getDb, type ModelContext } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor, type AuditDetails } from './audit.server';
 import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPassword } from './password.server';
 import { deleteSessionsOfStaff } from './session.server';
@@ -62,17 +62,17 @@ export class StaffRuleError extends Error {
 
 const LAST_ADMIN_MESSAGE = 'This is the last active admin. Make someone else an admin first, so that somebody can still manage staff.';
 
-export async function getStaffById(id: number, db: Knex = getDb()): Promise<Staff | null> {
+export async function getStaffById(id: number, { db = getDb() }: ModelContext = {}): Promise<Staff | null> {
   const row = await db<StaffRow>('staff').where({ id }).first();
   return row ? toStaff(row) : null;
 }
 
-export async function findStaffRowByEmail(email: string, db: Knex = getDb()): Promise<StaffRow | undefined> {
+export async function findStaffRowByEmail(email: string, { db = getDb() }: ModelContext = {}): Promise<StaffRow | undefined> {
   return db<StaffRow>('staff').where({ email: email.trim().toLowerCase() }).first();
 }
 
 /** Every staff member, active first, then by name. */
-export async function listStaff(db: Knex = getDb()): Promise<Staff[]> {
+export async function listStaff({ db = getDb() }: ModelContext = {}): Promise<Staff[]> {
   const rows = await db<StaffRow>('staff').orderByRaw('disabled_at IS NOT NULL, name COLLATE NOCASE, id');
   return rows.map(toStaff);
 }
@@ -92,7 +92,7 @@ export interface NewStaff {
 export async function createStaff(
   input: NewStaff,
   actor: AuditActor,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<{ staff: Staff; temporaryPassword: string | null }> {
   const email = emailSchema.parse(input.email);
   const name = staffNameSchema.parse(input.name);
@@ -120,7 +120,7 @@ export async function createStaff(
         })
         .returning('*');
       const created = toStaff(row as StaffRow);
-      await recordAuditEvent({ actor, action: 'staff.created', requestId, details: { staffId: created.id, email, name, role } }, trx);
+      await recordAuditEvent({ actor, action: 'staff.created', requestId, details: { staffId: created.id, email, name, role } }, { db: trx });
       return created;
     });
     return { staff, temporaryPassword };
@@ -131,12 +131,7 @@ export async function createStaff(
 }
 
 /** Changes a member's role. Refuses to demote the last active admin. */
-export async function changeStaffRole(
-  staffId: number,
-  role: StaffRole,
-  actor: AuditActor,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
-): Promise<Staff> {
+export async function changeStaffRole(staffId: number, role: StaffRole, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (before.role === role) return null;
     await trx('staff').where({ id: staffId }).update({ role, updated_at: new Date().toISOString() });
@@ -145,17 +140,17 @@ export async function changeStaffRole(
 }
 
 /** Disables a member: their sessions end at once and they cannot sign in. */
-export async function disableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {}): Promise<Staff> {
+export async function disableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (before.disabledAt) return null;
     const now = new Date().toISOString();
     await trx('staff').where({ id: staffId }).update({ disabled_at: now, updated_at: now });
-    const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx });
+    const sessionsEnded = await deleteSessionsOfStaff(staffId, {}, { db: trx });
     return { action: 'staff.disabled', details: { sessionsEnded } };
   });
 }
 
-export async function enableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {}): Promise<Staff> {
+export async function enableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (!before.disabledAt) return null;
     await trx('staff').where({ id: staffId }).update({ disabled_at: null, updated_at: new Date().toISOString() });
@@ -164,14 +159,10 @@ export async function enableStaff(staffId: number, actor: AuditActor, { requestI
 }
 
 /** Ends every session of a member ("sign out everywhere"). */
-export async function signOutStaffEverywhere(
-  staffId: number,
-  actor: AuditActor,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
-): Promise<number> {
+export async function signOutStaffEverywhere(staffId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<number> {
   let ended = 0;
   await updateStaff(staffId, actor, requestId, db, async (trx) => {
-    ended = await deleteSessionsOfStaff(staffId, { db: trx });
+    ended = await deleteSessionsOfStaff(staffId, {}, { db: trx });
     return { action: 'staff.signed_out_everywhere', details: { sessionsEnded: ended } };
   });
   return ended;
@@ -184,13 +175,13 @@ export async function signOutStaffEverywhere(
 export async function resetStaffPassword(
   staffId: number,
   actor: AuditActor,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<{ staff: Staff; temporaryPassword: string }> {
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   const staff = await updateStaff(staffId, actor, requestId, db, async (trx) => {
     await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 1, updated_at: new Date().toISOString() });
-    const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx });
+    const sessionsEnded = await deleteSessionsOfStaff(staffId, {}, { db: trx });
     return { action: 'staff.password_reset', details: { sessionsEnded } };
   });
   return { staff, temporaryPassword };
@@ -203,7 +194,7 @@ export async function resetStaffPassword(
 export async function changeOwnPassword(
   staffId: number,
   { currentPassword, newPassword, keepSessionId }: { currentPassword: string; newPassword: string; keepSessionId: string },
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<void> {
   const row = await db<StaffRow>('staff').where({ id: staffId }).first();
   if (!row || row.disabled_at) throw new StaffRuleError('This account is not active.');
@@ -218,8 +209,8 @@ export async function changeOwnPassword(
   const passwordHash = await hashPassword(newPassword);
   await db.transaction(async (trx) => {
     await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 0, updated_at: new Date().toISOString() });
-    const sessionsEnded = await deleteSessionsOfStaff(staffId, { db: trx, exceptSessionId: keepSessionId });
-    await recordAuditEvent({ actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } }, trx);
+    const sessionsEnded = await deleteSessionsOfStaff(staffId, { exceptSessionId: keepSessionId }, { db: trx });
+    await recordAuditEvent({ actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } }, { db: trx });
   });
 }
 
@@ -244,7 +235,7 @@ async function updateStaff(staffId: number, actor: AuditActor, requestId: string
             requestId,
             details: { staffId, email: before.email, name: before.name, ...result.details },
           },
-          trx,
+          { db: trx },
         );
       }
       return toStaff((await trx<StaffRow>('staff').where({ id: staffId }).first())!);
@@ -260,7 +251,7 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Whether the staff member gets the daily digest of their customers' setups (audited when changed). */
-export async function getDigestPreference(staffId: number, db: Knex = getDb()): Promise<boolean> {
+export async function getDigestPreference(staffId: number, { db = getDb() }: ModelContext = {}): Promise<boolean> {
   const row = await db('staff').where({ id: staffId }).first('notify_digest');
   return Boolean(row?.notify_digest);
 }
@@ -268,7 +259,7 @@ export async function getDigestPreference(staffId: number, db: Knex = getDb()): 
 export async function setDigestPreference(
   staff: { id: number; name: string },
   enabled: boolean,
-  { requestId, db = getDb() }: { requestId?: string; db?: Knex } = {},
+  { requestId, db = getDb() }: ModelContext = {},
 ): Promise<boolean> {
   return db.transaction(async (trx) => {
     const changed = await trx('staff')
@@ -278,7 +269,10 @@ export async function setDigestPreference(
     if (changed === 0) return false;
     // Opting out drops what was queued: opting back in later must not deliver a backlog.
     if (!enabled) await trx('owner_notices').where({ staff_id: staff.id }).whereNull('digest_id').delete();
-    await recordAuditEvent({ actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.digest_changed', requestId, details: { enabled } }, trx);
+    await recordAuditEvent(
+      { actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.digest_changed', requestId, details: { enabled } },
+      { db: trx },
+    );
     return true;
   });
 }

@@ -26,12 +26,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = parseForm(signInSchema, await request.formData());
   if (!form.success) return data({ fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
 
-  const result = await signIn({
-    email: form.data.email,
-    password: form.data.password,
-    ip: context.clientIp,
-    requestId: context.requestId,
-  });
+  const result = await signIn({ email: form.data.email, password: form.data.password, ip: context.clientIp }, { requestId: context.requestId });
   if (!result.ok) {
     const formError = result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${waitInWords(result.retryAfterSeconds)}.` : GENERIC_FAILURE;
     return data(

@@ -219,11 +219,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           }
           // The link the rep saw as active, when the form named one: a recreate that raced another is refused.
           const expected = idSchema.safeParse(formData.get('linkId'));
-          issued = await recreateSetupLink(organization.id, form.data, actor, {
-            ...options,
-            reason: reason.data,
-            ...(expected.success ? { expectedActiveLinkId: expected.data } : {}),
-          });
+          issued = await recreateSetupLink(
+            organization.id,
+            { ...form.data, reason: reason.data, ...(expected.success ? { expectedActiveLinkId: expected.data } : {}) },
+            actor,
+            options,
+          );
         }
         return answerIssued(issued, intent.data, here, draftFrom(formData), scrubNotice(formData.get('note'), formData.get('recreateReason')));
       }
@@ -253,10 +254,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
             lifetimeDays,
             note: `Resent: ${reason.data}`,
             email: { address: active.recipientEmail, name: active.recipientName ?? undefined, message: message.data || undefined },
+            reason: `Resent by email: ${reason.data}`,
+            // Checked again inside the transaction: a resend that raced another one is refused.
+            expectedActiveLinkId: active.id,
           },
           actor,
-          // Checked again inside the transaction: a resend that raced another one is refused.
-          { ...options, reason: `Resent by email: ${reason.data}`, expectedActiveLinkId: active.id },
+          options,
         );
         return answerIssued(
           issued,
@@ -278,7 +281,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('reason') });
         if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
         if (!linkId.success) throw new Response('Which link?', { status: 400 });
-        const { revoked } = await revokeSetupLink(linkId.data, actor, { ...options, reason: reason.data.reason });
+        const { revoked } = await revokeSetupLink(linkId.data, { reason: reason.data.reason }, actor, options);
         return redirectWithToast(
           here,
           revoked
@@ -289,7 +292,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case 'archive': {
         const reason = historyText('Say why it is archived.').safeParse(formData.get('reason') ?? '');
         if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
-        const { alreadyArchived } = await archiveOrganization(organization.id, actor, { ...options, reason: reason.data });
+        const { alreadyArchived } = await archiveOrganization(organization.id, { reason: reason.data }, actor, options);
         return redirectWithToast(here, {
           kind: 'info',
           message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.${scrubNotice(reason.data)}`,

@@ -22,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'admin');
   try {
-    await startOrganizationSync(staffActor(staff), { requestId: context.requestId });
+    await startOrganizationSync(staffActor(staff), {}, { requestId: context.requestId });
   } catch (error) {
     if (error instanceof OrganizationRuleError) return data({ formError: error.message }, { status: 409 });
     throw error;

@@ -167,8 +167,8 @@ describe('a link past its expiry', () => {
     expect(await getDb()('setup_links').where({ id: lapsedLinkId }).first('status')).toEqual({ status: 'active' });
 
     // Two maintenance runs at once, then a third: one expiry event, one owner notice at most.
-    await Promise.all([getDb().transaction((trx) => settleLapsedLinks(trx)), getDb().transaction((trx) => settleLapsedLinks(trx))]);
-    await getDb().transaction((trx) => settleLapsedLinks(trx));
+    await Promise.all([getDb().transaction((trx) => settleLapsedLinks({}, { db: trx })), getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }))]);
+    await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }));
     expect(await getDb()('setup_links').where({ id: lapsedLinkId }).first('status')).toEqual({ status: 'expired' });
     expect(await getDb()('audit_events').where({ setup_link_id: lapsedLinkId, action: 'setup_link.expired' })).toHaveLength(1);
   });

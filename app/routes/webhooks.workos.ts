@@ -66,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   let outcome;
   try {
-    outcome = await getDb().transaction((trx) => recordWorkOSEvent(trx, event, 'webhook'));
+    outcome = await getDb().transaction((trx) => recordWorkOSEvent(event, 'webhook', { db: trx }));
   } catch (error) {
     if (error instanceof Error && error.name === 'ZodError') return refuse(400, 'the body is not a WorkOS event');
     throw error;

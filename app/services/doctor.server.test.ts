@@ -10,7 +10,7 @@ describe('integrityProblems', () => {
     const [row] = await db('organizations')
       .insert({ name: 'Integrity Co', status: 'pending', idempotency_key: 'integrity-1', created_at: now, updated_at: now })
       .returning('id');
-    await refreshSearchRow(db, (row as { id: number }).id);
+    await refreshSearchRow((row as { id: number }).id, { db });
     await db.raw("SELECT rowid FROM organization_search WHERE organization_search MATCH 'integrity'");
     // Another process renames it.
     const other = openDatabase(process.env.DATABASE_PATH!);
@@ -18,7 +18,7 @@ describe('integrityProblems', () => {
       await other('organizations')
         .where({ id: (row as { id: number }).id })
         .update({ name: 'Integrity Renamed' });
-      await refreshSearchRow(other, (row as { id: number }).id);
+      await refreshSearchRow((row as { id: number }).id, { db: other });
     } finally {
       await other.destroy();
     }

@@ -254,7 +254,7 @@ const checks: Check[] = [
   async function smtp({ env, db, testEmailTo }) {
     const title = 'Mail server';
     // The sender the app uses: the Configuration page's, else the environment's (before migration 007, only the latter).
-    const sender = (await db.schema.hasTable('settings')) ? await getSettings(db, env) : { mailFrom: env.MAIL_FROM, mailReplyTo: env.MAIL_REPLY_TO };
+    const sender = (await db.schema.hasTable('settings')) ? await getSettings({ db, env }) : { mailFrom: env.MAIL_FROM, mailReplyTo: env.MAIL_REPLY_TO };
     const where = `${new URL(env.SMTP_URL).protocol.replace(':', '')}://${new URL(env.SMTP_URL).host}`;
     const transport = nodemailer.createTransport(smtpTransportOptions(env));
     try {
@@ -412,7 +412,7 @@ const checks: Check[] = [
     if (env.TRUST_PROXY !== false) return pass('proxy', title, `TRUST_PROXY=${String(env.TRUST_PROXY)}: client addresses are read from X-Forwarded-For`);
     if (!(await db.schema.hasTable('server_observations')))
       return warn('proxy', title, 'unknown: the database is not migrated', 'Migrate the database (see the Database check).');
-    const seen = await lastObserved('forwarded_without_trust_proxy', db);
+    const seen = await lastObserved('forwarded_without_trust_proxy', { db });
     const recent = seen && now.getTime() - Date.parse(seen.at) < 7 * 86_400_000;
     if (!recent) return pass('proxy', title, 'TRUST_PROXY unset, and no request came through a proxy in the last 7 days');
     return warn(

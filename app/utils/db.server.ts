@@ -72,12 +72,19 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
 }
 
 /**
- * What every model function takes last: the database handle (a transaction to join one) and the
- * clock. Both default: the process-wide database, and now.
+ * What every model function takes as its last argument: the database handle (a transaction, to
+ * join one), the clock, and the request being served (for the audit trail). Each defaults: the
+ * process-wide database, now, no request. Everything else a function needs is an argument before it.
  */
 export interface ModelContext {
   db?: Knex | Knex.Transaction;
   now?: Date;
+  requestId?: string;
+}
+
+/** The context of a function that only runs inside its caller's transaction. */
+export interface TransactionContext extends ModelContext {
+  db: Knex.Transaction;
 }
 
 /** The process-wide database, opened on first use at DATABASE_PATH. */
