@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { getDb, type ModelContext } from '~/utils/db.server';
+import { latestEventPerOrganization } from './audit.server';
 import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
 import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
 import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
@@ -89,16 +90,10 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
     // The IT admin's latest launch (in the last week) failed on a WorkOS error.
     base(db, ownerId)
       .join(
-        db('audit_events')
-          .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
-          .where('at', '>=', ago(ATTENTION_LIMITS.stalledDays))
-          .groupBy('organization_id')
-          .select('organization_id', db.raw('max(id) AS last_id'))
-          .as('latest'),
-        'latest.organization_id',
+        latestEventPerOrganization(['setup_link.launched', 'setup_link.launch_failed'], { since: ago(ATTENTION_LIMITS.stalledDays) }, { db }).as('e'),
+        'e.organization_id',
         'o.id',
       )
-      .join('audit_events as e', 'e.id', 'latest.last_id')
       .where('e.action', 'setup_link.launch_failed')
       .limit(GROUP_LIMIT + 1)
       .select(

@@ -3,7 +3,14 @@ import type { Knex } from 'knex';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
-import { assertRecordableAuditEvent, noteLabelOf, summarizeAuditEvent, type AuditDetails, type RecordableAuditAction } from './audit-catalog.server';
+import {
+  assertRecordableAuditEvent,
+  noteLabelOf,
+  summarizeAuditEvent,
+  type AuditAction,
+  type AuditDetails,
+  type RecordableAuditAction,
+} from './audit-catalog.server';
 
 export { AUDIT_ACTIONS, type AuditAction, type AuditDetails, type RecordableAuditAction } from './audit-catalog.server';
 
@@ -259,4 +266,28 @@ export async function listOrganizationTimeline(
   { db = getDb() }: ModelContext = {},
 ): Promise<{ events: AuditEventView[]; next: AuditCursor | null }> {
   return listAuditEvents({ organizationIds: [organizationId] }, { before, limit }, { db });
+}
+
+/**
+ * Each organization's newest event among `actions` (since `since`), as a subquery with
+ * organization_id, action, at and details — for a model that joins it to its own rows.
+ */
+export function latestEventPerOrganization(actions: AuditAction[], { since }: { since?: string } = {}, { db = getDb() }: ModelContext = {}): Knex.QueryBuilder {
+  const latest = db('audit_events').whereIn('action', actions).whereNotNull('organization_id').groupBy('organization_id').select(db.raw('max(id) AS id'));
+  if (since) latest.where('at', '>=', since);
+  return db('audit_events').whereIn('id', latest).select('organization_id', 'action', 'at', 'details');
+}
+
+/** The newest event among `actions` of one organization or one link, its details parsed. */
+export async function latestEventOf(
+  subject: { organizationId: number } | { setupLinkId: number },
+  actions: AuditAction[],
+  { db = getDb() }: ModelContext = {},
+): Promise<{ action: AuditAction; at: string; details: Record<string, unknown> } | null> {
+  const row = await db('audit_events')
+    .where('organizationId' in subject ? { organization_id: subject.organizationId } : { setup_link_id: subject.setupLinkId })
+    .whereIn('action', actions)
+    .orderBy('id', 'desc')
+    .first('action', 'at', 'details');
+  return row ? { action: row.action as AuditAction, at: row.at as string, details: JSON.parse(row.details as string) as Record<string, unknown> } : null;
 }

@@ -1,12 +1,9 @@
-import type { Organization as WorkOSOrganization } from '@workos-inc/node';
-import type { Knex } from 'knex';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { logger } from '~/utils/logger.server';
-import { getWorkOS, isoTimestamp } from '~/utils/workos.server';
+import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
-import { applyWorkOSOrganization, OrganizationRuleError, type OrganizationRow } from './organization.server';
-import { revokeActiveLinkOf } from './setup-link.server';
+import { archiveOrganizationsGoneFromWorkOS, OrganizationRuleError, upsertOrganizationFromWorkOS } from './organization.server';
 
 /** A sync that has not reported progress for this long died with its process. */
 const STALE_AFTER_MS = 2 * 60_000;
@@ -104,7 +101,7 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
       for (const organization of page.data) {
         seenWorkOSIds.add(organization.id);
         counts.seen += 1;
-        const outcome = await upsertFromWorkOS(organization, actor, { requestId, db });
+        const outcome = await upsertOrganizationFromWorkOS(organization, actor, { requestId, db });
         if (outcome === 'created') counts.created += 1;
         if (outcome === 'updated') counts.updated += 1;
       }
@@ -114,22 +111,7 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
         .update({ ...counts, heartbeat_at: new Date().toISOString() });
     } while (after);
 
-    const active = (await db('organizations').where({ status: 'active' }).whereNotNull('workos_id').select('id', 'workos_id')) as {
-      id: number;
-      workos_id: string;
-    }[];
-    for (const row of active.filter((candidate) => !seenWorkOSIds.has(candidate.workos_id))) {
-      await db.transaction(async (trx) => {
-        const now = new Date().toISOString();
-        await trx('organizations').where({ id: row.id, status: 'active' }).update({ status: 'archived', archived_at: now, updated_at: now });
-        await recordAuditEvent(
-          { actor, action: 'organization.archived_deleted_in_workos', organizationId: row.id, requestId, details: { workosId: row.workos_id } },
-          { db: trx },
-        );
-        await revokeActiveLinkOf(row.id, { reason: 'The organization was deleted in WorkOS.' }, actor, { db: trx, requestId });
-      });
-      counts.archived += 1;
-    }
+    counts.archived = await archiveOrganizationsGoneFromWorkOS(seenWorkOSIds, actor, { requestId, db });
     await db('organization_syncs')
       .where({ id })
       .update({ ...counts, status: 'succeeded', finished_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
@@ -142,52 +124,4 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
       .update({ ...counts, status: 'failed', finished_at: new Date().toISOString(), error: problem.message });
     await recordAuditEvent({ actor, action: 'organization.sync_failed', requestId, details: { syncId: id, kind: problem.kind, ...counts } }, { db });
   }
-}
-
-async function upsertFromWorkOS(
-  organization: WorkOSOrganization,
-  actor: AuditActor,
-  { requestId, db }: { requestId?: string; db: Knex },
-): Promise<'created' | 'updated' | 'unchanged'> {
-  const key = organization.metadata?.setup_desk_key;
-  const local =
-    (await db<OrganizationRow>('organizations').where({ workos_id: organization.id }).first()) ??
-    (key ? await db<OrganizationRow>('organizations').where({ idempotency_key: key, status: 'pending' }).first() : undefined);
-  return db.transaction(async (trx) => {
-    if (!local) {
-      const now = new Date().toISOString();
-      const externalTaken = organization.externalId ? await trx('organizations').where({ external_id: organization.externalId }).first('id') : undefined;
-      const [row] = await trx('organizations')
-        .insert({
-          name: organization.name,
-          workos_id: organization.id,
-          external_id: externalTaken ? null : (organization.externalId ?? null),
-          status: 'active',
-          idempotency_key: `import:${organization.id}`,
-          created_by: actor.id ?? null,
-          created_at: isoTimestamp(organization.createdAt) ?? now,
-          updated_at: now,
-        })
-        .returning('id');
-      const id = (row as { id: number }).id;
-      await applyWorkOSOrganization(id, organization, { keepExternalId: Boolean(externalTaken) }, { db: trx });
-      await recordAuditEvent({ actor, action: 'organization.imported', organizationId: id, requestId, details: { workosId: organization.id } }, { db: trx });
-      return 'created';
-    }
-    const domains = (await trx('organization_domains').where({ organization_id: local.id }).orderBy('domain').select('domain', 'state')) as {
-      domain: string;
-      state: string;
-    }[];
-    const incoming = organization.domains.map((domain) => ({ domain: domain.domain.toLowerCase(), state: domain.state ?? 'pending' }));
-    incoming.sort((a, b) => a.domain.localeCompare(b.domain));
-    const changed =
-      local.status === 'pending' ||
-      local.name !== organization.name ||
-      (local.external_id ?? null) !== (organization.externalId ?? null) ||
-      JSON.stringify(domains) !== JSON.stringify(incoming);
-    if (!changed) return 'unchanged';
-    await applyWorkOSOrganization(local.id, organization, { status: local.status === 'pending' ? 'active' : undefined }, { db: trx });
-    await recordAuditEvent({ actor, action: 'organization.synced', organizationId: local.id, requestId, details: { workosId: organization.id } }, { db: trx });
-    return 'updated';
-  });
 }

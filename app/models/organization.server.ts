@@ -793,3 +793,84 @@ export async function findOrganizationsByName(
   whereNameMatches(statement, text);
   return (await statement) as { id: number; name: string }[];
 }
+
+/**
+ * Brings one organization from a WorkOS listing (the sync): imported when it is new here, updated
+ * when WorkOS's name, external id or domains differ (or its creation here was left pending).
+ */
+export async function upsertOrganizationFromWorkOS(
+  organization: WorkOSOrganization,
+  actor: AuditActor,
+  { requestId, db = getDb() }: ModelContext = {},
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const key = organization.metadata?.setup_desk_key;
+  const local =
+    (await db<OrganizationRow>('organizations').where({ workos_id: organization.id }).first()) ??
+    (key ? await db<OrganizationRow>('organizations').where({ idempotency_key: key, status: 'pending' }).first() : undefined);
+  return db.transaction(async (trx) => {
+    if (!local) {
+      const now = new Date().toISOString();
+      const externalTaken = organization.externalId ? await trx('organizations').where({ external_id: organization.externalId }).first('id') : undefined;
+      const [row] = await trx('organizations')
+        .insert({
+          name: organization.name,
+          workos_id: organization.id,
+          external_id: externalTaken ? null : (organization.externalId ?? null),
+          status: 'active',
+          idempotency_key: `import:${organization.id}`,
+          created_by: actor.id ?? null,
+          created_at: isoTimestamp(organization.createdAt) ?? now,
+          updated_at: now,
+        })
+        .returning('id');
+      const id = (row as { id: number }).id;
+      await applyWorkOSOrganization(id, organization, { keepExternalId: Boolean(externalTaken) }, { db: trx });
+      await recordAuditEvent({ actor, action: 'organization.imported', organizationId: id, requestId, details: { workosId: organization.id } }, { db: trx });
+      return 'created';
+    }
+    const domains = (await trx('organization_domains').where({ organization_id: local.id }).orderBy('domain').select('domain', 'state')) as {
+      domain: string;
+      state: string;
+    }[];
+    const incoming = organization.domains.map((domain) => ({ domain: domain.domain.toLowerCase(), state: domain.state ?? 'pending' }));
+    incoming.sort((a, b) => a.domain.localeCompare(b.domain));
+    const changed =
+      local.status === 'pending' ||
+      local.name !== organization.name ||
+      (local.external_id ?? null) !== (organization.externalId ?? null) ||
+      JSON.stringify(domains) !== JSON.stringify(incoming);
+    if (!changed) return 'unchanged';
+    await applyWorkOSOrganization(local.id, organization, { status: local.status === 'pending' ? 'active' : undefined }, { db: trx });
+    await recordAuditEvent({ actor, action: 'organization.synced', organizationId: local.id, requestId, details: { workosId: organization.id } }, { db: trx });
+    return 'updated';
+  });
+}
+
+/**
+ * Archives the active organizations a full WorkOS listing no longer holds (deleted there), ending
+ * their links. Returns how many were archived.
+ */
+export async function archiveOrganizationsGoneFromWorkOS(
+  seenWorkOSIds: Set<string>,
+  actor: AuditActor,
+  { requestId, db = getDb() }: ModelContext = {},
+): Promise<number> {
+  const active = (await db('organizations').where({ status: 'active' }).whereNotNull('workos_id').select('id', 'workos_id')) as {
+    id: number;
+    workos_id: string;
+  }[];
+  let archived = 0;
+  for (const row of active.filter((candidate) => !seenWorkOSIds.has(candidate.workos_id))) {
+    await db.transaction(async (trx) => {
+      const now = new Date().toISOString();
+      await trx('organizations').where({ id: row.id, status: 'active' }).update({ status: 'archived', archived_at: now, updated_at: now });
+      await recordAuditEvent(
+        { actor, action: 'organization.archived_deleted_in_workos', organizationId: row.id, requestId, details: { workosId: row.workos_id } },
+        { db: trx },
+      );
+      await revokeActiveLinkOf(row.id, { reason: 'The organization was deleted in WorkOS.' }, actor, { db: trx, requestId });
+    });
+    archived += 1;
+  }
+  return archived;
+}

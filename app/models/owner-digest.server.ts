@@ -20,6 +20,11 @@ const NOTICE_WORDS: Record<NoticeKind, string> = {
   delivery_failed: 'The setup link’s email could not be delivered: no link is active.',
 };
 
+/** Drops what is queued for a staff member and not yet in a digest (they opted out). */
+export async function dropQueuedNotices(staffId: number, { db = getDb() }: ModelContext = {}): Promise<void> {
+  await db('owner_notices').where({ staff_id: staffId }).whereNull('digest_id').delete();
+}
+
 /** Queues a notice for the organization's CS owner, unless there is none or they opted out. */
 export async function queueOwnerNotice(
   { organizationId, setupLinkId, kind }: { organizationId: number; setupLinkId: number | null; kind: NoticeKind },

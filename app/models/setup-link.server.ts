@@ -9,7 +9,7 @@ import { logger } from '~/utils/logger.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
-import { recordAuditEvent, type AuditActor } from './audit.server';
+import { latestEventOf, recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
 import { getSettings } from './settings.server';
 import { lifetimeDaysOf, SETUP_LINK_STATUSES, type SetupLinkStatus } from '~/domain/setup-links';
@@ -933,14 +933,10 @@ export async function latestLaunchFailure(
   organizationId: number,
   { db = getDb() }: ModelContext = {},
 ): Promise<{ at: string; feature: string; kind: string } | null> {
-  const latest = await db('audit_events')
-    .where({ organization_id: organizationId })
-    .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
-    .orderBy('id', 'desc')
-    .first('action', 'at', 'details');
+  const latest = await latestEventOf({ organizationId }, ['setup_link.launched', 'setup_link.launch_failed'], { db });
   if (!latest || latest.action !== 'setup_link.launch_failed') return null;
-  const details = JSON.parse(latest.details as string) as { feature?: string; kind?: string };
-  return { at: latest.at as string, feature: details.feature ?? 'setup', kind: details.kind ?? 'unavailable' };
+  const details = latest.details as { feature?: string; kind?: string };
+  return { at: latest.at, feature: details.feature ?? 'setup', kind: details.kind ?? 'unavailable' };
 }
 
 /** Why the organization's newest link is not active, when its email failed: the next try starts here. */
@@ -957,15 +953,11 @@ export interface FailedEmailAttempt {
 export async function latestFailedEmail(organizationId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<FailedEmailAttempt | null> {
   const link = await readLink(db, { 'l.organization_id': organizationId }, now);
   if (!link || link.status !== 'failed' || link.delivery !== 'email') return null;
-  const event = await db('audit_events')
-    .where({ setup_link_id: link.id })
-    .whereIn('action', ['setup_link.email_failed', 'setup_link.email_unconfirmed'])
-    .orderBy('id', 'desc')
-    .first('action', 'at', 'details');
-  const details = event ? (JSON.parse(event.details as string) as { reason?: string }) : {};
+  const event = await latestEventOf({ setupLinkId: link.id }, ['setup_link.email_failed', 'setup_link.email_unconfirmed'], { db });
+  const details = (event?.details ?? {}) as { reason?: string };
   const unconfirmed = !event || event.action === 'setup_link.email_unconfirmed';
   return {
-    at: (event?.at as string | undefined) ?? link.createdAt,
+    at: event?.at ?? link.createdAt,
     recipientEmail: link.recipientEmail ?? '',
     recipientName: link.recipientName,
     features: link.features,

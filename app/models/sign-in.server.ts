@@ -10,7 +10,7 @@ import { recordAuditEvent, type AuditActor } from './audit.server';
 import { spendPasswordCheckTime, verifyPassword } from './password.server';
 import { createSession, deleteExpiredSessions } from './session.server';
 import { getSettings } from './settings.server';
-import { findStaffRowByEmail, toStaff, type Staff } from './staff.server';
+import { findStaffRowByEmail, listActiveAdmins, recordStaffSignIn, toStaff, type Staff } from './staff.server';
 
 /**
  * Throttling (decision 015). A stranger must not be able to lock a member out, so only the pair
@@ -104,7 +104,7 @@ export async function signIn(
   const staff = toStaff(row);
   const session = await db.transaction(async (trx) => {
     await trx('sign_in_attempts').where({ id: reserved.attemptId }).update({ succeeded: 1 });
-    await trx('staff').where({ id: staff.id }).update({ last_sign_in_at: now.toISOString() });
+    await recordStaffSignIn(staff.id, { db: trx, now });
     const created = await createSession(staff.id, { now, db: trx });
     await recordAuditEvent(
       { actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip: address } },
@@ -231,7 +231,7 @@ async function recordThresholdsReached(
 
 /** An email to every active admin: someone keeps failing to sign in as this member. */
 async function tellAdmins(email: string, now: Date, db: Knex): Promise<void> {
-  const admins = (await db('staff').where({ role: 'admin' }).whereNull('disabled_at').select('email', 'name')) as { email: string; name: string }[];
+  const admins = await listActiveAdmins({ db });
   const settings = await getSettings({ db });
   const rendered = renderEmail({
     subject: `Sign-in attempts for ${email} were slowed down`,

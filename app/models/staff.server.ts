@@ -3,6 +3,7 @@ import { emailSchema, roleSchema, staffNameSchema } from '~/forms/staff';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { recordAuditEvent, type AuditActor, type AuditDetails } from './audit.server';
 import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPassword } from './password.server';
+import { dropQueuedNotices } from './owner-digest.server';
 import { deleteSessionsOfStaff } from './session.server';
 import { type StaffRole } from '~/domain/staff';
 
@@ -72,6 +73,16 @@ export async function findStaffRowByEmail(email: string, { db = getDb() }: Model
 }
 
 /** Every staff member, active first, then by name. */
+/** When a staff member signed in last (inside the sign-in's transaction). */
+export async function recordStaffSignIn(staffId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
+  await db('staff').where({ id: staffId }).update({ last_sign_in_at: now.toISOString() });
+}
+
+/** The admins who can act on an alert (sign-in throttling tells them). */
+export async function listActiveAdmins({ db = getDb() }: ModelContext = {}): Promise<{ email: string; name: string }[]> {
+  return (await db('staff').where({ role: 'admin' }).whereNull('disabled_at').select('email', 'name')) as { email: string; name: string }[];
+}
+
 export async function listStaff({ db = getDb() }: ModelContext = {}): Promise<Staff[]> {
   const rows = await db<StaffRow>('staff').orderByRaw('disabled_at IS NOT NULL, name COLLATE NOCASE, id');
   return rows.map(toStaff);
@@ -268,7 +279,7 @@ export async function setDigestPreference(
       .update({ notify_digest: enabled ? 1 : 0 });
     if (changed === 0) return false;
     // Opting out drops what was queued: opting back in later must not deliver a backlog.
-    if (!enabled) await trx('owner_notices').where({ staff_id: staff.id }).whereNull('digest_id').delete();
+    if (!enabled) await dropQueuedNotices(staff.id, { db: trx });
     await recordAuditEvent(
       { actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.digest_changed', requestId, details: { enabled } },
       { db: trx },
