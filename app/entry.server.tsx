@@ -5,7 +5,7 @@ import { isRouteErrorResponse, RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 import { redactUrlForLog } from '~/utils/link-secrets';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { NonceProvider } from '~/utils/nonce-provider';
 
 const ABORT_DELAY_MS = 5_000;
@@ -48,7 +48,7 @@ export default function handleRequest(
         onError(error: unknown) {
           responseStatusCode = 500;
           // Errors before the shell are reported by handleError; later ones only here.
-          if (shellRendered) logger.error({ err: error }, 'render error');
+          if (shellRendered) getLogger().error({ err: error }, 'render error');
         },
       },
     );
@@ -62,5 +62,5 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
   // Thrown 4xx responses (not found, method not allowed) are answers, not faults.
   if (isRouteErrorResponse(error) && error.status < 500) return;
   const { pathname, search } = new URL(request.url);
-  logger.error({ err: error, method: request.method, path: redactUrlForLog(pathname + search) }, 'unhandled error');
+  getLogger().error({ err: error, method: request.method, path: redactUrlForLog(pathname + search) }, 'unhandled error');
 };

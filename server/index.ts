@@ -5,7 +5,9 @@ import url from 'node:url';
 import { broadcastDevReady, installGlobals, type ServerBuild } from '@remix-run/node';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, getEnv, loadDotEnv, type Env } from '../app/utils/env.server';
+import { getLogger } from '../app/utils/logger.server';
 import { createApp } from './app';
+import { startBackgroundJobs } from './background';
 
 installGlobals({ nativeFetch: true });
 
@@ -24,10 +26,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // Imported after the environment is known to be valid: the logger reads LOG_LEVEL.
-  const { logger } = await import('../app/utils/logger.server');
-  // Likewise the background jobs: the app modules they use read the environment as they load.
-  const { startBackgroundJobs } = await import('./background');
+  const logger = getLogger();
 
   const db = getDb();
   const applied = await migrateToLatest(db);

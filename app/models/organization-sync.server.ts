@@ -1,5 +1,5 @@
 import { getDb, type ModelContext } from '~/utils/db.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
@@ -118,7 +118,7 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
     await recordAuditEvent({ actor, action: 'organization.sync_finished', requestId, details: { syncId: id, ...counts } }, { db });
   } catch (error) {
     const problem = describeWorkOSError(error);
-    logger.error({ err: error, syncId: id }, 'organization sync failed');
+    getLogger().error({ err: error, syncId: id }, 'organization sync failed');
     await db('organization_syncs')
       .where({ id })
       .update({ ...counts, status: 'failed', finished_at: new Date().toISOString(), error: problem.message });

@@ -2,7 +2,7 @@ import { renderEmail, type RenderedEmail } from '~/emails/render';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { recordAuditEvent } from './audit.server';
 import { getSettings } from './settings.server';
 
@@ -148,7 +148,7 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: Model
         // The notices go back to the queue: the next run tries again (still today's one digest).
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'failed', error: outcome.failure.reason });
         await trx('owner_notices').where({ digest_id: claim.digestId }).update({ digest_id: null });
-        logger.warn(
+        getLogger().warn(
           { staffId: owner.id, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode },
           'owner digest could not be sent',
         );

@@ -3,6 +3,7 @@ import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEnglish from '@zxcvbn-ts/language-en';
+import { singleton } from '~/utils/singleton.server';
 
 export const PASSWORD_MIN_LENGTH = 12;
 // Argon2 accepts anything, but hashing megabytes on every sign-in attempt is a denial of service.
@@ -12,11 +13,18 @@ export const PASSWORD_MAX_LENGTH = 128;
 // 2 is Algorithm.Argon2id (an ambient const enum, which isolated modules cannot read).
 const ARGON2_OPTIONS = { algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-const strengthChecker = new ZxcvbnFactory({
-  dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEnglish.dictionary },
-  graphs: zxcvbnCommon.adjacencyGraphs,
-  translations: zxcvbnEnglish.translations,
-});
+// Built on first use: its dictionaries are large, and most processes (the CLI, a worker) never check a password.
+function strengthChecker(): ZxcvbnFactory {
+  return singleton(
+    'password-strength',
+    () =>
+      new ZxcvbnFactory({
+        dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEnglish.dictionary },
+        graphs: zxcvbnCommon.adjacencyGraphs,
+        translations: zxcvbnEnglish.translations,
+      }),
+  );
+}
 
 /** Hashes a password with Argon2id; the result embeds its salt and parameters. */
 export async function hashPassword(password: string): Promise<string> {
@@ -33,9 +41,8 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 }
 
 // Verified when an account does not exist, so that a wrong email costs as long as a wrong password.
-let dummyHash: Promise<string> | undefined;
 export async function spendPasswordCheckTime(password: string): Promise<void> {
-  dummyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
+  const dummyHash = singleton('dummy-password-hash', () => hashPassword(crypto.randomBytes(16).toString('hex')));
   await verifyPassword(await dummyHash, password);
 }
 
@@ -51,7 +58,7 @@ export function passwordProblem(password: string, personalWords: string[] = []):
   if (personal.some((word) => word.length >= 4 && lowered.includes(word.toLowerCase()))) {
     return 'Do not use your name or email address in your password.';
   }
-  const result = strengthChecker.check(password, personal);
+  const result = strengthChecker().check(password, personal);
   const wholeMatch = result.sequence.length === 1 ? result.sequence[0] : undefined;
   if (wholeMatch?.pattern === 'dictionary' && wholeMatch.dictionaryName === 'passwords') {
     return 'This is one of the most common passwords. Choose another.';

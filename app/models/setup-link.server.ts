@@ -5,7 +5,7 @@ import { type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup
 import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
@@ -812,11 +812,11 @@ export async function endPortalSessions(linkIds: number[], { db = getDb() }: Mod
           getWorkOSWithoutRetries().adminPortal.revokeLink({ organization: row.workos_id, externalUserId: portalUserIdOf(row.id) }),
         );
       } catch (error) {
-        logger.warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
+        getLogger().warn({ setupLinkId: row.id, kind: describeWorkOSError(error).kind }, 'could not end the Admin Portal sessions of an ended setup link');
       }
     }
   } catch (error) {
-    logger.warn({ err: error }, 'could not end the Admin Portal sessions of ended setup links');
+    getLogger().warn({ err: error }, 'could not end the Admin Portal sessions of ended setup links');
   }
 }
 

@@ -5,7 +5,7 @@ import { renderEmail } from '~/emails/render';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { spendPasswordCheckTime, verifyPassword } from './password.server';
 import { createSession, deleteExpiredSessions } from './session.server';
@@ -79,7 +79,7 @@ export async function signIn(
   if ('throttle' in reserved && reserved.throttle) {
     const { scope, retryAfterSeconds } = reserved.throttle;
     // Not an audit event each: a stranger must not be able to fill the trail. The thresholds are.
-    logger.info({ scope, retryAfterSeconds }, 'sign-in attempt held back');
+    getLogger().info({ scope, retryAfterSeconds }, 'sign-in attempt held back');
     return { ok: false, reason: 'throttled', scope, retryAfterSeconds };
   }
 
@@ -223,9 +223,9 @@ async function recordThresholdsReached(
   }
   if (reached.account) {
     await recordAuditEvent({ actor: SIGN_IN_PAGE, action: 'staff.sign_in_throttled', requestId, details: { email, ip, scope: 'account' } }, { db });
-    logger.warn({ failures: SIGN_IN_LIMITS.failuresPerAccount, windowMinutes: SIGN_IN_LIMITS.windowMinutes }, 'sign-in attempts for one account slowed');
+    getLogger().warn({ failures: SIGN_IN_LIMITS.failuresPerAccount, windowMinutes: SIGN_IN_LIMITS.windowMinutes }, 'sign-in attempts for one account slowed');
     // Only for a real account: a spray of made-up addresses is the address limit's business.
-    if (known) void tellAdmins(email, now, db).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the admins about slowed sign-ins'));
+    if (known) void tellAdmins(email, now, db).catch((error: unknown) => getLogger().warn({ err: error }, 'could not tell the admins about slowed sign-ins'));
   }
 }
 

@@ -7,7 +7,7 @@ import { AUDIT_ACTIONS, auditEventBatches, recordAuditEvent, type AuditEventView
 import { staffActor } from '~/models/staff.server';
 import { resolveAuditFilters } from '~/services/audit-filters.server';
 import { requireStaff } from '~/services/auth.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 
 /**
  * The audit log as a file (admin): CSV or JSON lines of everything the filters match, streamed a
@@ -83,11 +83,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (next.done) {
         controller.close();
         // When the last batch was read: with backpressure, about when the client got it.
-        logger.info({ requestId: context.requestId, rows, ms: Date.now() - started }, 'audit export read to the end');
+        getLogger().info({ requestId: context.requestId, rows, ms: Date.now() - started }, 'audit export read to the end');
       }
     },
     async cancel() {
-      logger.info({ requestId: context.requestId, rows, ms: Date.now() - started }, 'audit export cancelled by the client');
+      getLogger().info({ requestId: context.requestId, rows, ms: Date.now() - started }, 'audit export cancelled by the client');
       await batches.return(undefined);
     },
   });

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { redactUrlForLog } from '~/utils/link-secrets';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { readBodyText } from '~/utils/request-body.server';
 
 // Browsers post reports without credentials, so it cannot require sign-in.
@@ -36,7 +36,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const result = cspReportSchema.safeParse(parsed);
   if (!result.success) return new Response('Expected a JSON CSP report', { status: 400 });
   const report = result.data['csp-report'];
-  logger.warn(
+  getLogger().warn(
     {
       directive: report['effective-directive'] ?? report['violated-directive'],
       blocked: originOnly(report['blocked-uri']),

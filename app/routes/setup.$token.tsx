@@ -7,7 +7,7 @@ import { confirmSetupLinkLaunch, findRedeemableLink, recordSetupLinkLaunchFailur
 import { getSettings } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
 import { getEnv } from '~/utils/env.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { setupReturnCookie } from '~/utils/setup-return.server';
 import { getWorkOS, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
@@ -105,7 +105,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     ));
   } catch (error) {
     const problem = describeWorkOSError(error, { organizationId: redeemable.organization.workosId });
-    logger.warn(
+    getLogger().warn(
       { kind: problem.kind, status: problem.status, workosRequestId: problem.requestId, organizationId: redeemable.organization.id },
       'setup launch failed',
     );

@@ -3,7 +3,7 @@ import { SignatureVerificationException } from '@workos-inc/node';
 import { recordWorkOSEvent } from '~/models/setup-progress.server';
 import { getDb } from '~/utils/db.server';
 import { getEnv } from '~/utils/env.server';
-import { logger } from '~/utils/logger.server';
+import { getLogger } from '~/utils/logger.server';
 import { readBodyText } from '~/utils/request-body.server';
 import { getWorkOS } from '~/utils/workos.server';
 
@@ -22,7 +22,7 @@ const TOLERANCE_MS = 180_000;
 
 function refuse(status: number, reason: string, extra: Record<string, unknown> = {}) {
   // The reason, never the body: a payload that failed verification is not to be trusted or kept.
-  logger.warn({ reason, ...extra }, 'webhook refused');
+  getLogger().warn({ reason, ...extra }, 'webhook refused');
   return new Response(`Webhook refused: ${reason}.`, { status, headers: { 'Content-Type': 'text/plain' } });
 }
 
@@ -72,7 +72,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw error;
   }
   const { id, event: type } = event as { id: string; event: string };
-  logger.info(
+  getLogger().info(
     { eventId: id, event: type, recorded: outcome.recorded, applied: outcome.applied, completedLinkId: outcome.completedLinkId, requestId: context.requestId },
     outcome.setupEvent ? (outcome.recorded ? 'webhook event recorded' : 'webhook event already recorded') : 'webhook event ignored (not a setup event)',
   );

@@ -2,13 +2,12 @@ import { createCookie, redirect } from '@remix-run/node';
 import { lookupSession } from '~/models/session.server';
 import { getStaffById, type Staff } from '~/models/staff.server';
 import { getEnv } from '~/utils/env.server';
+import { singleton } from '~/utils/singleton.server';
 import { type StaffRole, roleAtLeast } from '~/domain/staff';
 
 export interface SignedInStaff extends Staff {
   sessionId: string;
 }
-
-let sessionCookie: ReturnType<typeof createSessionCookie> | undefined;
 
 function createSessionCookie() {
   const env = getEnv();
@@ -23,8 +22,7 @@ function createSessionCookie() {
 }
 
 function getSessionCookie() {
-  sessionCookie ??= createSessionCookie();
-  return sessionCookie;
+  return singleton('session-cookie', createSessionCookie);
 }
 
 /** The Set-Cookie value that carries a new session token until the session's absolute expiry. */

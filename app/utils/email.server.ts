@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { getEnv, type Env } from './env.server';
 import { scrubLinkValues } from './link-secrets';
-import { logger } from './logger.server';
+import { getLogger } from './logger.server';
 
 /**
  * Sends mail over SMTP (`SMTP_URL`) with nodemailer. Callers never hold a database transaction
@@ -80,7 +80,7 @@ export async function sendEmail(email: OutgoingEmail, sender?: MailSender): Prom
   } catch (error) {
     const failure = describeEmailFailure(error);
     const smtpError = error as { command?: unknown; response?: unknown };
-    logger.warn(
+    getLogger().warn(
       {
         errorClass: failure.errorClass,
         responseCode: failure.responseCode,

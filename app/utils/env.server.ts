@@ -1,5 +1,6 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
+import { forgetSingleton, singleton } from './singleton.server';
 
 /**
  * Every environment variable the app reads, validated once at boot.
@@ -256,15 +257,12 @@ export function loadDotEnv(file = '.env'): void {
   }
 }
 
-let cachedEnv: Env | undefined;
-
 /** The validated environment of this process (parsed on first use). */
 export function getEnv(): Env {
-  cachedEnv ??= parseEnv(process.env);
-  return cachedEnv;
+  return singleton('env', () => parseEnv(process.env));
 }
 
 /** Forgets the parsed environment so that the next `getEnv` reads `process.env` again (tests, CLI). */
 export function resetEnvCache(): void {
-  cachedEnv = undefined;
+  forgetSingleton('env');
 }

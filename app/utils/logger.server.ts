@@ -3,9 +3,17 @@ import { getEnv } from './env.server';
 import { redactUrlForLog } from './link-secrets';
 import { singleton } from './singleton.server';
 
-/** The app's JSON logger (pino). Access-log lines come from the server; this is for everything else. */
-export const logger: Logger = singleton('logger', () =>
-  pino({
+/**
+ * The app's JSON logger (pino). Access-log lines come from the server; this is for everything
+ * else. Made on first use, not on import: its level comes from the environment, which a process
+ * validates first (and says so plainly when it is wrong).
+ */
+export function getLogger(): Logger {
+  return singleton('logger', createLogger);
+}
+
+function createLogger(): Logger {
+  return pino({
     level: getEnv().LOG_LEVEL,
     base: { service: 'setup-desk' },
     // Belt and braces: these fields must never reach a log even if someone passes them in.
@@ -33,8 +41,8 @@ export const logger: Logger = singleton('logger', () =>
         method.apply(this, args.map((arg) => (typeof arg === 'string' ? safeText(arg, 4000) : arg)) as Parameters<typeof method>);
       },
     },
-  }),
-);
+  });
+}
 
 // Only text that could hold one is scrubbed: the scrubber is not free, and most fields are numbers and ids.
 const MAY_HOLD_A_LINK_VALUE = /sdl|setup|token|%[0-9a-f]{2}|[A-Za-z0-9_-]{40,}/i;

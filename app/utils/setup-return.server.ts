@@ -1,7 +1,6 @@
 import { createCookie } from '@remix-run/node';
 import { getEnv } from './env.server';
-
-let cookie: ReturnType<typeof createSetupReturnCookie> | undefined;
+import { singleton } from './singleton.server';
 
 function createSetupReturnCookie() {
   const env = getEnv();
@@ -19,6 +18,5 @@ function createSetupReturnCookie() {
 
 /** The cookie that brings the IT admin back to their setup page from the Admin Portal. */
 export function setupReturnCookie() {
-  cookie ??= createSetupReturnCookie();
-  return cookie;
+  return singleton('setup-return-cookie', createSetupReturnCookie);
 }

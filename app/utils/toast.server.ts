@@ -1,6 +1,7 @@
 import { createCookieSessionStorage, redirect } from '@remix-run/node';
 import { z } from 'zod';
 import { getEnv } from './env.server';
+import { singleton } from './singleton.server';
 
 /** A one-time message shown after a redirect (post/redirect/get). Never carries a link value. */
 export const toastSchema = z.object({
@@ -10,7 +11,6 @@ export const toastSchema = z.object({
 export type Toast = z.infer<typeof toastSchema>;
 
 const TOAST_KEY = 'toast';
-let storage: ReturnType<typeof createToastStorage> | undefined;
 
 function createToastStorage() {
   const env = getEnv();
@@ -27,8 +27,7 @@ function createToastStorage() {
 }
 
 function toastStorage() {
-  storage ??= createToastStorage();
-  return storage;
+  return singleton('toast-storage', createToastStorage);
 }
 
 /** Redirects and shows `toast` on the next page. */
