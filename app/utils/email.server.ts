@@ -3,10 +3,8 @@ import { getEnv, type Env } from './env.server';
 import { scrubLinkValues } from './link-secrets';
 import { getLogger } from './logger.server';
 
-/**
- * Sends mail over SMTP (`SMTP_URL`) with nodemailer. Callers never hold a database transaction
- * while this runs: a slow mail server must not lock the database (docs/decisions/010-email-delivery.md).
- */
+// Mail goes out over SMTP (`SMTP_URL`) with nodemailer. Callers never hold a database transaction
+// while a send runs: a slow mail server must not lock the database (decision 010).
 
 export interface OutgoingEmail {
   to: { address: string; name?: string | null };
@@ -55,13 +53,13 @@ export function smtpTransportOptions(env: Env) {
   };
 }
 
-/** Sends one email. Never throws for a mail problem: the outcome says what happened. */
 /** Who an email is from: the Configuration page's settings have this shape. */
 export interface MailSender {
   mailFrom: { name: string; address: string };
   mailReplyTo: string;
 }
 
+/** Sends one email. Never throws for a mail problem: the outcome says what happened. */
 export async function sendEmail(email: OutgoingEmail, sender?: MailSender): Promise<SendOutcome> {
   const env = getEnv();
   // One connection per email: setup emails are rare, and a pool would hold sockets open for nothing.
