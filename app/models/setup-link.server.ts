@@ -32,6 +32,7 @@ import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 export { SETUP_LINK_STATUSES, type SetupLinkStatus };
 
 const SYSTEM_ACTOR: AuditActor = { type: 'system', label: 'Setup Desk' };
+const IT_ADMIN: AuditActor = { type: 'it_admin', label: 'IT admin' };
 
 interface SetupLinkRow {
   id: number;
@@ -871,36 +872,22 @@ export async function confirmSetupLinkLaunch(
     const current = await readLink(trx, { 'l.id': link.id }, now);
     const organization = current ? await trx('organizations').where({ id: current.organizationId }).first('status') : null;
     const status: SetupLinkStatus = current?.status ?? 'revoked';
+    const launchEvent = { actor: IT_ADMIN, organizationId: link.organizationId, setupLinkId: link.id, requestId };
     if (status !== 'active' || organization?.status !== 'active') {
+      // A link that still reads active belongs to an organization archived meanwhile: to the IT admin, revoked.
+      const linkStatus = status === 'active' ? 'revoked' : status;
       await recordAuditEvent(
-        {
-          actor: { type: 'it_admin', label: 'IT admin' },
-          action: 'setup_link.launch_discarded',
-          organizationId: link.organizationId,
-          setupLinkId: link.id,
-          requestId,
-          details: { feature, fingerprint: link.fingerprint, linkStatus: status === 'active' ? 'revoked' : status },
-        },
+        { ...launchEvent, action: 'setup_link.launch_discarded', details: { feature, fingerprint: link.fingerprint, linkStatus } },
         { db: trx },
       );
-      return { ok: false, status: status === 'active' ? 'revoked' : status };
+      return { ok: false, status: linkStatus };
     }
     await trx.raw(
       `INSERT INTO setup_link_launches (setup_link_id, feature, launches, first_at, last_at) VALUES (?, ?, 1, ?, ?)
        ON CONFLICT (setup_link_id, feature) DO UPDATE SET launches = setup_link_launches.launches + 1, last_at = excluded.last_at`,
       [link.id, feature, now.toISOString(), now.toISOString()],
     );
-    await recordAuditEvent(
-      {
-        actor: { type: 'it_admin', label: 'IT admin' },
-        action: 'setup_link.launched',
-        organizationId: link.organizationId,
-        setupLinkId: link.id,
-        requestId,
-        details: { feature, fingerprint: link.fingerprint },
-      },
-      { db: trx },
-    );
+    await recordAuditEvent({ ...launchEvent, action: 'setup_link.launched', details: { feature, fingerprint: link.fingerprint } }, { db: trx });
     return { ok: true };
   });
 }
@@ -914,7 +901,7 @@ export async function recordSetupLinkLaunchFailure(
 ): Promise<void> {
   await recordAuditEvent(
     {
-      actor: { type: 'it_admin', label: 'IT admin' },
+      actor: IT_ADMIN,
       action: 'setup_link.launch_failed',
       organizationId: link.organizationId,
       setupLinkId: link.id,
