@@ -6,6 +6,7 @@ import { ConfirmButton } from './confirm-button';
 import { buttonClass, Field, TextAreaField } from './field';
 import { LocalDateTime, relativeTime } from './local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 
 export interface SetupLinkSummary {
@@ -214,7 +215,7 @@ function DeliveryFields({
         <TextAreaField
           label="Personal message (optional)"
           name="message"
-          maxLength={2000}
+          maxLength={NOTE_MAX_LENGTH}
           defaultValue={draft.message}
           errors={errors.message}
           hint="Quoted in the email under your name. Never paste a link or password here."
@@ -249,7 +250,7 @@ function IssueFields({
       <Field
         label="Internal note (optional)"
         name="note"
-        maxLength={2000}
+        maxLength={NOTE_MAX_LENGTH}
         defaultValue={draft.note}
         errors={errors.note}
         hint="For the history here; not in the email."
@@ -380,7 +381,7 @@ export function SetupLinkCard({
           <h3 id="revoke-link-title" className="font-semibold">
             Revoke the link
           </h3>
-          <Field label="Reason" name="reason" required maxLength={2000} errors={errorsOf('revoke_link').reason} />
+          <Field label="Reason" name="reason" required maxLength={NOTE_MAX_LENGTH} errors={errorsOf('revoke_link').reason} />
           <ConfirmButton confirmLabel="Click again to revoke">Revoke link</ConfirmButton>
         </Form>
         {active.delivery === 'email' && active.recipientEmail ? (
@@ -408,12 +409,12 @@ export function SetupLinkCard({
               Emails a new link to {recipientLabel(active)}, for the same features, valid {lifetimeDays} days from now. This link keeps working until the mail
               server accepts the new email; then it stops. If the email cannot be sent, nothing changes.
             </p>
-            <TextAreaField label="Personal message (optional)" name="message" maxLength={2000} errors={errorsOf('resend_link').message} />
+            <TextAreaField label="Personal message (optional)" name="message" maxLength={NOTE_MAX_LENGTH} errors={errorsOf('resend_link').message} />
             <Field
               label="Reason"
               name="resendReason"
               required
-              maxLength={2000}
+              maxLength={NOTE_MAX_LENGTH}
               errors={errorsOf('resend_link').resendReason}
               hint="For the history, e.g. “They cannot find the email”."
             />
@@ -446,7 +447,7 @@ export function SetupLinkCard({
                     label="Reason"
                     name="recreateReason"
                     required
-                    maxLength={2000}
+                    maxLength={NOTE_MAX_LENGTH}
                     errors={errorsOf('recreate_link').recreateReason}
                     className="min-w-[16rem] flex-1"
                   />

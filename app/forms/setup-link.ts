@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { historyText, optionalHistoryText } from './history-text';
+import { historyText, NOTE_TOO_LONG, optionalHistoryText } from './history-text';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
 
 // Control characters (a line break in a name would be a header in an email) are refused.
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/** The rep's own words, quoted in the setup email (create, recreate and resend): as long as a note may be. */
+export const personalMessageSchema = z.string().trim().max(NOTE_MAX_LENGTH, NOTE_TOO_LONG);
 
 const linkFields = {
   features: z
@@ -34,7 +38,7 @@ const emailLink = z.object({
     .max(100, 'Use at most 100 characters.')
     .regex(NO_CONTROL_CHARACTERS, 'Use letters, spaces and punctuation only (no line breaks).')
     .optional(),
-  message: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+  message: personalMessageSchema.optional(),
 });
 const copyLink = z.object({ ...linkFields, delivery: z.literal('copy') });
 

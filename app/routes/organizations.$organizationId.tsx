@@ -15,7 +15,7 @@ import { useShownOnce } from '~/hooks/use-shown-once';
 import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
-import { readSetupLinkForm, revokeSetupLinkSchema } from '~/forms/setup-link';
+import { personalMessageSchema, readSetupLinkForm, revokeSetupLinkSchema } from '~/forms/setup-link';
 import { AuditEventItem } from '~/components/audit-event';
 import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline, recordAuditEvent } from '~/models/audit.server';
 import { describeScrubbed, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN_MARKER, scrubLinkValues } from '~/utils/link-secrets';
@@ -236,11 +236,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (active.delivery !== 'email' || !active.recipientEmail) return refuse('That link was not emailed: recreate it to send it by email.');
         const reason = historyText('Say why the email is sent again.').safeParse(formData.get('resendReason') ?? '');
         if (!reason.success) return refuse(reason.error.issues[0]!.message, 'resendReason');
-        const message = z
-          .string()
-          .trim()
-          .max(2000, 'Use at most 2,000 characters.')
-          .safeParse(formData.get('message') ?? '');
+        const message = personalMessageSchema.safeParse(formData.get('message') ?? '');
         if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
         // Same features, recipient and lifetime as the link it replaces; the old token is never
         // re-sent (it was never stored): a new link goes out, and the old one works until it has.
@@ -667,7 +663,7 @@ export default function OrganizationPage() {
           <p className="mt-1 text-sm text-slate-600">Hides it from the default list here. WorkOS keeps the organization: Setup Desk never deletes there.</p>
           <Form method="post" className="mt-3 space-y-3">
             <input type="hidden" name="intent" value="archive" />
-            <Field label="Reason" name="reason" required maxLength={2000} errors={errorsFor('archive').reason} />
+            <Field label="Reason" name="reason" required maxLength={NOTE_MAX_LENGTH} errors={errorsFor('archive').reason} />
             <ConfirmButton confirmLabel="Click again to archive">Archive organization</ConfirmButton>
           </Form>
         </section>

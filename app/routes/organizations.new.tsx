@@ -10,6 +10,7 @@ import { requireStaff } from '~/services/auth.server';
 import { withPersonDeadline } from '~/utils/workos.server';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { EXTERNAL_ID_MAX, ORGANIZATION_NAME_MAX } from '~/domain/organizations';
 import { roleAtLeast } from '~/domain/staff';
 
@@ -117,7 +118,13 @@ export default function NewOrganization() {
           <label htmlFor="note" className="block text-sm font-medium text-slate-800">
             Note
           </label>
-          <textarea id="note" name="note" rows={2} maxLength={2000} className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+          <textarea
+            id="note"
+            name="note"
+            rows={2}
+            maxLength={NOTE_MAX_LENGTH}
+            className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+          />
         </div>
         <button type="submit" className={buttonClass()} disabled={submitting}>
           {submitting ? 'Creating in WorkOS…' : 'Create organization'}
