@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
-import { buttonClass, Field, TextAreaField } from './field';
+import { buttonClass, Field, FieldError, TextAreaField } from './field';
 import { LocalDateTime, relativeTime } from './local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
@@ -117,11 +117,7 @@ function ChoiceGrid<Value extends string>({
           </label>
         ))}
       </div>
-      {errors ? (
-        <p id={errorId} className="mt-1 text-sm text-red-700">
-          {errors[0]}
-        </p>
-      ) : null}
+      <FieldError id={errorId} errors={errors} />
     </fieldset>
   );
 }

@@ -186,7 +186,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case 'edit': {
         const form = parseForm(editOrganizationSchema, formData);
-        if (!form.success) return data<ActionData>({ intent: 'edit', fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
+        if (!form.success) return data<ActionData>({ intent: 'edit', ...form.errors }, { status: 400 });
         const result = await withPersonDeadline(() => updateOrganizationDetails(organization.id, form.data, actor, options));
         if (!result.ok) return refuse(result.problem.message, result.problem.field);
         if (result.keptByWorkOS.length > 0) {
