@@ -1,5 +1,6 @@
 import { Form } from '@remix-run/react';
 import { useState, type FormEvent } from 'react';
+import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
@@ -27,28 +28,6 @@ export interface SetupLinkSummary {
   launches: Partial<Record<SetupFeature, { count: number }>>;
   fingerprint: string;
 }
-
-/** What a create/recreate form starts from: a previous attempt's values, or the defaults. */
-export interface SetupLinkDraft {
-  delivery: DeliveryMethod;
-  recipientEmail: string;
-  recipientName: string;
-  message: string;
-  features: SetupFeature[];
-  lifetimeDays: string;
-  note: string;
-}
-
-export const DEFAULT_DRAFT: SetupLinkDraft = {
-  // Most reps send by email: it is the choice that never shows anyone the link.
-  delivery: 'email',
-  recipientEmail: '',
-  recipientName: '',
-  message: '',
-  features: ['sso'],
-  lifetimeDays: String(LINK_LIFETIME_DAYS.default),
-  note: '',
-};
 
 /**
  * Remix's Form sends every submission with fetch; a button aimed at a new tab (the email preview)

@@ -12,10 +12,17 @@ import { OneTimeSecret } from '~/components/one-time-secret';
 import { LinkStory } from '~/components/link-story';
 import { useResetAfterSuccess } from '~/hooks/use-reset-after-success';
 import { useShownOnce } from '~/hooks/use-shown-once';
-import { DEFAULT_DRAFT, SetupLinkCard, type SetupLinkDraft } from '~/components/setup-link-card';
+import { SetupLinkCard } from '~/components/setup-link-card';
 import { LocalDateTime } from '~/components/local-time';
 import { editOrganizationSchema } from '~/forms/organization';
-import { personalMessageSchema, readSetupLinkForm, revokeSetupLinkSchema } from '~/forms/setup-link';
+import {
+  DEFAULT_DRAFT,
+  personalMessageSchema,
+  readSetupLinkForm,
+  revokeSetupLinkSchema,
+  setupLinkDraftFrom as draftFrom,
+  type SetupLinkDraft,
+} from '~/forms/setup-link';
 import { AuditEventItem } from '~/components/audit-event';
 import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline, recordAuditEvent } from '~/models/audit.server';
 import { describeScrubbed, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN_MARKER, scrubLinkValues } from '~/utils/link-secrets';
@@ -50,8 +57,8 @@ import { idSchema, organizationFromParams } from '~/services/route-params.server
 import { formatDateTime } from '~/utils/format';
 import { parseForm, type FieldErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
-import { DELIVERY_METHODS, lifetimeDaysOf } from '~/domain/setup-links';
-import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { lifetimeDaysOf } from '~/domain/setup-links';
+import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { roleAtLeast } from '~/domain/staff';
 
@@ -128,25 +135,6 @@ function scrubNotice(...written: (FormDataEntryValue | null)[]): string {
 }
 type IssuedLink = { url: string; expiresAt: string; features: SetupFeature[] };
 type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink; draft?: SetupLinkDraft; notice?: string };
-
-/** The submitted create/recreate values, to refill the form after a refusal or a failed send. */
-function draftFrom(formData: FormData): SetupLinkDraft {
-  const text = (name: string) => {
-    const value = formData.get(name);
-    return typeof value === 'string' ? value : '';
-  };
-  const delivery = DELIVERY_METHODS.find((method) => method === formData.get('delivery')) ?? DEFAULT_DRAFT.delivery;
-  const features = SETUP_FEATURES.filter((feature) => formData.getAll('features').includes(feature));
-  return {
-    delivery,
-    recipientEmail: text('recipientEmail'),
-    recipientName: text('recipientName'),
-    message: text('message'),
-    features,
-    lifetimeDays: text('lifetimeDays') || DEFAULT_DRAFT.lifetimeDays,
-    note: text('note'),
-  };
-}
 
 // Loaders run again after every action here, refusals and failed sends included: a failed
 // recreate has still revoked the old link, and the page must show it.
