@@ -1,66 +1,33 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { data } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, type ShouldRevalidateFunction } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
-import { z } from 'zod';
+import { AuditEventItem } from '~/components/audit-event';
 import { ConfirmButton } from '~/components/confirm-button';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FormError, TextAreaField } from '~/components/field';
-import { StatusBadge } from '~/components/status-badge';
-import { SetupProgressList } from '~/components/setup-progress';
-import { OneTimeSecret } from '~/components/one-time-secret';
 import { LinkStory } from '~/components/link-story';
+import { LocalDateTime } from '~/components/local-time';
+import { OneTimeSecret } from '~/components/one-time-secret';
+import { SetupLinkCard } from '~/components/setup-link-card';
+import { SetupProgressList } from '~/components/setup-progress';
+import { StatusBadge } from '~/components/status-badge';
+import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link';
 import { useResetAfterSuccess } from '~/hooks/use-reset-after-success';
 import { useShownOnce } from '~/hooks/use-shown-once';
-import { SetupLinkCard } from '~/components/setup-link-card';
-import { LocalDateTime } from '~/components/local-time';
-import { editOrganizationSchema } from '~/forms/organization';
-import {
-  DEFAULT_DRAFT,
-  personalMessageSchema,
-  readSetupLinkForm,
-  revokeSetupLinkSchema,
-  setupLinkDraftFrom as draftFrom,
-  type SetupLinkDraft,
-} from '~/forms/setup-link';
-import { AuditEventItem } from '~/components/audit-event';
-import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline, recordAuditEvent } from '~/models/audit.server';
-import { describeScrubbed, SCRUBBED_LINK_MARKER, SCRUBBED_TOKEN_MARKER, scrubLinkValues } from '~/utils/link-secrets';
-import { historyText } from '~/forms/history-text';
-import {
-  archiveOrganization,
-  finishOrganizationCreation,
-  listAssignableOwners,
-  OrganizationRuleError,
-  setCsOwner,
-  updateOrganizationDetails,
-} from '~/models/organization.server';
-import {
-  ActiveLinkExistsError,
-  createSetupLink,
-  getActiveSetupLink,
-  getSetupLinkOverview,
-  latestFailedEmail,
-  latestLaunchFailure,
-  recreateSetupLink,
-  type IssuedSetupLink,
-  revokeSetupLink,
-  SetupLinkRuleError,
-} from '~/models/setup-link.server';
-import { pollWorkOSEvents } from '~/models/event-poller.server';
+import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline } from '~/models/audit.server';
+import { listAssignableOwners } from '~/models/organization.server';
 import { getSettings } from '~/models/settings.server';
+import { getSetupLinkOverview, latestFailedEmail, latestLaunchFailure } from '~/models/setup-link.server';
 import { getOrganizationProgress } from '~/models/setup-progress.server';
-import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
-import { withPersonDeadline } from '~/utils/workos.server';
-import { idSchema, organizationFromParams } from '~/services/route-params.server';
+import { organizationFromParams } from '~/services/route-params.server';
 import { formatDateTime } from '~/utils/format';
-import { parseForm, type FieldErrors } from '~/utils/forms';
-import { redirectWithToast } from '~/utils/toast.server';
-import { lifetimeDaysOf } from '~/domain/setup-links';
-import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
+import { fieldErrorsOf } from '~/utils/forms';
+import { FEATURE_INFO } from '~/domain/features';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { roleAtLeast } from '~/domain/staff';
+import type { action } from './actions.server';
+import type { PageAnswer } from './page-action.server';
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Setup Desk` }];
 
@@ -100,258 +67,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const intentSchema = z.enum([
-  'retry_create',
-  'set_owner',
-  'edit',
-  'archive',
-  'create_link',
-  'revoke_link',
-  'recreate_link',
-  'resend_link',
-  'add_note',
-  'check_progress',
-]);
-
-const noteSchema = historyText('Write the note.');
-
-/**
- * Said to the rep when something they wrote held a setup link or token: the audit trail keeps a
- * marker in its place (the scrubber runs on every note), and the rep should know their words
- * changed — and what was taken out.
- */
-function scrubNotice(...written: (FormDataEntryValue | null)[]): string {
-  const removed = { links: 0, tokens: 0 };
-  for (const text of written) {
-    if (typeof text !== 'string') continue;
-    const result = scrubLinkValues(text).removed;
-    removed.links += result.links;
-    removed.tokens += result.tokens;
-  }
-  const what = describeScrubbed(removed);
-  if (!what) return '';
-  const markers = [removed.links ? `“${SCRUBBED_LINK_MARKER}”` : null, removed.tokens ? `“${SCRUBBED_TOKEN_MARKER}”` : null].filter(Boolean).join(' and ');
-  return ` Your note held ${what}: it was saved with ${markers} in its place, as link values are never stored.`;
-}
-type IssuedLink = { url: string; expiresAt: string; features: SetupFeature[] };
-type ActionData = { intent: string; fieldErrors: FieldErrors; formError: string | null; issued?: IssuedLink; draft?: SetupLinkDraft; notice?: string };
-
 // Loaders run again after every action here, refusals and failed sends included: a failed
 // recreate has still revoked the old link, and the page must show it.
 export const shouldRevalidate: ShouldRevalidateFunction = ({ formMethod, defaultShouldRevalidate }) =>
   formMethod?.toUpperCase() === 'POST' ? true : defaultShouldRevalidate;
 
-export async function action({ request, params, context }: ActionFunctionArgs) {
-  const staff = await requireStaff(request, 'support');
-  const organization = await organizationFromParams(params);
-  const formData = await request.formData();
-  const intent = intentSchema.safeParse(formData.get('intent'));
-  if (!intent.success) throw new Response('Unknown action', { status: 400 });
-  const actor = { ...staffActor(staff), role: staff.role };
-  const options = { requestId: context.requestId };
-  const here = `/organizations/${organization.id}`;
-  const refuse = (message: string, field?: string) =>
-    data<ActionData>({ intent: intent.data, fieldErrors: field ? { [field]: [message] } : {}, formError: field ? null : message }, { status: 400 });
-
-  try {
-    switch (intent.data) {
-      case 'retry_create': {
-        const result = await withPersonDeadline(() => finishOrganizationCreation(organization.id, actor, options));
-        if (result.ok) return redirectWithToast(here, { kind: 'success', message: `${organization.name} was created in WorkOS.` });
-        if (result.discarded) {
-          return redirectWithToast('/organizations/new', {
-            kind: 'error',
-            message: `WorkOS refused ${organization.name}: ${result.problem.message} Nothing was created; enter it again.`,
-          });
-        }
-        return redirectWithToast(here, { kind: 'error', message: `Still not created in WorkOS: ${result.problem.message}` });
-      }
-      case 'set_owner': {
-        const ownerId = idSchema.safeParse(formData.get('csOwnerId'));
-        if (!ownerId.success) return refuse('Choose a CS owner.', 'csOwnerId');
-        await setCsOwner(organization.id, ownerId.data, actor, options);
-        return redirectWithToast(here, { kind: 'success', message: 'CS owner updated.' });
-      }
-      case 'edit': {
-        const form = parseForm(editOrganizationSchema, formData);
-        if (!form.success) return data<ActionData>({ intent: 'edit', ...form.errors }, { status: 400 });
-        const result = await withPersonDeadline(() => updateOrganizationDetails(organization.id, form.data, actor, options));
-        if (!result.ok) return refuse(result.problem.message, result.problem.field);
-        if (result.keptByWorkOS.length > 0) {
-          return redirectWithToast(here, {
-            kind: 'info',
-            message: `Saved in WorkOS, but WorkOS kept ${result.keptByWorkOS.join(', ')}: remove it in the WorkOS dashboard.`,
-          });
-        }
-        return redirectWithToast(here, { kind: 'success', message: 'Saved in WorkOS.' });
-      }
-      case 'create_link':
-      case 'recreate_link': {
-        const form = readSetupLinkForm(formData, (await getSettings()).linkLifetime);
-        if (!form.success) {
-          return data<ActionData>(
-            { intent: intent.data, fieldErrors: z.flattenError(form.error).fieldErrors as FieldErrors, formError: null, draft: draftFrom(formData) },
-            { status: 400 },
-          );
-        }
-        let issued: IssuedSetupLink;
-        if (intent.data === 'create_link') {
-          issued = await createSetupLink(organization.id, form.data, actor, options);
-        } else {
-          const reason = historyText('Say why the link is recreated.').safeParse(formData.get('recreateReason') ?? '');
-          if (!reason.success) {
-            return data<ActionData>(
-              { intent: intent.data, fieldErrors: { recreateReason: [reason.error.issues[0]!.message] }, formError: null, draft: draftFrom(formData) },
-              { status: 400 },
-            );
-          }
-          // The link the rep saw as active, when the form named one: a recreate that raced another is refused.
-          const expected = idSchema.safeParse(formData.get('linkId'));
-          issued = await recreateSetupLink(organization.id, form.data, actor, {
-            ...options,
-            reason: reason.data,
-            ...(expected.success ? { expectedActiveLinkId: expected.data } : {}),
-          });
-        }
-        return answerIssued(issued, intent.data, here, draftFrom(formData), scrubNotice(formData.get('note'), formData.get('recreateReason')));
-      }
-      case 'resend_link': {
-        const linkId = idSchema.safeParse(formData.get('linkId'));
-        const active = await getActiveSetupLink(organization.id);
-        if (!linkId.success || !active || active.id !== linkId.data) {
-          return refuse('That link is no longer the active one: reload the page to see the current link.');
-        }
-        if (active.delivery !== 'email' || !active.recipientEmail) return refuse('That link was not emailed: recreate it to send it by email.');
-        const reason = historyText('Say why the email is sent again.').safeParse(formData.get('resendReason') ?? '');
-        if (!reason.success) return refuse(reason.error.issues[0]!.message, 'resendReason');
-        const message = personalMessageSchema.safeParse(formData.get('message') ?? '');
-        if (!message.success) return refuse(message.error.issues[0]!.message, 'message');
-        // Same features, recipient and lifetime as the link it replaces; the old token is never
-        // re-sent (it was never stored): a new link goes out, and the old one works until it has.
-        // A maximum lowered since the link was issued applies to its replacement.
-        const lifetimeDays = Math.min(lifetimeDaysOf(active), (await getSettings()).linkLifetime.maxDays);
-        const issued = await recreateSetupLink(
-          organization.id,
-          {
-            features: active.features,
-            lifetimeDays,
-            note: `Resent: ${reason.data}`,
-            email: { address: active.recipientEmail, name: active.recipientName ?? undefined, message: message.data || undefined },
-          },
-          actor,
-          // Checked again inside the transaction: a resend that raced another one is refused.
-          { ...options, reason: `Resent by email: ${reason.data}`, expectedActiveLinkId: active.id },
-        );
-        return answerIssued(
-          issued,
-          'resend_link',
-          here,
-          {
-            ...DEFAULT_DRAFT,
-            recipientEmail: active.recipientEmail,
-            recipientName: active.recipientName ?? '',
-            message: message.data,
-            features: active.features,
-            lifetimeDays: String(lifetimeDays),
-          },
-          scrubNotice(formData.get('resendReason')),
-        );
-      }
-      case 'revoke_link': {
-        const linkId = idSchema.safeParse(formData.get('linkId'));
-        const reason = revokeSetupLinkSchema.safeParse({ reason: formData.get('reason') });
-        if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
-        if (!linkId.success) throw new Response('Which link?', { status: 400 });
-        const { revoked } = await revokeSetupLink(linkId.data, actor, { ...options, reason: reason.data.reason });
-        return redirectWithToast(
-          here,
-          revoked
-            ? { kind: 'success', message: `The setup link is revoked: it no longer opens.${scrubNotice(formData.get('reason'))}` }
-            : { kind: 'info', message: 'That link was already no longer active.' },
-        );
-      }
-      case 'archive': {
-        const reason = historyText('Say why it is archived.').safeParse(formData.get('reason') ?? '');
-        if (!reason.success) return refuse(reason.error.issues[0]!.message, 'reason');
-        const { alreadyArchived } = await archiveOrganization(organization.id, actor, { ...options, reason: reason.data });
-        return redirectWithToast(here, {
-          kind: 'info',
-          message: alreadyArchived ? 'It was already archived.' : `${organization.name} is archived.${scrubNotice(reason.data)}`,
-        });
-      }
-      case 'add_note': {
-        const note = noteSchema.safeParse(formData.get('note') ?? '');
-        if (!note.success) return refuse(note.error.issues[0]!.message, 'note');
-        // Written once, never edited: a correction is another note.
-        await recordAuditEvent({ actor, action: 'organization.noted', organizationId: organization.id, requestId: context.requestId, note: note.data });
-        return redirectWithToast(here, { kind: 'success', message: `Note added.${scrubNotice(note.data)}` });
-      }
-      case 'check_progress': {
-        // One run of the events poller, now (it shares the lease and cursor with the scheduled one).
-        const result = await withPersonDeadline(() => pollWorkOSEvents());
-        if (!result.ran) return redirectWithToast(here, { kind: 'info', message: 'WorkOS is being checked right now; the page updates when it is done.' });
-        if (!result.ok) return refuse(`Could not check WorkOS: ${result.error}`);
-        const found = result.recorded === 0 ? 'no new setup events' : `${result.recorded} new setup event${result.recorded === 1 ? '' : 's'}`;
-        return redirectWithToast(here, { kind: 'success', message: `Checked WorkOS: ${found}.` });
-      }
-    }
-  } catch (error) {
-    if (error instanceof OrganizationRuleError) return refuse(error.message, error.field);
-    if (error instanceof ActiveLinkExistsError || error instanceof SetupLinkRuleError) return refuse(error.message);
-    throw error;
-  }
-}
-
-/**
- * The answer to a new link. Copy mode: this response is the one that shows the URL (no redirect,
- * no cookie, no cache). Email sent: back to the page with a toast. Email failed: the plain
- * message, with the form refilled for another try.
- */
-async function answerIssued(issued: IssuedSetupLink, intent: string, here: string, draft: SetupLinkDraft, notice = '') {
-  if (issued.delivery === 'copy') {
-    return data<ActionData>({
-      intent,
-      fieldErrors: {},
-      formError: null,
-      issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features },
-      notice: notice.trim() || undefined,
-    });
-  }
-  if (issued.sent && issued.link.status !== 'active') {
-    // Accepted by the mail server, but the link was ended while it was out (archived, or the link
-    // it was to replace was revoked or completed meanwhile): the email's link does not open.
-    return redirectWithToast(here, {
-      kind: 'error',
-      message: `The email went to ${issued.recipient}, but its link was ${issued.link.status} while it was being sent: it does not open. Recreate it if the customer still needs one.`,
-    });
-  }
-  if (issued.sent) {
-    const replaced = issued.link.replacesLinkId ? ' The earlier link no longer opens.' : '';
-    return redirectWithToast(here, { kind: 'success', message: `The setup link was emailed to ${issued.recipient}.${replaced}${notice}` });
-  }
-  if (issued.previousLinkActive) {
-    // A resend or recreate that could not be sent changed nothing for the IT admin.
-    return data<ActionData>(
-      {
-        intent,
-        fieldErrors: {},
-        formError: `The email could not be sent: ${issued.failure.reason} The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open). Try again, or recreate it to copy.`,
-        draft: { ...draft, delivery: 'email' },
-      },
-      { status: 502 },
-    );
-  }
-  return data<ActionData>(
-    {
-      // A failed send leaves no active link: the create form is the one to refill.
-      intent: 'create_link',
-      fieldErrors: {},
-      formError: `The email could not be sent: ${issued.failure.reason} No link is active. Try again or use Copy link.`,
-      draft: { ...draft, delivery: 'email' },
-    },
-    { status: 502 },
-  );
-}
+// The page's forms, what they say (app/forms/organization-page) and what each does live beside
+// this file: actions.server.ts reads every form and hands it to the action of its group.
+export { action } from './actions.server';
 
 /** While a link is active, the page asks for fresh data every 5 s (when visible and idle): progress arrives by itself. */
 const PROGRESS_REFRESH_MS = 5_000;
@@ -410,7 +133,7 @@ export default function OrganizationPage() {
     useLoaderData<typeof loader>();
   const defaultDraft: SetupLinkDraft = { ...DEFAULT_DRAFT, lifetimeDays: String(linkLifetime.defaultDays) };
   useProgressRefresh(Boolean(activeLink || sendingLink));
-  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const actionData = useActionData<typeof action>() as PageAnswer | undefined;
   const shownOnce = useShownOnce(actionData?.issued, organization.id);
   const noteForm = useResetAfterSuccess('add_note', actionData?.intent === 'add_note');
   const currentLink = progress.link;
@@ -420,7 +143,7 @@ export default function OrganizationPage() {
   const pendingIntent = busy ? String(navigation.formData?.get('intent') ?? '') : null;
   const linkIntents = ['create_link', 'revoke_link', 'recreate_link', 'resend_link'];
   const draft: SetupLinkDraft =
-    actionData?.draft ??
+    actionData?.values ??
     (failedEmail
       ? {
           ...defaultDraft,
@@ -430,7 +153,7 @@ export default function OrganizationPage() {
           lifetimeDays: String(failedEmail.lifetimeDays),
         }
       : defaultDraft);
-  const errorsFor = (intent: string): FieldErrors => (actionData?.intent === intent ? actionData.fieldErrors : {});
+  const errorsFor = (intent: string) => fieldErrorsOf(actionData, intent);
   const editable = canEdit && organization.status === 'active';
 
   return (
