@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { DOMAINS_MAX } from '~/domain/organizations';
+import { FieldError } from './field';
 
 /**
  * The domains textarea of the organization forms, with its hint, error and — for admins only —
@@ -24,11 +25,7 @@ export function DomainsField({ label, defaultValue, errors, canVerify }: { label
         aria-invalid={errors ? true : undefined}
         className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm ${errors ? 'border-red-500' : 'border-slate-300'}`}
       />
-      {errors ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {errors[0]}
-        </p>
-      ) : null}
+      <FieldError id={`${id}-error`} errors={errors} />
       {canVerify ? (
         <label className="mt-2 flex items-center gap-2 text-sm">
           <input type="checkbox" name="domainsVerified" />

@@ -43,12 +43,21 @@ function Labelled({
         'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') || undefined,
         className: `mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:border-indigo-500 ${errorId ? 'border-red-500' : 'border-slate-300'}`,
       })}
-      {errorId ? (
-        <p id={errorId} className="mt-1 text-sm text-red-700">
-          {errors![0]}
-        </p>
-      ) : null}
+      <FieldError id={errorId} errors={errors} />
     </div>
+  );
+}
+
+/**
+ * A field's error (the first of the action's `fieldErrors` for it), as `Field` shows it: for the
+ * controls a form lays out itself — a radio group, a select, a textarea with extras.
+ */
+export function FieldError({ id, errors }: { id?: string; errors?: string[] }) {
+  if (!errors?.length) return null;
+  return (
+    <p id={id} className="mt-1 text-sm text-red-700">
+      {errors[0]}
+    </p>
   );
 }
 

@@ -1,11 +1,13 @@
 import { Form } from '@remix-run/react';
 import { useState, type FormEvent } from 'react';
+import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
-import { buttonClass, Field, TextAreaField } from './field';
+import { buttonClass, Field, FieldError, TextAreaField } from './field';
 import { LocalDateTime, relativeTime } from './local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 
 export interface SetupLinkSummary {
@@ -26,28 +28,6 @@ export interface SetupLinkSummary {
   launches: Partial<Record<SetupFeature, { count: number }>>;
   fingerprint: string;
 }
-
-/** What a create/recreate form starts from: a previous attempt's values, or the defaults. */
-export interface SetupLinkDraft {
-  delivery: DeliveryMethod;
-  recipientEmail: string;
-  recipientName: string;
-  message: string;
-  features: SetupFeature[];
-  lifetimeDays: string;
-  note: string;
-}
-
-export const DEFAULT_DRAFT: SetupLinkDraft = {
-  // Most reps send by email: it is the choice that never shows anyone the link.
-  delivery: 'email',
-  recipientEmail: '',
-  recipientName: '',
-  message: '',
-  features: ['sso'],
-  lifetimeDays: String(LINK_LIFETIME_DAYS.default),
-  note: '',
-};
 
 /**
  * Remix's Form sends every submission with fetch; a button aimed at a new tab (the email preview)
@@ -116,11 +96,7 @@ function ChoiceGrid<Value extends string>({
           </label>
         ))}
       </div>
-      {errors ? (
-        <p id={errorId} className="mt-1 text-sm text-red-700">
-          {errors[0]}
-        </p>
-      ) : null}
+      <FieldError id={errorId} errors={errors} />
     </fieldset>
   );
 }
@@ -214,7 +190,7 @@ function DeliveryFields({
         <TextAreaField
           label="Personal message (optional)"
           name="message"
-          maxLength={2000}
+          maxLength={NOTE_MAX_LENGTH}
           defaultValue={draft.message}
           errors={errors.message}
           hint="Quoted in the email under your name. Never paste a link or password here."
@@ -249,7 +225,7 @@ function IssueFields({
       <Field
         label="Internal note (optional)"
         name="note"
-        maxLength={2000}
+        maxLength={NOTE_MAX_LENGTH}
         defaultValue={draft.note}
         errors={errors.note}
         hint="For the history here; not in the email."
@@ -380,7 +356,7 @@ export function SetupLinkCard({
           <h3 id="revoke-link-title" className="font-semibold">
             Revoke the link
           </h3>
-          <Field label="Reason" name="reason" required maxLength={2000} errors={errorsOf('revoke_link').reason} />
+          <Field label="Reason" name="reason" required maxLength={NOTE_MAX_LENGTH} errors={errorsOf('revoke_link').reason} />
           <ConfirmButton confirmLabel="Click again to revoke">Revoke link</ConfirmButton>
         </Form>
         {active.delivery === 'email' && active.recipientEmail ? (
@@ -408,12 +384,12 @@ export function SetupLinkCard({
               Emails a new link to {recipientLabel(active)}, for the same features, valid {lifetimeDays} days from now. This link keeps working until the mail
               server accepts the new email; then it stops. If the email cannot be sent, nothing changes.
             </p>
-            <TextAreaField label="Personal message (optional)" name="message" maxLength={2000} errors={errorsOf('resend_link').message} />
+            <TextAreaField label="Personal message (optional)" name="message" maxLength={NOTE_MAX_LENGTH} errors={errorsOf('resend_link').message} />
             <Field
               label="Reason"
               name="resendReason"
               required
-              maxLength={2000}
+              maxLength={NOTE_MAX_LENGTH}
               errors={errorsOf('resend_link').resendReason}
               hint="For the history, e.g. “They cannot find the email”."
             />
@@ -446,7 +422,7 @@ export function SetupLinkCard({
                     label="Reason"
                     name="recreateReason"
                     required
-                    maxLength={2000}
+                    maxLength={NOTE_MAX_LENGTH}
                     errors={errorsOf('recreate_link').recreateReason}
                     className="min-w-[16rem] flex-1"
                   />

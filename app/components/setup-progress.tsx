@@ -1,22 +1,7 @@
 import { formatDateTime } from '~/utils/format';
 import { relativeTime } from './local-time';
-import { type SetupFeature } from '~/domain/features';
 import { type SetupLinkStatus } from '~/domain/setup-links';
-
-type FeatureState = 'done' | 'attention' | 'pending';
-
-export type FeatureProgressView =
-  | {
-      feature: SetupFeature;
-      title: string;
-      signal: true;
-      state: FeatureState;
-      detail: string;
-      changedAt: string | null;
-      source: 'webhook' | 'poller' | null;
-      inLink: boolean;
-    }
-  | { feature: SetupFeature; title: string; signal: false; launches: number; lastLaunchedAt: string | null; inLink: boolean };
+import type { FeatureProgress, FeatureState } from '~/domain/progress';
 
 const STATE_BADGES: Record<FeatureState | 'launched' | 'not_opened', { label: string; className: string }> = {
   done: { label: 'Done', className: 'bg-emerald-100 text-emerald-900' },
@@ -33,7 +18,7 @@ const SOURCE_WORDS = { webhook: 'by webhook', poller: 'by events poll' } as cons
  * and how it arrived) and, for features WorkOS reports nothing about, the IT admin's launches —
  * "launched", never "done", since nobody knows more.
  */
-export function SetupProgressList({ features, now, linkStatus }: { features: FeatureProgressView[]; now: string; linkStatus: SetupLinkStatus | null }) {
+export function SetupProgressList({ features, now, linkStatus }: { features: FeatureProgress[]; now: string; linkStatus: SetupLinkStatus | null }) {
   const nowMs = new Date(now).getTime();
   // Once the link no longer opens, "not opened yet" would promise a visit that cannot come.
   const ended = linkStatus === 'revoked' || linkStatus === 'expired' || linkStatus === 'failed';

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { scrubLinkValues } from '~/utils/link-secrets';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 
-const tooLong = `Use at most ${NOTE_MAX_LENGTH.toLocaleString('en')} characters.`;
+/** What a note, reason or personal message past `NOTE_MAX_LENGTH` is told. */
+export const NOTE_TOO_LONG = `Use at most ${NOTE_MAX_LENGTH.toLocaleString('en')} characters.`;
 
 /**
  * Free text for the history (a note, a reason). It is checked as it will be stored: the scrubber
@@ -16,8 +17,8 @@ function fitsWhenStored(text: string, context: z.RefinementCtx) {
     context.addIssue({
       code: 'custom',
       message: stored.scrubbed
-        ? `${tooLong.slice(0, -1)} once its link values are replaced by markers (${stored.text.length.toLocaleString('en')} now).`
-        : tooLong,
+        ? `${NOTE_TOO_LONG.slice(0, -1)} once its link values are replaced by markers (${stored.text.length.toLocaleString('en')} now).`
+        : NOTE_TOO_LONG,
     });
   }
 }
@@ -28,7 +29,7 @@ export function historyText(required: string) {
     .string({ error: required })
     .trim()
     .min(1, required)
-    .max(NOTE_MAX_LENGTH * 4, tooLong)
+    .max(NOTE_MAX_LENGTH * 4, NOTE_TOO_LONG)
     .superRefine(fitsWhenStored);
 }
 
@@ -36,6 +37,6 @@ export function historyText(required: string) {
 export const optionalHistoryText = z
   .string()
   .trim()
-  .max(NOTE_MAX_LENGTH * 4, tooLong)
+  .max(NOTE_MAX_LENGTH * 4, NOTE_TOO_LONG)
   .superRefine(fitsWhenStored)
   .optional();

@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { historyText, optionalHistoryText } from './history-text';
+import { historyText, NOTE_TOO_LONG, optionalHistoryText } from './history-text';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
-import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
+import { DELIVERY_METHODS, LINK_LIFETIME_DAYS, type DeliveryMethod } from '~/domain/setup-links';
 
 // Control characters (a line break in a name would be a header in an email) are refused.
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/** The rep's own words, quoted in the setup email (create, recreate and resend): as long as a note may be. */
+export const personalMessageSchema = z.string().trim().max(NOTE_MAX_LENGTH, NOTE_TOO_LONG);
 
 const linkFields = {
   features: z
@@ -34,7 +38,7 @@ const emailLink = z.object({
     .max(100, 'Use at most 100 characters.')
     .regex(NO_CONTROL_CHARACTERS, 'Use letters, spaces and punctuation only (no line breaks).')
     .optional(),
-  message: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
+  message: personalMessageSchema.optional(),
 });
 const copyLink = z.object({ ...linkFields, delivery: z.literal('copy') });
 
@@ -64,18 +68,29 @@ export const revokeSetupLinkSchema = z.object({
   reason: historyText('Say why the link is revoked.'),
 });
 
+/** What the Configuration page allows a link to last: what the form starts with, and at most. */
+export interface LinkLifetime {
+  defaultDays: number;
+  maxDays: number;
+}
+const BUILT_IN_LIFETIME: LinkLifetime = { defaultDays: LINK_LIFETIME_DAYS.default, maxDays: LINK_LIFETIME_DAYS.max };
+
 /**
- * Reads a create/recreate/preview form (features come as repeated checkboxes; blanks are unset).
- * `lifetime` is what the Configuration page allows (default and maximum days).
+ * A form's fields as the schemas read them: each field's value (the first, as `formData.get`
+ * reads it), and `features` (repeated checkboxes) as the list of every one ticked.
  */
-export function readSetupLinkForm(
-  formData: FormData,
-  lifetime: { defaultDays: number; maxDays: number } = { defaultDays: LINK_LIFETIME_DAYS.default, maxDays: LINK_LIFETIME_DAYS.max },
-) {
-  const text = (name: string) => {
-    const value = formData.get(name);
-    return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-  };
+export function setupLinkInput(formData: FormData): Record<string, unknown> {
+  const first = new Map<string, FormDataEntryValue>();
+  for (const [name, value] of formData) if (!first.has(name)) first.set(name, value);
+  return { ...Object.fromEntries(first), features: formData.getAll('features') };
+}
+
+/**
+ * The create/recreate/preview form (read from `setupLinkInput`): blank text fields are unset, a
+ * missing lifetime is the configured default, and a lifetime past the configured maximum is
+ * refused on its field.
+ */
+export function setupLinkSchema(lifetime: LinkLifetime = BUILT_IN_LIFETIME) {
   const withConfiguredMaximum = createSetupLinkSchema.superRefine((value, context) => {
     if (value.lifetimeDays > lifetime.maxDays) {
       context.addIssue({
@@ -85,13 +100,69 @@ export function readSetupLinkForm(
       });
     }
   });
-  return withConfiguredMaximum.safeParse({
-    delivery: formData.get('delivery') ?? undefined,
+  return z.preprocess((raw) => {
+    const input = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const text = (name: string) => {
+      const value = input[name];
+      return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+    };
+    return {
+      delivery: input.delivery,
+      recipientEmail: text('recipientEmail'),
+      recipientName: text('recipientName'),
+      message: text('message'),
+      features: input.features,
+      lifetimeDays: input.lifetimeDays ?? lifetime.defaultDays,
+      note: text('note'),
+    };
+  }, withConfiguredMaximum);
+}
+
+/**
+ * Reads a create/recreate/preview form (features come as repeated checkboxes; blanks are unset).
+ * `lifetime` is what the Configuration page allows (default and maximum days).
+ */
+export function readSetupLinkForm(formData: FormData, lifetime: LinkLifetime = BUILT_IN_LIFETIME) {
+  return setupLinkSchema(lifetime).safeParse(setupLinkInput(formData));
+}
+
+/** What a create/recreate form starts from: a previous attempt's values, or the defaults. */
+export interface SetupLinkDraft {
+  delivery: DeliveryMethod;
+  recipientEmail: string;
+  recipientName: string;
+  message: string;
+  features: SetupFeature[];
+  lifetimeDays: string;
+  note: string;
+}
+
+export const DEFAULT_DRAFT: SetupLinkDraft = {
+  // Most reps send by email: it is the choice that never shows anyone the link.
+  delivery: 'email',
+  recipientEmail: '',
+  recipientName: '',
+  message: '',
+  features: ['sso'],
+  lifetimeDays: String(LINK_LIFETIME_DAYS.default),
+  note: '',
+};
+
+/** The submitted create/recreate values as typed, to refill the form after a refusal or a failed send. */
+export function setupLinkDraftFrom(formData: FormData): SetupLinkDraft {
+  const text = (name: string) => {
+    const value = formData.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  const delivery = DELIVERY_METHODS.find((method) => method === formData.get('delivery')) ?? DEFAULT_DRAFT.delivery;
+  const features = SETUP_FEATURES.filter((feature) => formData.getAll('features').includes(feature));
+  return {
+    delivery,
     recipientEmail: text('recipientEmail'),
     recipientName: text('recipientName'),
     message: text('message'),
-    features: formData.getAll('features'),
-    lifetimeDays: formData.get('lifetimeDays') ?? lifetime.defaultDays,
+    features,
+    lifetimeDays: text('lifetimeDays') || DEFAULT_DRAFT.lifetimeDays,
     note: text('note'),
-  });
+  };
 }

@@ -675,6 +675,46 @@ export async function recreateSetupLink(
   return deliver(inserted, input, actor, { requestId, db, reason });
 }
 
+/**
+ * What a resend sends: the active link the rep saw (`linkId`), if it was emailed, again — same
+ * features, recipient and lifetime (a maximum lowered since it was issued applies: `maxDays`) —
+ * with only the rep's reason and optional message added. Refused (SetupLinkRuleError) when that
+ * link is no longer the active one, or was not emailed.
+ */
+export function resendRequest(
+  active: Pick<SetupLink, 'id' | 'delivery' | 'recipientEmail' | 'recipientName' | 'features' | 'createdAt' | 'expiresAt'> | null,
+  { linkId, reason, message, maxDays }: { linkId?: number; reason: string; message?: string; maxDays: number },
+): EmailRequest & Replacing {
+  if (!active || linkId === undefined || active.id !== linkId) {
+    throw new SetupLinkRuleError('That link is no longer the active one: reload the page to see the current link.');
+  }
+  if (active.delivery !== 'email' || !active.recipientEmail) throw new SetupLinkRuleError('That link was not emailed: recreate it to send it by email.');
+  return {
+    features: active.features,
+    lifetimeDays: Math.min(lifetimeDaysOf(active), maxDays),
+    note: `Resent: ${reason}`,
+    email: { address: active.recipientEmail, name: active.recipientName ?? undefined, message: message || undefined },
+    reason: `Resent by email: ${reason}`,
+    expectedActiveLinkId: active.id,
+  };
+}
+
+/**
+ * Sends the active emailed link again. Its token cannot be re-sent (it was never stored): a new
+ * link goes out (`resendRequest`), and the old one works until the mail server accepts the new
+ * one. The named link is checked again inside recreate's transaction, so a resend that raced
+ * another one is refused. Returns the new link and what was resent.
+ */
+export async function resendSetupLink(
+  organizationId: number,
+  resend: { linkId?: number; reason: string; message?: string; maxDays: number },
+  actor: AuditActor,
+  ctx: ModelContext = {},
+): Promise<{ issued: EmailedSetupLink; request: EmailRequest }> {
+  const request = resendRequest(await getActiveSetupLink(organizationId, ctx), resend);
+  return { issued: await recreateSetupLink(organizationId, request, actor, ctx), request };
+}
+
 /** The shared start of create and recreate: the organization may get a link, nothing is being sent. */
 async function issueInTransaction(
   db: Knex,

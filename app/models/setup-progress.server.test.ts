@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
 import { createTestStaff } from '../../test/staff';
 import { createSetupLink, findRedeemableLink } from './setup-link.server';
-import { doneFeatures, getSetupProgress, normalizeWorkOSEvent, recordWorkOSEvent, type EventSource } from './setup-progress.server';
+import type { EventSource } from '~/domain/progress';
+import { doneFeatures, getSetupProgress, normalizeWorkOSEvent, recordWorkOSEvent } from './setup-progress.server';
 import { staffActor } from './staff.server';
 
 let actor: ReturnType<typeof staffActor>;

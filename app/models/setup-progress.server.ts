@@ -6,6 +6,7 @@ import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
 import { activeLinkForCompletion, completeSetupLink, type SetupLink, type SetupLinkOverview } from './setup-link.server';
 import { FEATURE_INFO, hasCompletionSignal, SETUP_FEATURES, SIGNAL_FEATURES, type SetupFeature, type SignalFeature } from '~/domain/features';
+import type { EventSource, FeatureProgress, FeatureState } from '~/domain/progress';
 
 /**
  * Setup progress (decision 012): WorkOS's events say which features an organization has set up.
@@ -37,7 +38,6 @@ export type SetupEventType = (typeof SETUP_EVENT_TYPES)[number];
 
 export { hasCompletionSignal, SIGNAL_FEATURES, type SignalFeature };
 
-export type EventSource = 'webhook' | 'poller';
 type ResourceState = 'active' | 'inactive' | 'deleted' | 'verified' | 'failed' | 'renewal_required' | 'renewed';
 
 /** What one event says about one resource. */
@@ -228,8 +228,6 @@ export function isSetupEventType(event: string): event is SetupEventType {
   return (SETUP_EVENT_TYPES as readonly string[]).includes(event);
 }
 
-export type FeatureState = 'done' | 'attention' | 'pending';
-
 interface ResourceRow {
   resource_id: string;
   state: ResourceState;
@@ -395,20 +393,6 @@ async function completeLinkIfDone(
   if (Number(done[0]?.count ?? 0) < signalFeatures.length) return null;
   return (await completeSetupLink(link.id, { source, features: signalFeatures }, { db: trx, now })) ? link.id : null;
 }
-
-/** One line of an organization's setup checklist. */
-export type FeatureProgress =
-  | {
-      feature: SetupFeature;
-      title: string;
-      signal: true;
-      state: FeatureState;
-      detail: string;
-      changedAt: string | null;
-      source: EventSource | null;
-      inLink: boolean;
-    }
-  | { feature: SetupFeature; title: string; signal: false; launches: number; lastLaunchedAt: string | null; inLink: boolean };
 
 /**
  * The checklist: the features of the organization's current link (active, else the newest), then

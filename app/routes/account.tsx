@@ -6,7 +6,7 @@ import { changePasswordSchema } from '~/forms/staff';
 import { PASSWORD_MIN_LENGTH } from '~/models/password.server';
 import { changeOwnPassword, getDigestPreference, setDigestPreference, StaffRuleError } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
-import { parseForm } from '~/utils/forms';
+import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { ROLE_DESCRIPTIONS, roleAtLeast } from '~/domain/staff';
 
@@ -36,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
   }
   const form = parseForm(changePasswordSchema, formData);
-  if (!form.success) return data({ fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
+  if (!form.success) return data(form.errors, { status: 400 });
   try {
     await changeOwnPassword(
       staff.id,
@@ -44,10 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { requestId: context.requestId },
     );
   } catch (error) {
-    if (error instanceof StaffRuleError) {
-      const fieldErrors = error.field ? { [error.field]: [error.message] } : {};
-      return data({ fieldErrors, formError: error.field ? null : error.message }, { status: 400 });
-    }
+    if (error instanceof StaffRuleError) return data(formErrors(error.message, { field: error.field }), { status: 400 });
     throw error;
   }
   return redirectWithToast('/', {
@@ -60,7 +57,7 @@ export default function Account() {
   const { account, minimumLength, digest } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
-  const fieldErrors: Record<string, string[] | undefined> = actionData?.fieldErrors ?? {};
+  const fieldErrors = fieldErrorsOf(actionData);
   const submitting = navigation.state !== 'idle' && navigation.formMethod === 'POST';
 
   return (

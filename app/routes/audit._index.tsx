@@ -1,14 +1,14 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
-import { z } from 'zod';
 import { AuditEventItem } from '~/components/audit-event';
 import { EmptyState } from '~/components/empty-state';
-import { buttonClass } from '~/components/field';
+import { buttonClass, FieldError } from '~/components/field';
 import { AUDIT_FILTER_NAMES, readAuditFilters } from '~/forms/audit';
 import { AUDIT_ACTIONS, decodeAuditCursor, encodeAuditCursor, listAuditEvents } from '~/models/audit.server';
 import { listStaff } from '~/models/staff.server';
 import { ORGANIZATION_MATCH_LIMIT, resolveAuditFilters } from '~/services/audit-filters.server';
 import { requireStaff } from '~/services/auth.server';
+import { formErrors } from '~/utils/forms';
 import { roleAtLeast } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Setup Desk' }];
@@ -26,7 +26,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!result.success) {
     return {
       ...common,
-      errors: z.flattenError(result.error).fieldErrors as Record<string, string[] | undefined>,
+      // A GET form: the loader, not an action, says what is wrong — in the same field errors (under `errors`).
+      errors: formErrors(result.error).fieldErrors,
       events: [],
       olderCursor: null,
       isFirstPage: true,
@@ -39,7 +40,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const page = await listAuditEvents(filters, { before, limit: AUDIT_PAGE_SIZE });
   return {
     ...common,
-    errors: {} as Record<string, string[] | undefined>,
+    errors: formErrors(null).fieldErrors,
     events: page.events,
     olderCursor: page.next ? encodeAuditCursor(page.next) : null,
     isFirstPage: !before,
@@ -53,14 +54,6 @@ const ACTOR_GROUPS = [
   { value: 'system', label: 'Setup Desk (automatic)' },
   { value: 'cli', label: 'Command line' },
 ];
-
-function FilterError({ id, errors }: { id: string; errors?: string[] }) {
-  return errors ? (
-    <p id={id} className="mt-1 text-sm text-red-700">
-      {errors[0]}
-    </p>
-  ) : null;
-}
 
 export default function AuditLog() {
   const { raw, errors, events, olderCursor, isFirstPage, organizations, organizationsCapped, staffMembers, actions, canExport, now } =
@@ -94,7 +87,7 @@ export default function AuditLog() {
             className={inputClass}
             {...described('organization')}
           />
-          <FilterError id="organization-error" errors={errors.organization} />
+          <FieldError id="organization-error" errors={errors.organization} />
         </div>
         <div>
           <label htmlFor="filter-actor" className="block text-sm font-medium">
@@ -115,7 +108,7 @@ export default function AuditLog() {
               ))}
             </optgroup>
           </select>
-          <FilterError id="actor-error" errors={errors.actor} />
+          <FieldError id="actor-error" errors={errors.actor} />
         </div>
         <div>
           <label htmlFor="filter-action" className="block text-sm font-medium">
@@ -135,21 +128,21 @@ export default function AuditLog() {
               </optgroup>
             ))}
           </select>
-          <FilterError id="action-error" errors={errors.action} />
+          <FieldError id="action-error" errors={errors.action} />
         </div>
         <div>
           <label htmlFor="filter-from" className="block text-sm font-medium">
             From (UTC)
           </label>
           <input id="filter-from" name="from" type="date" defaultValue={raw.from ?? ''} className={inputClass} {...described('from')} />
-          <FilterError id="from-error" errors={errors.from} />
+          <FieldError id="from-error" errors={errors.from} />
         </div>
         <div>
           <label htmlFor="filter-to" className="block text-sm font-medium">
             To (UTC, included)
           </label>
           <input id="filter-to" name="to" type="date" defaultValue={raw.to ?? ''} className={inputClass} {...described('to')} />
-          <FilterError id="to-error" errors={errors.to} />
+          <FieldError id="to-error" errors={errors.to} />
         </div>
         <div className="flex flex-wrap items-end gap-3 md:col-span-3 lg:col-span-6">
           <button type="submit" className={buttonClass()}>

@@ -7,6 +7,7 @@ import { AUDIT_ACTIONS, auditEventBatches, recordAuditEvent, type AuditEventView
 import { staffActor } from '~/models/staff.server';
 import { resolveAuditFilters } from '~/services/audit-filters.server';
 import { requireStaff } from '~/services/auth.server';
+import { formErrors } from '~/utils/forms';
 import { getLogger } from '~/utils/logger.server';
 
 /**
@@ -49,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!format.success || !result.success) {
     const problems = [
       ...(format.success ? [] : ['format: choose CSV or JSON lines.']),
-      ...(result.success ? [] : Object.entries(z.flattenError(result.error).fieldErrors).map(([field, messages]) => `${field}: ${(messages as string[])[0]}`)),
+      ...(result.success ? [] : Object.entries(formErrors(result.error).fieldErrors).map(([field, messages]) => `${field}: ${messages?.[0]}`)),
     ];
     return new Response(`The export was not made:\n${problems.join('\n')}\n`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   }

@@ -27,13 +27,23 @@ interface RouteModule {
 }
 
 const ROUTES_DIR = path.resolve('app/routes');
+/** Flat routes: each file in app/routes is a route, and so is each folder's route.tsx (the folder's other files are not). */
 const routeFiles = [
   path.resolve('app/root.tsx'),
-  ...fs
-    .readdirSync(ROUTES_DIR)
-    .filter((file) => /\.(ts|tsx)$/.test(file) && !file.includes('.test.'))
-    .map((file) => path.join(ROUTES_DIR, file)),
+  ...fs.readdirSync(ROUTES_DIR, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) {
+      const module = ['route.tsx', 'route.ts'].find((file) => fs.existsSync(path.join(ROUTES_DIR, entry.name, file)));
+      return module ? [path.join(ROUTES_DIR, entry.name, module)] : [];
+    }
+    return /\.(ts|tsx)$/.test(entry.name) && !entry.name.includes('.test.') ? [path.join(ROUTES_DIR, entry.name)] : [];
+  }),
 ];
+
+/** `staff.$staffId.tsx` and `organizations.$organizationId/route.tsx` → `staff.$staffId`, `organizations.$organizationId` */
+function routeName(file: string): string {
+  const base = path.basename(file);
+  return /^route\.tsx?$/.test(base) ? path.basename(path.dirname(file)) : base.replace(/\.(ts|tsx)$/, '');
+}
 
 const personaStaff = new Map<Persona, number>();
 let organizationId = 0;
@@ -123,9 +133,7 @@ async function run(fn: (args: unknown) => Promise<unknown>, args: unknown): Prom
 function requestTarget(file: string): { path: string; params: Record<string, string> } {
   if (file.endsWith(`${path.sep}root.tsx`)) return { path: '/', params: {} };
   const params: Record<string, string> = {};
-  const segments = path
-    .basename(file)
-    .replace(/\.(ts|tsx)$/, '')
+  const segments = routeName(file)
     .split('.')
     .filter((segment) => segment !== '_index' && !segment.startsWith('_'))
     .map((segment) => {

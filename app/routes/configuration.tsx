@@ -6,7 +6,7 @@ import { settingsFormSchema } from '~/forms/settings';
 import { environmentSettings, getSettings, getSettingsForm, SettingsRuleError, updateSettings } from '~/models/settings.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
-import { parseForm, type FieldErrors } from '~/utils/forms';
+import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
 import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
@@ -35,9 +35,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'admin');
   const formData = await request.formData();
-  const submitted = Object.fromEntries(SETTING_FIELDS.map((field) => [field, String(formData.get(field) ?? '')])) as Record<SettingField, string>;
+  // What was typed, to refill the form with when it is refused.
+  const values = Object.fromEntries(SETTING_FIELDS.map((field) => [field, String(formData.get(field) ?? '')])) as Record<SettingField, string>;
   const form = parseForm(settingsFormSchema, formData);
-  if (!form.success) return data({ fieldErrors: form.fieldErrors as FieldErrors, formError: null, submitted }, { status: 400 });
+  if (!form.success) return data({ ...form.errors, values }, { status: 400 });
   try {
     const { changed } = await updateSettings(form.data, staffActor(staff), { requestId: context.requestId });
     return redirectWithToast('/configuration', {
@@ -45,8 +46,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       message: changed.length ? `Saved: ${changed.map((field) => SETTING_LABELS[field]).join(', ')}. It applies at once.` : 'Nothing changed.',
     });
   } catch (error) {
-    if (error instanceof SettingsRuleError)
-      return data({ fieldErrors: { [error.field]: [error.message] } as FieldErrors, formError: null, submitted }, { status: 400 });
+    if (error instanceof SettingsRuleError) return data({ ...formErrors(error.message, { field: error.field }), values }, { status: 400 });
     throw error;
   }
 }
@@ -66,8 +66,8 @@ export default function Configuration() {
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const saving = navigation.state !== 'idle' && navigation.formMethod === 'POST';
-  const shown = actionData?.submitted ?? values;
-  const errors: FieldErrors = actionData?.fieldErrors ?? {};
+  const shown = actionData?.values ?? values;
+  const errors = fieldErrorsOf(actionData);
 
   return (
     <div className="max-w-2xl space-y-6">

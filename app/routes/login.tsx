@@ -6,7 +6,7 @@ import { signInSchema } from '~/forms/staff';
 import { signIn } from '~/models/sign-in.server';
 import { getOptionalStaff, safeRedirectPath, sessionCookieHeader } from '~/services/auth.server';
 import { getEnv } from '~/utils/env.server';
-import { parseForm } from '~/utils/forms';
+import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Setup Desk' }];
 
@@ -24,13 +24,13 @@ const GENERIC_FAILURE = 'The email or password is wrong.';
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = parseForm(signInSchema, await request.formData());
-  if (!form.success) return data({ fieldErrors: form.fieldErrors, formError: null }, { status: 400 });
+  if (!form.success) return data(form.errors, { status: 400 });
 
   const result = await signIn({ email: form.data.email, password: form.data.password, ip: context.clientIp }, { requestId: context.requestId });
   if (!result.ok) {
     const formError = result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${waitInWords(result.retryAfterSeconds)}.` : GENERIC_FAILURE;
     return data(
-      { fieldErrors: {}, formError },
+      formErrors(formError),
       result.reason === 'throttled' ? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } } : { status: 400 },
     );
   }
@@ -46,7 +46,7 @@ export default function SignIn() {
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
   const submitting = navigation.state !== 'idle' && navigation.formAction === '/login';
-  const fieldErrors: Record<string, string[] | undefined> = actionData?.fieldErrors ?? {};
+  const fieldErrors = fieldErrorsOf(actionData);
 
   return (
     <div className="mx-auto max-w-sm py-8">

@@ -1,13 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { z } from 'zod';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { readSetupLinkForm } from '~/forms/setup-link';
 import { getSettings } from '~/models/settings.server';
 import { requireStaff } from '~/services/auth.server';
 import { organizationFromParams } from '~/services/route-params.server';
 import { getEnv } from '~/utils/env.server';
+import { formErrors } from '~/utils/forms';
 
 /**
  * The setup email as the IT admin would get it, for a draft that is not sent: the create, recreate
@@ -35,7 +35,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!form.success || !form.data.email) {
     const problems = form.success
       ? ['Choose “Send by email” to preview an email.']
-      : Object.entries(z.flattenError(form.error).fieldErrors).map(([field, messages]) => `${FIELD_LABELS[field] ?? field}: ${(messages as string[])[0]}`);
+      : Object.entries(formErrors(form.error).fieldErrors).map(([field, messages]) => `${FIELD_LABELS[field] ?? field}: ${messages?.[0]}`);
     return html(previewProblems(problems), 400);
   }
   const env = getEnv();

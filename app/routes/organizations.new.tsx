@@ -2,14 +2,15 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
-import { buttonClass, Field, FormError } from '~/components/field';
+import { buttonClass, Field, FieldError, FormError } from '~/components/field';
 import { newOrganizationSchema } from '~/forms/organization';
 import { finishOrganizationCreation, listAssignableOwners, OrganizationRuleError, startOrganizationCreation } from '~/models/organization.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
 import { withPersonDeadline } from '~/utils/workos.server';
-import { parseForm, type FieldErrors } from '~/utils/forms';
+import { fieldErrorsOf, formErrors, parseForm, type FormErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { EXTERNAL_ID_MAX, ORGANIZATION_NAME_MAX } from '~/domain/organizations';
 import { roleAtLeast } from '~/domain/staff';
 
@@ -28,28 +29,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-type ActionData = { fieldErrors: FieldErrors; formError: string | null; submissionId: string };
+type ActionData = FormErrors & { submissionId: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'support');
-  const form = parseForm(newOrganizationSchema, await request.formData());
-  if (!form.success) {
-    return data<ActionData>({ fieldErrors: form.fieldErrors, formError: null, submissionId: globalThis.crypto.randomUUID() }, { status: 400 });
-  }
+  // The submission id is hidden: a stale one is the form's problem ("reload the page").
+  const form = parseForm(newOrganizationSchema, await request.formData(), { hidden: ['submissionId'] });
+  if (!form.success) return data<ActionData>({ ...form.errors, submissionId: globalThis.crypto.randomUUID() }, { status: 400 });
   const actor = { ...staffActor(staff), role: staff.role };
   let started: { id: number; existing: boolean };
   try {
     started = await startOrganizationCreation(form.data, actor, { requestId: context.requestId });
   } catch (error) {
     if (error instanceof OrganizationRuleError) {
-      return data<ActionData>(
-        {
-          fieldErrors: error.field ? { [error.field]: [error.message] } : {},
-          formError: error.field ? null : error.message,
-          submissionId: form.data.submissionId,
-        },
-        { status: 400 },
-      );
+      return data<ActionData>({ ...formErrors(error.message, { field: error.field }), submissionId: form.data.submissionId }, { status: 400 });
     }
     throw error;
   }
@@ -62,14 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.discarded) {
     // WorkOS refused the data: nothing exists anywhere, so the rep corrects the form (a new key).
     const { problem } = result;
-    return data<ActionData>(
-      {
-        fieldErrors: problem.field ? { [problem.field]: [problem.message] } : {},
-        formError: problem.field ? null : problem.message,
-        submissionId: globalThis.crypto.randomUUID(),
-      },
-      { status: 400 },
-    );
+    return data<ActionData>({ ...formErrors(problem.message, { field: problem.field }), submissionId: globalThis.crypto.randomUUID() }, { status: 400 });
   }
   return redirectWithToast(here, {
     kind: 'error',
@@ -82,7 +68,7 @@ export default function NewOrganization() {
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const submitting = navigation.state !== 'idle' && navigation.formMethod === 'POST';
-  const fieldErrors: FieldErrors = actionData?.fieldErrors ?? {};
+  const fieldErrors = fieldErrorsOf(actionData);
 
   return (
     <div className="max-w-2xl space-y-6">
@@ -95,7 +81,7 @@ export default function NewOrganization() {
       </div>
       <Form method="post" className="space-y-5 rounded-lg border border-slate-200 bg-white p-6" noValidate>
         <input type="hidden" name="submissionId" value={actionData?.submissionId ?? submissionId} />
-        <FormError message={actionData?.formError ?? fieldErrors.submissionId?.[0]} />
+        <FormError message={actionData?.formError} />
         <Field label="Name" name="name" required maxLength={ORGANIZATION_NAME_MAX} autoComplete="off" errors={fieldErrors.name} />
         <DomainsField label="Domains" errors={fieldErrors.domains} canVerify={isAdmin} />
         <Field
@@ -111,13 +97,19 @@ export default function NewOrganization() {
             CS owner
           </label>
           <OwnerSelect id="csOwnerId" owners={owners} defaultValue={String(me)} />
-          {fieldErrors.csOwnerId ? <p className="mt-1 text-sm text-red-700">{fieldErrors.csOwnerId[0]}</p> : null}
+          <FieldError errors={fieldErrors.csOwnerId} />
         </div>
         <div>
           <label htmlFor="note" className="block text-sm font-medium text-slate-800">
             Note
           </label>
-          <textarea id="note" name="note" rows={2} maxLength={2000} className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+          <textarea
+            id="note"
+            name="note"
+            rows={2}
+            maxLength={NOTE_MAX_LENGTH}
+            className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+          />
         </div>
         <button type="submit" className={buttonClass()} disabled={submitting}>
           {submitting ? 'Creating in WorkOS…' : 'Create organization'}

@@ -8,6 +8,7 @@ import { OrganizationRuleError } from '~/models/organization.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
 import { formatDateTime } from '~/utils/format';
+import { formErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Sync from WorkOS · Setup Desk' }];
@@ -24,7 +25,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     await startOrganizationSync(staffActor(staff), {}, { requestId: context.requestId });
   } catch (error) {
-    if (error instanceof OrganizationRuleError) return data({ formError: error.message }, { status: 409 });
+    if (error instanceof OrganizationRuleError) return data(formErrors(error.message), { status: 409 });
     throw error;
   }
   return redirectWithToast('/organizations/sync', { kind: 'info', message: 'Sync started.' });

@@ -75,7 +75,7 @@ async function snapshot() {
 }
 
 function targetsOf(file: string): string[] {
-  const name = file.replace(/\.(ts|tsx)$/, '');
+  const name = file.replace(/\/route\.tsx?$|\.(ts|tsx)$/, '');
   const segments = name.split('.').filter((segment) => segment !== '_index');
   const build = (values: Record<string, string>) => `/${segments.map((segment) => (segment.startsWith('$') ? values[segment] : segment)).join('/')}`;
   if (name === 'setup.$token') return [`/setup/${tokens.active}`, `/setup/${tokens.lapsed}`, '/setup/sdl_unknown'];
@@ -86,7 +86,12 @@ function targetsOf(file: string): string[] {
   return paths;
 }
 
-const routeFiles = fs.readdirSync(ROUTES_DIR).filter((file) => /\.(ts|tsx)$/.test(file) && !file.includes('.test.'));
+// Flat routes: each file in app/routes, and each folder's route.tsx (the folder's other files are not routes).
+const routeFiles = fs.readdirSync(ROUTES_DIR, { withFileTypes: true }).flatMap((entry) => {
+  if (entry.isDirectory())
+    return ['route.tsx', 'route.ts'].filter((file) => fs.existsSync(path.join(ROUTES_DIR, entry.name, file))).map((file) => `${entry.name}/${file}`);
+  return /\.(ts|tsx)$/.test(entry.name) && !entry.name.includes('.test.') ? [entry.name] : [];
+});
 
 describe('reads write nothing', () => {
   it('finds the route modules', () => {
@@ -137,7 +142,7 @@ describe('reads write nothing', () => {
 
 describe('a link past its expiry', () => {
   it('reads as expired on every page before maintenance runs; maintenance then records it once', async () => {
-    const organizationPage = (await import('./organizations.$organizationId')) as RouteModule;
+    const organizationPage = (await import('./organizations.$organizationId/route')) as RouteModule;
     const page = (await organizationPage.loader!({
       request: buildRequest(`/organizations/${lapsedOrganizationId}`, { cookie: adminCookie }),
       params: { organizationId: String(lapsedOrganizationId) },

@@ -17,6 +17,7 @@ import {
   StaffRuleError,
 } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
+import { formErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/domain/staff';
 
@@ -51,18 +52,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const options = { requestId: context.requestId };
   const here = `/staff/${member.id}`;
   const isSelf = member.id === admin.id;
+  // The page's forms are buttons and one radio group: what refuses them is said for the page.
+  const refuse = (message: string) => data({ ...formErrors(message), temporaryPassword: null }, { status: 400 });
 
   try {
     switch (intent.data) {
       case 'change_role': {
         const role = roleSchema.safeParse(formData.get('role'));
-        if (!role.success) return data({ formError: role.error.issues[0]!.message, temporaryPassword: null }, { status: 400 });
-        if (isSelf) return data({ formError: 'Ask another admin to change your own role.', temporaryPassword: null }, { status: 400 });
+        if (!role.success) return refuse(role.error.issues[0]!.message);
+        if (isSelf) return refuse('Ask another admin to change your own role.');
         await changeStaffRole(member.id, role.data, actor, options);
         return redirectWithToast(here, { kind: 'success', message: `${member.name} is now ${role.data}.` });
       }
       case 'disable': {
-        if (isSelf) return data({ formError: 'You cannot disable your own account.', temporaryPassword: null }, { status: 400 });
+        if (isSelf) return refuse('You cannot disable your own account.');
         await disableStaff(member.id, actor, options);
         return redirectWithToast(here, { kind: 'success', message: `${member.name} is disabled and signed out everywhere.` });
       }
@@ -79,11 +82,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case 'reset_password': {
         const { temporaryPassword } = await resetStaffPassword(member.id, actor, options);
         // Shown in this response only; the member must replace it at next sign-in.
-        return { formError: null, temporaryPassword };
+        return { ...formErrors(null), temporaryPassword };
       }
     }
   } catch (error) {
-    if (error instanceof StaffRuleError) return data({ formError: error.message, temporaryPassword: null }, { status: 400 });
+    if (error instanceof StaffRuleError) return refuse(error.message);
     throw error;
   }
 }
@@ -91,8 +94,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 export default function StaffMember() {
   const { member, isSelf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const temporaryPassword = actionData && 'temporaryPassword' in actionData ? actionData.temporaryPassword : null;
-  const formError = actionData && 'formError' in actionData ? actionData.formError : null;
+  const temporaryPassword = actionData?.temporaryPassword ?? null;
+  const formError = actionData?.formError ?? null;
 
   return (
     <div className="max-w-2xl space-y-8">

@@ -2,13 +2,13 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { EmptyState } from '~/components/empty-state';
-import { buttonClass, Field, FormError } from '~/components/field';
+import { buttonClass, Field, FieldError, FormError } from '~/components/field';
 import { OneTimeSecret } from '~/components/one-time-secret';
 import { newStaffSchema } from '~/forms/staff';
 import { createStaff, listStaff, staffActor, StaffRuleError } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
 import { formatDateTime } from '~/utils/format';
-import { parseForm } from '~/utils/forms';
+import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/domain/staff';
 
 export const meta: MetaFunction = () => [{ title: 'Staff · Setup Desk' }];
@@ -25,18 +25,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await request.formData();
   if (formData.get('intent') !== 'create') throw new Response('Unknown action', { status: 400 });
   const form = parseForm(newStaffSchema, formData);
-  if (!form.success) return data({ fieldErrors: form.fieldErrors, formError: null, created: null }, { status: 400 });
+  if (!form.success) return data({ ...form.errors, created: null }, { status: 400 });
   try {
     const { staff, temporaryPassword } = await createStaff(form.data, staffActor(admin), { requestId: context.requestId });
     // Shown in this response only (never a redirect, a cookie or a URL), then gone.
-    return { fieldErrors: {}, formError: null, created: { id: staff.id, name: staff.name, temporaryPassword } };
+    return { ...formErrors(null), created: { id: staff.id, name: staff.name, temporaryPassword } };
   } catch (error) {
-    if (error instanceof StaffRuleError) {
-      return data(
-        { fieldErrors: error.field ? { [error.field]: [error.message] } : {}, formError: error.field ? null : error.message, created: null },
-        { status: 400 },
-      );
-    }
+    if (error instanceof StaffRuleError) return data({ ...formErrors(error.message, { field: error.field }), created: null }, { status: 400 });
     throw error;
   }
 }
@@ -46,7 +41,7 @@ export default function StaffList() {
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const submitting = navigation.state !== 'idle' && navigation.formMethod === 'POST';
-  const fieldErrors: Record<string, string[] | undefined> = actionData?.fieldErrors ?? {};
+  const fieldErrors = fieldErrorsOf(actionData);
   const created = actionData?.created;
 
   return (
@@ -132,7 +127,7 @@ export default function StaffList() {
                 </label>
               ))}
             </div>
-            {fieldErrors.role ? <p className="mt-1 text-sm text-red-700">{fieldErrors.role[0]}</p> : null}
+            <FieldError errors={fieldErrors.role} />
           </fieldset>
           <button type="submit" className={buttonClass()} disabled={submitting}>
             {submitting ? 'Adding…' : 'Add member'}

@@ -11,6 +11,7 @@ import { getDb } from '~/utils/db.server';
 import { runDoctor, type CheckResult } from '~/services/doctor.server';
 import { sendTestEmail } from '~/utils/email.server';
 import { formatDateTime } from '~/utils/format';
+import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { getWorkOS, withPersonDeadline } from '~/utils/workos.server';
 
@@ -32,9 +33,9 @@ const testEmailSchema = z.object({ recipient: z.email({ error: 'Enter an email a
 /** Sends one test email (the only way the mail check sends anything), audited. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'admin');
-  const parsed = testEmailSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ fieldErrors: { recipient: [parsed.error.issues[0]!.message] }, formError: null }, { status: 400 });
-  const recipient = parsed.data.recipient;
+  const form = parseForm(testEmailSchema, await request.formData());
+  if (!form.success) return data(form.errors, { status: 400 });
+  const recipient = form.data.recipient;
   const settings = await getSettings();
   const outcome = await sendTestEmail(recipient, settings, 'Setup Desk’s System status page');
   await recordAuditEvent({
@@ -43,7 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     requestId: context.requestId,
     details: outcome.ok ? { recipient, sent: true } : { recipient, sent: false, errorClass: outcome.failure.errorClass },
   });
-  if (!outcome.ok) return data({ fieldErrors: {}, formError: `The test email could not be sent: ${outcome.failure.reason}` }, { status: 502 });
+  if (!outcome.ok) return data(formErrors(`The test email could not be sent: ${outcome.failure.reason}`), { status: 502 });
   return redirectWithToast('/system', { kind: 'success', message: `A test email from ${settings.mailFrom.address} was accepted for ${recipient}.` });
 }
 
@@ -130,13 +131,7 @@ export default function SystemStatus() {
         </p>
         <Form method="post" className="mt-4 flex flex-wrap items-end gap-3" noValidate>
           <FormError message={actionData?.formError} />
-          <Field
-            label="Recipient"
-            name="recipient"
-            type="email"
-            required
-            errors={(actionData?.fieldErrors as Record<string, string[]> | undefined)?.recipient}
-          />
+          <Field label="Recipient" name="recipient" type="email" required errors={fieldErrorsOf(actionData).recipient} />
           <button type="submit" className={buttonClass()} disabled={sending}>
             {sending ? 'Sending…' : 'Send test email'}
           </button>

@@ -1,13 +1,67 @@
 import { z } from 'zod';
 
+/**
+ * How every form in the app is told what was wrong (one shape, one builder):
+ *
+ * - an action that refuses a form answers `data({ ...formErrors(problem), …extras }, { status })`,
+ *   where extras are the page's own: `intent` on a page with several forms (which form it was),
+ *   `values` to refill the form with what was typed, a fresh `submissionId`;
+ * - `fieldErrors` are keyed by field name and rendered by that field (`Field`'s `errors` prop,
+ *   first message shown); `formError` is rendered once, by the form's `FormError`;
+ * - a problem with no field, or with a field the person does not see (a hidden id), is the form's.
+ */
 export type FieldErrors = Record<string, string[] | undefined>;
 
-/** Parses form data with a zod schema; on failure returns the errors keyed by field name. */
+export interface FormErrors {
+  fieldErrors: FieldErrors;
+  formError: string | null;
+}
+
+interface ProblemOptions {
+  /** The field `message` belongs to, when it belongs to one (a model's refusal names it, or not). */
+  field?: string | null;
+  /** Fields the form carries but does not show: their problems are the form's. */
+  hidden?: readonly string[];
+}
+
+/**
+ * The errors of a refused form, from what refused it: zod's issues (every field at once), one
+ * message (on `field` when it names one the form shows, else the form's), or nothing — an action
+ * that answers with the page (a one-time secret) still says "no errors" the same way.
+ */
+export function formErrors(problem: z.ZodError | string | null, { field, hidden = [] }: ProblemOptions = {}): FormErrors {
+  if (problem === null) return { fieldErrors: {}, formError: null };
+  if (typeof problem === 'string') {
+    return field && !hidden.includes(field) ? { fieldErrors: { [field]: [problem] }, formError: null } : { fieldErrors: {}, formError: problem };
+  }
+  const flattened = z.flattenError(problem);
+  const fieldErrors: FieldErrors = {};
+  let formError = flattened.formErrors[0] ?? null;
+  for (const [name, messages] of Object.entries(flattened.fieldErrors as FieldErrors)) {
+    if (!messages?.length) continue;
+    if (hidden.includes(name)) formError ??= messages[0]!;
+    else fieldErrors[name] = messages;
+  }
+  return { fieldErrors, formError };
+}
+
+/** Parses form data with a zod schema; on failure, the errors to answer with (see `formErrors`). */
 export function parseForm<Schema extends z.ZodType>(
   schema: Schema,
   formData: FormData,
-): { success: true; data: z.output<Schema> } | { success: false; fieldErrors: FieldErrors } {
+  options: Pick<ProblemOptions, 'hidden'> = {},
+): { success: true; data: z.output<Schema> } | { success: false; errors: FormErrors } {
   const result = schema.safeParse(Object.fromEntries(formData));
   if (result.success) return { success: true, data: result.data };
-  return { success: false, fieldErrors: z.flattenError(result.error).fieldErrors as FieldErrors };
+  return { success: false, errors: formErrors(result.error, options) };
+}
+
+/**
+ * The field errors an action's answer holds for one form: all of them on a page with one form,
+ * or — with `intent` — only when the answer is about that form (a page with several).
+ */
+export function fieldErrorsOf(answer: (Partial<FormErrors> & { intent?: string | null }) | undefined, intent?: string): FieldErrors {
+  if (!answer?.fieldErrors) return {};
+  if (intent !== undefined && answer.intent !== intent) return {};
+  return answer.fieldErrors;
 }

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { readOrganizationPageForm } from './organization-page';
+
+const lifetime = { defaultDays: 5, maxDays: 10 };
+
+function read(entries: [string, string][]) {
+  const formData = new FormData();
+  for (const [name, value] of entries) formData.append(name, value);
+  return readOrganizationPageForm(formData, lifetime);
+}
+
+function parsed(entries: [string, string][]) {
+  const answer = read(entries);
+  if (answer.intent === null || !answer.result.success) throw new Error('expected the form to be read');
+  return answer.result.data;
+}
+
+function errorsOf(entries: [string, string][]) {
+  const answer = read(entries);
+  if (answer.intent === null || answer.result.success) throw new Error('expected a refusal');
+  return z.flattenError(answer.result.error).fieldErrors;
+}
+
+describe('the organization page’s forms', () => {
+  it('a submission that is none of the page’s forms has no intent', () => {
+    expect(read([]).intent).toBeNull();
+    expect(read([['intent', 'delete_everything']]).intent).toBeNull();
+  });
+
+  it('the link forms keep the configured default and maximum lifetime', () => {
+    expect(
+      parsed([
+        ['intent', 'create_link'],
+        ['delivery', 'copy'],
+        ['features', 'sso'],
+      ]),
+    ).toEqual({
+      intent: 'create_link',
+      link: { features: ['sso'], lifetimeDays: 5 },
+    });
+    expect(
+      errorsOf([
+        ['intent', 'create_link'],
+        ['delivery', 'copy'],
+        ['features', 'sso'],
+        ['lifetimeDays', '11'],
+      ]),
+    ).toEqual({
+      lifetimeDays: ['A link lasts at most 10 days here (set on the Configuration page).'],
+    });
+  });
+
+  it('a recreate names every wrong field at once, its reason among them; a malformed link id names no link', () => {
+    expect(
+      errorsOf([
+        ['intent', 'recreate_link'],
+        ['delivery', 'email'],
+        ['linkId', '3'],
+      ]),
+    ).toEqual({
+      features: ['Choose at least one feature.'],
+      recipientEmail: ['Enter the IT admin’s email address, or choose Copy link.'],
+      recreateReason: ['Say why the link is recreated.'],
+    });
+    expect(
+      parsed([
+        ['intent', 'recreate_link'],
+        ['delivery', 'copy'],
+        ['features', 'dsync'],
+        ['linkId', 'x'],
+        ['recreateReason', ' New scope '],
+      ]),
+    ).toEqual({
+      intent: 'recreate_link',
+      link: { features: ['dsync'], lifetimeDays: 5 },
+      reason: 'New scope',
+      linkId: undefined,
+    });
+  });
+
+  it('a resend says only why and what to add: the link’s own fields it carries for the preview are not read', () => {
+    expect(
+      parsed([
+        ['intent', 'resend_link'],
+        ['linkId', '7'],
+        ['resendReason', 'Lost it'],
+        ['recipientEmail', 'attacker@evil.example'],
+        ['features', 'dsync'],
+      ]),
+    ).toEqual({
+      intent: 'resend_link',
+      linkId: 7,
+      reason: 'Lost it',
+      message: '',
+    });
+    expect(
+      errorsOf([
+        ['intent', 'resend_link'],
+        ['linkId', '7'],
+        ['resendReason', ''],
+        ['message', 'x'.repeat(2001)],
+      ]),
+    ).toEqual({
+      resendReason: ['Say why the email is sent again.'],
+      message: ['Use at most 2,000 characters.'],
+    });
+  });
+
+  it('the other forms say what the page always said', () => {
+    expect(
+      errorsOf([
+        ['intent', 'set_owner'],
+        ['csOwnerId', ''],
+      ]),
+    ).toEqual({ csOwnerId: ['Choose a CS owner.'] });
+    expect(
+      errorsOf([
+        ['intent', 'revoke_link'],
+        ['linkId', '7'],
+      ]),
+    ).toEqual({ reason: ['Say why the link is revoked.'] });
+    expect(
+      errorsOf([
+        ['intent', 'archive'],
+        ['reason', '  '],
+      ]),
+    ).toEqual({ reason: ['Say why it is archived.'] });
+    expect(
+      errorsOf([
+        ['intent', 'add_note'],
+        ['note', 'x'.repeat(2001)],
+      ]),
+    ).toEqual({ note: ['Use at most 2,000 characters.'] });
+    expect(
+      errorsOf([
+        ['intent', 'edit'],
+        ['name', ''],
+      ]),
+    ).toEqual({ name: ['Enter the organization’s name.'] });
+    expect(
+      parsed([
+        ['intent', 'edit'],
+        ['name', 'Acme'],
+        ['domains', 'acme.com'],
+        ['shownDomains', ''],
+      ]),
+    ).toEqual({
+      intent: 'edit',
+      details: { name: 'Acme', domains: ['acme.com'], shownDomains: [], domainsVerified: false, externalId: null },
+    });
+    expect(parsed([['intent', 'check_progress']])).toEqual({ intent: 'check_progress' });
+  });
+});

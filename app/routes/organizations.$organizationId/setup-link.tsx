@@ -1,0 +1,106 @@
+import { LinkStory } from '~/components/link-story';
+import { LocalDateTime } from '~/components/local-time';
+import { OneTimeSecret } from '~/components/one-time-secret';
+import { SetupLinkCard } from '~/components/setup-link-card';
+import { SETUP_LINK_INTENTS, type OrganizationPageIntent } from '~/forms/organization-page';
+import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link';
+import { useShownOnce } from '~/hooks/use-shown-once';
+import { formatDateTime } from '~/utils/format';
+import { fieldErrorsOf } from '~/utils/forms';
+import { FEATURE_INFO } from '~/domain/features';
+import type { PageAnswer } from './page-action.server';
+import type { OrganizationPageData } from './route';
+
+const isLinkIntent = (intent: string | null | undefined): intent is OrganizationPageIntent =>
+  intent != null && (SETUP_LINK_INTENTS as readonly string[]).includes(intent);
+
+/** A copy-mode link, shown once: for as long as the rep stays on this organization's page. */
+export function IssuedLinkSecret({ issued, organization }: { issued: PageAnswer['issued']; organization: OrganizationPageData['organization'] }) {
+  const shownOnce = useShownOnce(issued, organization.id);
+  if (!shownOnce.secret) return null;
+  return (
+    <OneTimeSecret label={`Setup link for ${organization.name}`} value={shownOnce.secret.url} onDismiss={shownOnce.dismiss}>
+      For {shownOnce.secret.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until <LocalDateTime iso={shownOnce.secret.expiresAt} />.
+      Send it to the customer’s IT admin by a channel you trust.
+    </OneTimeSecret>
+  );
+}
+
+/** The setup link: how the current one stands, and — for reps — the card that issues, resends, recreates or revokes it. */
+export function SetupLinkSection({
+  page,
+  answer,
+  pendingIntent,
+}: {
+  page: Pick<OrganizationPageData, 'organization' | 'activeLink' | 'sendingLink' | 'failedEmail' | 'progress' | 'linkLifetime' | 'canEdit' | 'now'>;
+  answer: PageAnswer | undefined;
+  pendingIntent: string | null;
+}) {
+  const { organization, activeLink, sendingLink, failedEmail, linkLifetime, canEdit, now } = page;
+  const currentLink = page.progress.link;
+  const defaultDraft: SetupLinkDraft = { ...DEFAULT_DRAFT, lifetimeDays: String(linkLifetime.defaultDays) };
+  // A refused or unsent form comes back as typed; else the last email that could not be sent, so a retry is one click.
+  const draft: SetupLinkDraft =
+    answer?.values ??
+    (failedEmail
+      ? {
+          ...defaultDraft,
+          recipientEmail: failedEmail.recipientEmail,
+          recipientName: failedEmail.recipientName ?? '',
+          features: failedEmail.features,
+          lifetimeDays: String(failedEmail.lifetimeDays),
+        }
+      : defaultDraft);
+  const answered = answer && isLinkIntent(answer.intent) ? answer : null;
+  return (
+    <section aria-labelledby="link-title" className="max-w-3xl rounded-lg border border-slate-200 bg-white p-6">
+      <h2 id="link-title" className="text-lg font-semibold">
+        Setup link
+      </h2>
+      {sendingLink ? <LinkStory link={sendingLink} canEdit={canEdit} /> : null}
+      {activeLink || sendingLink ? null : currentLink && currentLink.status !== 'failed' ? (
+        <LinkStory link={currentLink} canEdit={canEdit} />
+      ) : (
+        <p className="mt-1 text-sm text-slate-600">No active link. {canEdit ? 'Create one for the IT admin:' : ''}</p>
+      )}
+      {failedEmail && !answer?.formError ? (
+        <p role="status" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          The last email, to {failedEmail.recipientEmail} on {formatDateTime(failedEmail.at)}, could not be sent: {failedEmail.reason} No link is active.
+          {canEdit ? ' The form below starts from it: send again, or use Copy link.' : ''}
+        </p>
+      ) : null}
+      {activeLink && !canEdit ? (
+        <p className="mt-1 text-sm text-slate-700">
+          Active: {activeLink.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <LocalDateTime iso={activeLink.expiresAt} />.
+        </p>
+      ) : null}
+      {canEdit && (activeLink || !sendingLink) ? (
+        <FoldedWhenCompleted folded={!activeLink && currentLink?.status === 'completed' && answer === undefined}>
+          <SetupLinkCard
+            // A new active link (or none) is a new form: its defaults must apply afresh.
+            key={activeLink?.id ?? 'none'}
+            active={activeLink}
+            now={now}
+            pendingIntent={isLinkIntent(pendingIntent) ? pendingIntent : null}
+            errors={fieldErrorsOf(answered ?? undefined)}
+            errorIntent={answered?.intent ?? null}
+            draft={draft}
+            previewAction={`/organizations/${organization.id}/email-preview`}
+            lifetimeMaxDays={linkLifetime.maxDays}
+          />
+        </FoldedWhenCompleted>
+      ) : null}
+    </section>
+  );
+}
+
+/** After a completed setup, another link is the exception: its form waits behind a disclosure. */
+function FoldedWhenCompleted({ folded, children }: { folded: boolean; children: React.ReactNode }) {
+  if (!folded) return <>{children}</>;
+  return (
+    <details className="mt-3 rounded-md border border-slate-200 p-4">
+      <summary className="cursor-pointer font-semibold">Send another link</summary>
+      {children}
+    </details>
+  );
+}
