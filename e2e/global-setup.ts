@@ -67,7 +67,11 @@ export default async function globalSetup() {
     await sandbox.stop();
   };
   await waitForHealthy(baseURL, exited, logPath).catch(async (error: unknown) => {
+    server.kill('SIGKILL');
+    await exited;
+    fs.closeSync(log);
     await stopServices();
+    if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
     throw error;
   });
   process.env.E2E_BASE_URL = baseURL;
@@ -81,14 +85,22 @@ export default async function globalSetup() {
   process.env.E2E_SMTP_SWITCH_URL = smtpSwitch.controlUrl;
 
   return async () => {
-    server.kill('SIGTERM');
-    const code = await exited;
-    fs.closeSync(log);
-    await stopServices();
-    if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; see ${logPath}`);
-    assertNoLinkValueLeaked(workDir);
-    if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
+    try {
+      server.kill('SIGTERM');
+      const code = await exited;
+      fs.closeSync(log);
+      await stopServices();
+      if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; its log ends:\n${logTail(logPath)}`);
+      assertNoLinkValueLeaked(workDir);
+    } finally {
+      // Removed whatever happened (KEEP_E2E_DATA=1 keeps the database and the log to look at).
+      if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
+    }
   };
+}
+
+function logTail(logPath: string): string {
+  return fs.readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n');
 }
 
 async function waitForHealthy(baseURL: string, exited: Promise<number | null>, logPath: string): Promise<void> {

@@ -14,6 +14,7 @@ import type { CheckResult } from '~/services/doctor.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
+import { makeTempDir } from '../test/temp-dirs';
 
 let sandbox: RunningSandbox;
 let catcher: SmtpCatcher;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   sandbox.store.seedOrganization({ name: 'Doctor Checks Inc' });
   catcher = await startSmtpCatcher();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-doctor-'));
+  dir = makeTempDir('setup-desk-doctor-');
   migratedPath = path.join(dir, 'migrated.sqlite');
   const db = openDatabase(migratedPath);
   await migrateToLatest(db);

@@ -1,10 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { makeTempDir } from './temp-dirs';
 
 export const SERVER_ENTRY = path.resolve('build/server/index.js');
+
+const running = new Set<RunningServer>();
+
+/** Stops every server this process started that is still running (at the end of each test file). */
+export async function stopRunningServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop('SIGKILL')));
+}
 
 /** Asks the OS for a port nobody is listening on. */
 export async function getFreePort(): Promise<number> {
@@ -43,7 +50,8 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
     throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` before these tests (npm test does).`);
   }
   const port = await getFreePort();
-  const databasePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-server-')), 'app.sqlite');
+  // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
+  const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -65,6 +73,24 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
   collectLines(child.stdout, stdout);
   collectLines(child.stderr, stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  const server: RunningServer = {
+    url: `http://localhost:${port}`,
+    port,
+    process: child,
+    stdout,
+    stderr,
+    logs: () => logs(),
+    waitForLog: (predicate, timeoutMs) => waitForLog(predicate, timeoutMs),
+    exited,
+    databasePath,
+    stop,
+  };
+  running.add(server);
+  void exited.then(() => running.delete(server));
 
   const logs = () =>
     stdout.flatMap((line) => {
@@ -85,22 +111,11 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
     }
   };
 
-  await waitForLog((line) => String(line.msg).startsWith('Setup Desk listening'));
-  return {
-    url: `http://localhost:${port}`,
-    port,
-    process: child,
-    stdout,
-    stderr,
-    logs,
-    waitForLog,
-    exited,
-    databasePath,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  await waitForLog((line) => String(line.msg).startsWith('Setup Desk listening')).catch(async (error: unknown) => {
+    await stop('SIGKILL');
+    throw error;
+  });
+  return server;
 }
 
 /** Runs the built server expecting it to refuse to start; returns its exit code and stderr. */

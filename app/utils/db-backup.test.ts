@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSetupLink } from '~/models/setup-link.server';
+import { makeTempDir } from '../../test/temp-dirs';
 import { backupDatabase, getDb, migrateToLatest, openDatabase } from './db.server';
 
 describe('online backup', () => {
@@ -27,7 +27,7 @@ describe('online backup', () => {
 
     // A second connection (as a separate `npm run db:backup` process would have) takes the backup
     // while this one keeps creating links, each in its own transaction with its audit event.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-backup-'));
+    const dir = makeTempDir('setup-desk-backup-');
     const target = path.join(dir, 'backup.sqlite');
     const backupConnection = openDatabase(process.env.DATABASE_PATH!);
     let created = 0;
