@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startSandbox } from '../sandbox/server';
 import { startMailCatcher } from '../scripts/dev/maildev';
-import { getFreePort } from '../test/built-server';
+import { assertBuildIsCurrent, getFreePort } from '../test/built-server';
 import { resolveChromium } from './browser';
 import { startSmtpSwitch } from './smtp-switch';
 
@@ -16,7 +16,8 @@ const SERVER_ENTRY = path.resolve('build/server/index.js');
  * and shares its address with the tests through the environment. Returns the teardown.
  */
 export default async function globalSetup() {
-  if (!fs.existsSync(SERVER_ENTRY)) throw new Error('No production build: run `npm run build` first (npm test does).');
+  // No test of stale code: the build must have been made from these sources.
+  assertBuildIsCurrent();
   console.log(`e2e: using ${resolveChromium().source}`);
 
   // The WorkOS sandbox runs here, in the runner's process; the app and the tests reach it over HTTP.

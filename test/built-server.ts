@@ -2,9 +2,32 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { BUILD_INFO_FILE, sourceHash } from '../app/utils/source-hash.server';
 import { makeTempDir } from './temp-dirs';
 
 export const SERVER_ENTRY = path.resolve('build/server/index.js');
+
+export const STALE_BUILD_MESSAGE = 'build/ is older than the sources: run npm run build';
+
+const currentBuilds = new Set<string>();
+
+/**
+ * Refuses a missing build, or one made from other sources than these: `npm run build` records a
+ * hash of the sources it built from (scripts/build-info.ts), and a test of the built server
+ * against stale code would test code that is no longer there. Checked once per process.
+ */
+export function assertBuildIsCurrent(root = process.cwd()): void {
+  if (currentBuilds.has(root)) return;
+  const entry = path.join(root, 'build/server/index.js');
+  if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` before these tests (npm test does).`);
+  const infoFile = path.join(root, BUILD_INFO_FILE);
+  const built = fs.existsSync(infoFile) ? (JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { sourceHash?: string; builtAt?: string }) : {};
+  if (built.sourceHash !== sourceHash(root)) {
+    const when = built.builtAt ? `was built at ${built.builtAt} from sources that have changed since` : `has no ${BUILD_INFO_FILE}`;
+    throw new Error(`${STALE_BUILD_MESSAGE} (it ${when}).`);
+  }
+  currentBuilds.add(root);
+}
 
 const running = new Set<RunningServer>();
 
@@ -46,9 +69,7 @@ export interface RunningServer {
  * its own SQLite file, exactly as `npm start` would.
  */
 export async function startBuiltServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  if (!fs.existsSync(SERVER_ENTRY)) {
-    throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` before these tests (npm test does).`);
-  }
+  assertBuildIsCurrent();
   const port = await getFreePort();
   // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
   const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
@@ -122,6 +143,7 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
 export async function runBuiltServerExpectingFailure(
   env: Record<string, string> & { NODE_ENV: 'development' | 'production' | 'test' },
 ): Promise<{ code: number | null; stderr: string }> {
+  assertBuildIsCurrent();
   const child = spawn(process.execPath, [SERVER_ENTRY], { env: { ...env, PATH: process.env.PATH ?? '' } });
   const stderr: string[] = [];
   collectLines(child.stderr, stderr);
