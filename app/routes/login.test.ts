@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SIGN_IN_LIMITS } from '~/models/sign-in.server';
 import { getDb } from '~/utils/db.server';
-import { buildRequest, createTestStaff, sessionCookieFor, TEST_PASSWORD, testContext } from '../../test/staff';
+import { createTestStaff, sessionCookieFor, TEST_PASSWORD } from '../../test/factories';
+import { buildRequest, testContext } from '../../test/requests';
 import { action, loader } from './login';
 
 type ActionResult = { data: { formError: string | null; fieldErrors: Record<string, string[]> }; init: { status: number; headers?: HeadersInit } | null };
