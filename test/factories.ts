@@ -102,8 +102,6 @@ export interface OrganizationOptions {
   externalId?: string;
   /** Pending: requested, not yet created in WorkOS. Active (the default): created there. Archived: then archived here. */
   status?: 'pending' | 'active' | 'archived';
-  /** Active only: the WorkOS organization's id, when the test needs a particular one (with a made-up organization). */
-  workosId?: string;
   /**
    * Active only: the organization as WorkOS answered (the SDK's shape), for a test whose WorkOS
    * knows it — see `createOrganizationInSandbox`. Without it the factory makes one up, for tests
@@ -171,7 +169,7 @@ export async function createOrganization(options: OrganizationOptions = {}): Pro
     }
     return { id, name, workosId: null };
   }
-  const workos = options.workos ?? madeUpWorkOSOrganization({ id: options.workosId, name, domains, externalId: options.externalId, submissionId });
+  const workos = options.workos ?? madeUpWorkOSOrganization({ name, domains, externalId: options.externalId, submissionId });
   await db.transaction(async (trx) => {
     await applyWorkOSOrganization(trx, id, workos, { status: 'active' });
     await recordAuditEvent({ actor: FACTORY_ACTOR, action: 'organization.created', organizationId: id, details: { workosId: workos.id } }, trx);
@@ -183,10 +181,14 @@ export async function createOrganization(options: OrganizationOptions = {}): Pro
 /** An active organization that the WorkOS sandbox knows too (seeded in its store), linked here as creation links it. */
 export async function createOrganizationInSandbox(
   sandbox: { store: SandboxStore },
-  options: Omit<OrganizationOptions, 'workos' | 'workosId' | 'status' | 'lastError'> & { status?: 'active' | 'archived' } = {},
+  options: Omit<OrganizationOptions, 'workos' | 'domains' | 'status' | 'lastError'> & { domains?: string[]; status?: 'active' | 'archived' } = {},
 ): Promise<ArrangedOrganization & { workosId: string }> {
-  const domains = (options.domains ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.domain));
-  const seeded = sandbox.store.seedOrganization({ name: options.name ?? `Organization ${uniqueSuffix()}`, domains, externalId: options.externalId });
+  // Seeded as WorkOS holds it (pending domains); the SDK's view of it is what creation applies here.
+  const seeded = sandbox.store.seedOrganization({
+    name: options.name ?? `Organization ${uniqueSuffix()}`,
+    domains: options.domains,
+    externalId: options.externalId,
+  });
   const arranged = await createOrganization({ ...options, workos: asSdkOrganization(seeded) });
   return { ...arranged, workosId: seeded.id };
 }
@@ -219,19 +221,18 @@ export function asSdkOrganization(wire: SandboxOrganization): WorkOSOrganization
 
 /** A WorkOS organization no WorkOS holds, shaped as the SDK returns one, for tests that never call WorkOS. */
 function madeUpWorkOSOrganization({
-  id = `org_01${crypto.randomBytes(12).toString('hex').toUpperCase()}`,
   name,
   domains,
   externalId,
   submissionId,
 }: {
-  id?: string;
   name: string;
   domains: { domain: string; state?: DomainState; id?: string }[];
   externalId?: string;
   submissionId: string;
 }): WorkOSOrganization {
   const now = new Date();
+  const id = `org_01${crypto.randomBytes(12).toString('hex').toUpperCase()}`;
   return {
     object: 'organization',
     id,
