@@ -20,6 +20,7 @@ beforeAll(async () => {
   const upTo = migrations.findIndex((migration) => migration.name === '008_setup_link_lifecycle');
   for (const migration of migrations.slice(0, upTo)) await migration.up(db);
   const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T10:00:00.000Z`;
+  // Rows written directly: this database has 007's schema, which today's models no longer speak.
   await db('organizations').insert({
     id: 1,
     name: 'Old Co',
