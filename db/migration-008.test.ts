@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
+import { makeTempDir } from '../test/temp-dirs';
 import { migrations } from './migrations/index';
 
 /**
@@ -15,11 +15,12 @@ let dir: string;
 let db: Knex;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-migrate-008-'));
+  dir = makeTempDir('setup-desk-migrate-008-');
   db = openDatabase(path.join(dir, 'old.sqlite'));
   const upTo = migrations.findIndex((migration) => migration.name === '008_setup_link_lifecycle');
   for (const migration of migrations.slice(0, upTo)) await migration.up(db);
   const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T10:00:00.000Z`;
+  // Rows written directly: this database has 007's schema, which today's models no longer speak.
   await db('organizations').insert({
     id: 1,
     name: 'Old Co',

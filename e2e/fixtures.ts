@@ -23,8 +23,8 @@ export interface TestStaff {
 }
 
 /**
- * The app's own models, pointed at the e2e server's database file. Loaded on first use, after
- * global setup has said where that file is.
+ * The test factories (test/factories.ts: data made through the app's own models), pointed at the
+ * e2e server's database file. Loaded on first use, after global setup has said where that file is.
  */
 async function appModels() {
   const workDir = process.env.E2E_WORK_DIR;
@@ -38,40 +38,28 @@ async function appModels() {
   }
   return {
     db: (await import('~/utils/db.server')).getDb(),
-    staff: await import('~/models/staff.server'),
-    session: await import('~/models/session.server'),
-    auth: await import('~/services/auth.server'),
+    factories: await import('../test/factories'),
   };
 }
 
 /** Creates a staff member in the app's database (arranging data as the app would, not via the UI). */
 export async function createStaffMember(role: StaffRole, name?: string): Promise<TestStaff> {
-  const { staff } = await appModels();
+  const { factories } = await appModels();
   const suffix = crypto.randomBytes(4).toString('hex');
-  const created = await staff.createStaff(
-    { email: `${role}-${suffix}@staff.example`, name: name ?? `E2E ${role} ${suffix}`, role, password: E2E_PASSWORD },
-    { type: 'system', label: 'E2E setup' },
-  );
-  return { ...created.staff, password: E2E_PASSWORD };
+  const created = await factories.createTestStaff(role, {
+    email: `${role}-${suffix}@staff.example`,
+    name: name ?? `E2E ${role} ${suffix}`,
+    password: E2E_PASSWORD,
+  });
+  return { ...created, password: E2E_PASSWORD };
 }
 
-/** An active organization: created in the sandbox (as WorkOS) and linked here, as the app would. */
+/** An active organization: created in the sandbox (as WorkOS, through the SDK) and linked here by the factory, as creation links it. */
 export async function arrangeOrganization(name: string, { domains = [] }: { domains?: string[] } = {}): Promise<{ id: number; workosId: string }> {
   const { workos } = e2eSandbox();
   const created = await workos.organizations.createOrganization({ name, domainData: domains.map((domain) => ({ domain, state: 'pending' as never })) });
-  const { db } = await appModels();
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({ name, workos_id: created.id, status: 'active', idempotency_key: crypto.randomUUID(), created_at: now, updated_at: now, synced_at: now })
-    .returning('id');
-  const id = (row as { id: number }).id;
-  if (created.domains.length > 0) {
-    await db('organization_domains').insert(
-      created.domains.map((domain) => ({ organization_id: id, domain: domain.domain, state: domain.state, workos_domain_id: domain.id })),
-    );
-  }
-  const { refreshSearchRow } = await import('~/models/organization.server');
-  await refreshSearchRow(id, { db });
+  const { factories } = await appModels();
+  const { id } = await factories.createOrganization({ workos: created, domains });
   return { id, workosId: created.id };
 }
 
@@ -150,10 +138,9 @@ export const test = base.extend<{
   login: async ({ context, baseURL }, use) => {
     await use(async ({ role, name }) => {
       const member = await createStaffMember(role, name);
-      const { session, auth } = await appModels();
-      const { token, expiresAt } = await session.createSession(member.id);
-      const [pair] = (await auth.sessionCookieHeader(token, expiresAt)).split(';');
-      const [cookieName, ...value] = pair!.split('=');
+      const { factories } = await appModels();
+      const { cookie } = await factories.sessionCookieFor(member.id);
+      const [cookieName, ...value] = cookie.split('=');
       await context.addCookies([{ name: cookieName!, value: value.join('='), url: baseURL! }]);
       return member;
     });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startSandbox } from '../sandbox/server';
 import { startMailCatcher } from '../scripts/dev/maildev';
-import { getFreePort } from '../test/built-server';
+import { assertBuildIsCurrent, getFreePort } from '../test/built-server';
 import { resolveChromium } from './browser';
 import { startSmtpSwitch } from './smtp-switch';
 
@@ -16,7 +16,8 @@ const SERVER_ENTRY = path.resolve('build/server/index.js');
  * and shares its address with the tests through the environment. Returns the teardown.
  */
 export default async function globalSetup() {
-  if (!fs.existsSync(SERVER_ENTRY)) throw new Error('No production build: run `npm run build` first (npm test does).');
+  // No test of stale code: the build must have been made from these sources.
+  assertBuildIsCurrent();
   console.log(`e2e: using ${resolveChromium().source}`);
 
   // The WorkOS sandbox runs here, in the runner's process; the app and the tests reach it over HTTP.
@@ -67,7 +68,11 @@ export default async function globalSetup() {
     await sandbox.stop();
   };
   await waitForHealthy(baseURL, exited, logPath).catch(async (error: unknown) => {
+    server.kill('SIGKILL');
+    await exited;
+    fs.closeSync(log);
     await stopServices();
+    if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
     throw error;
   });
   process.env.E2E_BASE_URL = baseURL;
@@ -81,14 +86,22 @@ export default async function globalSetup() {
   process.env.E2E_SMTP_SWITCH_URL = smtpSwitch.controlUrl;
 
   return async () => {
-    server.kill('SIGTERM');
-    const code = await exited;
-    fs.closeSync(log);
-    await stopServices();
-    if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; see ${logPath}`);
-    assertNoLinkValueLeaked(workDir);
-    if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
+    try {
+      server.kill('SIGTERM');
+      const code = await exited;
+      fs.closeSync(log);
+      await stopServices();
+      if (code !== 0) throw new Error(`The e2e server exited with ${code} on SIGTERM; its log ends:\n${logTail(logPath)}`);
+      assertNoLinkValueLeaked(workDir);
+    } finally {
+      // Removed whatever happened (KEEP_E2E_DATA=1 keeps the database and the log to look at).
+      if (!process.env.KEEP_E2E_DATA) fs.rmSync(workDir, { recursive: true, force: true });
+    }
   };
+}
+
+function logTail(logPath: string): string {
+  return fs.readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n');
 }
 
 async function waitForHealthy(baseURL: string, exited: Promise<number | null>, logPath: string): Promise<void> {

@@ -73,7 +73,13 @@ test('an emailed SSO + Directory Sync link: SSO arrives by webhook, Directory Sy
     await expect(admin.locator('[data-feature="dsync"]')).toContainText('To do');
 
     // The page refreshes by itself after the IT admin's step, and still waits: no webhook came.
-    await page.waitForResponse((response) => new URL(response.url()).pathname === `/organizations/${organization.id}.data` && response.ok());
+    // The refresh is a revalidation the page sends from now on (not one already in flight), and
+    // it must come back; without one within its 5 s period, and a little, this fails.
+    const refresh = await page.waitForRequest(
+      (request) => request.method() === 'GET' && new URL(request.url()).pathname === `/organizations/${organization.id}.data`,
+      { timeout: 12_000 },
+    );
+    expect((await refresh.response())?.ok()).toBe(true);
     await expect(progress.locator('[data-feature="dsync"]')).toContainText('Waiting');
 
     await progress.getByRole('button', { name: 'Check WorkOS now' }).click();

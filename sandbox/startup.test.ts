@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { WorkOS } from '@workos-inc/node';
 import { describe, expect, it } from 'vitest';
 import { getFreePort } from '../test/built-server';
+import { makeTempDir } from '../test/temp-dirs';
 import { startSandbox } from './server';
 
 describe('starting the sandbox', () => {
@@ -34,7 +34,7 @@ describe('starting the sandbox', () => {
   });
 
   it('keeps its state across a restart when given a file, and does not seed over it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-state-'));
+    const dir = makeTempDir('setup-desk-sandbox-state-');
     const persistPath = path.join(dir, 'state.json');
     try {
       const first = await startSandbox({ persistPath });

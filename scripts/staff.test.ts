@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '~/models/password.server';
 import { openDatabase } from '~/utils/db.server';
+import { makeTempDir } from '../test/temp-dirs';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-cli-'));
+const dir = makeTempDir('setup-desk-cli-');
 const databasePath = path.join(dir, 'cli.sqlite');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAuditEvent } from '~/models/audit.server';
 import { openDatabase } from '~/utils/db.server';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { createOrganization, signedInStaff } from '../test/factories';
 
 let server: RunningServer;
 let db: Knex;
@@ -21,25 +22,10 @@ const notes = (naughtyStrings as string[]).filter((text) => text.trim() !== '');
 beforeAll(async () => {
   server = await startBuiltServer();
   db = openDatabase(server.databasePath);
-  const { createSession } = await import('~/models/session.server');
-  const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/services/auth.server');
   for (const role of ['viewer', 'support', 'admin'] as const) {
-    const { staff } = await createStaff(
-      { email: `${role}-export@staff.example`, name: `Export ${role}`, role, password: 'granite-sparrow-lantern-88' },
-      { type: 'system', label: 'Test' },
-      { db },
-    );
-    const { token, expiresAt } = await createSession(staff.id, { db });
-    cookies[role] = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+    cookies[role] = (await signedInStaff(role, { email: `${role}-export@staff.example`, name: `Export ${role}`, db })).cookie;
   }
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({ name: HOSTILE_NAME, workos_id: 'org_01HOSTILE', status: 'active', idempotency_key: 'hostile', created_at: now, updated_at: now })
-    .returning('id');
-  organizationId = (row as { id: number }).id;
-  const { refreshSearchRow } = await import('~/models/organization.server');
-  await refreshSearchRow(organizationId, { db });
+  organizationId = (await createOrganization({ name: HOSTILE_NAME, db })).id;
   const actor = { type: 'staff' as const, id: 1, label: '@SUM(A1:A9) Rep' };
   for (const note of notes) await recordAuditEvent({ actor, action: 'organization.noted', organizationId, note }, { db });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { createOrganizationInSandbox, createTestStaff, issueSetupLink } from '../test/factories';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
 
 let sandbox: RunningSandbox;
@@ -51,16 +52,7 @@ describe('background jobs', () => {
   });
 
   it('polls WorkOS on its interval: an event emitted in WorkOS shows up as progress by itself', async () => {
-    const workosId = sandbox.store.seedOrganization({ name: 'Pendant Publishing' }).id;
-    const now = new Date().toISOString();
-    await db('organizations').insert({
-      name: 'Pendant Publishing',
-      workos_id: workosId,
-      status: 'active',
-      idempotency_key: 'background-poll',
-      created_at: now,
-      updated_at: now,
-    });
+    const { workosId } = await createOrganizationInSandbox(sandbox, { name: 'Pendant Publishing', db });
     const emitted = sandbox.store.emit(
       'dsync.activated',
       { object: 'directory', id: 'directory_01BG', organization_id: workosId, type: 'okta scim v2.0', state: 'active' },
@@ -73,38 +65,11 @@ describe('background jobs', () => {
   });
 
   it('expires a link past its time and emails the CS owner their digest, on its own', async () => {
-    const { createStaff } = await import('~/models/staff.server');
-    const { staff } = await createStaff(
-      { email: 'owen.owner@staff.example', name: 'Owen Owner', role: 'support', password: 'granite-sparrow-lantern-88' },
-      { type: 'system', label: 'Test' },
-      { db },
-    );
-    const ownerId = staff.id;
-    const created = new Date(Date.now() - 3 * 86_400_000).toISOString();
-    const [organization] = await db('organizations')
-      .insert({
-        name: 'Vandelay Imports',
-        workos_id: 'org_01BACKGROUNDEXPIRY000000000',
-        status: 'active',
-        idempotency_key: 'background-expiry',
-        cs_owner_id: ownerId,
-        created_at: created,
-        updated_at: created,
-      })
-      .returning('id');
-    const organizationId = (organization as { id: number }).id;
-    const [link] = await db('setup_links')
-      .insert({
-        organization_id: organizationId,
-        token_hash: 'a'.repeat(64),
-        features: JSON.stringify(['sso']),
-        delivery: 'copy',
-        expires_at: new Date(Date.now() - 86_400_000).toISOString(),
-        status: 'active',
-        created_at: created,
-      })
-      .returning('id');
-    const linkId = (link as { id: number }).id;
+    const owner = await createTestStaff('support', { email: 'owen.owner@staff.example', name: 'Owen Owner', db });
+    const { id: organizationId } = await createOrganizationInSandbox(sandbox, { name: 'Vandelay Imports', owner, db });
+    // Issued three days ago for two days: past its time, and nothing has recorded that yet.
+    const { link } = await issueSetupLink(organizationId, { features: ['sso'], lifetimeDays: 2, now: new Date(Date.now() - 3 * 86_400_000), db });
+    const linkId = link.id;
     await until(async () => ((await db('setup_links').where({ id: linkId, status: 'expired' }).first()) ? true : undefined));
     const email = await until(async () => catcher.emails.find((candidate) => candidate.envelope.to.includes('owen.owner@staff.example')));
     expect(email.mail.subject).toBe('Setup Desk: 1 to follow up');

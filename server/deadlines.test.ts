@@ -10,7 +10,7 @@ import { openDatabase } from '~/utils/db.server';
 import type { FaultRuleInput } from '../sandbox/faults';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
-import { seedActiveOrganization } from '../test/organizations';
+import { createOrganizationInSandbox, issueSetupLink, signedInStaff } from '../test/factories';
 
 // Short here to keep the suite quick; FAULT_TABLE_DEADLINE_MS=10000 measures the production default.
 const DEADLINE_MS = Number(process.env.FAULT_TABLE_DEADLINE_MS ?? 2_000);
@@ -25,17 +25,9 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   server = await startBuiltServer({ ...workosSandboxEnv(sandbox), WORKOS_PERSON_DEADLINE_MS: String(DEADLINE_MS), SETUP_RATE_LIMIT_PER_MINUTE: '1000' });
   db = openDatabase(server.databasePath);
-  const { createSession } = await import('~/models/session.server');
-  const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/services/auth.server');
-  const { staff } = await createStaff(
-    { email: 'dee@staff.example', name: 'Dee Deadline', role: 'support', password: 'granite-sparrow-lantern-88' },
-    { type: 'system', label: 'Test' },
-    { db },
-  );
+  const { staff, cookie } = await signedInStaff('support', { email: 'dee@staff.example', name: 'Dee Deadline', db });
   repId = staff.id;
-  const { token, expiresAt } = await createSession(staff.id, { db });
-  repCookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+  repCookie = cookie;
 });
 
 afterAll(async () => {
@@ -70,7 +62,7 @@ const visibleText = (html: string) =>
 let counter = 0;
 async function organization(): Promise<{ id: number; workosId: string }> {
   counter += 1;
-  return seedActiveOrganization(db, sandbox, `Slowpoke ${counter}`);
+  return createOrganizationInSandbox(sandbox, { name: `Slowpoke ${counter}`, db });
 }
 
 /** The person-facing calls, each as the person makes it; `expectShown` is the message they must see. */
@@ -103,10 +95,9 @@ const CALLS: Record<string, (fault: FaultRuleInput) => Promise<{ status: number;
   },
   'the IT admin’s launch': async (fault) => {
     const org = await organization();
-    const { createSetupLink } = await import('~/models/setup-link.server');
-    const issued = await createSetupLink(org.id, { features: ['sso'], lifetimeDays: 1 }, { type: 'system', label: 'Test' }, { db });
+    const { token } = await issueSetupLink(org.id, { features: ['sso'], lifetimeDays: 1, db });
     sandbox.faults.add({ ...fault, method: 'POST', path: '/portal/generate_link' });
-    const response = await fetch(issued.url.replace(/^http:\/\/localhost:\d+/, server.url), {
+    const response = await fetch(`${server.url}/setup/${token}`, {
       method: 'POST',
       redirect: 'manual',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, 'Sec-Fetch-Site': 'same-origin' },

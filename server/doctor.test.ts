@@ -13,7 +13,9 @@ import { migrateToLatest, openDatabase } from '~/utils/db.server';
 import type { CheckResult } from '~/services/doctor.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { signedInStaff } from '../test/factories';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
+import { makeTempDir } from '../test/temp-dirs';
 
 let sandbox: RunningSandbox;
 let catcher: SmtpCatcher;
@@ -24,7 +26,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   sandbox.store.seedOrganization({ name: 'Doctor Checks Inc' });
   catcher = await startSmtpCatcher();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-doctor-'));
+  dir = makeTempDir('setup-desk-doctor-');
   migratedPath = path.join(dir, 'migrated.sqlite');
   const db = openDatabase(migratedPath);
   await migrateToLatest(db);
@@ -202,17 +204,8 @@ describe('the System status page', () => {
   beforeAll(async () => {
     server = await startBuiltServer({ ...workosSandboxEnv(sandbox), SMTP_URL: catcher.url, WORKOS_EVENTS_POLL: 'auto' });
     db = openDatabase(server.databasePath);
-    const { createSession } = await import('~/models/session.server');
-    const { createStaff } = await import('~/models/staff.server');
-    const { sessionCookieHeader } = await import('~/services/auth.server');
     for (const role of ['admin', 'support', 'viewer'] as const) {
-      const { staff } = await createStaff(
-        { email: `${role}-status@staff.example`, name: `Status ${role}`, role, password: 'granite-sparrow-lantern-88' },
-        { type: 'system', label: 'Test' },
-        { db },
-      );
-      const { token, expiresAt } = await createSession(staff.id, { db });
-      cookies[role] = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+      cookies[role] = (await signedInStaff(role, { email: `${role}-status@staff.example`, name: `Status ${role}`, db })).cookie;
     }
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { createOrganization, signedInStaff } from '../test/factories';
 
 let catcher: SmtpCatcher;
 let server: RunningServer;
@@ -16,16 +17,7 @@ let viewerCookie: string;
 const sentTokens: string[] = [];
 
 async function cookieFor(role: 'support' | 'viewer'): Promise<string> {
-  const { createSession } = await import('~/models/session.server');
-  const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/services/auth.server');
-  const { staff } = await createStaff(
-    { email: `${role}-${Date.now()}@staff.example`, name: role === 'support' ? 'Rita Rep' : 'Vic Viewer', role, password: 'granite-sparrow-lantern-88' },
-    { type: 'system', label: 'Test' },
-    { db },
-  );
-  const { token, expiresAt } = await createSession(staff.id, { db });
-  return (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+  return (await signedInStaff(role, { name: role === 'support' ? 'Rita Rep' : 'Vic Viewer', db })).cookie;
 }
 
 beforeAll(async () => {
@@ -54,18 +46,7 @@ afterAll(async () => {
 let counter = 0;
 async function organization(): Promise<number> {
   counter += 1;
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({
-      name: `Globex ${counter}`,
-      workos_id: `org_01EMAIL${String(counter).padStart(19, '0')}`,
-      status: 'active',
-      idempotency_key: `email-${counter}`,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id');
-  return (row as { id: number }).id;
+  return (await createOrganization({ name: `Globex ${counter}`, db })).id;
 }
 
 function post(path: string, fields: [string, string][], cookie = supportCookie) {

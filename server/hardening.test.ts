@@ -11,7 +11,7 @@ import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { signWebhook } from '../sandbox/webhooks';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
-import { seedActiveOrganization } from '../test/organizations';
+import { createOrganizationInSandbox, issueSetupLink, signedInStaff } from '../test/factories';
 
 const WEBHOOK_SECRET = 'whsec_hardening_test_secret_0123456789';
 let sandbox: RunningSandbox;
@@ -32,18 +32,7 @@ beforeAll(async () => {
   });
   limited = await startBuiltServer({ ...workosSandboxEnv(sandbox), SETUP_RATE_LIMIT_PER_MINUTE: '12', SETUP_LAUNCHES_PER_LINK: '3', TRUST_PROXY: '1' });
   db = openDatabase(server.databasePath);
-  const { createSession } = await import('~/models/session.server');
-  const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/services/auth.server');
-  const cookie = async (role: 'support' | 'admin') => {
-    const { staff } = await createStaff(
-      { email: `${role}@hard.example`, name: `Hard ${role}`, role, password: 'granite-sparrow-lantern-88' },
-      { type: 'system', label: 'Test' },
-      { db },
-    );
-    const { token, expiresAt } = await createSession(staff.id, { db });
-    return (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
-  };
+  const cookie = async (role: 'support' | 'admin') => (await signedInStaff(role, { email: `${role}@hard.example`, name: `Hard ${role}`, db })).cookie;
   rep = await cookie('support');
   admin = await cookie('admin');
 });
@@ -65,10 +54,8 @@ afterAll(async () => {
 let counter = 0;
 async function linkedOrganization(on: Knex = db): Promise<{ id: number; token: string }> {
   counter += 1;
-  const { id } = await seedActiveOrganization(on, sandbox, `Hardened ${counter}`);
-  const { createSetupLink } = await import('~/models/setup-link.server');
-  const issued = await createSetupLink(id, { features: ['sso'], lifetimeDays: 7 }, { type: 'system', label: 'Test' }, { db: on });
-  const token = issued.url.split('/setup/')[1]!;
+  const { id } = await createOrganizationInSandbox(sandbox, { name: `Hardened ${counter}`, db: on });
+  const { token } = await issueSetupLink(id, { features: ['sso'], db: on });
   tokens.push(token);
   return { id, token };
 }

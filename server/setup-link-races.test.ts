@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
-import { seedActiveOrganization } from '../test/organizations';
+import { createOrganizationInSandbox, issueSetupLink, signedInStaff } from '../test/factories';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
 
 let sandbox: RunningSandbox;
@@ -34,16 +34,7 @@ beforeAll(async () => {
     SETUP_LAUNCHES_PER_LINK: '1000',
   });
   db = openDatabase(server.databasePath);
-  const { createSession } = await import('~/models/session.server');
-  const { createStaff } = await import('~/models/staff.server');
-  const { sessionCookieHeader } = await import('~/services/auth.server');
-  const { staff } = await createStaff(
-    { email: 'rita@staff.example', name: 'Rita Rep', role: 'support', password: 'granite-sparrow-lantern-88' },
-    { type: 'system', label: 'Test' },
-    { db },
-  );
-  const { token, expiresAt } = await createSession(staff.id, { db });
-  repCookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
+  repCookie = (await signedInStaff('support', { email: 'rita@staff.example', name: 'Rita Rep', db })).cookie;
 });
 
 afterAll(async () => {
@@ -59,15 +50,13 @@ afterAll(async () => {
 let counter = 0;
 async function organization(): Promise<{ id: number; workosId: string }> {
   counter += 1;
-  return seedActiveOrganization(db, sandbox, `Racer ${counter}`);
+  return createOrganizationInSandbox(sandbox, { name: `Racer ${counter}`, db });
 }
 
 async function copyLink(organizationId: number, features: ('sso' | 'dsync')[], now?: Date): Promise<{ token: string; linkId: number }> {
-  const { createSetupLink } = await import('~/models/setup-link.server');
-  const issued = await createSetupLink(organizationId, { features, lifetimeDays: 1 }, { type: 'system', label: 'Test' }, { db, now });
-  const token = issued.url.split('/setup/')[1]!;
+  const { token, link } = await issueSetupLink(organizationId, { features, lifetimeDays: 1, db, now });
   seenTokens.push(token);
-  return { token, linkId: issued.link.id };
+  return { token, linkId: link.id };
 }
 
 const launch = (token: string, feature = 'sso') =>

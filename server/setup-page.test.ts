@@ -4,11 +4,11 @@
  */
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSetupLink, revokeSetupLink } from '~/models/setup-link.server';
+import { revokeSetupLink } from '~/models/setup-link.server';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
-import { seedActiveOrganization } from '../test/organizations';
+import { createOrganizationInSandbox, issueSetupLink, signedInStaff } from '../test/factories';
 
 let sandbox: RunningSandbox;
 let server: RunningServer;
@@ -39,11 +39,10 @@ afterAll(async () => {
 let counter = 0;
 async function organizationWithLink(features: ('sso' | 'dsync' | 'domain_verification')[] = ['sso', 'dsync']) {
   counter += 1;
-  const { id: organizationId, workosId } = await seedActiveOrganization(db, sandbox, `Customer ${counter}`);
-  const issued = await createSetupLink(organizationId, { features, lifetimeDays: 7 }, actor, { db });
-  const token = issued.url.split('/setup/')[1]!;
+  const { id: organizationId, workosId } = await createOrganizationInSandbox(sandbox, { name: `Customer ${counter}`, db });
+  const { token, link } = await issueSetupLink(organizationId, { features, actor, db });
   issuedTokens.push(token);
-  return { organizationId, workosId, token, linkId: issued.link.id };
+  return { organizationId, workosId, token, linkId: link.id };
 }
 
 const launch = (token: string, feature: string, headers: Record<string, string> = {}) =>
@@ -210,22 +209,8 @@ describe('the IT admin’s setup page', () => {
 
 describe('creating links over HTTP', () => {
   it('50 parallel create requests for one organization: exactly one active link and 49 clear refusals', async () => {
-    const { createSession } = await import('~/models/session.server');
-    const { createStaff } = await import('~/models/staff.server');
-    const { sessionCookieHeader } = await import('~/services/auth.server');
-    const { staff } = await createStaff(
-      { email: `burst-${Date.now()}@staff.example`, name: 'Burst Rep', role: 'support', password: 'granite-sparrow-lantern-88' },
-      actor,
-      { db },
-    );
-    const { token, expiresAt } = await createSession(staff.id, { db });
-    const cookie = (await sessionCookieHeader(token, expiresAt)).split(';')[0]!;
-    const workos = sandbox.store.seedOrganization({ name: 'Burst Co' });
-    const now = new Date().toISOString();
-    const [row] = await db('organizations')
-      .insert({ name: 'Burst Co', workos_id: workos.id, status: 'active', idempotency_key: 'burst-links', created_at: now, updated_at: now })
-      .returning('id');
-    const organizationId = (row as { id: number }).id;
+    const { cookie } = await signedInStaff('support', { name: 'Burst Rep', db });
+    const { id: organizationId } = await createOrganizationInSandbox(sandbox, { name: 'Burst Co', db });
 
     const body = new URLSearchParams([
       ['intent', 'create_link'],

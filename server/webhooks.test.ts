@@ -9,6 +9,7 @@ import { openDatabase } from '~/utils/db.server';
 import { signWebhook } from '../sandbox/webhooks';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
+import { createOrganizationInSandbox } from '../test/factories';
 
 const SECRET = 'whsec_test_' + crypto.randomBytes(16).toString('hex');
 /** A string every payload carries: it must never appear in the server's output. */
@@ -27,12 +28,7 @@ beforeAll(async () => {
     WORKOS_WEBHOOK_SECRET: SECRET,
   });
   db = openDatabase(server.databasePath);
-  workosOrganizationId = sandbox.store.seedOrganization({ name: 'Kramerica' }).id;
-  const now = new Date().toISOString();
-  const [row] = await db('organizations')
-    .insert({ name: 'Kramerica', workos_id: workosOrganizationId, status: 'active', idempotency_key: 'webhooks', created_at: now, updated_at: now })
-    .returning('id');
-  organizationId = (row as { id: number }).id;
+  ({ id: organizationId, workosId: workosOrganizationId } = await createOrganizationInSandbox(sandbox, { name: 'Kramerica', db }));
 });
 
 afterAll(async () => {

@@ -1,10 +1,40 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { BUILD_INFO_FILE, sourceHash } from '../app/utils/source-hash.server';
+import { makeTempDir } from './temp-dirs';
 
 export const SERVER_ENTRY = path.resolve('build/server/index.js');
+
+export const STALE_BUILD_MESSAGE = 'build/ is older than the sources: run npm run build';
+
+const currentBuilds = new Set<string>();
+
+/**
+ * Refuses a missing build, or one made from other sources than these: `npm run build` records a
+ * hash of the sources it built from (scripts/build-info.ts), and a test of the built server
+ * against stale code would test code that is no longer there. Checked once per process.
+ */
+export function assertBuildIsCurrent(root = process.cwd()): void {
+  if (currentBuilds.has(root)) return;
+  const entry = path.join(root, 'build/server/index.js');
+  if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` before these tests (npm test does).`);
+  const infoFile = path.join(root, BUILD_INFO_FILE);
+  const built = fs.existsSync(infoFile) ? (JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { sourceHash?: string; builtAt?: string }) : {};
+  if (built.sourceHash !== sourceHash(root)) {
+    const when = built.builtAt ? `was built at ${built.builtAt} from sources that have changed since` : `has no ${BUILD_INFO_FILE}`;
+    throw new Error(`${STALE_BUILD_MESSAGE} (it ${when}).`);
+  }
+  currentBuilds.add(root);
+}
+
+const running = new Set<RunningServer>();
+
+/** Stops every server this process started that is still running (at the end of each test file). */
+export async function stopRunningServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop('SIGKILL')));
+}
 
 /** Asks the OS for a port nobody is listening on. */
 export async function getFreePort(): Promise<number> {
@@ -39,11 +69,10 @@ export interface RunningServer {
  * its own SQLite file, exactly as `npm start` would.
  */
 export async function startBuiltServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  if (!fs.existsSync(SERVER_ENTRY)) {
-    throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` before these tests (npm test does).`);
-  }
+  assertBuildIsCurrent();
   const port = await getFreePort();
-  const databasePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-server-')), 'app.sqlite');
+  // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
+  const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -65,6 +94,24 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
   collectLines(child.stdout, stdout);
   collectLines(child.stderr, stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  const server: RunningServer = {
+    url: `http://localhost:${port}`,
+    port,
+    process: child,
+    stdout,
+    stderr,
+    logs: () => logs(),
+    waitForLog: (predicate, timeoutMs) => waitForLog(predicate, timeoutMs),
+    exited,
+    databasePath,
+    stop,
+  };
+  running.add(server);
+  void exited.then(() => running.delete(server));
 
   const logs = () =>
     stdout.flatMap((line) => {
@@ -85,28 +132,18 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
     }
   };
 
-  await waitForLog((line) => String(line.msg).startsWith('Setup Desk listening'));
-  return {
-    url: `http://localhost:${port}`,
-    port,
-    process: child,
-    stdout,
-    stderr,
-    logs,
-    waitForLog,
-    exited,
-    databasePath,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  await waitForLog((line) => String(line.msg).startsWith('Setup Desk listening')).catch(async (error: unknown) => {
+    await stop('SIGKILL');
+    throw error;
+  });
+  return server;
 }
 
 /** Runs the built server expecting it to refuse to start; returns its exit code and stderr. */
 export async function runBuiltServerExpectingFailure(
   env: Record<string, string> & { NODE_ENV: 'development' | 'production' | 'test' },
 ): Promise<{ code: number | null; stderr: string }> {
+  assertBuildIsCurrent();
   const child = spawn(process.execPath, [SERVER_ENTRY], { env: { ...env, PATH: process.env.PATH ?? '' } });
   const stderr: string[] = [];
   collectLines(child.stderr, stderr);

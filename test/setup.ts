@@ -1,12 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, vi } from 'vitest';
 import { closeDb, getDb, migrateToLatest } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
+import { stopRunningServers } from './built-server';
+import { makeTempDir, removeTempDirs, TEST_RUN_ENV } from './temp-dirs';
 
+// Every temporary folder of this run carries its tag; the run's global teardown removes them all.
+process.env[TEST_RUN_ENV] = inject('testRun');
 // A real SQLite file per test file, migrated like production, deleted afterwards.
-const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-test-'));
+const databaseDir = makeTempDir('setup-desk-test-');
 process.env.NODE_ENV = 'test';
 process.env.DATABASE_PATH = path.join(databaseDir, 'test.sqlite');
 process.env.LOG_LEVEL ??= 'silent';
@@ -23,9 +25,13 @@ beforeAll(async () => {
   await migrateToLatest(getDb());
 });
 
+// Runs after the file's own afterAll hooks (they run in reverse order of registration), passed or failed.
 afterAll(async () => {
   await closeDb();
-  fs.rmSync(databaseDir, { recursive: true, force: true });
+  // A built server a test left running (its file failed before stopping it) goes too.
+  await stopRunningServers();
+  // The file's temporary folders: its database, the built servers' databases, any other.
+  removeTempDirs();
 });
 
 // An unexpected console.error fails the test; a test that expects one spies on it itself.

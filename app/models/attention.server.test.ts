@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { createTestStaff } from '../../test/staff';
+import { createOrganization, createTestStaff, deliverWorkOSEvent, issueSetupLink } from '../../test/factories';
 import { listNeedsAttention, type AttentionKind } from './attention.server';
-import { confirmSetupLinkLaunch, createSetupLink, recordSetupLinkLaunchFailure, recordSetupLinkView } from './setup-link.server';
-import { recordWorkOSEvent } from './setup-progress.server';
+import { confirmSetupLinkLaunch, recordSetupLinkLaunchFailure, recordSetupLinkView } from './setup-link.server';
 import { staffActor } from './staff.server';
 
 let rita: Awaited<ReturnType<typeof createTestStaff>>;
@@ -16,23 +15,10 @@ beforeAll(async () => {
 });
 
 let counter = 0;
-async function organization(name: string, ownerId: number, status: 'active' | 'pending' = 'active', lastError: string | null = null) {
+async function organization(name: string, ownerId: number, status: 'active' | 'pending' = 'active', lastError?: { kind: string; message: string }) {
   counter += 1;
-  const now = new Date().toISOString();
-  const workosId = status === 'active' ? `org_01ATTN${String(counter).padStart(19, '0')}` : null;
-  const [row] = await getDb()('organizations')
-    .insert({
-      name,
-      workos_id: workosId,
-      status,
-      idempotency_key: `attention-${counter}`,
-      cs_owner_id: ownerId,
-      last_error: lastError,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id');
-  return { id: (row as { id: number }).id, workosId };
+  const { id, workosId } = await createOrganization({ name, owner: { id: ownerId }, status, lastError });
+  return { id, workosId };
 }
 
 const names = (groups: Awaited<ReturnType<typeof listNeedsAttention>>, kind: AttentionKind) =>
@@ -45,63 +31,49 @@ describe('needs attention', () => {
     const link = { features: ['sso' as const, 'dsync' as const], lifetimeDays: 7 };
 
     const expiring = await organization('Expiring Co', rita.id);
-    await createSetupLink(expiring.id, link, actor, { now: new Date(now - 6.5 * DAY) });
+    await issueSetupLink(expiring.id, { ...link, actor, now: new Date(now - 6.5 * DAY) });
 
     // Emailed 4 days ago, never opened (the email's confirmation is written as the send would).
     const unopened = await organization('Unopened Co', rita.id);
-    const sent = await createSetupLink(unopened.id, { ...link, lifetimeDays: 14 }, actor, { now: new Date(now - 4 * DAY) });
+    const sent = await issueSetupLink(unopened.id, { ...link, lifetimeDays: 14, actor, now: new Date(now - 4 * DAY) });
     await getDb()('setup_links')
       .where({ id: sent.link.id })
       .update({ delivery: 'email', recipient_email: 'it@unopened.example', email_sent_at: new Date(now - 4 * DAY).toISOString() });
 
     const stalled = await organization('Stalled Co', rita.id);
-    const opened = await createSetupLink(stalled.id, { ...link, lifetimeDays: 14 }, actor, { now: new Date(now - 9 * DAY) });
+    const opened = await issueSetupLink(stalled.id, { ...link, lifetimeDays: 14, actor, now: new Date(now - 9 * DAY) });
     await recordSetupLinkView(opened.link, { now: new Date(now - 8 * DAY) });
 
     const flagged = await organization('Flagged Co', rita.id);
-    await getDb().transaction((trx) =>
-      recordWorkOSEvent(
-        {
-          id: `event_attention_${counter}`,
-          event: 'organization_domain.verification_failed',
-          createdAt: new Date().toISOString(),
-          data: { reason: 'x', organizationDomain: { id: 'org_domain_1', domain: 'flagged.example', organizationId: flagged.workosId } },
-        },
-        'webhook',
-        { db: trx },
-      ),
+    await deliverWorkOSEvent(
+      'organization_domain.verification_failed',
+      { reason: 'x', organizationDomain: { id: 'org_domain_1', domain: 'flagged.example', organizationId: flagged.workosId } },
+      { id: `event_attention_${counter}` },
     );
 
     const launchFailed = await organization('Launch Failed Co', rita.id);
-    const launchLink = await createSetupLink(launchFailed.id, { ...link, lifetimeDays: 14 }, actor);
+    const launchLink = await issueSetupLink(launchFailed.id, { ...link, lifetimeDays: 14, actor });
     await recordSetupLinkLaunchFailure(launchLink.link, 'sso', 'unavailable');
 
-    await organization('Pending Co', rita.id, 'pending', JSON.stringify({ kind: 'unavailable', message: 'WorkOS did not answer.' }));
+    await organization('Pending Co', rita.id, 'pending', { kind: 'unavailable', message: 'WorkOS did not answer.' });
 
     const completed = await organization('Completed Co', rita.id);
-    await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);
-    await getDb().transaction((trx) =>
-      recordWorkOSEvent(
-        {
-          id: `event_attention_done_${counter}`,
-          event: 'connection.activated',
-          createdAt: new Date().toISOString(),
-          data: { id: 'conn_1', organizationId: completed.workosId, type: 'OktaSAML' },
-        },
-        'poller',
-        { db: trx },
-      ),
+    await issueSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7, actor });
+    await deliverWorkOSEvent(
+      'connection.activated',
+      { id: 'conn_1', organizationId: completed.workosId, type: 'OktaSAML' },
+      { id: `event_attention_done_${counter}`, source: 'poller' },
     );
 
     const failed = await organization('Failed Co', rita.id);
-    const failedLink = await createSetupLink(failed.id, link, actor);
-    await getDb()('setup_links').where({ id: failedLink.link.id }).update({ status: 'failed', delivery: 'email', recipient_email: 'it@failed.example' });
+    // Emailed through this file's mail server: a closed port, so the send fails as it would for real.
+    await issueSetupLink(failed.id, { ...link, actor, email: { address: 'it@failed.example' } });
 
     const others = await organization('Otto’s Expiring Co', otto.id);
-    await createSetupLink(others.id, link, staffActor(otto), { now: new Date(now - 6.5 * DAY) });
+    await issueSetupLink(others.id, { ...link, actor: staffActor(otto), now: new Date(now - 6.5 * DAY) });
     // Fine: a fresh link, nothing to do.
     const fine = await organization('Fine Co', rita.id);
-    await createSetupLink(fine.id, link, actor);
+    await issueSetupLink(fine.id, { ...link, actor });
 
     const mine = await listNeedsAttention({ ownerId: rita.id });
     expect(names(mine, 'expiring')).toEqual(['Expiring Co: the link for Single Sign-On, Directory Sync expires soon']);

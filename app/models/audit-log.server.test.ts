@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { createTestStaff } from '../../test/staff';
+import { createTestStaff, insertOrganizationWithoutHistory } from '../../test/factories';
 import { auditEventBatches, decodeAuditCursor, encodeAuditCursor, listAuditEvents, listOrganizationTimeline, recordAuditEvent } from './audit.server';
 import { changeStaffRole, disableStaff, staffActor, type Staff } from './staff.server';
 
@@ -37,17 +37,9 @@ async function event(at: string, fields: { actor: Staff | 'system' | 'it_admin';
 beforeAll(async () => {
   ada = await createTestStaff('support', { name: 'Ada Lovelace' });
   grace = await createTestStaff('admin', { name: 'Grace Hopper' });
-  const now = new Date().toISOString();
-  const insertOrganization = async (name: string) =>
-    (
-      (
-        await getDb()('organizations')
-          .insert({ name, workos_id: `org_${name}`, status: 'active', idempotency_key: name, created_at: now, updated_at: now })
-          .returning('id')
-      )[0] as { id: number }
-    ).id;
-  acme = await insertOrganization('Acme');
-  globex = await insertOrganization('Globex');
+  // Organizations with no history of their own: the events below are all of it.
+  acme = await insertOrganizationWithoutHistory({ name: 'Acme' });
+  globex = await insertOrganizationWithoutHistory({ name: 'Globex' });
   await event('2026-11-01T09:00:00.000Z', { actor: ada, action: 'setup_link.created', organizationId: acme, note: 'Kick-off' });
   // Three events in the same millisecond: the id breaks the tie, and no page skips or repeats one.
   await event('2026-11-02T10:00:00.000Z', { actor: ada, action: 'setup_link.revoked', organizationId: acme, note: 'Wrong contact' });

@@ -2,6 +2,7 @@ import { WorkOS } from '@workos-inc/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb, openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { createOrganizationInSandbox } from '../../test/factories';
 import { getPollerState, POLLER_JOB, pollWorkOSEvents } from './event-poller.server';
 
 let sandbox: RunningSandbox;
@@ -12,16 +13,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   // No retries: a fault injected below must reach the poller as the failure it is.
   workos = new WorkOS(sandbox.apiKey, { ...sandbox.sdkOptions, maxRetries: 0 });
-  workosOrganizationId = sandbox.store.seedOrganization({ name: 'Vandelay Industries' }).id;
-  const now = new Date().toISOString();
-  await getDb()('organizations').insert({
-    name: 'Vandelay Industries',
-    workos_id: workosOrganizationId,
-    status: 'active',
-    idempotency_key: 'poller',
-    created_at: now,
-    updated_at: now,
-  });
+  workosOrganizationId = (await createOrganizationInSandbox(sandbox, { name: 'Vandelay Industries' })).workosId;
 });
 
 afterAll(async () => {

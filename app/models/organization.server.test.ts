@@ -9,7 +9,7 @@ import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { createTestStaff } from '../../test/staff';
+import { createOrganization, createTestStaff, deliverWorkOSEvent } from '../../test/factories';
 import { runOrganizationSync } from './organization-sync.server';
 import {
   archiveOrganization,
@@ -300,8 +300,15 @@ describe('changing an organization', () => {
     const { started } = await create(newInput({ domains: ['shown.example'] }));
     const workosId = (await getOrganization(started.id))!.workosId!;
     // While the rep's page is open, the IT admin adds a domain in WorkOS and its event updates the local copy.
-    sandbox.store.findOrganization(workosId)!.domains.push(sandbox.store.makeDomain(workosId, 'arrived.example', 'verified'));
-    await getDb()('organization_domains').insert({ organization_id: started.id, domain: 'arrived.example', state: 'verified' });
+    const arrived = sandbox.store.makeDomain(workosId, 'arrived.example', 'verified');
+    sandbox.store.findOrganization(workosId)!.domains.push(arrived);
+    await deliverWorkOSEvent('organization_domain.created', {
+      object: 'organization_domain',
+      id: arrived.id,
+      organizationId: workosId,
+      domain: arrived.domain,
+      state: 'verified',
+    });
     const result = await updateOrganizationDetails(
       started.id,
       { name: 'Renamed With Care', domains: ['shown.example'], shownDomains: ['shown.example'], domainsVerified: false, externalId: null },
@@ -385,24 +392,9 @@ describe('listing and searching', () => {
   });
 
   it('pages forward and back with keyset cursors, in name order and newest first', async () => {
-    const db = getDb();
-    const now = Date.now();
-    const tag = `pg${now.toString(36)}`;
-    for (let index = 0; index < 12; index += 1) {
-      const stamp = new Date(now + index * 1000).toISOString();
-      const [row] = await db('organizations')
-        .insert({
-          name: `${tag} ${String.fromCharCode(97 + index)}`,
-          workos_id: `org_${tag}${index}`,
-          status: 'active',
-          idempotency_key: `${tag}-${index}`,
-          created_at: stamp,
-          updated_at: stamp,
-        })
-        .returning('id');
-      const { refreshSearchRow } = await import('./organization.server');
-      await refreshSearchRow((row as { id: number }).id, { db });
-    }
+    const tag = `pg${Date.now().toString(36)}`;
+    // One after the other: newest first is the reverse of this order (ties in time go by id).
+    for (let index = 0; index < 12; index += 1) await createOrganization({ name: `${tag} ${String.fromCharCode(97 + index)}` });
     const walk = async (sort: 'name' | 'newest') => {
       const names: string[][] = [];
       let page = await listOrganizations({ q: tag, status: 'current', sort, link: 'any', setup: 'any' }, { viewerId: rep.id, pageSize: 5 });
@@ -468,25 +460,15 @@ describe('the setup-state filter and column', () => {
       workosIds[kind] = (await getOrganization(started.id))!.workosId!;
     }
     const { createSetupLink, revokeSetupLink } = await import('./setup-link.server');
-    const { recordWorkOSEvent } = await import('./setup-progress.server');
     const link = { features: ['sso' as const, 'dsync' as const, 'audit_logs' as const], lifetimeDays: 7 };
     for (const kind of ['waiting', 'progress', 'attention', 'completed']) await createSetupLink(ids[kind]!, link, repActor);
     const stopped = await createSetupLink(ids.stopped!, link, repActor);
     await revokeSetupLink(stopped.link.id, { reason: 'wrong contact' }, repActor);
     let counter = 0;
-    const report = (kind: string, event: string, data: Record<string, unknown>) =>
-      getDb().transaction((trx) =>
-        recordWorkOSEvent(
-          {
-            id: `event_${tag}_${++counter}`,
-            event,
-            createdAt: new Date(Date.now() + counter).toISOString(),
-            data: { ...data, organizationId: workosIds[kind] },
-          },
-          'webhook',
-          { db: trx },
-        ),
-      );
+    const report = (kind: string, event: string, data: Record<string, unknown>) => {
+      counter += 1;
+      return deliverWorkOSEvent(event, { ...data, organizationId: workosIds[kind] }, { id: `event_${tag}_${counter}`, at: new Date(Date.now() + counter) });
+    };
     await report('progress', 'connection.activated', { id: `conn_${tag}p`, type: 'OktaSAML' });
     await report('attention', 'connection.activated', { id: `conn_${tag}a`, type: 'OktaSAML' });
     await report('attention', 'connection.deactivated', { id: `conn_${tag}a`, type: 'OktaSAML' });

@@ -2,10 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb, openDatabase } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
-import { createTestStaff } from '../../test/staff';
+import { createOrganization, createTestStaff, deliverWorkOSEvent, issueSetupLink } from '../../test/factories';
 import { sendOwnerDigests } from './owner-digest.server';
-import { createSetupLink, settleLapsedLinks } from './setup-link.server';
-import { recordWorkOSEvent } from './setup-progress.server';
+import { settleLapsedLinks } from './setup-link.server';
 import { setDigestPreference, staffActor } from './staff.server';
 
 let catcher: SmtpCatcher;
@@ -33,38 +32,23 @@ afterAll(async () => {
 let counter = 0;
 async function ownedOrganization(ownerId: number, name: string) {
   counter += 1;
-  const now = new Date().toISOString();
-  const workosId = `org_01DIGEST${String(counter).padStart(18, '0')}`;
-  const [row] = await getDb()('organizations')
-    .insert({ name, workos_id: workosId, status: 'active', idempotency_key: `digest-${counter}`, cs_owner_id: ownerId, created_at: now, updated_at: now })
-    .returning('id');
-  return { id: (row as { id: number }).id, workosId };
+  const { id, workosId } = await createOrganization({ name, owner: { id: ownerId } });
+  return { id, workosId: workosId! };
 }
 
 /** One of each notice, through the code paths that raise them. */
 async function raiseThreeNotices(owner: Awaited<ReturnType<typeof createTestStaff>>, tag: string) {
   const actor = staffActor(owner);
   const completed = await ownedOrganization(owner.id, `${tag} Completed`);
-  await createSetupLink(completed.id, { features: ['sso'], lifetimeDays: 7 }, actor);
-  await getDb().transaction((trx) =>
-    recordWorkOSEvent(
-      {
-        id: `event_${tag}_${counter}`,
-        event: 'connection.activated',
-        createdAt: new Date().toISOString(),
-        data: { id: `conn_${tag}`, organizationId: completed.workosId },
-      },
-      'webhook',
-      { db: trx },
-    ),
-  );
+  await issueSetupLink(completed.id, { features: ['sso'], actor });
+  await deliverWorkOSEvent('connection.activated', { id: `conn_${tag}`, organizationId: completed.workosId }, { id: `event_${tag}_${counter}` });
   const expired = await ownedOrganization(owner.id, `${tag} Expired`);
-  await createSetupLink(expired.id, { features: ['dsync'], lifetimeDays: 1 }, actor, { now: new Date(Date.now() - 2 * 86_400_000) });
+  await issueSetupLink(expired.id, { features: ['dsync'], lifetimeDays: 1, actor, now: new Date(Date.now() - 2 * 86_400_000) });
   await getDb().transaction((trx) => settleLapsedLinks({}, { db: trx }));
   // A delivery to a recipient the mail server refuses.
   const failed = await ownedOrganization(owner.id, `${tag} Failed`);
   catcher.behave({ kind: 'reject_recipient', code: 550 });
-  await createSetupLink(failed.id, { features: ['sso'], lifetimeDays: 7, email: { address: 'nobody@failed.example' } }, actor);
+  await issueSetupLink(failed.id, { features: ['sso'], actor, email: { address: 'nobody@failed.example' } });
   catcher.behave({ kind: 'accept' });
 }
 

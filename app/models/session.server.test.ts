@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { createTestStaff } from '../../test/staff';
+import { createTestStaff } from '../../test/factories';
 import { createSession, deleteExpiredSessions, hashSessionToken, lookupSession } from './session.server';
 
 const MINUTE = 60_000;

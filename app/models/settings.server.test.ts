@@ -4,7 +4,7 @@ import { readSetupLinkForm } from '~/forms/setup-link';
 import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
-import { createTestStaff } from '../../test/staff';
+import { createOrganization, createTestStaff } from '../../test/factories';
 import { createSetupLink } from './setup-link.server';
 import { getSettings, SettingsRuleError, updateSettings } from './settings.server';
 import { staffActor } from './staff.server';
@@ -110,18 +110,8 @@ describe('settings', () => {
       }),
       admin,
     );
-    const now = new Date().toISOString();
-    const [row] = await getDb()('organizations')
-      .insert({
-        name: 'Configured Co',
-        workos_id: 'org_01SETTINGS000000000000000',
-        status: 'active',
-        idempotency_key: 'settings-1',
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id');
-    const sent = await createSetupLink((row as { id: number }).id, { features: ['sso'], lifetimeDays: 7, email: { address: 'it@configured.example' } }, admin);
+    const { id: organizationId } = await createOrganization({ name: 'Configured Co' });
+    const sent = await createSetupLink(organizationId, { features: ['sso'], lifetimeDays: 7, email: { address: 'it@configured.example' } }, admin);
     expect(sent.sent).toBe(true);
     const email = catcher.emails.at(-1)!;
     expect(email.envelope.from).toBe('onboarding@acme.example');

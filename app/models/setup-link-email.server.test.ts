@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
 import { getEnv, resetEnvCache } from '~/utils/env.server';
 import { closedPortUrl, startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
-import { createTestStaff } from '../../test/staff';
+import { createOrganization, createTestStaff, insertLinkLeftSending } from '../../test/factories';
 import {
   createSetupLink,
   findRedeemableLink,
@@ -55,18 +55,7 @@ afterAll(async () => {
 let counter = 0;
 async function organization(): Promise<number> {
   counter += 1;
-  const now = new Date().toISOString();
-  const [row] = await getDb()('organizations')
-    .insert({
-      name: `Globex ${counter}`,
-      workos_id: `org_01MAIL${String(counter).padStart(20, '0')}`,
-      status: 'active',
-      idempotency_key: `mail-${counter}`,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id');
-  return (row as { id: number }).id;
+  return (await createOrganization({ name: `Globex ${counter}` })).id;
 }
 
 /** The token in the last email the catcher received (and remembered for the leak check below). */
@@ -309,19 +298,7 @@ describe('an emailed setup link', () => {
     const organizationId = await organization();
     const created = new Date(Date.now() - UNCONFIRMED_EMAIL_GRACE_MS - 60_000);
     // What a crash between the insert and the mail server's answer leaves behind.
-    const [row] = await getDb()('setup_links')
-      .insert({
-        organization_id: organizationId,
-        token_hash: hashSetupToken('sdl_never-sent'),
-        features: '["sso"]',
-        delivery: 'email',
-        recipient_email: 'it-admin@customer.example',
-        expires_at: new Date(created.getTime() + 7 * 86_400_000).toISOString(),
-        status: 'sending',
-        created_at: created.toISOString(),
-      })
-      .returning('id');
-    const linkId = (row as { id: number }).id;
+    const linkId = await insertLinkLeftSending(organizationId, { createdAt: created, tokenHash: hashSetupToken('sdl_never-sent') });
     expect(await getActiveSetupLink(organizationId)).toBeNull();
     expect((await getSetupLinkOverview(organizationId)).latest?.status).toBe('failed');
     expect(await latestFailedEmail(organizationId)).toMatchObject({ reason: 'Setup Desk stopped before the mail server confirmed the email.' });
@@ -336,16 +313,8 @@ describe('an emailed setup link', () => {
 
   it('an emailed link still being sent (inside the grace period) is `sending`: not active, and another link is refused meanwhile', async () => {
     const organizationId = await organization();
-    await getDb()('setup_links').insert({
-      organization_id: organizationId,
-      token_hash: hashSetupToken('sdl_being-sent'),
-      features: '["sso"]',
-      delivery: 'email',
-      recipient_email: 'it-admin@customer.example',
-      expires_at: new Date(Date.now() + 86_400_000).toISOString(),
-      status: 'sending',
-      created_at: new Date(Date.now() - 60_000).toISOString(),
-    });
+    // What another process sending it right now has written so far.
+    await insertLinkLeftSending(organizationId, { createdAt: new Date(Date.now() - 60_000), lifetimeDays: 1, tokenHash: hashSetupToken('sdl_being-sent') });
     expect(await getActiveSetupLink(organizationId)).toBeNull();
     expect((await getSetupLinkOverview(organizationId)).sending).toMatchObject({ delivery: 'email', emailSentAt: null, status: 'sending' });
     await expect(createSetupLink(organizationId, { features: ['sso'], lifetimeDays: 7 }, actor)).rejects.toThrow(

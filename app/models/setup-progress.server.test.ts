@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { createTestStaff } from '../../test/staff';
+import { createOrganization, createTestStaff, type DomainInput } from '../../test/factories';
 import { createSetupLink, findRedeemableLink } from './setup-link.server';
 import type { EventSource } from '~/domain/progress';
 import { doneFeatures, getSetupProgress, normalizeWorkOSEvent, recordWorkOSEvent } from './setup-progress.server';
@@ -16,22 +16,19 @@ beforeAll(async () => {
 });
 
 let counter = 0;
-async function organization(): Promise<{ id: number; workosId: string }> {
+/**
+ * An active organization of Olive's. `createdAt` is when the app created it — and so last had
+ * WorkOS's copy of its domains: a domain event older than that is old news.
+ */
+async function organization({ createdAt, domains }: { createdAt?: string; domains?: DomainInput[] } = {}): Promise<{ id: number; workosId: string }> {
   counter += 1;
-  const now = new Date().toISOString();
-  const workosId = `org_01PROGRESS${String(counter).padStart(15, '0')}`;
-  const [row] = await getDb()('organizations')
-    .insert({
-      name: `Initech ${counter}`,
-      workos_id: workosId,
-      status: 'active',
-      idempotency_key: `progress-${counter}`,
-      cs_owner_id: ownerId,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id');
-  return { id: (row as { id: number }).id, workosId };
+  if (createdAt) vi.setSystemTime(new Date(createdAt));
+  try {
+    const { id, workosId } = await createOrganization({ name: `Initech ${counter}`, owner: { id: ownerId }, domains });
+    return { id, workosId: workosId! };
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 let eventCounter = 0;
@@ -257,10 +254,8 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
     );
 
   it('verified, failed, created, updated and deleted domains, and a whole list in organization.updated — each newer than the last sync', async () => {
-    const org = await organization();
     const synced = '2026-11-20T09:00:00.000Z';
-    await getDb()('organizations').where({ id: org.id }).update({ synced_at: synced });
-    await getDb()('organization_domains').insert({ organization_id: org.id, domain: 'acme.example', state: 'pending', workos_domain_id: 'org_domain_1' });
+    const org = await organization({ createdAt: synced, domains: [{ domain: 'acme.example', state: 'pending', id: 'org_domain_1' }] });
     const domainEvent = (type: string, domain: string, state: string, at: string, id = `org_domain_${domain}`) =>
       event(type, { object: 'organization_domain', id, organizationId: org.workosId, domain, state }, at);
 
@@ -298,7 +293,7 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
   });
 
   it('events in any order: an older one delivered late never undoes a newer one about the same domain', async () => {
-    const org = await organization();
+    const org = await organization({ createdAt: '2026-11-21T08:00:00.000Z' });
     const update = (state: string, at: string) =>
       event(
         'organization_domain.updated',
@@ -314,9 +309,7 @@ describe('WorkOS’s domains, kept fresh from its events', () => {
   });
 
   it('an event older than the last edit or sync changes nothing (that answer was fresher)', async () => {
-    const org = await organization();
-    await getDb()('organizations').where({ id: org.id }).update({ synced_at: '2026-11-20T12:00:00.000Z' });
-    await getDb()('organization_domains').insert({ organization_id: org.id, domain: 'late.example', state: 'verified', workos_domain_id: 'org_domain_late' });
+    const org = await organization({ createdAt: '2026-11-20T12:00:00.000Z', domains: [{ domain: 'late.example', state: 'verified', id: 'org_domain_late' }] });
     await record(
       event(
         'organization_domain.updated',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { getDb } from '~/utils/db.server';
-import { createTestStaff, TEST_PASSWORD } from '../../test/staff';
+import { createTestStaff, TEST_PASSWORD } from '../../test/factories';
 import { hashSessionToken } from './session.server';
 import { addressKey, signIn, SIGN_IN_LIMITS } from './sign-in.server';
 import { disableStaff } from './staff.server';

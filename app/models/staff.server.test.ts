@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { createTestStaff, sessionCookieFor, TEST_PASSWORD } from '../../test/staff';
+import { createTestStaff, sessionCookieFor, TEST_PASSWORD } from '../../test/factories';
 import { verifyPassword } from './password.server';
 import {
   changeOwnPassword,

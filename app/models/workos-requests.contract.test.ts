@@ -10,7 +10,7 @@ import { getWorkOS, resetWorkOS } from '~/utils/workos.server';
 import { WorkOSContract } from '../../sandbox/contract';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { workosSandboxEnv } from '../../test/built-server';
-import { createTestStaff } from '../../test/staff';
+import { createTestStaff } from '../../test/factories';
 import { pollWorkOSEvents } from './event-poller.server';
 import { finishOrganizationCreation, startOrganizationCreation, updateOrganizationDetails } from './organization.server';
 import { staffActor } from './staff.server';

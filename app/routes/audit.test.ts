@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_ACTIONS } from '~/models/audit.server';
 import { getDb } from '~/utils/db.server';
-import { buildRequest, createTestStaff, sessionCookieFor, testContext } from '../../test/staff';
+import { createTestStaff, sessionCookieFor } from '../../test/factories';
+import { buildRequest, testContext } from '../../test/requests';
 import { loader } from './audit._index';
 import { action as exportAction } from './audit.export';
 

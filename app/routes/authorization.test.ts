@@ -12,7 +12,8 @@ import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { workosSandboxEnv } from '../../test/built-server';
-import { buildRequest, createTestStaff, disableDirectly, sessionCookieFor, testContext } from '../../test/staff';
+import { createOrganization, createTestStaff, disableDirectly, sessionCookieFor } from '../../test/factories';
+import { buildRequest, testContext } from '../../test/requests';
 import { STAFF_ROLES, type StaffRole, roleAtLeast } from '~/domain/staff';
 
 type Access = 'public' | StaffRole;
@@ -66,11 +67,7 @@ beforeAll(async () => {
   for (const persona of ['disabled', 'expired', 'idle'] as const) {
     personaStaff.set(persona, (await createTestStaff('admin')).id);
   }
-  const now = new Date().toISOString();
-  const [row] = await getDb()('organizations')
-    .insert({ name: 'Matrix Co', workos_id: 'org_01MATRIX', status: 'active', idempotency_key: 'matrix', created_at: now, updated_at: now })
-    .returning('id');
-  organizationId = (row as { id: number }).id;
+  organizationId = (await createOrganization({ name: 'Matrix Co' })).id;
 });
 
 afterAll(async () => {
@@ -89,14 +86,14 @@ async function cookieFor(persona: Persona): Promise<string | undefined> {
   const staffId = personaStaff.get(persona)!;
   if (persona === 'expired') {
     // Signed in 13 hours ago: past the 12-hour absolute limit, though seen a minute ago.
-    const { cookie, sessionId } = await sessionCookieFor(staffId, new Date(Date.now() - 13 * 3_600_000));
+    const { cookie, sessionId } = await sessionCookieFor(staffId, { now: new Date(Date.now() - 13 * 3_600_000) });
     await getDb()('sessions')
       .where({ id: sessionId })
       .update({ last_seen_at: new Date(Date.now() - 60_000).toISOString() });
     return cookie;
   }
   if (persona === 'idle') {
-    return (await sessionCookieFor(staffId, new Date(Date.now() - 3 * 3_600_000))).cookie; // idle limit: 2 h
+    return (await sessionCookieFor(staffId, { now: new Date(Date.now() - 3 * 3_600_000) })).cookie; // idle limit: 2 h
   }
   const { cookie } = await sessionCookieFor(staffId);
   if (persona === 'disabled') await disableDirectly(staffId);

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { buttonClass, Field, FormError } from '~/components/field';
@@ -9,6 +9,15 @@ import { getEnv } from '~/utils/env.server';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Setup Desk' }];
+
+// A held-back sign-in says when to try again. Remix sends an action's headers only through this
+// (for the page and for its .data request alike): without it the 429 reached the browser with no Retry-After.
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers();
+  const retryAfter = actionHeaders.get('Retry-After');
+  if (retryAfter) headers.set('Retry-After', retryAfter);
+  return headers;
+};
 
 // Public by nature: this is where anonymous people go.
 export const handle = { access: { loader: 'public', action: 'public' } };

@@ -4,7 +4,8 @@ import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { workosSandboxEnv } from '../../test/built-server';
-import { buildRequest, createTestStaff, sessionCookieFor, testContext } from '../../test/staff';
+import { createTestStaff, sessionCookieFor } from '../../test/factories';
+import { buildRequest, testContext } from '../../test/requests';
 import { action } from './organizations.new';
 
 let sandbox: RunningSandbox;

@@ -7,14 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { createSetupLink, settleLapsedLinks, UNCONFIRMED_EMAIL_GRACE_MS } from '~/models/setup-link.server';
+import { settleLapsedLinks, UNCONFIRMED_EMAIL_GRACE_MS } from '~/models/setup-link.server';
 import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { workosSandboxEnv } from '../../test/built-server';
-import { seedActiveOrganization } from '../../test/organizations';
-import { buildRequest, createTestStaff, sessionCookieFor, testContext } from '../../test/staff';
+import { createOrganizationInSandbox, createTestStaff, insertLinkLeftSending, issueSetupLink, sessionCookieFor } from '../../test/factories';
+import { buildRequest, testContext } from '../../test/requests';
 
 interface RouteModule {
   loader?: (args: unknown) => Promise<unknown>;
@@ -30,7 +30,7 @@ let lapsedLinkId = 0;
 const tokens: Record<'active' | 'lapsed', string> = { active: '', lapsed: '' };
 
 async function organization(name: string): Promise<number> {
-  return (await seedActiveOrganization(getDb(), sandbox, name)).id;
+  return (await createOrganizationInSandbox(sandbox, { name })).id;
 }
 
 beforeAll(async () => {
@@ -40,24 +40,18 @@ beforeAll(async () => {
   resetWorkOS();
   adminCookie = (await sessionCookieFor((await createTestStaff('admin')).id)).cookie;
   organizationId = await organization('Readers Co');
-  tokens.active = (await createSetupLink(organizationId, { features: ['sso', 'audit_logs'], lifetimeDays: 7 }, actor)).url.split('/setup/')[1]!;
+  tokens.active = (await issueSetupLink(organizationId, { features: ['sso', 'audit_logs'], lifetimeDays: 7, actor })).token;
   // A link that ran out a minute ago, and an email whose send never came back: nothing has recorded either.
   lapsedOrganizationId = await organization('Lapsed Co');
-  const lapsed = await createSetupLink(lapsedOrganizationId, { features: ['sso'], lifetimeDays: 1 }, actor, {
-    now: new Date(Date.now() - 86_400_000 - 60_000),
-  });
-  tokens.lapsed = lapsed.url.split('/setup/')[1]!;
+  const lapsed = await issueSetupLink(lapsedOrganizationId, { features: ['sso'], lifetimeDays: 1, actor, now: new Date(Date.now() - 86_400_000 - 60_000) });
+  tokens.lapsed = lapsed.token;
   lapsedLinkId = lapsed.link.id;
   const stuck = await organization('Stuck Co');
-  await getDb()('setup_links').insert({
-    organization_id: stuck,
-    token_hash: 'c'.repeat(64),
-    features: '["sso"]',
-    delivery: 'email',
-    recipient_email: 'it@stuck.example',
-    expires_at: new Date(Date.now() + 86_400_000).toISOString(),
-    status: 'sending',
-    created_at: new Date(Date.now() - UNCONFIRMED_EMAIL_GRACE_MS - 60_000).toISOString(),
+  await insertLinkLeftSending(stuck, {
+    createdAt: new Date(Date.now() - UNCONFIRMED_EMAIL_GRACE_MS - 60_000),
+    recipient: 'it@stuck.example',
+    lifetimeDays: 1,
+    tokenHash: 'c'.repeat(64),
   });
 });
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { buildRequest, createTestStaff, disableDirectly, sessionCookieFor } from '../../test/staff';
+import { createTestStaff, disableDirectly, sessionCookieFor } from '../../test/factories';
+import { buildRequest } from '../../test/requests';
 import { getOptionalStaff, requireStaff, safeRedirectPath } from './auth.server';
 
 async function thrownBy(promise: Promise<unknown>): Promise<Response> {

@@ -1,24 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { refreshSearchRow } from '~/models/organization.server';
 import { ftsTableOf, getDb, integrityProblems, openDatabase } from '~/utils/db.server';
+import { createOrganization } from '../../test/factories';
 import { currentNodeLts } from './doctor.server';
 
 describe('integrityProblems', () => {
   it('is clean after another connection wrote to the search index (PRAGMA integrity_check alone reports an FTS5 mismatch there)', async () => {
     const db = getDb();
-    const now = new Date().toISOString();
-    const [row] = await db('organizations')
-      .insert({ name: 'Integrity Co', status: 'pending', idempotency_key: 'integrity-1', created_at: now, updated_at: now })
-      .returning('id');
-    await refreshSearchRow((row as { id: number }).id, { db });
+    const { id } = await createOrganization({ name: 'Integrity Co', status: 'pending' });
     await db.raw("SELECT rowid FROM organization_search WHERE organization_search MATCH 'integrity'");
-    // Another process renames it.
+    // Another process renames it (written directly: what matters is that its search-index write came from another connection).
     const other = openDatabase(process.env.DATABASE_PATH!);
     try {
-      await other('organizations')
-        .where({ id: (row as { id: number }).id })
-        .update({ name: 'Integrity Renamed' });
-      await refreshSearchRow((row as { id: number }).id, { db: other });
+      await other('organizations').where({ id }).update({ name: 'Integrity Renamed' });
+      await refreshSearchRow(id, { db: other });
     } finally {
       await other.destroy();
     }

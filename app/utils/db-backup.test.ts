@@ -1,33 +1,21 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSetupLink } from '~/models/setup-link.server';
+import { createOrganization } from '../../test/factories';
+import { makeTempDir } from '../../test/temp-dirs';
 import { backupDatabase, getDb, migrateToLatest, openDatabase } from './db.server';
 
 describe('online backup', () => {
   it('a backup taken while links are being created restores to a consistent database', async () => {
     const db = getDb();
     const actor = { type: 'system' as const, label: 'Backup test' };
-    const now = new Date().toISOString();
     const organizationIds: number[] = [];
-    for (let index = 0; index < 40; index += 1) {
-      const [row] = await db('organizations')
-        .insert({
-          name: `Backup Co ${index}`,
-          workos_id: `org_01BACKUP${String(index).padStart(18, '0')}`,
-          status: 'active',
-          idempotency_key: `backup-${index}`,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning('id');
-      organizationIds.push((row as { id: number }).id);
-    }
+    for (let index = 0; index < 40; index += 1) organizationIds.push((await createOrganization({ name: `Backup Co ${index}` })).id);
 
     // A second connection (as a separate `npm run db:backup` process would have) takes the backup
     // while this one keeps creating links, each in its own transaction with its audit event.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-backup-'));
+    const dir = makeTempDir('setup-desk-backup-');
     const target = path.join(dir, 'backup.sqlite');
     const backupConnection = openDatabase(process.env.DATABASE_PATH!);
     let created = 0;
@@ -68,7 +56,8 @@ describe('online backup', () => {
         setup_link_id: number;
       }[];
       expect(events.map((event) => event.setup_link_id).sort((a, b) => a - b)).toEqual(links.map((link) => link.id).sort((a, b) => a - b));
-      // The restored file is a working database: the one-active-link rule still holds in it.
+      // The restored file is a working database: the one-active-link rule still holds in it (a
+      // direct insert on purpose: the model never tries one, the constraint is what is checked).
       await expect(
         restored('setup_links').insert({ ...(await restored('setup_links').where({ id: links[0]!.id }).first()), id: undefined, token_hash: 'b'.repeat(64) }),
       ).rejects.toThrow(/UNIQUE constraint failed: setup_links.organization_id/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/temp-dirs';
 import { EnvError, parseEnv } from './env.server';
 
 const PRODUCTION = {
@@ -144,9 +145,8 @@ describe('loadDotEnv', () => {
   it('fills unset variables from the file and never overrides a set one; a missing file is fine', async () => {
     const { loadDotEnv } = await import('./env.server');
     const fs = await import('node:fs');
-    const os = await import('node:os');
     const path = await import('node:path');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-dotenv-'));
+    const dir = makeTempDir('setup-desk-dotenv-');
     const file = path.join(dir, '.env');
     fs.writeFileSync(file, 'SD_TEST_FROM_FILE=file\nSD_TEST_ALREADY_SET=file\n');
     const previousNodeEnv = process.env.NODE_ENV;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getDb, migrateToLatest, openDatabase } from '~/utils/db.server';
+import { makeTempDir } from '../../test/temp-dirs';
 import { migrations } from './index';
 
 describe('migrations', () => {
@@ -16,7 +16,7 @@ describe('migrations', () => {
   });
 
   it('migrate up, all the way down, and up again on a fresh file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-migrate-'));
+    const dir = makeTempDir('setup-desk-migrate-');
     const db = openDatabase(path.join(dir, 'fresh.sqlite'));
     try {
       expect(await migrateToLatest(db)).toEqual(migrations.map((migration) => migration.name));
@@ -44,7 +44,7 @@ describe('database connection', () => {
 
 describe('two connections writing to one file (server and CLI)', () => {
   it('a read-then-write transaction waits for the other writer instead of failing with SQLITE_BUSY', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-two-writers-'));
+    const dir = makeTempDir('setup-desk-two-writers-');
     const first = openDatabase(path.join(dir, 'shared.sqlite'));
     const second = openDatabase(path.join(dir, 'shared.sqlite'));
     try {
