@@ -107,33 +107,20 @@ export async function seedOrganizations(
       if (status === 'active' && linkRoll < 0.3) {
         const issued = new Date(now - Math.floor(random() * 5) * 86_400_000);
         const started = random() < 0.4;
-        linkId += 1;
-        linkRows.push({
-          id: linkId,
-          organization_id: id,
-          token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
-          features: '["sso","dsync"]',
-          delivery: 'copy',
-          expires_at: new Date(now + (1 + Math.floor(random() * 30 * 24)) * 3_600_000).toISOString(),
-          status: 'active',
-          created_at: issued.toISOString(),
-        });
+        linkRows.push(
+          copiedLink(++linkId, id, issued, { expires_at: new Date(now + (1 + Math.floor(random() * 30 * 24)) * 3_600_000).toISOString(), status: 'active' }),
+        );
         if (started) launchRows.push({ setup_link_id: linkId, feature: 'sso', launches: 1, first_at: issued.toISOString(), last_at: issued.toISOString() });
         if (started) statusRows.push(statusOf('sso', 'done', 'OktaSAML connection active'));
       } else if (status === 'active' && linkRoll < 0.33) {
         const issued = new Date(now - (7 + Math.floor(random() * 20)) * 86_400_000);
-        linkId += 1;
-        linkRows.push({
-          id: linkId,
-          organization_id: id,
-          token_hash: crypto.createHash('sha256').update(`bench-${id}`).digest('hex'),
-          features: '["sso","dsync"]',
-          delivery: 'copy',
-          expires_at: new Date(issued.getTime() + 30 * 86_400_000).toISOString(),
-          status: 'completed',
-          created_at: issued.toISOString(),
-          completed_at: new Date(issued.getTime() + 3 * 86_400_000).toISOString(),
-        });
+        linkRows.push(
+          copiedLink(++linkId, id, issued, {
+            expires_at: new Date(issued.getTime() + 30 * 86_400_000).toISOString(),
+            status: 'completed',
+            completed_at: new Date(issued.getTime() + 3 * 86_400_000).toISOString(),
+          }),
+        );
         statusRows.push(statusOf('sso', 'done', 'OktaSAML connection active'), statusOf('dsync', 'done', 'okta scim v2.0 directory active'));
       } else if (status === 'active' && linkRoll < 0.34) {
         statusRows.push(statusOf('sso', 'attention', 'no active connection (OktaSAML deactivated)'));
@@ -153,4 +140,17 @@ export async function seedOrganizations(
 
 async function insertInChunks(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[], size: number): Promise<void> {
   for (let index = 0; index < rows.length; index += size) await trx(table).insert(rows.slice(index, index + size));
+}
+
+/** A copied link for SSO and Directory Sync, as the bulk seed writes them (its token is never used). */
+function copiedLink(id: number, organizationId: number, issued: Date, state: { expires_at: string; status: 'active' | 'completed'; completed_at?: string }) {
+  return {
+    id,
+    organization_id: organizationId,
+    token_hash: crypto.createHash('sha256').update(`bench-${organizationId}`).digest('hex'),
+    features: '["sso","dsync"]',
+    delivery: 'copy',
+    created_at: issued.toISOString(),
+    ...state,
+  };
 }

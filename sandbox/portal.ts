@@ -168,6 +168,13 @@ export function portalRouter(store: SandboxStore): Router {
     const { session, organization } = check;
     const form = req.body as Record<string, string | undefined>;
     const now = store.clock.iso();
+    const connectionOf = (id: string | undefined) =>
+      store.state.connections.find((candidate) => candidate.id === id && candidate.organization_id === organization.id);
+    const notFound = (what: string) =>
+      res
+        .status(400)
+        .type('html')
+        .send(page('Not found', `<h1>No such ${what}</h1>`, 400).html);
     let done: string;
     switch (form.step) {
       case 'activate_connection': {
@@ -190,12 +197,8 @@ export function portalRouter(store: SandboxStore): Router {
         break;
       }
       case 'deactivate_connection': {
-        const connection = store.state.connections.find((candidate) => candidate.id === form.connection && candidate.organization_id === organization.id);
-        if (!connection)
-          return void res
-            .status(400)
-            .type('html')
-            .send(page('Not found', '<h1>No such connection</h1>', 400).html);
+        const connection = connectionOf(form.connection);
+        if (!connection) return void notFound('connection');
         connection.state = 'inactive';
         connection.updated_at = now;
         store.emit('connection.deactivated', { ...connection, domains: [] }, organization.id);
@@ -256,12 +259,8 @@ export function portalRouter(store: SandboxStore): Router {
         break;
       }
       case 'renew_certificate': {
-        const connection = store.state.connections.find((candidate) => candidate.id === form.connection && candidate.organization_id === organization.id);
-        if (!connection)
-          return void res
-            .status(400)
-            .type('html')
-            .send(page('Not found', '<h1>No such connection</h1>', 400).html);
+        const connection = connectionOf(form.connection);
+        if (!connection) return void notFound('connection');
         const expiry = new Date(store.clock.now().getTime() + 365 * 24 * 3_600_000).toISOString();
         store.emit(
           'connection.saml_certificate_renewed',

@@ -9,6 +9,7 @@ import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 import { createOrganizationInSandbox, issueSetupLink, signedInStaff } from '../test/factories';
+import { pointWorkOSAt } from '../test/sandbox';
 
 let sandbox: RunningSandbox;
 let server: RunningServer;
@@ -102,9 +103,7 @@ describe('the IT admin’s setup page', () => {
     const portal = (await launch(token, 'sso')).headers.get('location')!;
     expect((await fetch(portal)).status).toBe(200); // the IT admin is in the portal
     // The revoke runs here, through the model, against the same WorkOS the server uses.
-    Object.assign(process.env, workosSandboxEnv(sandbox));
-    (await import('~/utils/env.server')).resetEnvCache();
-    (await import('~/utils/workos.server')).resetWorkOS();
+    pointWorkOSAt(sandbox);
     await revokeSetupLink(linkId, { reason: 'Wrong contact' }, actor, { db });
     const revoke = sandbox.requests.filter((entry) => entry.path === '/portal/revoke_link').at(-1)!;
     expect(revoke).toMatchObject({ status: 204, body: { external_user_id: `setup_link_${linkId}` } });

@@ -5,25 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { resetEnvCache } from '~/utils/env.server';
-import { getWorkOS, resetWorkOS } from '~/utils/workos.server';
+import { getWorkOS } from '~/utils/workos.server';
 import { WorkOSContract } from '../../sandbox/contract';
-import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { workosSandboxEnv } from '../../test/built-server';
+import type { RunningSandbox } from '../../sandbox/server';
 import { createTestStaff } from '../../test/factories';
 import { pollWorkOSEvents } from './event-poller.server';
 import { finishOrganizationCreation, startOrganizationCreation, updateOrganizationDetails } from './organization.server';
 import { staffActor } from './staff.server';
+import { startSandboxInProcess } from '../../test/sandbox';
 
 let sandbox: RunningSandbox;
 let contract: WorkOSContract;
 
 beforeAll(async () => {
   contract = WorkOSContract.fromPackage();
-  sandbox = await startSandbox();
-  Object.assign(process.env, workosSandboxEnv(sandbox));
-  resetEnvCache();
-  resetWorkOS();
+  sandbox = await startSandboxInProcess();
 });
 afterAll(async () => {
   await sandbox.stop();

@@ -8,13 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { resetEnvCache } from '~/utils/env.server';
-import { resetWorkOS } from '~/utils/workos.server';
-import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { workosSandboxEnv } from '../../test/built-server';
+import type { RunningSandbox } from '../../sandbox/server';
 import { createOrganization, createTestStaff, disableDirectly, sessionCookieFor } from '../../test/factories';
 import { buildRequest, testContext } from '../../test/requests';
 import { STAFF_ROLES, type StaffRole, roleAtLeast } from '~/domain/staff';
+import { startSandboxInProcess } from '../../test/sandbox';
 
 type Access = 'public' | StaffRole;
 type Outcome = 'allowed' | 'login' | 'forbidden';
@@ -59,10 +57,7 @@ let sandbox: RunningSandbox;
 
 beforeAll(async () => {
   // Allowed personas really run the actions; those that call WorkOS reach a sandbox.
-  sandbox = await startSandbox();
-  Object.assign(process.env, workosSandboxEnv(sandbox));
-  resetEnvCache();
-  resetWorkOS();
+  sandbox = await startSandboxInProcess();
   for (const role of STAFF_ROLES) personaStaff.set(role, (await createTestStaff(role)).id);
   for (const persona of ['disabled', 'expired', 'idle'] as const) {
     personaStaff.set(persona, (await createTestStaff('admin')).id);

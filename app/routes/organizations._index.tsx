@@ -8,6 +8,8 @@ import { listAssignableOwners, listOrganizations, type LinkState } from '~/model
 import { requireStaff } from '~/services/auth.server';
 import { EXPIRING_SOON_HOURS } from '~/domain/setup-links';
 import { roleAtLeast } from '~/domain/staff';
+import { ColumnHeaders } from '~/components/column-headers';
+import type { ReactNode } from 'react';
 
 export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' }];
 
@@ -112,52 +114,32 @@ export default function Organizations() {
             ))}
           </select>
         </div>
-        <div>
-          <label htmlFor="status" className="block text-sm font-medium">
-            Status
-          </label>
-          <select id="status" name="status" defaultValue={query.status} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
-            <option value="current">Active and pending</option>
-            <option value="active">Active</option>
-            <option value="pending">Pending (not yet in WorkOS)</option>
-            <option value="archived">Archived</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="link" className="block text-sm font-medium">
-            Setup link
-          </label>
-          <select id="link" name="link" defaultValue={query.link} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
-            <option value="any">Any</option>
-            <option value="none">No active link</option>
-            <option value="active">Active</option>
-            <option value="expiring">Expiring within {EXPIRING_SOON_HOURS} h</option>
-            <option value="expired">Expired</option>
-            <option value="completed">Completed</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="setup" className="block text-sm font-medium">
-            Setup
-          </label>
-          <select id="setup" name="setup" defaultValue={query.setup} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
-            <option value="any">Any</option>
-            <option value="not_started">Not started</option>
-            <option value="waiting">Waiting for the IT admin</option>
-            <option value="in_progress">In progress</option>
-            <option value="attention">Needs attention</option>
-            <option value="completed">Completed</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="sort" className="block text-sm font-medium">
-            Sort
-          </label>
-          <select id="sort" name="sort" defaultValue={query.sort} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
-            <option value="name">Name (A–Z)</option>
-            <option value="newest">Newest first</option>
-          </select>
-        </div>
+        <FilterSelect name="status" label="Status" value={query.status}>
+          <option value="current">Active and pending</option>
+          <option value="active">Active</option>
+          <option value="pending">Pending (not yet in WorkOS)</option>
+          <option value="archived">Archived</option>
+        </FilterSelect>
+        <FilterSelect name="link" label="Setup link" value={query.link}>
+          <option value="any">Any</option>
+          <option value="none">No active link</option>
+          <option value="active">Active</option>
+          <option value="expiring">Expiring within {EXPIRING_SOON_HOURS} h</option>
+          <option value="expired">Expired</option>
+          <option value="completed">Completed</option>
+        </FilterSelect>
+        <FilterSelect name="setup" label="Setup" value={query.setup}>
+          <option value="any">Any</option>
+          <option value="not_started">Not started</option>
+          <option value="waiting">Waiting for the IT admin</option>
+          <option value="in_progress">In progress</option>
+          <option value="attention">Needs attention</option>
+          <option value="completed">Completed</option>
+        </FilterSelect>
+        <FilterSelect name="sort" label="Sort" value={query.sort}>
+          <option value="name">Name (A–Z)</option>
+          <option value="newest">Newest first</option>
+        </FilterSelect>
         <button type="submit" className={buttonClass('secondary')}>
           {searching ? 'Searching…' : 'Apply'}
         </button>
@@ -193,31 +175,7 @@ export default function Organizations() {
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" aria-busy={searching}>
           <table className="min-w-full text-left text-sm">
             <caption className="sr-only">Organizations</caption>
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Name
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Domains
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  External id
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  CS owner
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Setup link
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Setup
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Status
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeaders columns={['Name', 'Domains', 'External id', 'CS owner', 'Setup link', 'Setup', 'Status']} />
             <tbody className="divide-y divide-slate-100">
               {page.items.map((organization) => (
                 <tr key={organization.id}>
@@ -265,6 +223,20 @@ export default function Organizations() {
           </Link>
         ) : null}
       </nav>
+    </div>
+  );
+}
+
+/** One of the list's filters: a labelled select whose value is the query's. */
+function FilterSelect({ name, label, value, children }: { name: string; label: string; value: string; children: ReactNode }) {
+  return (
+    <div>
+      <label htmlFor={name} className="block text-sm font-medium">
+        {label}
+      </label>
+      <select id={name} name={name} defaultValue={value} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+        {children}
+      </select>
     </div>
   );
 }

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
-import { resetEnvCache } from '~/utils/env.server';
-import { resetWorkOS } from '~/utils/workos.server';
-import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { workosSandboxEnv } from '../../test/built-server';
+import type { RunningSandbox } from '../../sandbox/server';
 import { createTestStaff, sessionCookieFor } from '../../test/factories';
 import { buildRequest, testContext } from '../../test/requests';
 import { action } from './organizations.new';
+import { startSandboxInProcess } from '../../test/sandbox';
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  Object.assign(process.env, workosSandboxEnv(sandbox));
-  resetEnvCache();
-  resetWorkOS();
+  sandbox = await startSandboxInProcess();
 });
 afterAll(async () => {
   await sandbox.stop();

@@ -9,12 +9,10 @@ import path from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { settleLapsedLinks, UNCONFIRMED_EMAIL_GRACE_MS } from '~/models/setup-link.server';
 import { getDb } from '~/utils/db.server';
-import { resetEnvCache } from '~/utils/env.server';
-import { resetWorkOS } from '~/utils/workos.server';
-import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { workosSandboxEnv } from '../../test/built-server';
+import type { RunningSandbox } from '../../sandbox/server';
 import { createOrganizationInSandbox, createTestStaff, insertLinkLeftSending, issueSetupLink, sessionCookieFor } from '../../test/factories';
 import { buildRequest, testContext } from '../../test/requests';
+import { startSandboxInProcess } from '../../test/sandbox';
 
 interface RouteModule {
   loader?: (args: unknown) => Promise<unknown>;
@@ -34,10 +32,7 @@ async function organization(name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  Object.assign(process.env, workosSandboxEnv(sandbox));
-  resetEnvCache();
-  resetWorkOS();
+  sandbox = await startSandboxInProcess();
   adminCookie = (await sessionCookieFor((await createTestStaff('admin')).id)).cookie;
   organizationId = await organization('Readers Co');
   tokens.active = (await issueSetupLink(organizationId, { features: ['sso', 'audit_logs'], lifetimeDays: 7, actor })).token;

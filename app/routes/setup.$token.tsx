@@ -144,13 +144,7 @@ export default function SetupPage() {
           This setup link is not valid
         </h1>
         <p className="mt-3 text-slate-700">It may have expired or been replaced by a newer link. Ask your contact at {page.companyName} for a new one.</p>
-        <p className="mt-3 text-slate-700">
-          Questions? Write to{' '}
-          <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">
-            {page.supportEmail}
-          </a>
-          .
-        </p>
+        <SupportContact email={page.supportEmail} className="mt-3 text-slate-700" />
       </section>
     );
   }
@@ -228,13 +222,20 @@ export default function SetupPage() {
           </ul>
         </>
       )}
-      <p className="mt-6 text-sm text-slate-600">
-        Questions? Write to{' '}
-        <a href={`mailto:${page.supportEmail}`} className="text-indigo-700 underline">
-          {page.supportEmail}
-        </a>
-        .
-      </p>
+      <SupportContact email={page.supportEmail} className="mt-6 text-sm text-slate-600" />
     </section>
+  );
+}
+
+/** Whom the IT admin writes to with a question: the support contact the Configuration page sets. */
+function SupportContact({ email, className }: { email: string; className: string }) {
+  return (
+    <p className={className}>
+      Questions? Write to{' '}
+      <a href={`mailto:${email}`} className="text-indigo-700 underline">
+        {email}
+      </a>
+      .
+    </p>
   );
 }

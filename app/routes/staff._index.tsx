@@ -10,6 +10,7 @@ import { requireStaff } from '~/services/auth.server';
 import { formatDateTime } from '~/utils/format';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/domain/staff';
+import { ColumnHeaders } from '~/components/column-headers';
 
 export const meta: MetaFunction = () => [{ title: 'Staff · Setup Desk' }];
 
@@ -66,25 +67,7 @@ export default function StaffList() {
         ) : (
           <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
             <table className="min-w-full text-left text-sm">
-              <thead className="bg-slate-50 text-slate-600">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Name
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Email
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Role
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Last sign-in
-                  </th>
-                </tr>
-              </thead>
+              <ColumnHeaders columns={['Name', 'Email', 'Role', 'Status', 'Last sign-in']} />
               <tbody className="divide-y divide-slate-100">
                 {staff.map((member) => (
                   <tr key={member.id}>

@@ -14,6 +14,7 @@ import { formatDateTime } from '~/utils/format';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { getWorkOS, withPersonDeadline } from '~/utils/workos.server';
+import { ColumnHeaders } from '~/components/column-headers';
 
 export const meta: MetaFunction = () => [{ title: 'System status · Setup Desk' }];
 
@@ -88,19 +89,7 @@ export default function SystemStatus() {
       <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
         <table className="min-w-full text-left text-sm">
           <caption className="sr-only">Checks</caption>
-          <thead className="bg-slate-50 text-slate-600">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Check
-              </th>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Result
-              </th>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Found, and the fix
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeaders columns={['Check', 'Result', 'Found, and the fix']} />
           <tbody className="divide-y divide-slate-100">
             {results.map((result) => (
               <tr key={result.id} data-check={result.id}>
