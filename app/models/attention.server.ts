@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { getDb, type ModelContext } from '~/utils/db.server';
-import { latestEventPerOrganization } from './audit.server';
+import { latestFailedLaunches } from './audit.server';
 import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
 import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
 import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
@@ -89,19 +89,12 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
       .select(...SELECT, 'f.changed_at as at', db.raw("f.feature || ': ' || f.detail AS detail")),
     // The IT admin's latest launch (in the last week) failed on a WorkOS error.
     base(db, ownerId)
-      .join(
-        latestEventPerOrganization(['setup_link.launched', 'setup_link.launch_failed'], { since: ago(ATTENTION_LIMITS.stalledDays) }, { db }).as('e'),
-        'e.organization_id',
-        'o.id',
-      )
-      .where('e.action', 'setup_link.launch_failed')
+      .join(latestFailedLaunches({ since: ago(ATTENTION_LIMITS.stalledDays) }, { db }).as('e'), 'e.organization_id', 'o.id')
       .limit(GROUP_LIMIT + 1)
       .select(
         ...SELECT,
         'e.at as at',
-        db.raw(
-          "'the IT admin could not open ' || replace(json_extract(e.details, '$.feature'), '_', ' ') || ' setup (' || replace(json_extract(e.details, '$.kind'), '_', ' ') || ')' AS detail",
-        ),
+        db.raw("'the IT admin could not open ' || replace(e.feature, '_', ' ') || ' setup (' || replace(e.kind, '_', ' ') || ')' AS detail"),
       ),
     base(db, ownerId)
       .where('o.status', 'pending')

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { NOTE_MAX_LENGTH } from '~/domain/history';
+import { STORED_NOTE_MAX_LENGTH } from '~/domain/history';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
 import {
@@ -47,14 +47,16 @@ const ACTION_PATTERN = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 
 /**
  * Appends one event to the audit trail. Pass a transaction as `ctx.db` to write it atomically
- * with the change it records. A note is checked by its form (NOTE_MAX_LENGTH, after scrubbing);
- * one longer here is a programming error. The action must be in the audit catalog (not retired) and its details
- * must match the action's schema. The note and every string in `details` pass through the link
- * scrubber first: the audit trail must never hold a setup-link value.
+ * with the change it records; the request id is the event's own or the context's. The action
+ * must be in the audit catalog (not retired) and its details must match the action's schema. A
+ * note is checked by its form (NOTE_MAX_LENGTH, after scrubbing); the trail takes
+ * STORED_NOTE_MAX_LENGTH, room for the app's own words around it. The note and every string in
+ * `details` pass through the link scrubber first: the audit trail must never hold a link value.
+ * The event's time is when it is recorded, whatever clock the caller's change ran on.
  */
 export async function recordAuditEvent<A extends RecordableAuditAction>(
   event: AuditEventInput<A>,
-  { db = getDb() }: ModelContext = {},
+  { db = getDb(), requestId }: Pick<ModelContext, 'db' | 'requestId'> = {},
 ): Promise<RecordedAuditEvent> {
   if (!ACTION_PATTERN.test(event.action)) {
     throw new Error(`Audit action "${event.action}" must look like subject.verb in lower case`);
@@ -67,8 +69,8 @@ export async function recordAuditEvent<A extends RecordableAuditAction>(
   assertRecordableAuditEvent(event.action, given);
 
   const note = event.note?.trim() ? scrubLinkValues(event.note.trim()) : null;
-  if (note && note.text.length > NOTE_MAX_LENGTH) {
-    throw new Error(`Audit note is longer than ${NOTE_MAX_LENGTH} characters`);
+  if (note && note.text.length > STORED_NOTE_MAX_LENGTH) {
+    throw new Error(`Audit note is longer than ${STORED_NOTE_MAX_LENGTH} characters`);
   }
   const details = scrubDetails(given);
 
@@ -77,7 +79,7 @@ export async function recordAuditEvent<A extends RecordableAuditAction>(
       at: new Date().toISOString(),
       // Every event can be cited by an id: a request's own, or — for work outside a request (the
       // CLI, a sweep, a background sync) — one made for this event.
-      request_id: event.requestId ?? `op-${crypto.randomUUID()}`,
+      request_id: event.requestId ?? requestId ?? `op-${crypto.randomUUID()}`,
       actor_type: event.actor.type,
       actor_id: event.actor.id ?? null,
       actor_label: label.slice(0, 200),
@@ -269,13 +271,21 @@ export async function listOrganizationTimeline(
 }
 
 /**
- * Each organization's newest event among `actions` (since `since`), as a subquery with
- * organization_id, action, at and details — for a model that joins it to its own rows.
+ * Each organization whose IT admin's latest launch (since `since`) failed, as a subquery with
+ * organization_id, at, feature and kind (the WorkOS error's) — for a model that joins it to its
+ * own rows. The trail's columns and details stay this model's business.
  */
-export function latestEventPerOrganization(actions: AuditAction[], { since }: { since?: string } = {}, { db = getDb() }: ModelContext = {}): Knex.QueryBuilder {
-  const latest = db('audit_events').whereIn('action', actions).whereNotNull('organization_id').groupBy('organization_id').select(db.raw('max(id) AS id'));
-  if (since) latest.where('at', '>=', since);
-  return db('audit_events').whereIn('id', latest).select('organization_id', 'action', 'at', 'details');
+export function latestFailedLaunches({ since }: { since: string }, { db = getDb() }: ModelContext = {}): Knex.QueryBuilder {
+  const latest = db('audit_events')
+    .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
+    .where('at', '>=', since)
+    .whereNotNull('organization_id')
+    .groupBy('organization_id')
+    .select(db.raw('max(id) AS id'));
+  return db('audit_events')
+    .whereIn('id', latest)
+    .where('action', 'setup_link.launch_failed')
+    .select('organization_id', 'at', db.raw("json_extract(details, '$.feature') AS feature"), db.raw("json_extract(details, '$.kind') AS kind"));
 }
 
 /** The newest event among `actions` of one organization or one link, its details parsed. */

@@ -59,9 +59,8 @@ export async function listOrganizationSyncs(limit = 5, { db = getDb() }: ModelCo
 export async function startOrganizationSync(
   actor: AuditActor,
   { onFinished }: { onFinished?: (sync: OrganizationSync) => void } = {},
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<number> {
-  const now = new Date();
   await db('organization_syncs')
     .where({ status: 'running' })
     .where('heartbeat_at', '<', new Date(now.getTime() - STALE_AFTER_MS).toISOString())
@@ -111,7 +110,8 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
         .update({ ...counts, heartbeat_at: new Date().toISOString() });
     } while (after);
 
-    counts.archived = await archiveOrganizationsGoneFromWorkOS(seenWorkOSIds, actor, { requestId, db });
+    // Counted as each commits: a sync that fails part-way still reports what it archived.
+    await archiveOrganizationsGoneFromWorkOS({ seenWorkOSIds, onArchived: () => (counts.archived += 1) }, actor, { requestId, db });
     await db('organization_syncs')
       .where({ id })
       .update({ ...counts, status: 'succeeded', finished_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery } from '~/forms/organization';
-import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import { getDb, type HandleContext, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
@@ -136,7 +136,7 @@ export const ORGANIZATIONS_PAGE_SIZE = 25;
 export async function listOrganizations(
   query: OrganizationListQuery,
   { viewerId, pageSize = ORGANIZATIONS_PAGE_SIZE }: { viewerId: number; pageSize?: number },
-  { db = getDb() }: ModelContext = {},
+  { db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<OrganizationPage> {
   const byName = query.sort === 'name';
   const sortColumn = byName ? 'o.name COLLATE NOCASE' : 'o.created_at';
@@ -145,7 +145,6 @@ export async function listOrganizations(
   const backwards = Boolean(query.before) && !query.after;
   const cursor = decodeCursor(query.after ?? query.before);
 
-  const now = new Date();
   const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
   const linkFeatures = currentLinkSql('o', 'l.features', now);
   const setupState = setupStateSql(now);
@@ -358,7 +357,7 @@ function escapeLike(text: string): string {
 export async function startOrganizationCreation(
   input: NewOrganizationInput,
   actor: AuditActor & { role: StaffRow['role'] },
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<{ id: number; existing: boolean }> {
   const existing = await db<OrganizationRow>('organizations').where({ idempotency_key: input.submissionId }).first('id');
   if (existing) return { id: existing.id, existing: true };
@@ -372,7 +371,7 @@ export async function startOrganizationCreation(
   if (input.externalId && (await db('organizations').where({ external_id: input.externalId }).first('id'))) {
     throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
   }
-  const now = new Date().toISOString();
+  const now = at.toISOString();
   try {
     const id = await db.transaction(async (trx) => {
       const [row] = await trx('organizations')
@@ -427,7 +426,11 @@ export type CreationResult = { ok: true; id: number; workosId: string } | { ok: 
  * previous attempt's answer was lost, the organization is found by external id and linked. A
  * definitive refusal (bad data) discards the pending row so the rep can correct the form.
  */
-export async function finishOrganizationCreation(id: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<CreationResult> {
+export async function finishOrganizationCreation(
+  id: number,
+  actor: AuditActor,
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
+): Promise<CreationResult> {
   const row = await db<OrganizationRow>('organizations').where({ id }).first();
   if (!row) throw new OrganizationRuleError('No such organization.');
   if (row.status !== 'pending') return { ok: true, id, workosId: row.workos_id! };
@@ -479,7 +482,7 @@ export async function finishOrganizationCreation(id: number, actor: AuditActor, 
       } else {
         await trx('organizations')
           .where({ id })
-          .update({ last_error: JSON.stringify(problem), updated_at: new Date().toISOString() });
+          .update({ last_error: JSON.stringify(problem), updated_at: at.toISOString() });
       }
       await recordAuditEvent(
         {
@@ -636,7 +639,7 @@ export async function applyWorkOSDomainEvent(
 }
 
 /** Rewrites the search index row of one organization (call after any change to it). */
-export async function refreshSearchRow(id: number, { db: trx = getDb() }: ModelContext = {}): Promise<void> {
+export async function refreshSearchRow(id: number, { db: trx }: HandleContext): Promise<void> {
   await trx('organization_search').where({ rowid: id }).delete();
   const row = await trx<OrganizationRow>('organizations').where({ id }).first();
   if (!row) return;
@@ -739,7 +742,12 @@ function writableState(state: string): 'verified' | 'pending' {
 }
 
 /** Sets the CS owner (an active support rep or admin). */
-export async function setCsOwner(id: number, ownerId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<void> {
+export async function setCsOwner(
+  id: number,
+  ownerId: number,
+  actor: AuditActor,
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
+): Promise<void> {
   const owner = await db<StaffRow>('staff').where({ id: ownerId }).whereNull('disabled_at').first();
   if (!owner || !roleAtLeast(owner.role, 'support')) throw new OrganizationRuleError('Choose an active support rep or admin as CS owner.', 'csOwnerId');
   await db.transaction(async (trx) => {
@@ -747,7 +755,7 @@ export async function setCsOwner(id: number, ownerId: number, actor: AuditActor,
     if (!row) throw new OrganizationRuleError('No such organization.');
     if (row.cs_owner_id === ownerId) return;
     const previous = row.cs_owner_id ? await trx<StaffRow>('staff').where({ id: row.cs_owner_id }).first('name') : undefined;
-    await trx('organizations').where({ id }).update({ cs_owner_id: ownerId, updated_at: new Date().toISOString() });
+    await trx('organizations').where({ id }).update({ cs_owner_id: ownerId, updated_at: at.toISOString() });
     await recordAuditEvent(
       { actor, action: 'organization.owner_changed', organizationId: id, requestId, details: { from: previous?.name ?? null, to: owner.name } },
       { db: trx },
@@ -763,7 +771,7 @@ export async function archiveOrganization(
   id: number,
   { reason }: { reason: string },
   actor: AuditActor,
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<{ alreadyArchived: boolean }> {
   const revoked: number[] = [];
   const outcome = await db.transaction(async (trx) => {
@@ -771,7 +779,7 @@ export async function archiveOrganization(
     if (!row) throw new OrganizationRuleError('No such organization.');
     if (row.status === 'archived') return { alreadyArchived: true };
     if (row.status === 'pending') throw new OrganizationRuleError('Finish (retry) or let the creation fail before archiving.');
-    const now = new Date().toISOString();
+    const now = at.toISOString();
     await trx('organizations').where({ id }).update({ status: 'archived', archived_at: now, updated_at: now });
     await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, { db: trx });
     revoked.push(...(await revokeActiveLinkOf(id, { reason: 'The organization was archived.' }, actor, { db: trx, requestId })));
@@ -801,7 +809,7 @@ export async function findOrganizationsByName(
 export async function upsertOrganizationFromWorkOS(
   organization: WorkOSOrganization,
   actor: AuditActor,
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const key = organization.metadata?.setup_desk_key;
   const local =
@@ -809,7 +817,7 @@ export async function upsertOrganizationFromWorkOS(
     (key ? await db<OrganizationRow>('organizations').where({ idempotency_key: key, status: 'pending' }).first() : undefined);
   return db.transaction(async (trx) => {
     if (!local) {
-      const now = new Date().toISOString();
+      const now = at.toISOString();
       const externalTaken = organization.externalId ? await trx('organizations').where({ external_id: organization.externalId }).first('id') : undefined;
       const [row] = await trx('organizations')
         .insert({
@@ -851,9 +859,12 @@ export async function upsertOrganizationFromWorkOS(
  * their links. Returns how many were archived.
  */
 export async function archiveOrganizationsGoneFromWorkOS(
-  seenWorkOSIds: Set<string>,
+  {
+    seenWorkOSIds,
+    onArchived,
+  }: { seenWorkOSIds: Set<string>; /** Called after each archival commits (the sync counts as it goes). */ onArchived?: () => void },
   actor: AuditActor,
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<number> {
   const active = (await db('organizations').where({ status: 'active' }).whereNotNull('workos_id').select('id', 'workos_id')) as {
     id: number;
@@ -862,7 +873,7 @@ export async function archiveOrganizationsGoneFromWorkOS(
   let archived = 0;
   for (const row of active.filter((candidate) => !seenWorkOSIds.has(candidate.workos_id))) {
     await db.transaction(async (trx) => {
-      const now = new Date().toISOString();
+      const now = at.toISOString();
       await trx('organizations').where({ id: row.id, status: 'active' }).update({ status: 'archived', archived_at: now, updated_at: now });
       await recordAuditEvent(
         { actor, action: 'organization.archived_deleted_in_workos', organizationId: row.id, requestId, details: { workosId: row.workos_id } },
@@ -871,6 +882,7 @@ export async function archiveOrganizationsGoneFromWorkOS(
       await revokeActiveLinkOf(row.id, { reason: 'The organization was deleted in WorkOS.' }, actor, { db: trx, requestId });
     });
     archived += 1;
+    onArchived?.();
   }
   return archived;
 }

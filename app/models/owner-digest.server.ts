@@ -133,7 +133,7 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: Model
       return { digestId, notices };
     });
     if (!claim) continue;
-    const settings = await getSettings({ db });
+    const settings = await getSettings({}, { db });
     const email = renderOwnerDigest({ staffName: owner.name, notices: claim.notices, publicUrl: env.PUBLIC_URL, companyName: settings.companyName });
     const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email }, settings);
     await db.transaction(async (trx) => {

@@ -54,8 +54,8 @@ function formatMailbox(mailbox: { name: string; address: string }): string {
   return mailbox.name ? `${mailbox.name} <${mailbox.address}>` : mailbox.address;
 }
 
-/** The settings in force: the Configuration page's, over the environment's (`env`, for the doctor's own reading). */
-export async function getSettings({ db = getDb(), env = getEnv() }: ModelContext & { env?: Env } = {}): Promise<Settings> {
+/** The settings in force: the Configuration page's, over the environment's (`env`: the doctor passes its own lenient reading). */
+export async function getSettings({ env = getEnv() }: { env?: Env } = {}, { db = getDb() }: ModelContext = {}): Promise<Settings> {
   const rows = (await db('settings').select('key', 'value')) as { key: string; value: string }[];
   const stored = new Map(rows.map((row) => [row.key, row.value]));
   const base = environmentSettings(env);

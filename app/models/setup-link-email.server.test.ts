@@ -12,10 +12,12 @@ import {
   getSetupLinkOverview,
   latestFailedEmail,
   recreateSetupLink,
+  resendSetupLink,
   settleLapsedLinks,
   UNCONFIRMED_EMAIL_GRACE_MS,
 } from './setup-link.server';
 import { staffActor } from './staff.server';
+import { NOTE_MAX_LENGTH } from '~/domain/history';
 
 let catcher: SmtpCatcher;
 let actor: ReturnType<typeof staffActor>;
@@ -180,6 +182,22 @@ describe('an emailed setup link', () => {
     expect((await findRedeemableLink(newToken))?.link.id).toBe(resent.link.id);
     expect((await getActiveSetupLink(organizationId))?.id).toBe(resent.link.id);
     expect((await auditOf(failed.link.id)).at(-1)).toMatchObject({ action: 'setup_link.email_failed', details: { previousLinkActive: true } });
+  });
+
+  it('a resend with the longest reason a rep may write is sent and swapped: the app’s own words around it fit the trail', async () => {
+    const organizationId = await organization();
+    const first = await createSetupLink(organizationId, request, actor);
+    tokenInLastEmail();
+    const reason = 'r'.repeat(NOTE_MAX_LENGTH);
+    const { issued } = await resendSetupLink(organizationId, { linkId: first.link.id, reason, maxDays: 30 }, actor);
+    expect(issued).toMatchObject({ sent: true, link: { status: 'active' } });
+    tokenInLastEmail();
+    expect(await getDb()('setup_links').where({ id: first.link.id }).first('status', 'revoke_reason')).toEqual({
+      status: 'revoked',
+      revoke_reason: `Resent by email: ${reason}`,
+    });
+    const revokedEvent = await getDb()('audit_events').where({ setup_link_id: first.link.id }).orderBy('id', 'desc').first('action', 'note');
+    expect(revokedEvent).toEqual({ action: 'setup_link.revoked', note: `Resent by email: ${reason}` });
   });
 
   it('while the mail server hangs after taking the new email, the old link still opens and launches; then it is the one left active', async () => {

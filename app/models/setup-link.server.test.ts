@@ -124,6 +124,17 @@ describe('redeeming a token', () => {
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.expired' })).toHaveLength(1);
   });
 
+  it('a revoke from another organization’s page is no such link: the link stays active and nothing is audited', async () => {
+    const organizationId = await activeOrganization();
+    const other = await activeOrganization();
+    const { url, link } = await createSetupLink(organizationId, input, actor);
+    const before = await getDb()('audit_events').where({ setup_link_id: link.id }).count({ n: '*' }).first();
+    await expect(revokeSetupLink(link.id, { reason: 'Wrong page', organizationId: other }, actor)).rejects.toThrow('No such setup link.');
+    expect(await findRedeemableLink(tokenOf(url))).not.toBeNull();
+    expect(await getDb()('audit_events').where({ setup_link_id: link.id }).count({ n: '*' }).first()).toEqual(before);
+    await expect(revokeSetupLink(link.id, { reason: 'Right page', organizationId }, actor)).resolves.toEqual({ revoked: true, status: 'revoked' });
+  });
+
   it('unknown, malformed, revoked and expired tokens are all just null', async () => {
     const organizationId = await activeOrganization();
     const { url, link } = await createSetupLink(organizationId, input, actor);

@@ -119,20 +119,21 @@ type EmailRequest = SetupLinkRequest & { email: SetupLinkEmailRequest };
  */
 export const UNCONFIRMED_EMAIL_GRACE_MS = 15 * 60_000;
 
-/** Refused because the organization already has an active link; the message says what to do. */
-export class ActiveLinkExistsError extends Error {
+/** A request the setup link's rules refuse; the message says why, and what to do. */
+export class SetupLinkRuleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetupLinkRuleError';
+  }
+}
+
+/** Refused because the organization already has an active link, which it carries. */
+export class ActiveLinkExistsError extends SetupLinkRuleError {
   constructor(readonly existing: SetupLink) {
     super(
       `This organization already has an active link (created by ${existing.createdBy ?? 'someone'}, expires ${existing.expiresAt.slice(0, 16).replace('T', ' ')} UTC) — revoke or recreate it.`,
     );
     this.name = 'ActiveLinkExistsError';
-  }
-}
-
-export class SetupLinkRuleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SetupLinkRuleError';
   }
 }
 
@@ -307,7 +308,7 @@ export async function settleLapsedLinks(
     /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */
     ended?: number[];
   } = {},
-  { db: trx = getDb(), now = new Date() }: ModelContext = {},
+  { db: trx, now = new Date() }: TransactionContext,
 ): Promise<number> {
   let settled = 0;
   const unconfirmed = trx<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
@@ -494,7 +495,7 @@ async function deliver(
   if (!input.email) return { delivery: 'copy', link, url };
   const recipient = input.email.address;
   try {
-    const settings = await getSettings({ db });
+    const settings = await getSettings({}, { db });
     const email = renderSetupLinkEmail({
       organizationName: inserted.organizationName,
       recipientName: input.email.name ?? null,
@@ -748,13 +749,13 @@ async function issueInTransaction(
 /** Revokes a link at once. A link that no longer opens (revoked, expired, completed…) is left as it is. */
 export async function revokeSetupLink(
   linkId: number,
-  { reason }: { reason: string },
+  { reason, organizationId }: { reason: string; /** The organization whose page asked: another's link is no such link. */ organizationId?: number },
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
   const outcome = await db.transaction(async (trx) => {
     const link = await readLink(trx, { 'l.id': linkId }, now);
-    if (!link) throw new SetupLinkRuleError('No such setup link.');
+    if (!link || (organizationId !== undefined && link.organizationId !== organizationId)) throw new SetupLinkRuleError('No such setup link.');
     if (link.status !== 'active') return { revoked: false, status: link.status };
     const row = await trx<SetupLinkRow>('setup_links').where({ id: linkId }).first('id', 'organization_id', 'token_hash');
     const revoked = await revokeRow(trx, row!, actor, { reason, requestId, now, from: 'active' });

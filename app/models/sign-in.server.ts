@@ -232,7 +232,7 @@ async function recordThresholdsReached(
 /** An email to every active admin: someone keeps failing to sign in as this member. */
 async function tellAdmins(email: string, now: Date, db: Knex): Promise<void> {
   const admins = await listActiveAdmins({ db });
-  const settings = await getSettings({ db });
+  const settings = await getSettings({}, { db });
   const rendered = renderEmail({
     subject: `Sign-in attempts for ${email} were slowed down`,
     preheader: `${SIGN_IN_LIMITS.failuresPerAccount} failed sign-ins in ${SIGN_IN_LIMITS.windowMinutes} minutes.`,

@@ -72,7 +72,6 @@ export async function findStaffRowByEmail(email: string, { db = getDb() }: Model
   return db<StaffRow>('staff').where({ email: email.trim().toLowerCase() }).first();
 }
 
-/** Every staff member, active first, then by name. */
 /** When a staff member signed in last (inside the sign-in's transaction). */
 export async function recordStaffSignIn(staffId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
   await db('staff').where({ id: staffId }).update({ last_sign_in_at: now.toISOString() });
@@ -83,6 +82,7 @@ export async function listActiveAdmins({ db = getDb() }: ModelContext = {}): Pro
   return (await db('staff').where({ role: 'admin' }).whereNull('disabled_at').select('email', 'name')) as { email: string; name: string }[];
 }
 
+/** Every staff member, active first, then by name. */
 export async function listStaff({ db = getDb() }: ModelContext = {}): Promise<Staff[]> {
   const rows = await db<StaffRow>('staff').orderByRaw('disabled_at IS NOT NULL, name COLLATE NOCASE, id');
   return rows.map(toStaff);
@@ -103,7 +103,7 @@ export interface NewStaff {
 export async function createStaff(
   input: NewStaff,
   actor: AuditActor,
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<{ staff: Staff; temporaryPassword: string | null }> {
   const email = emailSchema.parse(input.email);
   const name = staffNameSchema.parse(input.name);
@@ -115,7 +115,7 @@ export async function createStaff(
     if (problem) throw new StaffRuleError(problem, 'password');
   }
   const passwordHash = await hashPassword(password);
-  const now = new Date().toISOString();
+  const now = at.toISOString();
 
   try {
     const staff = await db.transaction(async (trx) => {
@@ -142,29 +142,34 @@ export async function createStaff(
 }
 
 /** Changes a member's role. Refuses to demote the last active admin. */
-export async function changeStaffRole(staffId: number, role: StaffRole, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<Staff> {
+export async function changeStaffRole(
+  staffId: number,
+  role: StaffRole,
+  actor: AuditActor,
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
+): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (before.role === role) return null;
-    await trx('staff').where({ id: staffId }).update({ role, updated_at: new Date().toISOString() });
+    await trx('staff').where({ id: staffId }).update({ role, updated_at: at.toISOString() });
     return { action: 'staff.role_changed', details: { from: before.role, to: role } };
   });
 }
 
 /** Disables a member: their sessions end at once and they cannot sign in. */
-export async function disableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<Staff> {
+export async function disableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb(), now: at = new Date() }: ModelContext = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (before.disabledAt) return null;
-    const now = new Date().toISOString();
+    const now = at.toISOString();
     await trx('staff').where({ id: staffId }).update({ disabled_at: now, updated_at: now });
     const sessionsEnded = await deleteSessionsOfStaff(staffId, {}, { db: trx });
     return { action: 'staff.disabled', details: { sessionsEnded } };
   });
 }
 
-export async function enableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<Staff> {
+export async function enableStaff(staffId: number, actor: AuditActor, { requestId, db = getDb(), now: at = new Date() }: ModelContext = {}): Promise<Staff> {
   return updateStaff(staffId, actor, requestId, db, async (trx, before) => {
     if (!before.disabledAt) return null;
-    await trx('staff').where({ id: staffId }).update({ disabled_at: null, updated_at: new Date().toISOString() });
+    await trx('staff').where({ id: staffId }).update({ disabled_at: null, updated_at: at.toISOString() });
     return { action: 'staff.enabled', details: {} };
   });
 }
@@ -186,12 +191,12 @@ export async function signOutStaffEverywhere(staffId: number, actor: AuditActor,
 export async function resetStaffPassword(
   staffId: number,
   actor: AuditActor,
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<{ staff: Staff; temporaryPassword: string }> {
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   const staff = await updateStaff(staffId, actor, requestId, db, async (trx) => {
-    await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 1, updated_at: new Date().toISOString() });
+    await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 1, updated_at: at.toISOString() });
     const sessionsEnded = await deleteSessionsOfStaff(staffId, {}, { db: trx });
     return { action: 'staff.password_reset', details: { sessionsEnded } };
   });
@@ -205,7 +210,7 @@ export async function resetStaffPassword(
 export async function changeOwnPassword(
   staffId: number,
   { currentPassword, newPassword, keepSessionId }: { currentPassword: string; newPassword: string; keepSessionId: string },
-  { requestId, db = getDb() }: ModelContext = {},
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<void> {
   const row = await db<StaffRow>('staff').where({ id: staffId }).first();
   if (!row || row.disabled_at) throw new StaffRuleError('This account is not active.');
@@ -219,7 +224,7 @@ export async function changeOwnPassword(
   if (problem) throw new StaffRuleError(problem, 'newPassword');
   const passwordHash = await hashPassword(newPassword);
   await db.transaction(async (trx) => {
-    await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 0, updated_at: new Date().toISOString() });
+    await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 0, updated_at: at.toISOString() });
     const sessionsEnded = await deleteSessionsOfStaff(staffId, { exceptSessionId: keepSessionId }, { db: trx });
     await recordAuditEvent({ actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } }, { db: trx });
   });

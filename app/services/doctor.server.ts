@@ -254,7 +254,7 @@ const checks: Check[] = [
   async function smtp({ env, db, testEmailTo }) {
     const title = 'Mail server';
     // The sender the app uses: the Configuration page's, else the environment's (before migration 007, only the latter).
-    const sender = (await db.schema.hasTable('settings')) ? await getSettings({ db, env }) : { mailFrom: env.MAIL_FROM, mailReplyTo: env.MAIL_REPLY_TO };
+    const sender = (await db.schema.hasTable('settings')) ? await getSettings({ env }, { db }) : { mailFrom: env.MAIL_FROM, mailReplyTo: env.MAIL_REPLY_TO };
     const where = `${new URL(env.SMTP_URL).protocol.replace(':', '')}://${new URL(env.SMTP_URL).host}`;
     const transport = nodemailer.createTransport(smtpTransportOptions(env));
     try {

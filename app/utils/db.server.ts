@@ -87,6 +87,11 @@ export interface TransactionContext extends ModelContext {
   db: Knex.Transaction;
 }
 
+/** The context of a function whose writes go together on the handle its caller names (no default database). */
+export interface HandleContext extends ModelContext {
+  db: Knex | Knex.Transaction;
+}
+
 /** The process-wide database, opened on first use at DATABASE_PATH. */
 export function getDb(): Knex {
   return singleton('db', () => openDatabase(getEnv().DATABASE_PATH));
@@ -133,6 +138,11 @@ export async function writeProblem(db: Knex): Promise<string | null> {
   return null;
 }
 
+/** The FTS5 table an integrity finding is about, if it is one. */
+export function ftsTableOf(message: string): string | undefined {
+  return /^fts5: .*\btable "([A-Za-z_][A-Za-z0-9_]*)"$/.exec(message)?.[1];
+}
+
 /**
  * `PRAGMA integrity_check`'s problems, none when the database is sound. An FTS5 table caches its
  * index structure per connection, and right after another process (a CLI, a second server) wrote
@@ -140,11 +150,6 @@ export async function writeProblem(db: Knex): Promise<string | null> {
  * 3.52. Such a report is confirmed with the table's own 'integrity-check' command, which reads
  * the current structure; only a confirmed one counts.
  */
-/** The FTS5 table an integrity finding is about, if it is one. */
-export function ftsTableOf(message: string): string | undefined {
-  return /^fts5: .*\btable "([A-Za-z_][A-Za-z0-9_]*)"$/.exec(message)?.[1];
-}
-
 export async function integrityProblems(db: Knex): Promise<string[]> {
   const messages = ((await db.raw('PRAGMA integrity_check')) as { integrity_check: string }[])
     .map((row) => row.integrity_check)

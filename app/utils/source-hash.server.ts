@@ -17,7 +17,15 @@ export function sourceFiles(root: string): string[] {
     }
   };
   for (const dir of ['app', 'server', 'db/migrations', 'public']) walk(path.join(root, dir));
-  for (const file of ['package-lock.json', 'remix.config.js', 'tailwind.config.ts', 'postcss.config.js', 'tsconfig.json']) {
+  for (const file of [
+    'package.json',
+    'package-lock.json',
+    'remix.config.js',
+    'tailwind.config.ts',
+    'postcss.config.cjs',
+    'tsconfig.json',
+    'scripts/build-server.mjs',
+  ]) {
     if (fs.existsSync(path.join(root, file))) files.push(path.join(root, file));
   }
   return files.filter((file) => !file.startsWith(path.join(root, 'public', 'build')));

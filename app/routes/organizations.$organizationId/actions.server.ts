@@ -3,7 +3,7 @@ import { readOrganizationPageForm } from '~/forms/organization-page';
 import { setupLinkDraftFrom } from '~/forms/setup-link';
 import { OrganizationRuleError } from '~/models/organization.server';
 import { getSettings } from '~/models/settings.server';
-import { ActiveLinkExistsError, SetupLinkRuleError } from '~/models/setup-link.server';
+import { SetupLinkRuleError } from '~/models/setup-link.server';
 import { requireStaff } from '~/services/auth.server';
 import { organizationFromParams } from '~/services/route-params.server';
 import { formErrors } from '~/utils/forms';
@@ -50,7 +50,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof OrganizationRuleError) return refusal(intent, formErrors(error.message, { field: error.field }));
-    if (error instanceof ActiveLinkExistsError || error instanceof SetupLinkRuleError) return refusal(intent, formErrors(error.message));
+    if (error instanceof SetupLinkRuleError) return refusal(intent, formErrors(error.message));
     throw error;
   }
 }

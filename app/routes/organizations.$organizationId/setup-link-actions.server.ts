@@ -51,7 +51,7 @@ export async function setupLinkAction(
     }
     case 'revoke_link': {
       if (form.linkId === undefined) throw new Response('Which link?', { status: 400 });
-      const { revoked } = await revokeSetupLink(form.linkId, { reason: form.reason }, actor, options);
+      const { revoked } = await revokeSetupLink(form.linkId, { reason: form.reason, organizationId: organization.id }, actor, options);
       return redirectWithToast(
         here,
         revoked
