@@ -27,6 +27,7 @@ test('the IT admin verifies a domain in the Admin Portal; the rep renames the or
 
     // The rep, on the page loaded before, renames the organization.
     const edit = page.getByRole('region', { name: 'Edit details' });
+    await edit.getByRole('heading', { name: 'Edit details' }).click(); // a secondary section: it opens on demand
     await edit.getByLabel('Name').fill(`Pendant Renamed ${suffix}`);
     await edit.getByRole('button', { name: 'Save in WorkOS' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Saved in WorkOS.' })).toBeVisible();

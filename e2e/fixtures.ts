@@ -72,6 +72,19 @@ export async function arrangeNotes(organizationId: number, author: TestStaff, no
   }
 }
 
+/** A copied setup link issued as a rep issues one (through the setup-link model); remember its URL. */
+export async function arrangeCopiedLink(organizationId: number, features: ('sso' | 'dsync')[] = ['sso']): Promise<{ url: string }> {
+  const { factories } = await appModels();
+  const issued = await factories.issueSetupLink(organizationId, { features });
+  return { url: issued.url };
+}
+
+/** A WorkOS event recorded and applied as the webhook receiver applies one (e.g. `connection.activated`). */
+export async function arrangeWorkOSEvent(event: string, data: Record<string, unknown>): Promise<void> {
+  const { factories } = await appModels();
+  await factories.deliverWorkOSEvent(event, data);
+}
+
 /**
  * Remembers a setup link the test saw, so that global teardown can prove no trace of it (nor of
  * its token without the prefix) is in the database files or the server log.

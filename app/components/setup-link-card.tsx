@@ -299,7 +299,7 @@ export function SetupLinkCard({
   };
   return (
     <div className="mt-4 space-y-4">
-      <dl className="grid grid-cols-[10rem_1fr] gap-y-1 text-sm" data-testid="active-link">
+      <dl className="grid grid-cols-[minmax(0,7rem)_minmax(0,1fr)] gap-x-3 gap-y-1 text-sm [overflow-wrap:anywhere]" data-testid="active-link">
         <dt className="text-slate-600">Status</dt>
         <dd>Active</dd>
         <dt className="text-slate-600">Features</dt>
@@ -349,7 +349,7 @@ export function SetupLinkCard({
           <code>{active.fingerprint}</code>
         </dd>
       </dl>
-      <div className="grid gap-4 md:grid-cols-2">
+      <div className="grid items-start gap-4 md:grid-cols-2">
         <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" aria-labelledby="revoke-link-title">
           <input type="hidden" name="intent" value="revoke_link" />
           <input type="hidden" name="linkId" value={active.id} />
@@ -384,7 +384,7 @@ export function SetupLinkCard({
               Emails a new link to {recipientLabel(active)}, for the same features, valid {lifetimeDays} days from now. This link keeps working until the mail
               server accepts the new email; then it stops. If the email cannot be sent, nothing changes.
             </p>
-            <TextAreaField label="Personal message (optional)" name="message" maxLength={NOTE_MAX_LENGTH} errors={errorsOf('resend_link').message} />
+            <TextAreaField label="Personal message (optional)" name="message" rows={2} maxLength={NOTE_MAX_LENGTH} errors={errorsOf('resend_link').message} />
             <Field
               label="Reason"
               name="resendReason"

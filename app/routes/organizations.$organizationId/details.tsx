@@ -1,4 +1,5 @@
 import { Form, Link } from '@remix-run/react';
+import { Disclosure } from '~/components/disclosure';
 import { DomainsField } from '~/components/domains-field';
 import { buttonClass, Field } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
@@ -8,28 +9,41 @@ import type { OrganizationPageData } from './route';
 
 type Organization = OrganizationPageData['organization'];
 
-/** The organization's name and status, and what identifies it here and in WorkOS. */
+/** The organization's name and status, and what identifies it here and in WorkOS, in a line or two. */
 export function OrganizationHeader({ organization }: { organization: Organization }) {
   return (
     <div>
       <Link to="/organizations" className="text-sm text-indigo-700 hover:underline">
         ← Organizations
       </Link>
-      <div className="mt-2 flex flex-wrap items-center gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">{organization.name}</h1>
-        <StatusBadge status={organization.status} />
+      <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1">
+        {/* tabIndex -1: a client-side navigation moves focus here (app/root.tsx). */}
+        <h1 tabIndex={-1} className="min-w-0 text-2xl font-bold tracking-tight [overflow-wrap:anywhere] focus:outline-none">
+          {organization.name}
+        </h1>
+        <span data-testid="organization-status">
+          <StatusBadge status={organization.status} />
+        </span>
       </div>
-      <dl className="mt-4 grid max-w-2xl grid-cols-[10rem_1fr] gap-y-2 text-sm">
-        <dt className="text-slate-600">WorkOS id</dt>
-        <dd>{organization.workosId ? <code>{organization.workosId}</code> : 'Not yet created in WorkOS'}</dd>
-        <dt className="text-slate-600">External id</dt>
-        <dd>{organization.externalId ?? '—'}</dd>
-        <dt className="text-slate-600">CS owner</dt>
-        <dd>{organization.csOwner?.name ?? '—'}</dd>
-        <dt className="text-slate-600">Created</dt>
-        <dd>
-          <time dateTime={organization.createdAt}>{formatDateTime(organization.createdAt)}</time>
-        </dd>
+      <dl className="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm">
+        <div className="min-w-0 [overflow-wrap:anywhere]">
+          <dt className="inline text-slate-600">WorkOS id </dt>
+          <dd className="inline">{organization.workosId ? <code>{organization.workosId}</code> : 'Not yet created in WorkOS'}</dd>
+        </div>
+        <div className="min-w-0 [overflow-wrap:anywhere]">
+          <dt className="inline text-slate-600">External id </dt>
+          <dd className="inline">{organization.externalId ?? '—'}</dd>
+        </div>
+        <div className="min-w-0 [overflow-wrap:anywhere]">
+          <dt className="inline text-slate-600">CS owner </dt>
+          <dd className="inline">{organization.csOwner?.name ?? '—'}</dd>
+        </div>
+        <div>
+          <dt className="inline text-slate-600">Created </dt>
+          <dd className="inline">
+            <time dateTime={organization.createdAt}>{formatDateTime(organization.createdAt)}</time>
+          </dd>
+        </div>
       </dl>
     </div>
   );
@@ -67,7 +81,7 @@ const DOMAIN_STATE_STYLES: Record<string, string> = {
 export function DomainsSection({ domains }: { domains: Organization['domains'] }) {
   return (
     <section aria-labelledby="domains-title">
-      <h2 id="domains-title" className="text-lg font-semibold">
+      <h2 id="domains-title" className="text-base font-semibold">
         Domains
       </h2>
       {domains.length === 0 ? (
@@ -75,7 +89,10 @@ export function DomainsSection({ domains }: { domains: Organization['domains'] }
       ) : (
         <ul className="mt-2 flex flex-wrap gap-2">
           {domains.map((domain) => (
-            <li key={domain.domain} className="flex items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-1 text-sm">
+            <li
+              key={domain.domain}
+              className="flex min-w-0 max-w-full items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-1 text-sm [overflow-wrap:anywhere]"
+            >
               {domain.domain}{' '}
               <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${DOMAIN_STATE_STYLES[domain.state] ?? ''}`}>
                 {domain.state.replace('_', ' ')}
@@ -88,26 +105,25 @@ export function DomainsSection({ domains }: { domains: Organization['domains'] }
   );
 }
 
-/** The edit form: name, domains and external id, saved in WorkOS first. */
+/** The edit form: name, domains and external id, saved in WorkOS first. Opens on demand, and by itself when refused. */
 export function EditDetailsSection({
   organization,
   errors,
+  open,
   canVerify,
   busy,
 }: {
   organization: Organization;
   errors: FieldErrors;
+  /** The last answer refused this form: it comes back open, with what was typed. */
+  open: boolean;
   canVerify: boolean;
   busy: boolean;
 }) {
   const shownDomains = organization.domains.map((domain) => domain.domain).join('\n');
   return (
-    <section aria-labelledby="edit-title" className="max-w-2xl rounded-lg border border-slate-200 bg-white p-6">
-      <h2 id="edit-title" className="text-lg font-semibold">
-        Edit details
-      </h2>
-      <p className="mt-1 text-sm text-slate-600">Saved in WorkOS first, then here.</p>
-      <Form method="post" className="mt-4 space-y-4" noValidate>
+    <Disclosure id="edit-title" title="Edit details" hint="Name, domains, external id — saved in WorkOS first, then here." open={open}>
+      <Form method="post" className="max-w-2xl space-y-4" noValidate>
         <input type="hidden" name="intent" value="edit" />
         <Field label="Name" name="name" defaultValue={organization.name} required errors={errors.name} />
         {/* What this page shows now: the domains the rep removes are taken from these, not from a copy an event changed meanwhile. */}
@@ -118,6 +134,6 @@ export function EditDetailsSection({
           Save in WorkOS
         </button>
       </Form>
-    </section>
+    </Disclosure>
   );
 }

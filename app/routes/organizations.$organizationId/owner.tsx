@@ -1,17 +1,28 @@
 import { Form } from '@remix-run/react';
+import { Disclosure } from '~/components/disclosure';
 import { OwnerSelect } from '~/components/domains-field';
 import { buttonClass, FieldError } from '~/components/field';
 import type { FieldErrors } from '~/utils/forms';
 import type { OrganizationPageData } from './route';
 
 /** Who at our company looks after this customer, and the form to change it. */
-export function OwnerSection({ owners, csOwnerId, errors }: { owners: OrganizationPageData['owners']; csOwnerId: number | null; errors: FieldErrors }) {
+export function OwnerSection({
+  owners,
+  csOwnerId,
+  csOwnerName,
+  errors,
+  open,
+}: {
+  owners: OrganizationPageData['owners'];
+  csOwnerId: number | null;
+  csOwnerName: string | null;
+  errors: FieldErrors;
+  /** The last answer refused this form. */
+  open: boolean;
+}) {
   return (
-    <section aria-labelledby="owner-title" className="max-w-2xl rounded-lg border border-slate-200 bg-white p-6">
-      <h2 id="owner-title" className="text-lg font-semibold">
-        CS owner
-      </h2>
-      <Form method="post" className="mt-3 flex flex-wrap items-end gap-3">
+    <Disclosure id="owner-title" title="CS owner" hint={csOwnerName ?? 'Nobody yet'} open={open}>
+      <Form method="post" className="flex flex-wrap items-end gap-3">
         <input type="hidden" name="intent" value="set_owner" />
         <div>
           <label htmlFor="csOwnerId" className="block text-sm font-medium">
@@ -24,6 +35,6 @@ export function OwnerSection({ owners, csOwnerId, errors }: { owners: Organizati
           Change owner
         </button>
       </Form>
-    </section>
+    </Disclosure>
   );
 }

@@ -22,7 +22,7 @@ export function ProgressSection({
   const currentLink = progress.link;
   const linkEnded = currentLink !== null && !['active', 'sending'].includes(currentLink.status);
   return (
-    <section aria-labelledby="progress-title" className="max-w-3xl rounded-lg border border-slate-200 bg-white p-6">
+    <section aria-labelledby="progress-title" className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
       <div className="flex flex-wrap items-baseline justify-between gap-3">
         <h2 id="progress-title" className="text-lg font-semibold">
           Setup progress

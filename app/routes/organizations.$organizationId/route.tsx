@@ -19,6 +19,7 @@ import { HistorySection } from './history';
 import { OwnerSection } from './owner';
 import type { PageAnswer } from './page-action.server';
 import { ProgressSection } from './progress';
+import { NextAction } from './next-action';
 import { IssuedLinkSecret, SetupLinkSection } from './setup-link';
 
 // The page's forms, what they say (app/forms/organization-page) and what each does live beside
@@ -79,10 +80,13 @@ export default function OrganizationPage() {
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
   const pendingIntent = busy ? String(navigation.formData?.get('intent') ?? '') : null;
   const editable = canEdit && organization.status === 'active';
+  const showProgress = organization.status === 'active' && progress.features.length > 0;
 
   return (
-    <div className="space-y-8">
+    <div className="space-y-6">
       <OrganizationHeader organization={organization} />
+
+      <NextAction page={page} />
 
       <FormError message={answer?.formError} />
 
@@ -101,34 +105,58 @@ export default function OrganizationPage() {
 
       <IssuedLinkSecret issued={answer?.issued} organization={organization} />
 
-      {organization.status === 'active' && progress.features.length > 0 ? (
-        <ProgressSection progress={progress} now={now} canEdit={canEdit} busy={busy} pendingIntent={pendingIntent} />
-      ) : null}
-
-      {organization.status === 'active' ? <SetupLinkSection page={page} answer={answer} pendingIntent={pendingIntent} /> : null}
-
       {organization.status === 'pending' ? <PendingCreationSection organization={organization} canEdit={canEdit} busy={busy} /> : null}
 
-      <DomainsSection domains={organization.domains} />
-
-      {canEdit && organization.status !== 'archived' ? (
-        <OwnerSection owners={owners} csOwnerId={organization.csOwner?.id ?? null} errors={fieldErrorsOf(answer, 'set_owner')} />
-      ) : null}
-
-      {editable ? <EditDetailsSection organization={organization} errors={fieldErrorsOf(answer, 'edit')} canVerify={isAdmin} busy={busy} /> : null}
-
-      {editable ? <ArchiveSection errors={fieldErrorsOf(answer, 'archive')} /> : null}
-
-      <HistorySection
-        organizationId={organization.id}
-        timeline={timeline}
-        now={now}
-        canEdit={canEdit}
-        refused={answer?.intent === 'add_note'}
-        errors={fieldErrorsOf(answer, 'add_note')}
-        busy={busy}
-        pendingIntent={pendingIntent}
-      />
+      {/*
+        Above the fold: how far the setup got, beside the link that carries it. On a wide screen
+        the history fills the column under the progress; on a phone it is one column in reading
+        order: progress, link (with the secondary sections under it), domains, history.
+      */}
+      <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+        {showProgress ? (
+          <div className="min-w-0 lg:col-start-1 lg:row-start-1">
+            <ProgressSection progress={progress} now={now} canEdit={canEdit} busy={busy} pendingIntent={pendingIntent} />
+          </div>
+        ) : null}
+        <div className={`min-w-0 space-y-6 ${organization.status === 'active' ? 'lg:col-start-2 lg:row-span-2 lg:row-start-1' : 'lg:col-span-2'}`}>
+          {organization.status === 'active' ? <SetupLinkSection page={page} answer={answer} pendingIntent={pendingIntent} /> : null}
+          {/* Secondary: each opens on demand, and by itself when its form was refused. */}
+          {canEdit && organization.status !== 'archived' ? (
+            <div className="space-y-3">
+              {editable ? (
+                <EditDetailsSection
+                  organization={organization}
+                  errors={fieldErrorsOf(answer, 'edit')}
+                  open={answer?.intent === 'edit'}
+                  canVerify={isAdmin}
+                  busy={busy}
+                />
+              ) : null}
+              <OwnerSection
+                owners={owners}
+                csOwnerId={organization.csOwner?.id ?? null}
+                csOwnerName={organization.csOwner?.name ?? null}
+                errors={fieldErrorsOf(answer, 'set_owner')}
+                open={answer?.intent === 'set_owner'}
+              />
+              {editable ? <ArchiveSection errors={fieldErrorsOf(answer, 'archive')} open={answer?.intent === 'archive'} /> : null}
+            </div>
+          ) : null}
+        </div>
+        <div className={`min-w-0 space-y-6 ${organization.status === 'active' ? 'lg:col-start-1' : 'lg:col-span-2'}`}>
+          <DomainsSection domains={organization.domains} />
+          <HistorySection
+            organizationId={organization.id}
+            timeline={timeline}
+            now={now}
+            canEdit={canEdit}
+            refused={answer?.intent === 'add_note'}
+            errors={fieldErrorsOf(answer, 'add_note')}
+            busy={busy}
+            pendingIntent={pendingIntent}
+          />
+        </div>
+      </div>
     </div>
   );
 }

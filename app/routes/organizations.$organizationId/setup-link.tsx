@@ -53,7 +53,7 @@ export function SetupLinkSection({
       : defaultDraft);
   const answered = answer && isLinkIntent(answer.intent) ? answer : null;
   return (
-    <section aria-labelledby="link-title" className="max-w-3xl rounded-lg border border-slate-200 bg-white p-6">
+    <section aria-labelledby="link-title" className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
       <h2 id="link-title" className="text-lg font-semibold">
         Setup link
       </h2>
