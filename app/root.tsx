@@ -1,7 +1,20 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
-import { Form, Link, Links, LiveReload, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useMatches, useRouteLoaderData } from '@remix-run/react';
-import type { ReactNode } from 'react';
+import {
+  Form,
+  Link,
+  Links,
+  LiveReload,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLocation,
+  useMatches,
+  useRouteLoaderData,
+} from '@remix-run/react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ErrorPage } from '~/components/error-page';
 import { ToastMessage } from '~/components/toast';
 import stylesheet from '~/tailwind.css';
@@ -65,6 +78,34 @@ function Document({ children }: { children: ReactNode }) {
   );
 }
 
+/**
+ * After a client-side navigation to another page, focus moves to the new page's main heading and
+ * the page's title is announced: what a full page load does for a screen reader. Not on the first
+ * load, and not when only the query changes (a filter, a page of history): focus stays put.
+ */
+function RouteAnnouncer() {
+  const { pathname } = useLocation();
+  const [announcement, setAnnouncement] = useState('');
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (heading) {
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+    setAnnouncement(document.title);
+  }, [pathname]);
+  return (
+    <div aria-live="polite" aria-atomic="true" className="sr-only" data-testid="route-announcer">
+      {announcement}
+    </div>
+  );
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const rootData = useRouteLoaderData<typeof loader>('root');
   // Customer-facing pages (the IT admin's setup page) show none of the staff shell.
@@ -86,14 +127,15 @@ export function Layout({ children }: { children: ReactNode }) {
       >
         Skip to content
       </a>
+      {/* On a phone the header wraps into rows (name, then the account, then the pages); nothing scrolls sideways. */}
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-6xl items-center gap-8 px-6 py-3">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-8 gap-y-2 px-4 py-3 sm:px-6">
           <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
             Setup Desk
           </Link>
           {rootData?.staff ? (
-            <nav aria-label="Main">
-              <ul className="flex gap-4 text-sm font-medium">
+            <nav aria-label="Main" className="order-last w-full lg:order-none lg:w-auto">
+              <ul className="flex flex-wrap gap-x-4 gap-y-1 text-sm font-medium">
                 {NAVIGATION.filter((item) => !item.adminOnly || rootData.staff?.role === 'admin').map((item) => (
                   <li key={item.to}>
                     <NavLink
@@ -108,7 +150,7 @@ export function Layout({ children }: { children: ReactNode }) {
               </ul>
             </nav>
           ) : null}
-          <div className="ml-auto flex items-center gap-4 text-sm">
+          <div className="ml-auto flex min-w-0 flex-wrap items-center justify-end gap-x-4 gap-y-1 text-sm">
             {rootData && rootData.environment !== 'production' ? (
               <span className="rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900">
                 {rootData.environment === 'test' ? 'Test' : 'Development'} — not production
@@ -116,7 +158,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ) : null}
             {rootData?.staff ? (
               <>
-                <Link to="/account" className="text-slate-700 hover:text-slate-900" data-testid="signed-in-as">
+                <Link to="/account" className="min-w-0 text-slate-700 [overflow-wrap:anywhere] hover:text-slate-900" data-testid="signed-in-as">
                   <span className="font-medium">{rootData.staff.name}</span>{' '}
                   <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{rootData.staff.role}</span>
                 </Link>
@@ -130,12 +172,13 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
-      <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+      <RouteAnnouncer />
+      <main id="main" className="mx-auto w-full min-w-0 max-w-6xl flex-1 px-4 py-6 [overflow-wrap:anywhere] sm:px-6 sm:py-8">
         <ToastMessage toast={rootData?.toast ?? null} />
         {children}
       </main>
       <footer className="border-t border-slate-200 bg-white">
-        <p className="mx-auto max-w-6xl px-6 py-3 text-xs text-slate-500">Setup Desk — internal tool. Setup links are shown once and never stored.</p>
+        <p className="mx-auto max-w-6xl px-4 py-3 text-xs text-slate-500 sm:px-6">Setup Desk — internal tool. Setup links are shown once and never stored.</p>
       </footer>
     </Document>
   );

@@ -3,6 +3,7 @@ import type { Page } from '@playwright/test';
 import { arrangeCopiedLink, arrangeNotes, arrangeOrganization, arrangeWorkOSEvent, expect, expectAccessible, rememberIssuedLink, test } from './fixtures';
 
 const DESKTOP = { width: 1366, height: 900 };
+const PHONE = { width: 390, height: 844 };
 
 /** Prints a measured height (the before/after figures of docs/decisions/019) and keeps it in the report. */
 function report(what: string, height: number) {
@@ -18,6 +19,14 @@ const topOf = (page: Page, selector: string) =>
     if (!element) throw new Error(`no ${css}`);
     return element.getBoundingClientRect().top + window.scrollY;
   }, selector);
+
+async function expectNoHorizontalScroll(page: Page) {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  expect(scrollWidth, `page is ${scrollWidth} px wide in a ${clientWidth} px viewport`).toBeLessThanOrEqual(clientWidth);
+}
 
 test('the organization page reads at a glance: an emailed link with progress and 20 events, and a completed setup', async ({ page, login }) => {
   test.setTimeout(60_000);
@@ -69,4 +78,54 @@ test('the organization page reads at a glance: an emailed link with progress and
   for (const selector of ['[data-testid="organization-status"]', '[data-testid="link-story"]', '#progress-title', '[data-testid="next-action"]']) {
     expect(await topOf(page, selector), `${selector} above the fold`).toBeLessThan(DESKTOP.height);
   }
+});
+
+test('a 200-character name without spaces wraps everywhere, and every staff page fits a phone', async ({ page, login }) => {
+  test.setTimeout(60_000);
+  const staff = await login({ role: 'admin' });
+  const name = `${'Wide'.repeat(48)}${crypto.randomUUID().slice(0, 8)}`; // 200 characters, no spaces
+  const organization = await arrangeOrganization(name);
+  await arrangeNotes(organization.id, staff, [`A note about ${name}`]);
+
+  for (const viewport of [DESKTOP, PHONE]) {
+    await page.setViewportSize(viewport);
+    for (const path of [`/organizations/${organization.id}`, `/organizations?q=${organization.workosId}`, '/?owner=everyone', '/organizations/new', '/audit']) {
+      await page.goto(path);
+      await expect(page.locator('main h1')).toBeVisible();
+      await expectNoHorizontalScroll(page);
+    }
+  }
+
+  // On the phone the header keeps the account and Sign out within reach.
+  await page.goto(`/organizations/${organization.id}`);
+  await expect(page.getByTestId('signed-in-as')).toBeInViewport();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeInViewport();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeInViewport();
+  await expect(page.getByTestId('next-action')).toBeInViewport();
+  await expectAccessible(page);
+  for (const path of ['/', '/organizations', '/organizations/new']) {
+    await page.goto(path);
+    await expect(page.locator('main h1')).toBeVisible();
+    await expectNoHorizontalScroll(page);
+    await expectAccessible(page);
+  }
+});
+
+test('after a client-side navigation, focus is on the new page’s heading and its title is announced', async ({ page, login }) => {
+  await login({ role: 'support' });
+  const name = `Focus ${crypto.randomUUID().slice(0, 8)}`;
+  const organization = await arrangeOrganization(name);
+  await page.goto('/');
+  await expect.poll(() => page.evaluate(() => typeof (window as { __remixRouter?: unknown }).__remixRouter)).toBe('object');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Organizations' })).toBeFocused();
+  await expect(page.getByTestId('route-announcer')).toHaveText('Organizations · Setup Desk');
+  await page.getByRole('searchbox', { name: 'Search' }).fill(organization.workosId);
+  await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+  await page.getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeFocused();
+  await expect(page.getByTestId('route-announcer')).toHaveText(`${name} · Setup Desk`);
+  // Keyboard: Tab from the heading goes on into the page.
+  await page.keyboard.press('Tab');
+  await expect(page.locator('main :focus')).toHaveCount(1);
 });

@@ -107,7 +107,7 @@ export default function Home() {
                 <ul className="divide-y divide-slate-100">
                   {group.items.map((item, index) => (
                     <li key={`${item.organizationId}-${index}`} className="flex flex-wrap items-baseline justify-between gap-2 px-4 py-2 text-sm">
-                      <div>
+                      <div className="min-w-0">
                         <Link to={`/organizations/${item.organizationId}`} className="font-medium text-indigo-700 hover:underline">
                           {item.organizationName}
                         </Link>{' '}
