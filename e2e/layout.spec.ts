@@ -129,3 +129,47 @@ test('after a client-side navigation, focus is on the new page’s heading and i
   await page.keyboard.press('Tab');
   await expect(page.locator('main :focus')).toHaveCount(1);
 });
+
+test('the list’s filters apply as they change, replacing the history entry; Apply is for browsers without JavaScript', async ({
+  page,
+  login,
+  browser,
+  baseURL,
+}) => {
+  await login({ role: 'support' });
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const organization = await arrangeOrganization(`Filterable ${suffix}`);
+  await page.goto('/');
+  await page.goto('/organizations');
+  await expect.poll(() => page.evaluate(() => typeof (window as { __remixRouter?: unknown }).__remixRouter)).toBe('object');
+  await expect(page.getByRole('button', { name: 'Apply' })).toBeHidden();
+  const historyLength = await page.evaluate(() => history.length);
+
+  await page.getByLabel('Sort').selectOption('newest');
+  await expect(page).toHaveURL(/sort=newest/);
+  await page.getByLabel('Status').selectOption('archived');
+  await expect(page).toHaveURL(/status=archived/);
+  await expect(page.getByRole('link', { name: `Filterable ${suffix}` })).toHaveCount(0);
+  await page.getByLabel('Status').selectOption('active');
+  await expect(page).toHaveURL(/status=active/);
+  // Typing searches once it pauses, no button needed.
+  await page.getByRole('searchbox', { name: 'Search' }).fill(`Filterable ${suffix}`);
+  await expect(page).toHaveURL(new RegExp(`q=Filterable\\+${suffix}`));
+  await expect(page.getByRole('link', { name: `Filterable ${suffix}` })).toBeVisible();
+  await expect(page.getByRole('row')).toHaveCount(2);
+  // Each change replaced the entry: Back leaves the list.
+  expect(await page.evaluate(() => history.length)).toBe(historyLength);
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`${baseURL}/$`));
+
+  // Without JavaScript the Apply button is there and does the same.
+  const noScript = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await noScript.newPage();
+  await plain.goto(`${baseURL}/organizations`);
+  await plain.getByLabel('Status').selectOption('active');
+  await plain.getByRole('searchbox', { name: 'Search' }).fill(organization.workosId);
+  await plain.getByRole('button', { name: 'Apply' }).click();
+  await expect(plain).toHaveURL(/status=active/);
+  await expect(plain.getByRole('link', { name: `Filterable ${suffix}` })).toBeVisible();
+  await noScript.close();
+});

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Form, Link, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation, useSearchParams, useSubmit } from '@remix-run/react';
 import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
@@ -9,7 +9,8 @@ import { requireStaff } from '~/services/auth.server';
 import { EXPIRING_SOON_HOURS } from '~/domain/setup-links';
 import { roleAtLeast } from '~/domain/staff';
 import { ColumnHeaders } from '~/components/column-headers';
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type FormEvent, type ReactNode } from 'react';
+import { useHydrated } from '~/hooks/use-hydrated';
 
 export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' }];
 
@@ -51,8 +52,44 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { page, owners, query, canCreate: roleAtLeast(staff.role, 'support'), canSync: roleAtLeast(staff.role, 'admin') };
 }
 
+/** How long the search box waits after the last keystroke before it searches. */
+const SEARCH_DEBOUNCE_MS = 400;
+
+/**
+ * With JavaScript, the filters apply as they change (a select at once, the search box when typing
+ * pauses or on Enter), replacing the history entry rather than piling one up per change; the
+ * Apply button is for a browser without it, and shows until the page has hydrated.
+ */
+function useFiltersApplyOnChange() {
+  const submit = useSubmit();
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const apply = (form: HTMLFormElement) => {
+    clearTimeout(timer.current);
+    // The list's first page: a cursor belongs to the filters it was made with.
+    submit(form, { replace: true, preventScrollReset: true });
+  };
+  return {
+    onChange: (event: FormEvent<HTMLFormElement>) => {
+      if (event.target instanceof HTMLSelectElement) apply(event.currentTarget);
+    },
+    onInput: (event: FormEvent<HTMLFormElement>) => {
+      if (!(event.target instanceof HTMLInputElement) || event.target.name !== 'q') return;
+      const form = event.currentTarget;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => apply(form), SEARCH_DEBOUNCE_MS);
+    },
+    onSubmit: (event: FormEvent<HTMLFormElement>) => {
+      event.preventDefault();
+      apply(event.currentTarget);
+    },
+  };
+}
+
 export default function Organizations() {
   const { page, owners, query, canCreate, canSync } = useLoaderData<typeof loader>();
+  const hydrated = useHydrated();
+  const filters = useFiltersApplyOnChange();
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
   const searching = navigation.state === 'loading' && navigation.location.pathname === '/organizations';
@@ -86,8 +123,16 @@ export default function Organizations() {
         </div>
       </div>
 
-      <Form method="get" role="search" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4">
-        <div className="min-w-64 flex-1">
+      <Form
+        method="get"
+        role="search"
+        aria-label="Filter organizations"
+        className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+        onChange={filters.onChange}
+        onInput={filters.onInput}
+        onSubmit={filters.onSubmit}
+      >
+        <div className="w-full min-w-0 sm:w-auto sm:min-w-64 sm:flex-1">
           <label htmlFor="q" className="block text-sm font-medium">
             Search
           </label>
@@ -140,7 +185,8 @@ export default function Organizations() {
           <option value="name">Name (A–Z)</option>
           <option value="newest">Newest first</option>
         </FilterSelect>
-        <button type="submit" className={buttonClass('secondary')}>
+        {/* Without JavaScript the filters wait for this; with it they apply as they change. */}
+        <button type="submit" className={hydrated ? 'hidden' : buttonClass('secondary')} hidden={hydrated}>
           {searching ? 'Searching…' : 'Apply'}
         </button>
       </Form>
@@ -179,7 +225,7 @@ export default function Organizations() {
             <tbody className="divide-y divide-slate-100">
               {page.items.map((organization) => (
                 <tr key={organization.id}>
-                  <td className="px-4 py-2">
+                  <td className="min-w-[8rem] px-4 py-2 [overflow-wrap:anywhere]">
                     <Link to={`/organizations/${organization.id}`} className="font-medium text-indigo-700 hover:underline">
                       {organization.name}
                     </Link>
