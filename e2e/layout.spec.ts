@@ -173,3 +173,45 @@ test('the list’s filters apply as they change, replacing the history entry; Ap
   await expect(plain.getByRole('link', { name: `Filterable ${suffix}` })).toBeVisible();
   await noScript.close();
 });
+
+test('the history shows its newest five, the rest of the page on demand, and older pages by ?history=', async ({ page, login }) => {
+  const staff = await login({ role: 'support' });
+  const organization = await arrangeOrganization(`History ${crypto.randomUUID().slice(0, 8)}`);
+  await arrangeNotes(
+    organization.id,
+    staff,
+    Array.from({ length: 30 }, (_, index) => `Note number ${index + 1}`),
+  );
+  await page.goto(`/organizations/${organization.id}`);
+  const history = page.getByRole('region', { name: 'History' });
+  await expect(history.getByTestId('audit-event').filter({ visible: true })).toHaveCount(5);
+  await expect(history.getByTestId('audit-event').first()).toContainText('Note number 30');
+  await history.getByText('20 more events').click();
+  await expect(history.getByTestId('audit-event').filter({ visible: true })).toHaveCount(25);
+  await history.getByRole('link', { name: 'Older events →' }).click();
+  await expect(page).toHaveURL(/\?history=/);
+  // An older page is shown whole: its oldest notes are in sight, with no "more" to open.
+  await expect(history.getByTestId('more-history')).toHaveCount(0);
+  await expect(history.getByText('Note: Note number 1', { exact: true })).toBeVisible();
+  await history.getByRole('link', { name: '← Newest' }).click();
+  await expect(history.getByTestId('audit-event').filter({ visible: true })).toHaveCount(5);
+});
+
+test('a secondary section opens by itself when its form is refused, and works from the keyboard', async ({ page, login, consoleErrors }) => {
+  consoleErrors.allow(/status of 400 \(Bad Request\)/); // the refusal
+  await login({ role: 'support' });
+  const organization = await arrangeOrganization(`Refused ${crypto.randomUUID().slice(0, 8)}`);
+  await page.goto(`/organizations/${organization.id}`);
+  const edit = page.getByRole('region', { name: 'Edit details' });
+  await expect(edit.getByLabel('Name')).toBeHidden();
+  await edit.locator('summary').focus();
+  await page.keyboard.press('Enter');
+  await expect(edit.getByLabel('Name')).toBeVisible();
+  await edit.getByLabel('Name').fill('');
+  await edit.getByRole('button', { name: 'Save in WorkOS' }).click();
+  await expect(edit.getByLabel('Name')).toHaveAttribute('aria-invalid', 'true');
+  // A fresh load, with nothing refused, has it closed again.
+  await page.goto(`/organizations/${organization.id}`);
+  await expect(edit.getByLabel('Name')).toBeHidden();
+  await expectAccessible(page);
+});
