@@ -69,7 +69,9 @@ test('from Home, a new customer with two domains and three features, its link em
   const inWorkOS = await e2eSandbox().workos.organizations.getOrganization(workosId);
   expect(inWorkOS.domains.map((domain) => domain.domain).sort()).toEqual([`initech-eu-${suffix}.example`, `initech-${suffix}.example`].sort());
 
-  console.log(`New customer from Home to a delivered email: ${act.count} interactions (clicks, fills, checks, key presses), one screen`);
+  const summary = `New customer from Home to a delivered email: ${act.count} interactions (clicks, fills, checks, key presses), one screen`;
+  test.info().annotations.push({ type: 'interactions', description: summary });
+  process.stdout.write(`${summary}\n`);
   expect(act.count).toBeLessThanOrEqual(7);
 });
 
