@@ -802,6 +802,56 @@ export async function findOrganizationsByName(
   return (await statement) as { id: number; name: string }[];
 }
 
+/** An organization that may be the one a rep is about to create: why it matched, and where it is. */
+export interface PossibleDuplicate {
+  id: number;
+  name: string;
+  status: OrganizationStatus;
+  /** The name is the same, letter case aside. */
+  sameName: boolean;
+  /** The typed domains it already has. */
+  sameDomains: string[];
+}
+
+/**
+ * Organizations here with the same name (case-insensitive, trimmed) or any of the same domains:
+ * what a new customer may duplicate. The row a submission already wrote (`exceptSubmissionId`: a
+ * retry or a double submit of the same form) is not its own duplicate. Writes nothing.
+ */
+export async function findPossibleDuplicates(
+  { name, domains, exceptSubmissionId }: { name: string; domains: string[]; exceptSubmissionId?: string },
+  { limit = 10 }: { limit?: number } = {},
+  { db = getDb() }: ModelContext = {},
+): Promise<PossibleDuplicate[]> {
+  const trimmed = name.trim();
+  const wanted = [...new Set(domains.map((domain) => domain.trim().toLowerCase()).filter(Boolean))];
+  if (!trimmed && wanted.length === 0) return [];
+  const statement = db('organizations as o')
+    .select('o.id', 'o.name', 'o.status')
+    .where((query) => {
+      if (trimmed) query.orWhereRaw('lower(trim(o.name)) = lower(?)', [trimmed]);
+      if (wanted.length > 0) query.orWhereIn('o.id', db('organization_domains').whereIn('domain', wanted).select('organization_id'));
+    })
+    .orderByRaw('o.name COLLATE NOCASE, o.id')
+    .limit(limit);
+  if (exceptSubmissionId) statement.whereNot('o.idempotency_key', exceptSubmissionId);
+  const rows = (await statement) as { id: number; name: string; status: OrganizationStatus }[];
+  if (rows.length === 0) return [];
+  const matched = (await db('organization_domains')
+    .whereIn(
+      'organization_id',
+      rows.map((row) => row.id),
+    )
+    .whereIn('domain', wanted.length > 0 ? wanted : [''])
+    .orderBy('domain')
+    .select('organization_id', 'domain')) as { organization_id: number; domain: string }[];
+  return rows.map((row) => ({
+    ...row,
+    sameName: Boolean(trimmed) && row.name.trim().toLowerCase() === trimmed.toLowerCase(),
+    sameDomains: matched.filter((each) => each.organization_id === row.id).map((each) => each.domain),
+  }));
+}
+
 /**
  * Brings one organization from a WorkOS listing (the sync): imported when it is new here, updated
  * when WorkOS's name, external id or domains differ (or its creation here was left pending).

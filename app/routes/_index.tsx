@@ -27,7 +27,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const owner = ownerParam.parse(new URL(request.url).searchParams.get('owner') ?? undefined) ?? (owns ? 'mine' : 'everyone');
   const ownerId = owner === 'everyone' ? null : owner === 'mine' ? staff.id : owner;
   const [groups, owners] = await Promise.all([listNeedsAttention({ ownerId }), listAssignableOwners()]);
-  return { groups, owners, owner: String(owner), now: new Date().toISOString(), staffName: staff.name };
+  return { groups, owners, owner: String(owner), now: new Date().toISOString(), staffName: staff.name, canCreate: owns };
 }
 
 const GROUPS: Record<AttentionKind, { title: string; next: string }> = {
@@ -40,7 +40,7 @@ const GROUPS: Record<AttentionKind, { title: string; next: string }> = {
 };
 
 export default function Home() {
-  const { groups, owners, owner, now, staffName } = useLoaderData<typeof loader>();
+  const { groups, owners, owner, now, staffName, canCreate } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const loading = navigation.state === 'loading' && navigation.location.pathname === '/';
   const nowMs = new Date(now).getTime();
@@ -56,6 +56,11 @@ export default function Home() {
     <div className="space-y-8">
       <div>
         <h1 className="text-2xl font-bold tracking-tight">Home</h1>
+        {canCreate ? (
+          <Link to="/customers/new" className={`${buttonClass()} mt-3`}>
+            New customer
+          </Link>
+        ) : null}
         <p className="mt-1 text-slate-600">
           Hello {staffName}. Onboard enterprise customers onto the WorkOS Admin Portal: create the organization, send one setup link, follow the setup until it
           is done.

@@ -116,6 +116,11 @@ export default function Organizations() {
             </Link>
           ) : null}
           {canCreate ? (
+            <Link to="/customers/new" className={buttonClass()}>
+              New customer
+            </Link>
+          ) : null}
+          {canCreate ? (
             <Link to="/organizations/new" className={buttonClass()}>
               New organization
             </Link>

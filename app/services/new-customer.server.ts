@@ -1,0 +1,75 @@
+import type { NewCustomerInput } from '~/forms/customer';
+import type { AuditActor } from '~/models/audit.server';
+import { findPossibleDuplicates, finishOrganizationCreation, startOrganizationCreation, type PossibleDuplicate } from '~/models/organization.server';
+import { createSetupLink, getSetupLinkOverview, SetupLinkRuleError, type IssuedSetupLink } from '~/models/setup-link.server';
+import type { StaffRow } from '~/models/staff.server';
+import type { ModelContext } from '~/utils/db.server';
+import { withPersonDeadline } from '~/utils/workos.server';
+import type { WorkOSProblem } from '~/utils/workos-errors.server';
+
+/**
+ * What one "New customer" submission came to (decision 018). Nothing is made before the
+ * duplicates are seen; the organization is made before the link; each later step's failure
+ * leaves what the earlier ones made, and says so.
+ */
+export type NewCustomerOutcome =
+  /** Organizations here look like this customer: nothing was made; the rep decides. */
+  | { kind: 'duplicates'; duplicates: PossibleDuplicate[] }
+  /** WorkOS refused the organization's data: nothing exists anywhere; the rep corrects the form. */
+  | { kind: 'refused'; problem: WorkOSProblem }
+  /** This form was already submitted (a double submit): nothing more was made. */
+  | { kind: 'already_submitted'; organizationId: number }
+  /** Saved here, not yet in WorkOS: no link was issued; a retry of the same form finishes both. */
+  | { kind: 'pending'; organizationId: number; problem: WorkOSProblem }
+  /** Created in WorkOS; the link's rules refused the link (nothing was sent). */
+  | { kind: 'link_refused'; organizationId: number; message: string }
+  /** Created in WorkOS, and the link issued: copied (its URL, once), emailed, or its email refused. */
+  | { kind: 'issued'; organizationId: number; issued: IssuedSetupLink };
+
+/**
+ * Creates the customer's organization in WorkOS, then issues its setup link — one submission,
+ * idempotent by its submission id: a double submit finds the first one's organization and makes
+ * nothing more; a retry (`input.retry`) of a creation WorkOS did not finish finishes it and then
+ * issues the link, unless that organization already has one (one submission, at most one link).
+ * An organization rule the form broke throws the model's `OrganizationRuleError`.
+ */
+export async function createCustomer(
+  input: NewCustomerInput,
+  actor: AuditActor & { role: StaffRow['role'] },
+  ctx: ModelContext = {},
+): Promise<NewCustomerOutcome> {
+  const { organization, link } = input;
+  if (!input.retry) {
+    const duplicates = await findPossibleDuplicates(
+      { name: organization.name, domains: organization.domains, exceptSubmissionId: organization.submissionId },
+      {},
+      { db: ctx.db },
+    );
+    const unseen = duplicates.filter((duplicate) => !input.createAnyway.includes(duplicate.id));
+    if (unseen.length > 0) return { kind: 'duplicates', duplicates };
+  }
+
+  const started = await startOrganizationCreation(organization, actor, ctx);
+  // A double submit of the form (not its Retry): the first request is making it, or made it.
+  if (started.existing && !input.retry) return { kind: 'already_submitted', organizationId: started.id };
+
+  const created = await withPersonDeadline(() => finishOrganizationCreation(started.id, actor, ctx));
+  if (!created.ok && created.discarded) return { kind: 'refused', problem: created.problem };
+  if (!created.ok) return { kind: 'pending', organizationId: started.id, problem: created.problem };
+
+  // A retry of a submission whose link was already issued (a double click on Retry, or a retry
+  // after it all went through) issues none: only a link whose email was refused is sent again.
+  if (started.existing) {
+    const { latest } = await getSetupLinkOverview(started.id, { db: ctx.db });
+    if (latest && latest.status !== 'failed') return { kind: 'already_submitted', organizationId: started.id };
+  }
+  try {
+    const issued = await createSetupLink(started.id, link, actor, ctx);
+    return { kind: 'issued', organizationId: started.id, issued };
+  } catch (error) {
+    if (!(error instanceof SetupLinkRuleError)) throw error;
+    // Two retries at once: the other one is issuing (or issued) this submission's link.
+    if (started.existing) return { kind: 'already_submitted', organizationId: started.id };
+    return { kind: 'link_refused', organizationId: started.id, message: error.message };
+  }
+}
