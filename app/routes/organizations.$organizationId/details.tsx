@@ -2,9 +2,9 @@ import { Form, Link } from '@remix-run/react';
 import { DomainsField } from '~/components/domains-field';
 import { buttonClass, Field } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
-import { formatDateTime } from '~/utils/format';
 import type { FieldErrors } from '~/utils/forms';
 import type { OrganizationPageData } from './route';
+import { DateTime } from '~/components/local-time';
 
 type Organization = OrganizationPageData['organization'];
 
@@ -28,7 +28,7 @@ export function OrganizationHeader({ organization }: { organization: Organizatio
         <dd>{organization.csOwner?.name ?? '—'}</dd>
         <dt className="text-slate-600">Created</dt>
         <dd>
-          <time dateTime={organization.createdAt}>{formatDateTime(organization.createdAt)}</time>
+          <DateTime iso={organization.createdAt} />
         </dd>
       </dl>
     </div>
