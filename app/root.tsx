@@ -41,7 +41,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       toast,
       environment: getEnv().NODE_ENV,
-      staff: staff ? { name: staff.name, role: staff.role } : null,
+      staff: staff ? { name: staff.name, role: staff.role, timeZone: staff.timeZone } : null,
     },
     { headers: headers ?? undefined },
   );

@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react';
-import { formatDateTime } from '~/utils/format';
-import { relativeTime } from './local-time';
+import { DateTime, relativeTime } from './local-time';
 
 export interface AuditEventItemData {
   id: number;
@@ -36,7 +35,7 @@ export function AuditEventItem({ event, now, organization }: { event: AuditEvent
         </p>
       ) : null}
       <p className="mt-1 text-xs text-slate-500">
-        {relativeTime(event.at, new Date(now).getTime())} · <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+        {relativeTime(event.at, new Date(now).getTime())} · <DateTime iso={event.at} />
         {event.requestId ? <span className="ml-2 font-mono">{event.requestId.slice(0, 13)}</span> : null}
       </p>
     </li>

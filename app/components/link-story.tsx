@@ -1,4 +1,5 @@
-import { formatDateTime } from '~/utils/format';
+import { DEFAULT_TIME_ZONE, formatDateTime } from '~/utils/format';
+import { useTimeZone } from './local-time';
 import { FEATURE_INFO, hasCompletionSignal, type SetupFeature } from '~/domain/features';
 import { type SetupLinkStatus } from '~/domain/setup-links';
 
@@ -25,7 +26,7 @@ const titles = (features: SetupFeature[]) => features.map((feature) => FEATURE_I
  */
 export function linkStory(
   link: LinkStoryLink | null,
-  { canEdit }: { canEdit: boolean },
+  { canEdit, timeZone = DEFAULT_TIME_ZONE }: { canEdit: boolean; /** The reader's zone (decision 020). */ timeZone?: string },
 ): { tone: 'done' | 'ended' | 'busy'; text: string; next: string | null } | null {
   if (!link) return null;
   switch (link.status) {
@@ -41,19 +42,19 @@ export function linkStory(
       return {
         tone: 'done',
         // Only what WorkOS reports on: Audit Logs, Log Streams and BYOK are never "reported done".
-        text: `Setup completed on ${formatDateTime(link.completedAt ?? link.expiresAt)}: WorkOS reported ${titles(link.features.filter(hasCompletionSignal))} done, and the link (${link.fingerprint}) closed.`,
+        text: `Setup completed on ${formatDateTime(link.completedAt ?? link.expiresAt, timeZone)}: WorkOS reported ${titles(link.features.filter(hasCompletionSignal))} done, and the link (${link.fingerprint}) closed.`,
         next: canEdit ? 'Nothing more to do. Send another link only if the customer needs more.' : null,
       };
     case 'revoked':
       return {
         tone: 'ended',
-        text: `The link (${link.fingerprint}) was revoked on ${formatDateTime(link.revokedAt ?? link.expiresAt)}${link.revokedBy ? ` by ${link.revokedBy}` : ''}${link.revokeReason ? `: “${link.revokeReason}”` : ''}. It no longer opens, and its setup stopped.`,
+        text: `The link (${link.fingerprint}) was revoked on ${formatDateTime(link.revokedAt ?? link.expiresAt, timeZone)}${link.revokedBy ? ` by ${link.revokedBy}` : ''}${link.revokeReason ? `: “${link.revokeReason}”` : ''}. It no longer opens, and its setup stopped.`,
         next: canEdit ? 'Create a new link below when the customer is ready.' : null,
       };
     case 'expired':
       return {
         tone: 'ended',
-        text: `The link (${link.fingerprint}) expired on ${formatDateTime(link.expiresAt)} before the setup was finished.`,
+        text: `The link (${link.fingerprint}) expired on ${formatDateTime(link.expiresAt, timeZone)} before the setup was finished.`,
         next: canEdit ? 'Send a new link below.' : null,
       };
     case 'failed':
@@ -72,7 +73,7 @@ const TONES = {
 } as const;
 
 export function LinkStory({ link, canEdit }: { link: LinkStoryLink | null; canEdit: boolean }) {
-  const story = linkStory(link, { canEdit });
+  const story = linkStory(link, { canEdit, timeZone: useTimeZone() });
   if (!story) return null;
   return (
     <div role="status" className={`mt-2 rounded-md border px-3 py-2 text-sm ${TONES[story.tone]}`} data-testid="link-story">

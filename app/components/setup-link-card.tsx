@@ -5,7 +5,7 @@ import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
 import { buttonClass, Field, FieldError, TextAreaField } from './field';
-import { LocalDateTime, relativeTime } from './local-time';
+import { DateTime, relativeTime, useTimeZone } from './local-time';
 import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
@@ -268,6 +268,7 @@ export function SetupLinkCard({
 }) {
   const errorsOf = (intent: string): FieldErrors => (errorIntent === intent ? errors : {});
   const busy = pendingIntent !== null;
+  const timeZone = useTimeZone();
   if (!active) {
     return (
       <Form method="post" className="mt-4 space-y-4" noValidate onSubmit={submitToNewTab} aria-label="Create a setup link">
@@ -313,7 +314,7 @@ export function SetupLinkCard({
               Emailed to {recipientLabel(active)}
               {active.emailSentAt ? (
                 <>
-                  , accepted by the mail server <LocalDateTime iso={active.emailSentAt} />
+                  , accepted by the mail server <DateTime iso={active.emailSentAt} />
                 </>
               ) : (
                 ' — sending, not yet confirmed'
@@ -323,17 +324,17 @@ export function SetupLinkCard({
         </dd>
         <dt className="text-slate-600">Created</dt>
         <dd>
-          {formatDateTime(active.createdAt)} by {active.createdBy ?? '—'}
+          <DateTime iso={active.createdAt} /> by {active.createdBy ?? '—'}
         </dd>
         <dt className="text-slate-600">Expires</dt>
         <dd className={expiresSoon ? 'font-semibold text-amber-800' : undefined}>
-          <LocalDateTime iso={active.expiresAt} /> ({relativeTime(active.expiresAt, new Date(now).getTime())})
+          <DateTime iso={active.expiresAt} /> ({relativeTime(active.expiresAt, new Date(now).getTime())})
         </dd>
         <dt className="text-slate-600">Opened</dt>
         <dd>
           {active.viewCount === 0
             ? 'Not yet'
-            : `${active.viewCount} time${active.viewCount === 1 ? '' : 's'}, first ${formatDateTime(active.firstViewedAt!)}, last ${formatDateTime(active.lastViewedAt!)}`}
+            : `${active.viewCount} time${active.viewCount === 1 ? '' : 's'}, first ${formatDateTime(active.firstViewedAt!, timeZone)}, last ${formatDateTime(active.lastViewedAt!, timeZone)}`}
         </dd>
         <dt className="text-slate-600">Launches</dt>
         <dd>

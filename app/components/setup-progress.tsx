@@ -1,5 +1,4 @@
-import { formatDateTime } from '~/utils/format';
-import { relativeTime } from './local-time';
+import { DateTime, relativeTime } from './local-time';
 import { type SetupLinkStatus } from '~/domain/setup-links';
 import type { FeatureProgress, FeatureState } from '~/domain/progress';
 
@@ -39,8 +38,8 @@ export function SetupProgressList({ features, now, linkStatus }: { features: Fea
                   {item.changedAt && item.source ? (
                     <span className="text-slate-500">
                       {' '}
-                      · {relativeTime(item.changedAt, nowMs)} (<time dateTime={item.changedAt}>{formatDateTime(item.changedAt)}</time>),{' '}
-                      {SOURCE_WORDS[item.source]}
+                      · {relativeTime(item.changedAt, nowMs)} (<DateTime iso={item.changedAt} />
+                      ), {SOURCE_WORDS[item.source]}
                     </span>
                   ) : null}
                 </p>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STAFF_ROLES } from '~/domain/staff';
+import { canonicalTimeZone } from '~/utils/format';
 
 export const emailSchema = z
   .string({ error: 'Enter an email address.' })
@@ -17,7 +18,25 @@ export const signInSchema = z.object({
   email: z.string({ error: 'Enter your email address.' }).trim().min(1, 'Enter your email address.').max(254),
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
   redirectTo: z.string().optional(),
+  // The browser's zone, filled in by the page's script: a hint, never a reason to refuse a sign-in.
+  timeZone: z.string().max(64).optional().catch(undefined),
 });
+
+/** An IANA time zone, as the platform spells it ("America/Los_Angeles"). */
+export const timeZoneSchema = z
+  .string({ error: 'Choose a time zone.' })
+  .trim()
+  .min(1, 'Choose a time zone.')
+  .transform((value, context) => {
+    const zone = canonicalTimeZone(value);
+    if (!zone) {
+      context.addIssue({ code: 'custom', message: 'That is not a time zone. Choose one from the list, like Europe/London or America/Los_Angeles.' });
+      return z.NEVER;
+    }
+    return zone;
+  });
+
+export const timeZoneFormSchema = z.object({ timeZone: timeZoneSchema });
 
 export const newStaffSchema = z.object({
   name: staffNameSchema,

@@ -74,6 +74,7 @@ const EXAMPLES: { [A in AuditAction]: AuditDetails<A> } = {
   'staff.signed_out_everywhere': { ...staffMember, sessionsEnded: 3 },
   'staff.password_changed': { staffId: 4, sessionsEnded: 0 },
   'staff.digest_sent': { name: 'Ada Lovelace', notices: 1 },
+  'staff.time_zone_changed': { staffId: 4, from: null, to: 'America/Los_Angeles', source: 'browser' },
   'staff.digest_changed': { enabled: false },
   'staff.signed_in': { ip: '203.0.113.9' },
   'staff.signed_out': {},

@@ -196,6 +196,14 @@ export const AUDIT_CATALOG = {
     details: z.object({ name: z.string(), notices: count }),
     summary: (d) => `emailed ${d.name} their digest (${d.notices} update${d.notices === 1 ? '' : 's'})`,
   }),
+  'staff.time_zone_changed': entry({
+    // source: 'account' (chosen on the account page), 'browser' or 'default' (set at the first sign-in; 'default' is UTC).
+    details: z.object({ staffId: z.number().int(), from: z.string().nullable(), to: z.string(), source: z.enum(['account', 'browser', 'default']) }),
+    summary: (d) =>
+      d.source === 'account'
+        ? `set their time zone to ${d.to}`
+        : `was given the time zone ${d.to} at their first sign-in${d.source === 'browser' ? ' (from their browser)' : ''}`,
+  }),
   'staff.digest_changed': entry({ details: z.object({ enabled: z.boolean() }), summary: (d) => `turned ${d.enabled ? 'on' : 'off'} the daily digest email` }),
   'staff.signed_in': entry({ details: z.object({ ip: z.string() }), summary: () => 'signed in' }),
   'staff.signed_out': entry({ details: z.object({}), summary: () => 'signed out' }),

@@ -58,6 +58,10 @@ describe('creating a setup link', () => {
     expect((refused as Error).message).toMatch(
       /^This organization already has an active link \(created by Rita Rep, expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\) — revoke or recreate it\.$/,
     );
+    // The page tells the rep in their own zone (decision 020).
+    expect((refused as ActiveLinkExistsError).messageIn('America/Los_Angeles')).toMatch(
+      /^This organization already has an active link \(created by Rita Rep, expires \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} P[SD]T\) — revoke or recreate it\.$/,
+    );
   });
 
   it('50 parallel creates leave exactly one active link and 49 clear refusals', async () => {

@@ -8,6 +8,7 @@ import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
+import { formatDateTime } from '~/utils/format';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { latestEventOf, recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
@@ -125,6 +126,11 @@ export class SetupLinkRuleError extends Error {
     super(message);
     this.name = 'SetupLinkRuleError';
   }
+
+  /** The message for a person who reads times in `timeZone` (decision 020); `message` is in UTC, for logs. */
+  messageIn(_timeZone: string): string {
+    return this.message;
+  }
 }
 
 /** Refused because the organization already has an active link, which it carries. */
@@ -134,6 +140,10 @@ export class ActiveLinkExistsError extends SetupLinkRuleError {
       `This organization already has an active link (created by ${existing.createdBy ?? 'someone'}, expires ${existing.expiresAt.slice(0, 16).replace('T', ' ')} UTC) — revoke or recreate it.`,
     );
     this.name = 'ActiveLinkExistsError';
+  }
+
+  override messageIn(timeZone: string): string {
+    return `This organization already has an active link (created by ${this.existing.createdBy ?? 'someone'}, expires ${formatDateTime(this.existing.expiresAt, timeZone)}) — revoke or recreate it.`;
   }
 }
 

@@ -54,7 +54,12 @@ export function signInAccountKey(email: string): string {
  * one generic message for every failure except throttling, which says when to try again.
  */
 export async function signIn(
-  { email, password, ip }: { email: string; password: string; ip: string },
+  {
+    email,
+    password,
+    ip,
+    timeZone,
+  }: { email: string; password: string; ip: string; /** The browser's zone, as the form read it (decision 020). */ timeZone?: string },
   { now = new Date(), db = getDb(), requestId }: ModelContext = {},
 ): Promise<SignInResult> {
   const normalizedEmail = email.trim().toLowerCase();
@@ -104,7 +109,7 @@ export async function signIn(
   const staff = toStaff(row);
   const session = await db.transaction(async (trx) => {
     await trx('sign_in_attempts').where({ id: reserved.attemptId }).update({ succeeded: 1 });
-    await recordStaffSignIn(staff.id, { db: trx, now });
+    await recordStaffSignIn(staff.id, { browserTimeZone: timeZone }, { db: trx, now, requestId });
     const created = await createSession(staff.id, { now, db: trx });
     await recordAuditEvent(
       { actor: { type: 'staff', id: staff.id, label: staff.name }, action: 'staff.signed_in', requestId, details: { ip: address } },

@@ -6,6 +6,7 @@ import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPasswor
 import { dropQueuedNotices } from './owner-digest.server';
 import { deleteSessionsOfStaff } from './session.server';
 import { type StaffRole } from '~/domain/staff';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE } from '~/utils/format';
 
 export interface Staff {
   id: number;
@@ -16,6 +17,8 @@ export interface Staff {
   disabledAt: string | null;
   lastSignInAt: string | null;
   createdAt: string;
+  /** The IANA zone every staff page shows times in (decision 020); UTC until one is set. */
+  timeZone: string;
 }
 
 export interface StaffRow {
@@ -29,6 +32,8 @@ export interface StaffRow {
   last_sign_in_at: string | null;
   created_at: string;
   updated_at: string;
+  /** NULL until first set (at the first sign-in after migration 012, or on the account page). */
+  time_zone: string | null;
 }
 
 /** Maps a database row to the Staff the app passes around (never the password hash). */
@@ -42,6 +47,7 @@ export function toStaff(row: StaffRow): Staff {
     disabledAt: row.disabled_at,
     lastSignInAt: row.last_sign_in_at,
     createdAt: row.created_at,
+    timeZone: canonicalTimeZone(row.time_zone) ?? DEFAULT_TIME_ZONE,
   };
 }
 
@@ -72,9 +78,60 @@ export async function findStaffRowByEmail(email: string, { db = getDb() }: Model
   return db<StaffRow>('staff').where({ email: email.trim().toLowerCase() }).first();
 }
 
-/** When a staff member signed in last (inside the sign-in's transaction). */
-export async function recordStaffSignIn(staffId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
+/**
+ * When a staff member signed in last (inside the sign-in's transaction). A member with no time
+ * zone yet gets the browser's (`browserTimeZone`, as the sign-in form read it), or UTC when it
+ * is absent or not a zone — once: after that the zone is theirs to change on the account page.
+ */
+export async function recordStaffSignIn(
+  staffId: number,
+  { browserTimeZone }: { browserTimeZone?: unknown },
+  { db = getDb(), now = new Date(), requestId }: ModelContext = {},
+): Promise<void> {
   await db('staff').where({ id: staffId }).update({ last_sign_in_at: now.toISOString() });
+  const row = await db<StaffRow>('staff').where({ id: staffId }).first('id', 'name', 'time_zone');
+  if (!row || row.time_zone !== null) return;
+  const browser = canonicalTimeZone(browserTimeZone);
+  const timeZone = browser ?? DEFAULT_TIME_ZONE;
+  await db('staff').where({ id: staffId }).whereNull('time_zone').update({ time_zone: timeZone, updated_at: now.toISOString() });
+  await recordAuditEvent(
+    {
+      actor: staffActor(row),
+      action: 'staff.time_zone_changed',
+      requestId,
+      details: { staffId, from: null, to: timeZone, source: browser ? 'browser' : 'default' },
+    },
+    { db },
+  );
+}
+
+/**
+ * A member sets the zone their pages show times in. Refuses a name that is not a time zone
+ * (on the `timeZone` field); the same zone again is a no-op, not audited. Returns whether it changed.
+ */
+export async function setStaffTimeZone(
+  staff: Pick<Staff, 'id' | 'name'>,
+  timeZone: string,
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
+): Promise<boolean> {
+  const zone = canonicalTimeZone(timeZone);
+  if (!zone) throw new StaffRuleError('Choose a time zone from the list, like Europe/London or America/Los_Angeles.', 'timeZone');
+  return db.transaction(async (trx) => {
+    const row = await trx<StaffRow>('staff').where({ id: staff.id }).first('time_zone');
+    if (!row) throw new StaffRuleError('No staff member with that id.');
+    if (row.time_zone === zone) return false;
+    await trx('staff').where({ id: staff.id }).update({ time_zone: zone, updated_at: now.toISOString() });
+    await recordAuditEvent(
+      {
+        actor: staffActor(staff),
+        action: 'staff.time_zone_changed',
+        requestId,
+        details: { staffId: staff.id, from: row.time_zone, to: zone, source: 'account' },
+      },
+      { db: trx },
+    );
+    return true;
+  });
 }
 
 /** The admins who can act on an alert (sign-in throttling tells them). */

@@ -3,11 +3,11 @@ import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
-import { relativeTime } from '~/components/local-time';
+import { relativeTime, useTimeZone } from '~/components/local-time';
 import { listNeedsAttention } from '~/models/attention.server';
 import { listAssignableOwners } from '~/models/organization.server';
 import { requireStaff } from '~/services/auth.server';
-import { formatDateTime } from '~/utils/format';
+import { formatDateTime, formatUtc } from '~/utils/format';
 import { ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
 import { roleAtLeast } from '~/domain/staff';
 
@@ -43,6 +43,7 @@ export default function Home() {
   const { groups, owners, owner, now, staffName, canCreate } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const loading = navigation.state === 'loading' && navigation.location.pathname === '/';
+  const timeZone = useTimeZone();
   const nowMs = new Date(now).getTime();
   const nonEmpty = groups.filter((group) => group.items.length > 0);
   const whose =
@@ -122,7 +123,7 @@ export default function Home() {
                           {owner === 'mine' ? null : ` · owner: ${item.ownerName ?? 'nobody'}`}
                         </p>
                       </div>
-                      <span className="text-xs text-slate-500" title={formatDateTime(item.at)}>
+                      <span className="text-xs text-slate-500" title={`${formatDateTime(item.at, timeZone)} (${formatUtc(item.at)})`}>
                         {relativeTime(item.at, nowMs)}
                       </span>
                     </li>

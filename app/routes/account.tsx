@@ -1,11 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { buttonClass, Field, FormError } from '~/components/field';
-import { changePasswordSchema } from '~/forms/staff';
+import { useId } from 'react';
+import { buttonClass, Field, FieldError, FormError } from '~/components/field';
+import { DateTime } from '~/components/local-time';
+import { changePasswordSchema, timeZoneFormSchema } from '~/forms/staff';
 import { PASSWORD_MIN_LENGTH } from '~/models/password.server';
-import { changeOwnPassword, getDigestPreference, setDigestPreference, StaffRuleError } from '~/models/staff.server';
+import { changeOwnPassword, getDigestPreference, setDigestPreference, setStaffTimeZone, StaffRuleError } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
+import { timeZoneChoices } from '~/utils/format';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { ROLE_DESCRIPTIONS, roleAtLeast } from '~/domain/staff';
@@ -21,6 +24,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     minimumLength: PASSWORD_MIN_LENGTH,
     // Only reps and admins own customers, so only they get digests.
     digest: roleAtLeast(staff.role, 'support') ? { enabled: await getDigestPreference(staff.id) } : null,
+    timeZone: staff.timeZone,
+    // The server's list, so the page hydrates alike whatever the browser's Intl knows.
+    timeZones: timeZoneChoices(staff.timeZone),
+    now: new Date().toISOString(),
   };
 }
 
@@ -34,6 +41,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
       kind: 'success',
       message: enabled ? 'You will get a daily digest when your customers’ setups need you.' : 'Digest emails are off.',
     });
+  }
+  if (formData.get('intent') === 'timeZone') {
+    const form = parseForm(timeZoneFormSchema, formData);
+    if (!form.success) return data({ ...form.errors, intent: 'timeZone' }, { status: 400 });
+    try {
+      await setStaffTimeZone(staff, form.data.timeZone, { requestId: context.requestId });
+    } catch (error) {
+      if (error instanceof StaffRuleError) return data({ ...formErrors(error.message, { field: error.field }), intent: 'timeZone' }, { status: 400 });
+      throw error;
+    }
+    return redirectWithToast('/account', { kind: 'success', message: `Times are now shown in ${form.data.timeZone}.` });
   }
   const form = parseForm(changePasswordSchema, formData);
   if (!form.success) return data(form.errors, { status: 400 });
@@ -54,10 +72,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Account() {
-  const { account, minimumLength, digest } = useLoaderData<typeof loader>();
+  const { account, minimumLength, digest, timeZone, timeZones, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
-  const fieldErrors = fieldErrorsOf(actionData);
+  const timeZoneAnswer = actionData && 'intent' in actionData && actionData.intent === 'timeZone';
+  const fieldErrors = timeZoneAnswer ? {} : fieldErrorsOf(actionData);
+  const timeZoneErrors = timeZoneAnswer ? fieldErrorsOf(actionData).timeZone : undefined;
+  const timeZoneId = useId();
   const submitting = navigation.state !== 'idle' && navigation.formMethod === 'POST';
 
   return (
@@ -73,6 +94,41 @@ export default function Account() {
           <dd>{ROLE_DESCRIPTIONS[account.role]}</dd>
         </dl>
       </div>
+
+      <section aria-labelledby="time-zone-title" className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 id="time-zone-title" className="text-lg font-semibold">
+          Time zone
+        </h2>
+        <p className="mt-1 text-sm text-slate-600">
+          Every time Setup Desk shows you is in this zone — now: <DateTime iso={now} />. Hover over a time for the exact time in UTC.
+        </p>
+        <Form method="post" className="mt-4 flex flex-wrap items-end gap-4" noValidate>
+          <input type="hidden" name="intent" value="timeZone" />
+          <div>
+            <label htmlFor={timeZoneId} className="block text-sm font-medium text-slate-800">
+              Your time zone
+            </label>
+            <select
+              id={timeZoneId}
+              name="timeZone"
+              defaultValue={timeZone}
+              aria-invalid={timeZoneErrors?.length ? true : undefined}
+              aria-describedby={timeZoneErrors?.length ? `${timeZoneId}-error` : undefined}
+              className={`mt-1 block rounded-md border px-3 py-2 text-sm shadow-sm ${timeZoneErrors?.length ? 'border-red-500' : 'border-slate-300'}`}
+            >
+              {timeZones.map((zone) => (
+                <option key={zone} value={zone}>
+                  {zone.replace(/_/g, ' ')}
+                </option>
+              ))}
+            </select>
+            <FieldError id={`${timeZoneId}-error`} errors={timeZoneErrors} />
+          </div>
+          <button type="submit" className={buttonClass('secondary')} disabled={submitting}>
+            Save time zone
+          </button>
+        </Form>
+      </section>
 
       {digest ? (
         <section aria-labelledby="digest-title" className="rounded-lg border border-slate-200 bg-white p-6">
@@ -107,7 +163,7 @@ export default function Account() {
           <p className="mt-1 text-sm text-slate-600">Changing it signs you out everywhere else.</p>
         )}
         <Form method="post" className="mt-4 space-y-4" noValidate>
-          <FormError message={actionData?.formError} />
+          <FormError message={timeZoneAnswer ? null : actionData?.formError} />
           <Field
             label="Current password"
             name="currentPassword"

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { useEffect, useRef } from 'react';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { signInSchema } from '~/forms/staff';
 import { signIn } from '~/models/sign-in.server';
@@ -35,7 +36,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = parseForm(signInSchema, await request.formData());
   if (!form.success) return data(form.errors, { status: 400 });
 
-  const result = await signIn({ email: form.data.email, password: form.data.password, ip: context.clientIp }, { requestId: context.requestId });
+  const result = await signIn(
+    { email: form.data.email, password: form.data.password, ip: context.clientIp, timeZone: form.data.timeZone },
+    { requestId: context.requestId },
+  );
   if (!result.ok) {
     const formError = result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${waitInWords(result.retryAfterSeconds)}.` : GENERIC_FAILURE;
     return data(
@@ -56,6 +60,11 @@ export default function SignIn() {
   const navigation = useNavigation();
   const submitting = navigation.state !== 'idle' && navigation.formAction === '/login';
   const fieldErrors = fieldErrorsOf(actionData);
+  // The browser's zone becomes a new member's clock (decision 020); without JavaScript it stays empty, which means UTC.
+  const timeZoneField = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (timeZoneField.current) timeZoneField.current.value = Intl.DateTimeFormat().resolvedOptions().timeZone ?? '';
+  }, []);
 
   return (
     <div className="mx-auto max-w-sm py-8">
@@ -63,6 +72,7 @@ export default function SignIn() {
       <p className="mt-1 text-sm text-slate-600">Setup Desk is for staff only.</p>
       <Form method="post" className="mt-6 space-y-4" noValidate>
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? '/'} />
+        <input type="hidden" name="timeZone" defaultValue="" ref={timeZoneField} />
         <FormError message={actionData?.formError} />
         <Field label="Email" name="email" type="email" autoComplete="username" required errors={fieldErrors.email} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={fieldErrors.password} />

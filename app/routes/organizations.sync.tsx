@@ -7,9 +7,9 @@ import { listOrganizationSyncs, startOrganizationSync } from '~/models/organizat
 import { OrganizationRuleError } from '~/models/organization.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
-import { formatDateTime } from '~/utils/format';
 import { formErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
+import { DateTime } from '~/components/local-time';
 
 export const meta: MetaFunction = () => [{ title: 'Sync from WorkOS · Setup Desk' }];
 
@@ -75,7 +75,7 @@ export default function OrganizationSyncPage() {
             {syncs.map((sync) => (
               <li key={sync.id} className="rounded-md border border-slate-200 bg-white px-4 py-3 text-sm" data-testid="sync-run">
                 <p className="font-medium">
-                  {sync.status === 'running' ? 'Running' : sync.status === 'succeeded' ? 'Finished' : 'Failed'} — started {formatDateTime(sync.startedAt)}
+                  {sync.status === 'running' ? 'Running' : sync.status === 'succeeded' ? 'Finished' : 'Failed'} — started <DateTime iso={sync.startedAt} />
                 </p>
                 <p className="mt-1 text-slate-700">
                   {sync.seen} seen · {sync.created} imported · {sync.updated} updated · {sync.archived} archived

@@ -7,10 +7,10 @@ import { OneTimeSecret } from '~/components/one-time-secret';
 import { newStaffSchema } from '~/forms/staff';
 import { createStaff, listStaff, staffActor, StaffRuleError } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
-import { formatDateTime } from '~/utils/format';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { ROLE_DESCRIPTIONS, STAFF_ROLES } from '~/domain/staff';
 import { ColumnHeaders } from '~/components/column-headers';
+import { DateTime } from '~/components/local-time';
 
 export const meta: MetaFunction = () => [{ title: 'Staff · Setup Desk' }];
 
@@ -79,9 +79,7 @@ export default function StaffList() {
                     <td className="px-4 py-2">{member.email}</td>
                     <td className="px-4 py-2">{member.role}</td>
                     <td className="px-4 py-2">{member.disabledAt ? 'Disabled' : member.mustChangePassword ? 'Must change password' : 'Active'}</td>
-                    <td className="px-4 py-2">
-                      {member.lastSignInAt ? <time dateTime={member.lastSignInAt}>{formatDateTime(member.lastSignInAt)}</time> : 'Never'}
-                    </td>
+                    <td className="px-4 py-2">{member.lastSignInAt ? <DateTime iso={member.lastSignInAt} /> : 'Never'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -10,11 +10,11 @@ import { requireStaff } from '~/services/auth.server';
 import { getDb } from '~/utils/db.server';
 import { runDoctor, type CheckResult } from '~/services/doctor.server';
 import { sendTestEmail } from '~/utils/email.server';
-import { formatDateTime } from '~/utils/format';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { getWorkOS, withPersonDeadline } from '~/utils/workos.server';
 import { ColumnHeaders } from '~/components/column-headers';
+import { DateTime } from '~/components/local-time';
 
 export const meta: MetaFunction = () => [{ title: 'System status · Setup Desk' }];
 
@@ -70,7 +70,7 @@ export default function SystemStatus() {
         <div>
           <h1 className="text-2xl font-bold tracking-tight">System status</h1>
           <p className="mt-1 text-slate-600">
-            The integration checklist, run now by Setup Desk itself — the same checks as <code>npm run doctor</code>. Checked {formatDateTime(checkedAt)}.
+            The integration checklist, run now by Setup Desk itself — the same checks as <code>npm run doctor</code>. Checked <DateTime iso={checkedAt} />.
           </p>
         </div>
         <button type="button" className={buttonClass('secondary')} onClick={() => revalidator.revalidate()} disabled={revalidator.state !== 'idle'}>

@@ -19,7 +19,7 @@ import { setupLinkAction } from './setup-link-actions.server';
  * field named; a rule a model refuses is answered here too, whichever group met it.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  await requireStaff(request, 'support');
+  const staff = await requireStaff(request, 'support');
   const organization = await organizationFromParams(params);
   const formData = await request.formData();
   const { linkLifetime } = await getSettings();
@@ -50,7 +50,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof OrganizationRuleError) return refusal(intent, formErrors(error.message, { field: error.field }));
-    if (error instanceof SetupLinkRuleError) return refusal(intent, formErrors(error.message));
+    if (error instanceof SetupLinkRuleError) return refusal(intent, formErrors(error.messageIn(staff.timeZone)));
     throw error;
   }
 }

@@ -3,9 +3,9 @@ import { Disclosure } from '~/components/disclosure';
 import { DomainsField } from '~/components/domains-field';
 import { buttonClass, Field } from '~/components/field';
 import { StatusBadge } from '~/components/status-badge';
-import { formatDateTime } from '~/utils/format';
 import type { FieldErrors } from '~/utils/forms';
 import type { OrganizationPageData } from './route';
+import { DateTime } from '~/components/local-time';
 
 type Organization = OrganizationPageData['organization'];
 
@@ -41,7 +41,7 @@ export function OrganizationHeader({ organization }: { organization: Organizatio
         <div>
           <dt className="inline text-slate-600">Created </dt>
           <dd className="inline">
-            <time dateTime={organization.createdAt}>{formatDateTime(organization.createdAt)}</time>
+            <DateTime iso={organization.createdAt} />
           </dd>
         </div>
       </dl>

@@ -2,8 +2,8 @@ import { Form } from '@remix-run/react';
 import { buttonClass } from '~/components/field';
 import { LinkStory } from '~/components/link-story';
 import { SetupProgressList } from '~/components/setup-progress';
-import { formatDateTime } from '~/utils/format';
 import type { OrganizationPageData } from './route';
+import { DateTime } from '~/components/local-time';
 
 /** How far the IT admin got with each feature of the current link, and the button that asks WorkOS now. */
 export function ProgressSection({
@@ -30,7 +30,7 @@ export function ProgressSection({
         <p className="text-sm text-slate-700" data-testid="progress-summary">
           {currentLink?.status === 'completed' && currentLink.completedAt ? (
             <>
-              <span className="font-semibold text-emerald-800">Completed</span> {formatDateTime(currentLink.completedAt)}
+              <span className="font-semibold text-emerald-800">Completed</span> <DateTime iso={currentLink.completedAt} />
             </>
           ) : progress.total > 0 ? (
             `${progress.done} of ${progress.total} done`

@@ -9,7 +9,6 @@ import { getSetupLinkOverview, latestFailedEmail, latestLaunchFailure } from '~/
 import { getOrganizationProgress } from '~/models/setup-progress.server';
 import { requireStaff } from '~/services/auth.server';
 import { organizationFromParams } from '~/services/route-params.server';
-import { formatDateTime } from '~/utils/format';
 import { fieldErrorsOf } from '~/utils/forms';
 import { roleAtLeast } from '~/domain/staff';
 import type { action } from './actions.server';
@@ -21,6 +20,7 @@ import type { PageAnswer } from './page-action.server';
 import { ProgressSection } from './progress';
 import { NextAction } from './next-action';
 import { IssuedLinkSecret, SetupLinkSection } from './setup-link';
+import { DateTime } from '~/components/local-time';
 
 // The page's forms, what they say (app/forms/organization-page) and what each does live beside
 // this file: actions.server.ts reads every form and hands it to the action of its group.
@@ -92,7 +92,7 @@ export default function OrganizationPage() {
 
       {launchFailure ? (
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
-          The IT admin could not open {launchFailure.feature.replace(/_/g, ' ')} setup on {formatDateTime(launchFailure.at)}: WorkOS answered “
+          The IT admin could not open {launchFailure.feature.replace(/_/g, ' ')} setup on <DateTime iso={launchFailure.at} />: WorkOS answered “
           {launchFailure.kind.replace(/_/g, ' ')}”. They were told to try again; check WorkOS’s status and this organization in WorkOS.
         </p>
       ) : null}

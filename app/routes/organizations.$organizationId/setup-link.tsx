@@ -1,11 +1,10 @@
 import { LinkStory } from '~/components/link-story';
-import { LocalDateTime } from '~/components/local-time';
+import { DateTime } from '~/components/local-time';
 import { OneTimeSecret } from '~/components/one-time-secret';
 import { SetupLinkCard } from '~/components/setup-link-card';
 import { SETUP_LINK_INTENTS, type OrganizationPageIntent } from '~/forms/organization-page';
 import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link';
 import { useShownOnce } from '~/hooks/use-shown-once';
-import { formatDateTime } from '~/utils/format';
 import { fieldErrorsOf } from '~/utils/forms';
 import { FEATURE_INFO } from '~/domain/features';
 import type { PageAnswer } from './page-action.server';
@@ -20,8 +19,8 @@ export function IssuedLinkSecret({ issued, organization }: { issued: PageAnswer[
   if (!shownOnce.secret) return null;
   return (
     <OneTimeSecret label={`Setup link for ${organization.name}`} value={shownOnce.secret.url} onDismiss={shownOnce.dismiss}>
-      For {shownOnce.secret.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until <LocalDateTime iso={shownOnce.secret.expiresAt} />.
-      Send it to the customer’s IT admin by a channel you trust.
+      For {shownOnce.secret.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}. Valid until <DateTime iso={shownOnce.secret.expiresAt} />. Send
+      it to the customer’s IT admin by a channel you trust.
     </OneTimeSecret>
   );
 }
@@ -65,13 +64,13 @@ export function SetupLinkSection({
       )}
       {failedEmail && !answer?.formError ? (
         <p role="status" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          The last email, to {failedEmail.recipientEmail} on {formatDateTime(failedEmail.at)}, could not be sent: {failedEmail.reason} No link is active.
+          The last email, to {failedEmail.recipientEmail} on <DateTime iso={failedEmail.at} />, could not be sent: {failedEmail.reason} No link is active.
           {canEdit ? ' The form below starts from it: send again, or use Copy link.' : ''}
         </p>
       ) : null}
       {activeLink && !canEdit ? (
         <p className="mt-1 text-sm text-slate-700">
-          Active: {activeLink.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <LocalDateTime iso={activeLink.expiresAt} />.
+          Active: {activeLink.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <DateTime iso={activeLink.expiresAt} />.
         </p>
       ) : null}
       {canEdit && (activeLink || !sendingLink) ? (
