@@ -313,7 +313,13 @@ export function portalRouter(store: SandboxStore): Router {
       'Setup complete',
       `<h1>Setup complete</h1><p role="status">${escapeHtml(done)}</p>
        ${next ? `<p><a href="${escapeHtml(next)}">Continue</a></p>` : ''}
-       <p><a href="/portal/launch?token=${encodeURIComponent(session.token)}">Back to the setup page</a></p>`,
+       ${
+         // WorkOS's "back" goes to the return URL — the app's /setup/return, which leads the IT admin
+         // to their setup page; with none, this portal's own page for the link.
+         session.return_url
+           ? `<p><a href="${escapeHtml(session.return_url)}">Back to the setup page</a></p>`
+           : `<p><a href="/portal/launch?token=${encodeURIComponent(session.token)}">Back to the portal</a></p>`
+       }`,
     );
     res.status(200).type('html').set('Cache-Control', 'no-store').send(html);
   });
