@@ -55,6 +55,7 @@ describe('the development access log', () => {
     expect(isAsset('/organizations')).toBe(false);
     expect(isAsset('/build/entry.client-X.js')).toBe(true);
     expect(isAsset('/robots.txt')).toBe(true);
+    expect(isAsset('/__manifest')).toBe(true); // Remix's route discovery, asked on every navigation
     expect(formatAccessLine({ method: 'POST', url: '/setup/sdl_secretvalue/launch', status: 303, ms: 7 })).toBe('POST /setup/[redacted]/launch 303 7ms');
   });
 });

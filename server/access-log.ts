@@ -51,9 +51,9 @@ export function formatAccessLine({ method, url, status, ms }: { method: string; 
   return `${method} ${redactUrlForLog(url)} ${status} ${ms}ms`;
 }
 
-/** Fingerprinted assets, files of public/ and the health check: no line for them in development. */
+/** Fingerprinted assets, files of public/, Remix's route manifest and the health check: no line for them in development. */
 export function isAsset(path: string): boolean {
-  return path.startsWith('/build/') || path === '/healthz' || /\.(?!data$)[a-z0-9]{1,8}$/i.test(path);
+  return path.startsWith('/build/') || path === '/healthz' || path === '/__manifest' || /\.(?!data$)[a-z0-9]{1,8}$/i.test(path);
 }
 
 function jsonAccessLog(logger: Logger, { trustRequestIdHeader, autoLogging }: { trustRequestIdHeader: boolean; autoLogging: boolean }) {
