@@ -50,6 +50,22 @@ describe('the development access log', () => {
     expect(lines[0]).toMatch(/^GET \/organizations 200/);
   });
 
+  it('honours the logger’s level: a silent logger (the doctor’s, LOG_LEVEL=silent) writes no line', async () => {
+    const quiet: string[] = [];
+    const app = express();
+    app.use(accessLog(pino({ level: 'silent' }), { trustRequestIdHeader: false, format: 'line', write: (line) => quiet.push(line) }));
+    app.get('/organizations', (_req, res) => res.send('ok'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/organizations`);
+      expect(await response.text()).toBe('ok');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(quiet).toEqual([]);
+  });
+
   it('classifies paths: data requests are pages, files and /build are assets', () => {
     expect(isAsset('/organizations/12.data')).toBe(false);
     expect(isAsset('/organizations')).toBe(false);

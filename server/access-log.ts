@@ -19,7 +19,7 @@ function acceptableRequestId(id: unknown): id is string {
  *
  * `format: 'line'` (development) writes one short line per page request instead —
  * `GET /setup/[redacted] 200 12ms` — and nothing for assets (`/build/…`, files, the health check);
- * requests still get their id and `req.log`.
+ * requests still get their id and `req.log`. The logger's level applies: below `info`, no line.
  */
 export function accessLog(
   logger: Logger,
@@ -30,7 +30,8 @@ export function accessLog(
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      if (isAsset(req.path)) return;
+      // LOG_LEVEL (or the doctor's silent logger) quiets these lines as it quiets the JSON ones.
+      if (isAsset(req.path) || !logger.isLevelEnabled('info')) return;
       const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
       write(`${formatAccessLine({ method: req.method, url: req.originalUrl, status: res.statusCode, ms })}\n`);
     });

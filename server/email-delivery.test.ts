@@ -138,7 +138,7 @@ describe('sending a link by email (a document POST, as without JavaScript)', () 
     expect(response.status).toBe(302);
     const resent = catcher.emails.at(-1)!;
     expect(resent.envelope.to).toEqual(['it-admin@customer.example']);
-    expect(resent.mail.subject).toBe(`Set up Single Sign-On and Domain Verification for Globex ${counter}`);
+    expect(resent.mail.subject).toBe(`New link, replaces the earlier one: Set up Single Sign-On and Domain Verification for Globex ${counter}`);
     const second = /\/setup\/(sdl_[A-Za-z0-9_-]{43})/.exec(resent.mail.text!)![1]!;
     sentTokens.push(second);
     expect(second).not.toBe(first);
