@@ -186,6 +186,16 @@ describe('the email preview', () => {
     expect((await fetch(`${server.url}/setup/preview-placeholder`)).status).toBe(404);
   });
 
+  it('for an organization with an active link (a resend or an emailed recreate), shows the subject saying it replaces the earlier link', async () => {
+    const organizationId = await organization();
+    const created = await post(`/organizations/${organizationId}`, [['intent', 'create_link'], ...EMAIL_FORM]);
+    expect(created.status).toBe(302);
+    sentTokens.push(/\/setup\/(sdl_[A-Za-z0-9_-]{43})/.exec(catcher.emails.at(-1)!.mail.text!)![1]!);
+    const html = await (await post(`/organizations/${organizationId}/email-preview`, EMAIL_FORM)).text();
+    expect(html).toContain(`New link, replaces the earlier one: Set up Single Sign-On and Domain Verification for Globex ${counter}`);
+    expect(html).toContain('This link replaces the setup link we sent you before');
+  });
+
   it('lists what to fix when the draft is incomplete', async () => {
     const organizationId = await organization();
     const response = await post(`/organizations/${organizationId}/email-preview`, [
