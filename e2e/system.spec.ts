@@ -76,7 +76,7 @@ test('a plain page load reports no CSP violation (zod is told not to probe for e
   await page.goto('/login');
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await login({ role: 'admin' });
-  for (const path of ['/', '/organizations', '/configuration']) {
+  for (const path of ['/', '/organizations', '/configuration', '/system', '/staff', '/audit', '/account']) {
     await page.goto(path);
     await page.waitForLoadState('networkidle');
   }
