@@ -6,7 +6,7 @@ import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { createOrganization, createTestStaff } from '../../test/factories';
 import { createSetupLink } from './setup-link.server';
-import { customerFacingProblems, getSettings, SettingsRuleError, updateSettings } from './settings.server';
+import { companyNameForCustomers, customerFacingProblems, getSettings, SettingsRuleError, updateSettings } from './settings.server';
 import { staffActor } from './staff.server';
 
 let catcher: SmtpCatcher;
@@ -143,5 +143,13 @@ describe('customerFacingProblems', () => {
       'No support contact is set: set the address IT admins write to for help',
     ]);
     expect(customerFacingProblems({ companyName: 'Acme Analytics', supportEmail: '' })).toHaveLength(1);
+  });
+});
+
+describe('companyNameForCustomers', () => {
+  it('hides the placeholder from IT admins in production only; a real name is always shown', () => {
+    expect(companyNameForCustomers({ companyName: 'Setup Desk' }, { production: true })).toBeNull();
+    expect(companyNameForCustomers({ companyName: 'Setup Desk' }, { production: false })).toBe('Setup Desk');
+    expect(companyNameForCustomers({ companyName: 'Acme Analytics' }, { production: true })).toBe('Acme Analytics');
   });
 });

@@ -65,6 +65,15 @@ export function customerFacingProblems(settings: Pick<Settings, 'companyName' | 
   return problems;
 }
 
+/**
+ * The company name as an IT admin may read it: in production, never the placeholder ("Setup
+ * Desk") — null then, and the page uses neutral words. Development shows what is set.
+ */
+export function companyNameForCustomers(settings: Pick<Settings, 'companyName'>, { production }: { production: boolean }): string | null {
+  if (production && customerFacingProblems({ companyName: settings.companyName, supportEmail: 'x' }).length > 0) return null;
+  return settings.companyName;
+}
+
 function formatMailbox(mailbox: { name: string; address: string }): string {
   return mailbox.name ? `${mailbox.name} <${mailbox.address}>` : mailbox.address;
 }
