@@ -20,6 +20,7 @@ import { ToastMessage } from '~/components/toast';
 import stylesheet from '~/tailwind.css';
 import { getOptionalStaff } from '~/services/auth.server';
 import { getEnv } from '~/utils/env.server';
+import { BrowserConfig } from '~/components/browser-config';
 import { useNonce } from '~/utils/nonce-provider';
 import { getToast } from '~/utils/toast.server';
 
@@ -64,6 +65,7 @@ function Document({ children }: { children: ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <BrowserConfig nonce={nonce} />
         <Meta />
         <Links />
       </head>

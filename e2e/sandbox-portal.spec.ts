@@ -28,6 +28,8 @@ test('an SSO setup completed in the simulated Admin Portal emits connection.acti
     await expect(page.getByRole('heading', { name: 'Setup complete' })).toBeVisible();
     await expect(page.getByRole('status')).toHaveText('Single Sign-On with OktaSAML is active.');
     await expect(page.getByRole('link', { name: 'Continue' })).toHaveAttribute('href', 'https://desk.example/setup/done');
+    // As in WorkOS, "back" returns to the app (its return URL), not to the portal.
+    await expect(page.getByRole('link', { name: 'Back to the setup page' })).toHaveAttribute('href', 'https://desk.example/setup/back');
 
     const events = await workos.events.listEvents({ events: ['connection.activated'], organizationId: organization.id });
     expect(events.data).toHaveLength(1);

@@ -64,3 +64,21 @@ test('an admin reads the System status and changes the configuration; support is
   }
   await supportContext.close();
 });
+
+test('a plain page load reports no CSP violation (zod is told not to probe for eval)', async ({ page, login }) => {
+  const violations: string[] = [];
+  await page.exposeFunction('reportViolation', (text: string) => violations.push(text));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) =>
+      (window as unknown as { reportViolation: (text: string) => void }).reportViolation(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}`),
+    ),
+  );
+  await page.goto('/login');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await login({ role: 'admin' });
+  for (const path of ['/', '/organizations', '/configuration', '/system', '/staff', '/audit', '/account']) {
+    await page.goto(path);
+    await page.waitForLoadState('networkidle');
+  }
+  expect(violations).toEqual([]);
+});

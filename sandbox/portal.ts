@@ -144,6 +144,24 @@ export function portalRouter(store: SandboxStore): Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
+  // What `npm run dev`'s banner points at: what the sandbox holds, and where its controls are.
+  router.get('/', (_req, res) => {
+    const organizations = store.state.organizations
+      .map((organization) => `<li>${escapeHtml(organization.name)} <code>${escapeHtml(organization.id)}</code></li>`)
+      .join('');
+    const { html } = page(
+      'WorkOS sandbox',
+      `<h1>WorkOS sandbox</h1>
+       <p>A local stand-in for the WorkOS API and its Admin Portal. The Admin Portal opens from a setup link: open one (copied, or from the mail catcher) and start a step.</p>
+       <h2>Organizations (${store.state.organizations.length})</h2>
+       ${organizations ? `<ul>${organizations}</ul>` : '<p>None yet: create a customer in Setup Desk.</p>'}
+       <h2>Test controls</h2>
+       <ul><li><a href="/__sandbox/state">/__sandbox/state</a>: everything it holds, as JSON</li>
+       <li><a href="/__sandbox/requests">/__sandbox/requests</a>: every API request it answered</li></ul>`,
+    );
+    res.status(200).type('html').set('Cache-Control', 'no-store').send(html);
+  });
+
   router.get('/portal/launch', (req, res) => {
     const check = checkSession(store, req.query.token, { opening: true });
     const { status, html } =
@@ -313,7 +331,13 @@ export function portalRouter(store: SandboxStore): Router {
       'Setup complete',
       `<h1>Setup complete</h1><p role="status">${escapeHtml(done)}</p>
        ${next ? `<p><a href="${escapeHtml(next)}">Continue</a></p>` : ''}
-       <p><a href="/portal/launch?token=${encodeURIComponent(session.token)}">Back to the setup page</a></p>`,
+       ${
+         // WorkOS's "back" goes to the return URL — the app's /setup/return, which leads the IT admin
+         // to their setup page; with none, this portal's own page for the link.
+         session.return_url
+           ? `<p><a href="${escapeHtml(session.return_url)}">Back to the setup page</a></p>`
+           : `<p><a href="/portal/launch?token=${encodeURIComponent(session.token)}">Back to the portal</a></p>`
+       }`,
     );
     res.status(200).type('html').set('Cache-Control', 'no-store').send(html);
   });

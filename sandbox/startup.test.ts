@@ -22,6 +22,22 @@ describe('starting the sandbox', () => {
     }
   });
 
+  it('answers its home page (what `npm run dev` points at) with its organizations, and the controls it links to answer', async () => {
+    const sandbox = await startSandbox({ seed: { organizations: [{ name: 'Home Page Co', domains: ['home.example'], externalId: 'home-1' }] } });
+    try {
+      const home = await fetch(`${sandbox.url}/`);
+      expect(home.status).toBe(200);
+      const html = await home.text();
+      expect(html).toContain('<h1>WorkOS sandbox</h1>');
+      expect(html).toContain('Home Page Co');
+      const links = [...html.matchAll(/href="([^"]+)"/g)].map((match) => match[1]!);
+      expect(links).toEqual(['/__sandbox/state', '/__sandbox/requests']);
+      for (const link of links) expect((await fetch(`${sandbox.url}${link}`)).status, link).toBe(200);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('creates seed organizations on an empty start', async () => {
     const sandbox = await startSandbox({ seed: { organizations: [{ name: 'Seeded Co', domains: ['seeded.example'], externalId: 'seed-1' }] } });
     try {

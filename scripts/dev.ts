@@ -1,12 +1,13 @@
 /**
  * `npm run dev`: prepares the database, starts the development services, then runs the app under
- * `remix dev` (live reload) on http://localhost:3000 and prints where everything is.
+ * `remix dev` (live reload) on http://localhost:3000 and, once it answers, prints where everything is.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runSeed } from '../db/seed';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, loadDotEnv, parseEnv } from '../app/utils/env.server';
+import { formatBanner, untilAnswering } from './dev/banner';
 import { developmentServices, type StartedService } from './dev/services';
 
 async function main(): Promise<void> {
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     for (const { service } of started.reverse()) await service.stop().catch(() => undefined);
   };
 
+  let banner: string[] = [];
+  let env: ReturnType<typeof parseEnv>;
   try {
     for (const definition of developmentServices) {
       started.push({ name: definition.name, service: await definition.start() });
@@ -25,19 +28,20 @@ async function main(): Promise<void> {
     for (const { service } of started) {
       for (const [key, value] of Object.entries(service.env)) process.env[key] ??= value;
     }
-    const env = parseEnv(process.env);
+    env = parseEnv(process.env);
 
     const db = getDb();
     const applied = await migrateToLatest(db);
     const seedLines = await runSeed(db);
     await closeDb();
 
-    printBanner([
+    banner = [
       `Setup Desk (development) → ${env.PUBLIC_URL}`,
-      `Database: ${path.resolve(env.DATABASE_PATH)}${applied.length ? ` (applied ${applied.join(', ')})` : ''}`,
+      `Database: ${path.resolve(env.DATABASE_PATH)}${applied.length ? ` (${applied.length} migration${applied.length === 1 ? '' : 's'} applied)` : ''}`,
       ...seedLines,
       ...started.flatMap(({ service }) => service.banner),
-    ]);
+      `System status → ${env.PUBLIC_URL}/system (admin) · Stop: Ctrl+C`,
+    ];
   } catch (error) {
     await stopAll();
     if (error instanceof EnvError) {
@@ -54,17 +58,17 @@ async function main(): Promise<void> {
   const forward = (signal: NodeJS.Signals) => remix.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  let exited = false;
   remix.on('exit', async (code) => {
+    exited = true;
     await stopAll();
     process.exit(code ?? 0);
   });
-}
-
-function printBanner(lines: string[]): void {
-  const width = Math.max(...lines.map((line) => line.length));
-  console.log(`\n┌${'─'.repeat(width + 2)}┐`);
-  for (const line of lines) console.log(`│ ${line.padEnd(width)} │`);
-  console.log(`└${'─'.repeat(width + 2)}┘\n`);
+  // After the server listens (its own lines and the compiler's come first), on the app's own port.
+  untilAnswering(`http://127.0.0.1:${env.PORT}/healthz`, { stopped: () => exited }).then(
+    () => console.log(`\n${formatBanner(banner)}\n`),
+    (error: Error) => console.error(`Setup Desk did not come up: ${error.message}. See the lines above.`),
+  );
 }
 
 main().catch((error: unknown) => {

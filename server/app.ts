@@ -30,7 +30,8 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
   app.disable('x-powered-by');
   app.set('trust proxy', env.TRUST_PROXY);
 
-  app.use(accessLog(logger, { trustRequestIdHeader: env.TRUST_PROXY !== false }));
+  // Development reads one short line per page; production (and tests) keep pino's JSON line per request.
+  app.use(accessLog(logger, { trustRequestIdHeader: env.TRUST_PROXY !== false, format: env.NODE_ENV === 'development' ? 'line' : 'json' }));
   app.use((_req, res, next) => {
     if (isShuttingDown()) res.setHeader('Connection', 'close');
     next();

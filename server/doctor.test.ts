@@ -101,6 +101,7 @@ describe('npm run doctor', () => {
       'workos_api',
       'public_url',
       'portal_link',
+      'customer_facing',
       'smtp',
       'database',
       'staff_guard',

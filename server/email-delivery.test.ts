@@ -138,7 +138,7 @@ describe('sending a link by email (a document POST, as without JavaScript)', () 
     expect(response.status).toBe(302);
     const resent = catcher.emails.at(-1)!;
     expect(resent.envelope.to).toEqual(['it-admin@customer.example']);
-    expect(resent.mail.subject).toBe(`Set up Single Sign-On and Domain Verification for Globex ${counter}`);
+    expect(resent.mail.subject).toBe(`New link, replaces the earlier one: Set up Single Sign-On and Domain Verification for Globex ${counter}`);
     const second = /\/setup\/(sdl_[A-Za-z0-9_-]{43})/.exec(resent.mail.text!)![1]!;
     sentTokens.push(second);
     expect(second).not.toBe(first);
@@ -184,6 +184,16 @@ describe('the email preview', () => {
     expect(await db('setup_links').where({ organization_id: organizationId })).toHaveLength(0);
     // The placeholder opens the neutral page, like any link that is not valid.
     expect((await fetch(`${server.url}/setup/preview-placeholder`)).status).toBe(404);
+  });
+
+  it('for an organization with an active link (a resend or an emailed recreate), shows the subject saying it replaces the earlier link', async () => {
+    const organizationId = await organization();
+    const created = await post(`/organizations/${organizationId}`, [['intent', 'create_link'], ...EMAIL_FORM]);
+    expect(created.status).toBe(302);
+    sentTokens.push(/\/setup\/(sdl_[A-Za-z0-9_-]{43})/.exec(catcher.emails.at(-1)!.mail.text!)![1]!);
+    const html = await (await post(`/organizations/${organizationId}/email-preview`, EMAIL_FORM)).text();
+    expect(html).toContain(`New link, replaces the earlier one: Set up Single Sign-On and Domain Verification for Globex ${counter}`);
+    expect(html).toContain('This link replaces the setup link we sent you before');
   });
 
   it('lists what to fix when the draft is incomplete', async () => {

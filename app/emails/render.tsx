@@ -20,6 +20,8 @@ export interface EmailContent {
   /** Said after the button; an `important` one is set in bold. */
   notices: { text: string; important?: boolean }[];
   help: string;
+  /** An address inside `help`, linked (mailto:) in the HTML part. */
+  helpEmail?: string;
   footer: string;
 }
 
@@ -138,12 +140,17 @@ function renderHtml(content: EmailContent): string {
                             </tr>
                           </tbody>
                         </table>
+                        <p style={{ ...TEXT, fontSize: '13px', lineHeight: '20px', color: '#475569' }}>
+                          If the button does not work, copy this address into your browser:
+                          <br />
+                          <span style={{ wordBreak: 'break-all', color: '#1e293b' }}>{content.action.url}</span>
+                        </p>
                         {content.notices.map((notice) => (
                           <p key={notice.text} style={notice.important ? { ...TEXT, fontWeight: 600 } : TEXT}>
                             {notice.text}
                           </p>
                         ))}
-                        <p style={TEXT}>{content.help}</p>
+                        <p style={TEXT}>{helpWithLink(content.help, content.helpEmail)}</p>
                         <p
                           style={{
                             margin: '24px 0 0',
@@ -168,4 +175,19 @@ function renderHtml(content: EmailContent): string {
     </html>,
   );
   return `<!DOCTYPE html>${markup}`;
+}
+
+/** The help sentence with its address as a mailto link (the first occurrence). */
+function helpWithLink(help: string, email: string | undefined) {
+  const at = email ? help.indexOf(email) : -1;
+  if (!email || at < 0) return help;
+  return (
+    <>
+      {help.slice(0, at)}
+      <a href={`mailto:${email}`} style={{ color: '#4338ca' }}>
+        {email}
+      </a>
+      {help.slice(at + email.length)}
+    </>
+  );
 }

@@ -39,16 +39,30 @@ describe('the setup-link email', () => {
     expect(email.text).toContain('Message from Ada Lovelace:\n> Hi Pat,\n> as agreed on our call.');
   });
 
-  it('carries the link exactly once in each part: the button, and one line of text', () => {
+  it('carries the link in the button and as text beneath it (HTML), and on one line (text), nowhere else', () => {
     expect(occurrences(email.text, URL)).toBe(1);
-    expect(occurrences(email.html, URL)).toBe(1);
-    expect(email.html).toContain(`href="${URL}"`);
+    expect(occurrences(email.html, URL)).toBe(2);
+    expect(email.html.indexOf(`href="${URL}"`)).toBeGreaterThan(-1);
+    expect(email.html.indexOf(`>${URL}</span>`)).toBeGreaterThan(email.html.indexOf(`href="${URL}"`));
     expect(email.text).toContain(`Start setup:\n${URL}\n`);
+  });
+
+  it('links the support address (mailto) in the HTML part', () => {
+    expect(email.html).toContain('Write to <a href="mailto:support@acme.example"');
+    expect(email.text).toContain('Write to support@acme.example.');
+  });
+
+  it('a replacement says so in its subject and first paragraph; a first link does not', () => {
+    const resent = renderSetupLinkEmail({ ...INPUT, replacesEarlierLink: true });
+    expect(resent.subject).toBe('New link, replaces the earlier one: Set up Domain Verification and Single Sign-On for Globex Corporation');
+    expect(resent.text).toContain('This link replaces the setup link we sent you before');
+    expect(email.subject).not.toMatch(/replaces/i);
+    expect(email.text).not.toContain('replaces the setup link');
   });
 
   it('loads nothing from anywhere: no images, no tracking, no scripts, no style sheets', () => {
     expect(email.html).not.toMatch(/<img|<script|<link|<iframe|src=|url\(/i);
-    expect(email.html.match(/href="[^"]*"/g)).toEqual([`href="${URL}"`]);
+    expect(email.html.match(/href="[^"]*"/g)).toEqual([`href="${URL}"`, 'href="mailto:support@acme.example"']);
   });
 
   it('escapes whatever the rep or the customer typed', () => {

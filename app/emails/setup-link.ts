@@ -13,21 +13,25 @@ export interface SetupLinkEmailInput {
   url: string;
   expiresAt: string;
   message: string | null;
+  /** A resend (or an emailed recreate of an active link): this one replaces the link sent before. */
+  replacesEarlierLink?: boolean;
 }
 
 /**
- * The email that brings the IT admin to their setup page. The link is in it exactly once per part
- * (the button in HTML, one line in text): nothing else in the email repeats it.
+ * The email that brings the IT admin to their setup page. The link is in the button and, as text
+ * to copy, beneath it (HTML), and on one line (text): nothing else in the email repeats it.
  */
 export function renderSetupLinkEmail(input: SetupLinkEmailInput): RenderedEmail {
   const titles = input.features.map((feature) => FEATURE_INFO[feature].title);
   const organization = input.organizationName;
+  const subject =
+    titles.length <= 2 ? `Set up ${joinWords(titles)} for ${organization}` : `Set up ${organization} with ${input.companyName}: ${titles.length} steps`;
   return renderEmail({
-    subject:
-      titles.length <= 2 ? `Set up ${joinWords(titles)} for ${organization}` : `Set up ${organization} with ${input.companyName}: ${titles.length} steps`,
+    subject: input.replacesEarlierLink ? `New link, replaces the earlier one: ${subject}` : subject,
     preheader: `${input.senderName} at ${input.companyName} invites you to set up ${joinWords(titles)}. The link expires ${formatExpiry(input.expiresAt)}.`,
     greeting: input.recipientName ? `Hello ${input.recipientName},` : 'Hello,',
     paragraphs: [
+      ...(input.replacesEarlierLink ? ['This link replaces the setup link we sent you before: that one no longer works. Please use this one.'] : []),
       `${input.senderName} at ${input.companyName} invites you to set up ${joinWords(titles)} for ${organization}. ` +
         'The setup runs in WorkOS’s Admin Portal, a secure service that connects your company’s systems to ' +
         `${input.companyName}; it takes a few minutes per step and no account is needed.`,
@@ -47,6 +51,7 @@ export function renderSetupLinkEmail(input: SetupLinkEmailInput): RenderedEmail 
       },
     ],
     help: `Questions, or the link does not work? Write to ${input.supportEmail}.`,
+    helpEmail: input.supportEmail,
     footer:
       `Sent by ${input.companyName} because ${input.senderName} asked us to invite you. ` +
       'If you were not expecting this email, you can ignore it: nothing changes until someone completes the setup.',

@@ -6,7 +6,7 @@ import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { createOrganization, createTestStaff } from '../../test/factories';
 import { createSetupLink } from './setup-link.server';
-import { getSettings, SettingsRuleError, updateSettings } from './settings.server';
+import { companyNameForCustomers, customerFacingProblems, getSettings, SettingsRuleError, updateSettings } from './settings.server';
 import { staffActor } from './staff.server';
 
 let catcher: SmtpCatcher;
@@ -130,5 +130,26 @@ describe('settings', () => {
     expect(tooLong.error!.flatten().fieldErrors.lifetimeDays).toEqual(['A link lasts at most 10 days here (set on the Configuration page).']);
     data.set('lifetimeDays', '10');
     expect(readSetupLinkForm(data, settings.linkLifetime).success).toBe(true);
+  });
+});
+
+describe('customerFacingProblems', () => {
+  it('names the product name as company (any case, spaces around) and the placeholder or a blank support contact; nothing when both are real', () => {
+    expect(customerFacingProblems({ companyName: 'Acme Analytics', supportEmail: 'support@acme.example' })).toEqual([]);
+    expect(customerFacingProblems({ companyName: ' setup desk ', supportEmail: 'support@acme.example' })).toEqual([
+      'The company name is still "Setup Desk", the name of this tool: set the name customers know you by',
+    ]);
+    expect(customerFacingProblems({ companyName: 'Acme Analytics', supportEmail: 'Support@Setup-Desk.local' })).toEqual([
+      'No support contact is set: set the address IT admins write to for help',
+    ]);
+    expect(customerFacingProblems({ companyName: 'Acme Analytics', supportEmail: '' })).toHaveLength(1);
+  });
+});
+
+describe('companyNameForCustomers', () => {
+  it('hides the placeholder from IT admins in production only; a real name is always shown', () => {
+    expect(companyNameForCustomers({ companyName: 'Setup Desk' }, { production: true })).toBeNull();
+    expect(companyNameForCustomers({ companyName: 'Setup Desk' }, { production: false })).toBe('Setup Desk');
+    expect(companyNameForCustomers({ companyName: 'Acme Analytics' }, { production: true })).toBe('Acme Analytics');
   });
 });

@@ -1,6 +1,6 @@
 import { type SettingsInput } from '~/forms/settings';
 import { getDb, type ModelContext } from '~/utils/db.server';
-import { getEnv, parseMailbox, type Env } from '~/utils/env.server';
+import { DEV_COMPANY_NAME, DEV_SUPPORT_EMAIL, getEnv, parseMailbox, type Env } from '~/utils/env.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
 import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
@@ -48,6 +48,30 @@ export function environmentSettings(env: Env = getEnv()): Omit<Settings, 'overri
     mailFrom: env.MAIL_FROM,
     mailReplyTo: env.MAIL_REPLY_TO,
   };
+}
+
+/**
+ * What is not yet fit for a customer's eyes: the company name still the product's own ("Setup
+ * Desk", the development default) or no real support contact. Production refuses to send a
+ * setup email until this is empty; the doctor and the Configuration page say the same.
+ */
+export function customerFacingProblems(settings: Pick<Settings, 'companyName' | 'supportEmail'>): string[] {
+  const problems: string[] = [];
+  if (!settings.companyName.trim() || settings.companyName.trim().toLowerCase() === DEV_COMPANY_NAME.toLowerCase()) {
+    problems.push(`The company name is still "${DEV_COMPANY_NAME}", the name of this tool: set the name customers know you by`);
+  }
+  const support = settings.supportEmail.trim().toLowerCase();
+  if (!support || support === DEV_SUPPORT_EMAIL) problems.push('No support contact is set: set the address IT admins write to for help');
+  return problems;
+}
+
+/**
+ * The company name as an IT admin may read it: in production, never the placeholder ("Setup
+ * Desk") — null then, and the page uses neutral words. Development shows what is set.
+ */
+export function companyNameForCustomers(settings: Pick<Settings, 'companyName'>, { production }: { production: boolean }): string | null {
+  if (production && customerFacingProblems({ companyName: settings.companyName, supportEmail: 'x' }).length > 0) return null;
+  return settings.companyName;
 }
 
 function formatMailbox(mailbox: { name: string; address: string }): string {

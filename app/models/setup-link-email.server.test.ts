@@ -14,6 +14,7 @@ import {
   recreateSetupLink,
   resendSetupLink,
   settleLapsedLinks,
+  SetupLinkRuleError,
   UNCONFIRMED_EMAIL_GRACE_MS,
 } from './setup-link.server';
 import { staffActor } from './staff.server';
@@ -338,6 +339,88 @@ describe('an emailed setup link', () => {
     await expect(createSetupLink(organizationId, { features: ['sso'], lifetimeDays: 7 }, actor)).rejects.toThrow(
       /being emailed to it-admin@customer.example right now/,
     );
+  });
+
+  it('the HTML part shows the link as text beneath the button and links the support address; a resend says it replaces the earlier link', async () => {
+    const organizationId = await organization();
+    const first = await createSetupLink(organizationId, request, actor);
+    const token = tokenInLastEmail();
+    const html = String(catcher.emails.at(-1)!.mail.html);
+    const url = `${getEnv().PUBLIC_URL}/setup/${token}`;
+    const button = html.indexOf(`href="${url}"`);
+    const asText = html.indexOf(`>${url}</span>`);
+    expect(button).toBeGreaterThan(-1);
+    expect(asText).toBeGreaterThan(button);
+    expect(html).toContain('copy this address into your browser');
+    expect(html).toContain('<a href="mailto:support@acme.example"');
+    expect(html.match(/href="[^"]*"/g)).toEqual([`href="${url}"`, 'href="mailto:support@acme.example"']);
+    expect(catcher.emails.at(-1)!.mail.subject).not.toMatch(/replaces/i);
+
+    const { issued } = await resendSetupLink(organizationId, { linkId: first.link.id, reason: 'lost it', maxDays: 30 }, actor);
+    expect(issued.sent).toBe(true);
+    tokenInLastEmail();
+    const resent = catcher.emails.at(-1)!.mail;
+    expect(resent.subject).toBe(`New link, replaces the earlier one: Set up Single Sign-On and Domain Verification for Globex ${counter}`);
+    expect(resent.text).toContain('This link replaces the setup link we sent you before: that one no longer works.');
+  });
+
+  describe('in production', () => {
+    const PRODUCTION: Record<string, string> = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://desk.acme.example',
+      SESSION_SECRET: 'a'.repeat(64),
+      WORKOS_API_KEY: 'sk_test_production_test_key',
+      WORKOS_API_HTTPS: 'true',
+      MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
+    };
+    let saved: Record<string, string | undefined>;
+    function production(overrides: Record<string, string>) {
+      const all = { ...PRODUCTION, ...overrides };
+      saved ??= Object.fromEntries(Object.keys({ ...all, COMPANY_NAME: '', SUPPORT_EMAIL: '' }).map((key) => [key, process.env[key]]));
+      Object.assign(process.env, all);
+      resetEnvCache();
+      expect(getEnv().isProduction).toBe(true);
+    }
+    afterEach(() => {
+      for (const [key, value] of Object.entries(saved ?? {})) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      resetEnvCache();
+    });
+
+    for (const [what, overrides] of [
+      ['the company name is still "Setup Desk"', { COMPANY_NAME: 'Setup Desk' }],
+      ['the support contact is the development placeholder', { SUPPORT_EMAIL: 'support@setup-desk.local' }],
+    ] as const) {
+      it(`refuses a setup email when ${what}: no link, no audit event, no email`, async () => {
+        const organizationId = await organization();
+        production(overrides);
+        const emailsBefore = catcher.emails.length;
+        const eventsBefore = (await getDb()('audit_events').count({ n: '*' }).first()) as { n: number };
+        const refusal = await createSetupLink(organizationId, request, actor).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(SetupLinkRuleError);
+        expect((refusal as Error).message).toMatch(/^The email was not sent and no link was created: .*Configuration page/);
+        expect(catcher.emails).toHaveLength(emailsBefore);
+        expect(await getDb()('setup_links').where({ organization_id: organizationId })).toEqual([]);
+        expect(await getDb()('audit_events').count({ n: '*' }).first()).toEqual(eventsBefore);
+        // A copied link shows the rep the link, not the company: it is not refused.
+        const copied = await createSetupLink(organizationId, { features: request.features, lifetimeDays: 7 }, actor);
+        expect(copied.delivery).toBe('copy');
+        await expect(
+          recreateSetupLink(organizationId, { ...request, reason: 'Resent by email: lost it', expectedActiveLinkId: copied.link.id }, actor),
+        ).rejects.toBeInstanceOf(SetupLinkRuleError);
+        expect(catcher.emails).toHaveLength(emailsBefore);
+      });
+    }
+
+    it('sends once the company name and support contact are real', async () => {
+      const organizationId = await organization();
+      production({ COMPANY_NAME: 'Acme Analytics', SUPPORT_EMAIL: 'support@acme.example' });
+      const issued = await createSetupLink(organizationId, request, actor);
+      expect(issued.sent).toBe(true);
+      tokenInLastEmail();
+    });
   });
 
   it('leaves no sent token in the database file', async () => {

@@ -12,7 +12,7 @@ import { formatDateTime } from '~/utils/format';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { latestEventOf, recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
-import { getSettings } from './settings.server';
+import { customerFacingProblems, getSettings } from './settings.server';
 import { lifetimeDaysOf, SETUP_LINK_STATUSES, type SetupLinkStatus } from '~/domain/setup-links';
 import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 
@@ -516,6 +516,7 @@ async function deliver(
       url,
       expiresAt: link.expiresAt,
       message: input.email.message ?? null,
+      replacesEarlierLink: inserted.replaces !== null,
     });
     const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
     const settled = await db.transaction((trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
@@ -613,6 +614,19 @@ async function settleDelivery(
 }
 
 /**
+ * Production sends no setup email signed "Setup Desk" or without a support contact: refused
+ * before anything is created (no link, no audit event, no email), with what to set and where.
+ */
+async function refuseUnconfiguredEmail(input: SetupLinkRequest, db: Knex): Promise<void> {
+  if (!input.email || !getEnv().isProduction) return;
+  const problems = customerFacingProblems(await getSettings({}, { db }));
+  if (problems.length === 0) return;
+  throw new SetupLinkRuleError(
+    `The email was not sent and no link was created: ${problems.join('; ')}. An admin sets both on the Configuration page (or COMPANY_NAME and SUPPORT_EMAIL).`,
+  );
+}
+
+/**
  * Issues a link when the organization has none. One transaction settles a lapsed link, refuses
  * when one is active or being sent, and inserts and audits the new one; the partial unique
  * indexes settle a race between two reps. Delivery happens after the commit.
@@ -626,6 +640,7 @@ export async function createSetupLink(
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<IssuedSetupLink> {
+  await refuseUnconfiguredEmail(input, db);
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
     if (links.active) throw new ActiveLinkExistsError(links.active);
     const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.created' });
@@ -664,6 +679,7 @@ export async function recreateSetupLink(
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<IssuedSetupLink> {
+  await refuseUnconfiguredEmail(input, db);
   const { reason, expectedActiveLinkId } = input;
   let revokedAtOnce: number | null = null;
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {

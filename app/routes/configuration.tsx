@@ -3,9 +3,10 @@ import { data } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { settingsFormSchema } from '~/forms/settings';
-import { environmentSettings, getSettings, getSettingsForm, SettingsRuleError, updateSettings } from '~/models/settings.server';
+import { customerFacingProblems, environmentSettings, getSettings, getSettingsForm, SettingsRuleError, updateSettings } from '~/models/settings.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
+import { getEnv } from '~/utils/env.server';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
@@ -29,7 +30,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     mailFrom: mailbox(env.mailFrom),
     mailReplyTo: env.mailReplyTo,
   };
-  return { values, environment, overridden: effective.overridden };
+  // What keeps a production setup email from going out (development shows it as a note).
+  const customerProblems = customerFacingProblems(effective);
+  return { values, environment, overridden: effective.overridden, customerProblems, production: getEnv().isProduction };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -62,7 +65,7 @@ const HINTS: Record<SettingField, string> = {
 };
 
 export default function Configuration() {
-  const { values, environment, overridden } = useLoaderData<typeof loader>();
+  const { values, environment, overridden, customerProblems, production } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const saving = navigation.state !== 'idle' && navigation.formMethod === 'POST';
@@ -78,6 +81,26 @@ export default function Configuration() {
           recorded in the audit log and applies at once.
         </p>
       </div>
+      {customerProblems.length > 0 ? (
+        <div
+          role={production ? 'alert' : 'note'}
+          aria-label="Before customers see it"
+          className={
+            production ? 'rounded-lg border border-red-300 bg-red-50 p-4 text-red-900' : 'rounded-lg border border-amber-300 bg-amber-50 p-4 text-amber-900'
+          }
+        >
+          <p className="font-semibold">
+            {production
+              ? 'Setup emails are refused until the company name and support contact are set.'
+              : 'In production, setup emails would be refused until the company name and support contact are set (development sends them with its defaults).'}
+          </p>
+          <ul className="mt-2 list-disc pl-5">
+            {customerProblems.map((problem) => (
+              <li key={problem}>{problem}.</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <Form method="post" className="space-y-4 rounded-lg border border-slate-200 bg-white p-6" noValidate>
         <FormError message={actionData?.formError} />
         {SETTING_FIELDS.map((field) => (

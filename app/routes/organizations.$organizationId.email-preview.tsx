@@ -4,6 +4,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { readSetupLinkForm } from '~/forms/setup-link';
 import { getSettings } from '~/models/settings.server';
+import { getActiveSetupLink } from '~/models/setup-link.server';
 import { requireStaff } from '~/services/auth.server';
 import { organizationFromParams } from '~/services/route-params.server';
 import { getEnv } from '~/utils/env.server';
@@ -50,6 +51,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     url: `${env.PUBLIC_URL}${PREVIEW_PLACEHOLDER_PATH}`,
     expiresAt: new Date(Date.now() + lifetimeDays * 86_400_000).toISOString(),
     message: email.message ?? null,
+    // An email sent while a link is active replaces it (a resend, or a recreate by email): the preview says so as the email will.
+    replacesEarlierLink: (await getActiveSetupLink(organization.id)) !== null,
   });
   const from = settings.mailFrom.name ? `${settings.mailFrom.name} <${settings.mailFrom.address}>` : settings.mailFrom.address;
   const banner = renderToStaticMarkup(

@@ -4,7 +4,7 @@ import { useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
 import { confirmSetupLinkLaunch, findRedeemableLink, recordSetupLinkLaunchFailure, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
-import { getSettings } from '~/models/settings.server';
+import { companyNameForCustomers, getSettings } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
@@ -20,11 +20,12 @@ export const meta: MetaFunction = () => [{ title: 'Set up your company’s sign-
 export const handle = { access: { loader: 'public', action: 'public' }, layout: 'public' };
 
 type PageData =
-  | { valid: false; supportEmail: string; companyName: string }
+  | { valid: false; supportEmail: string; companyName: string | null }
   | {
       valid: true;
       supportEmail: string;
-      companyName: string;
+      /** Null in production while it is still the placeholder: the page then names no company. */
+      companyName: string | null;
       organizationName: string;
       /** True once WorkOS reported every feature done: the page says so and offers no launches. */
       allSet: boolean;
@@ -36,7 +37,10 @@ type PageData =
 
 async function neutral() {
   const settings = await getSettings();
-  return data<PageData>({ valid: false, supportEmail: settings.supportEmail, companyName: settings.companyName }, { status: 404 });
+  return data<PageData>(
+    { valid: false, supportEmail: settings.supportEmail, companyName: companyNameForCustomers(settings, { production: getEnv().isProduction }) },
+    { status: 404 },
+  );
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -59,7 +63,7 @@ async function pageData(redeemable: RedeemableLink, { problem, done }: { problem
   return {
     valid: true,
     supportEmail: settings.supportEmail,
-    companyName: settings.companyName,
+    companyName: companyNameForCustomers(settings, { production: getEnv().isProduction }),
     organizationName: organization.name,
     allSet: link.status === 'completed',
     features: link.features.map((feature) => ({
@@ -143,14 +147,16 @@ export default function SetupPage() {
         <h1 id="setup-title" className="text-2xl font-bold tracking-tight">
           This setup link is not valid
         </h1>
-        <p className="mt-3 text-slate-700">It may have expired or been replaced by a newer link. Ask your contact at {page.companyName} for a new one.</p>
+        <p className="mt-3 text-slate-700">
+          It may have expired or been replaced by a newer link. Ask your contact{page.companyName ? ` at ${page.companyName}` : ''} for a new one.
+        </p>
         <SupportContact email={page.supportEmail} className="mt-3 text-slate-700" />
       </section>
     );
   }
   return (
     <section aria-labelledby="setup-title" className="mx-auto max-w-2xl py-8">
-      <p className="text-sm font-semibold text-indigo-700">{page.companyName}</p>
+      {page.companyName ? <p className="text-sm font-semibold text-indigo-700">{page.companyName}</p> : null}
       <h1 id="setup-title" className="mt-1 text-2xl font-bold tracking-tight">
         Set up {page.organizationName}
       </h1>
@@ -159,7 +165,7 @@ export default function SetupPage() {
           <p className="text-lg font-semibold">All set — thank you!</p>
           <p className="mt-1 text-sm">
             Everything this link was for is set up: {page.features.map((item) => item.title).join(', ')}. There is nothing more to do here, and{' '}
-            {page.companyName} has been told.
+            {page.companyName ?? 'your contact'} has been told.
           </p>
         </div>
       ) : (

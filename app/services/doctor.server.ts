@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { getPollerState } from '~/models/event-poller.server';
 import { lastObserved } from '~/models/server-observations.server';
 import { lastEventReceivedAt } from '~/models/setup-progress.server';
-import { getSettings } from '~/models/settings.server';
+import { customerFacingProblems, getSettings } from '~/models/settings.server';
 import { describeEmailFailure, sendTestEmail, smtpTransportOptions } from '~/utils/email.server';
 import { integrityProblems, migrationStatus, writeProblem } from '~/utils/db.server';
 import { EnvError, parseEnv, type Env } from '~/utils/env.server';
@@ -251,6 +251,10 @@ const checks: Check[] = [
     }
   },
 
+  function customerFacing(context) {
+    return checkCustomerFacing(context);
+  },
+
   async function smtp({ env, db, testEmailTo }) {
     const title = 'Mail server';
     // The sender the app uses: the Configuration page's, else the environment's (before migration 007, only the latter).
@@ -423,24 +427,51 @@ const checks: Check[] = [
     );
   },
 
-  async function build({ root }) {
-    const title = 'Production build';
-    const entries = ['build/server/index.js', 'build/remix/index.js'].filter((file) => !fs.existsSync(path.join(root, file)));
-    if (entries.length) return fail('build', title, `missing: ${entries.join(', ')}`, 'Run `npm run build`.');
-    const infoFile = path.join(root, BUILD_INFO_FILE);
-    if (!fs.existsSync(infoFile))
-      return warn('build', title, 'built, but with no record of its source', 'Run `npm run build` again: it records what it was built from.');
-    const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { sourceHash: string; builtAt: string };
-    return info.sourceHash === sourceHash(root)
-      ? pass('build', title, `built ${info.builtAt} from the current source`)
-      : fail(
-          'build',
-          title,
-          `built ${info.builtAt} from a different source than the one here`,
-          'Run `npm run build` (then restart): the running code is not the code in this folder.',
-        );
+  function build(context) {
+    return checkBuild(context);
   },
 ];
+
+/** The production build is there and was built from this source (`npm run dev` needs neither: a warning there). */
+export async function checkBuild({ root, production }: { root: string; production: boolean }): Promise<CheckResult> {
+  const title = 'Production build';
+  // `npm run dev` runs from the source: a missing or older production build matters only to `npm start`.
+  const notNeededHere = (found: string) =>
+    warn('build', title, `${found} — not needed by \`npm run dev\`, which runs from the source`, 'Run `npm run build` before `npm start` or deploying.');
+  const entries = ['build/server/index.js', 'build/remix/index.js'].filter((file) => !fs.existsSync(path.join(root, file)));
+  if (entries.length) return production ? fail('build', title, `missing: ${entries.join(', ')}`, 'Run `npm run build`.') : notNeededHere('not built');
+  const infoFile = path.join(root, BUILD_INFO_FILE);
+  if (!fs.existsSync(infoFile))
+    return warn('build', title, 'built, but with no record of its source', 'Run `npm run build` again: it records what it was built from.');
+  const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { sourceHash: string; builtAt: string };
+  if (info.sourceHash === sourceHash(root)) return pass('build', title, `built ${info.builtAt} from the current source`);
+  if (!production) return notNeededHere(`built ${info.builtAt} from an earlier source`);
+  return fail(
+    'build',
+    title,
+    `built ${info.builtAt} from a different source than the one here`,
+    'Run `npm run build` (then restart): the running code is not the code in this folder.',
+  );
+}
+
+/** The company name and support contact are fit for customers (production refuses setup emails until they are). */
+export async function checkCustomerFacing({ env, db, production }: { env: Env; db: Knex; production: boolean }): Promise<CheckResult> {
+  const title = 'What customers see (company name, support contact)';
+  if (!(await db.schema.hasTable('settings'))) return warn('customer_facing', title, 'not checked: the database is not migrated', 'Run `npm run db:migrate`.');
+  const settings = await getSettings({ env }, { db });
+  const problems = customerFacingProblems(settings);
+  const shown = `"${settings.companyName}", ${settings.supportEmail}`;
+  if (problems.length === 0) return pass('customer_facing', title, `setup emails are signed ${shown}`);
+  if (!production) {
+    return pass('customer_facing', title, `${shown}: development defaults, fine here — in production setup emails are refused until both are set`);
+  }
+  return fail(
+    'customer_facing',
+    title,
+    `setup emails are refused: ${problems.join('; ')}`,
+    'Set the company name and support contact on the Configuration page (or COMPANY_NAME and SUPPORT_EMAIL, then restart).',
+  );
+}
 
 /** Runs every check; one that throws is reported as failed with its message. */
 export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {

@@ -10,8 +10,9 @@ import { forgetSingleton, singleton } from './singleton.server';
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-not-for-production-use';
 const DEV_WORKOS_API_KEY = 'sk_test_sandbox_local_development_key';
-const DEV_SUPPORT_EMAIL = 'support@setup-desk.local';
-const DEV_COMPANY_NAME = 'Setup Desk';
+/** What development and tests show customers when nothing is set: never acceptable in a production email. */
+export const DEV_SUPPORT_EMAIL = 'support@setup-desk.local';
+export const DEV_COMPANY_NAME = 'Setup Desk';
 // Where `npm run dev` starts its mail catcher; tests point SMTP_URL at their own.
 const DEV_SMTP_URL = 'smtp://127.0.0.1:1025';
 

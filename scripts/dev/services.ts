@@ -59,8 +59,8 @@ const workosSandbox: DevService = {
         WORKOS_EVENTS_POLL: 'on',
       },
       banner: [
-        `WorkOS sandbox → ${sandbox.url} (state kept in ${SANDBOX_STATE_FILE}; test controls at /__sandbox)`,
-        `WorkOS events → webhooks to ${appUrl}/webhooks/workos, and the events poller every minute`,
+        `WorkOS sandbox → ${sandbox.url} (its organizations and test controls; state in ${SANDBOX_STATE_FILE})`,
+        `WorkOS events → webhooks to ${appUrl}/webhooks/workos, and the events poller`,
       ],
       stop: () => sandbox.stop(),
     };
@@ -83,7 +83,7 @@ const mailCatcher: DevService = {
     });
     return {
       env: { SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}` },
-      banner: [`Mail catcher → ${catcher.webUrl} (every email the app sends lands there, none leaves this machine; kept in ${MAIL_DIRECTORY})`],
+      banner: [`Mail catcher → ${catcher.webUrl} (every email the app sends; none leaves this machine)`],
       stop: () => catcher.stop(),
     };
   },
