@@ -89,7 +89,14 @@ test('a 200-character name without spaces wraps everywhere, and every staff page
 
   for (const viewport of [DESKTOP, PHONE]) {
     await page.setViewportSize(viewport);
-    for (const path of [`/organizations/${organization.id}`, `/organizations?q=${organization.workosId}`, '/?owner=everyone', '/organizations/new', '/audit']) {
+    for (const path of [
+      `/organizations/${organization.id}`,
+      `/organizations?q=${organization.workosId}`,
+      '/?owner=everyone',
+      '/organizations/new',
+      '/customers/new',
+      '/audit',
+    ]) {
       await page.goto(path);
       await expect(page.locator('main h1')).toBeVisible();
       await expectNoHorizontalScroll(page);
@@ -103,7 +110,7 @@ test('a 200-character name without spaces wraps everywhere, and every staff page
   await expect(page.getByRole('heading', { level: 1, name })).toBeInViewport();
   await expect(page.getByTestId('next-action')).toBeInViewport();
   await expectAccessible(page);
-  for (const path of ['/', '/organizations', '/organizations/new']) {
+  for (const path of ['/', '/organizations', '/organizations/new', '/customers/new']) {
     await page.goto(path);
     await expect(page.locator('main h1')).toBeVisible();
     await expectNoHorizontalScroll(page);

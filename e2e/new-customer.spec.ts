@@ -171,7 +171,7 @@ test('copy mode from the same screen: the link is shown once, and a reload does 
   expect(await page.content()).not.toContain(url.split('/setup/')[1]!);
   await page.goto('/organizations');
   await page.getByRole('searchbox', { name: 'Search' }).fill(name);
-  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
   await page.getByRole('link', { name }).click();
   await expect(page.getByTestId('active-link')).toBeVisible();
   expect(await page.content()).not.toContain(url.split('/setup/')[1]!);
