@@ -19,9 +19,11 @@ export interface NewCustomerInput {
 }
 
 const extrasSchema = z.object({
+  // A file part (a multipart post) or anything else unexpected is no choice at all.
   createAnyway: z
     .string()
     .optional()
+    .catch(undefined)
     .transform((value) =>
       (value ?? '')
         .split(',')

@@ -349,6 +349,11 @@ function escapeLike(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Creating
 
+/** The organization a form submission made, if it made one (its submission id is the idempotency key). */
+export async function findOrganizationBySubmission(submissionId: string, { db = getDb() }: ModelContext = {}): Promise<{ id: number } | null> {
+  return (await db<OrganizationRow>('organizations').where({ idempotency_key: submissionId }).first('id')) ?? null;
+}
+
 /**
  * Writes the local row, `pending`, keyed by the form's submission id — a double submit finds the
  * row the first one wrote (`existing: true`) instead of making a second. The WorkOS call happens

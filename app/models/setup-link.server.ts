@@ -395,10 +395,17 @@ async function requireLinkableOrganization(trx: Knex.Transaction, organizationId
 }
 
 /** Refused while another link of the organization is being emailed: one send at a time. */
+export class LinkBeingSentError extends SetupLinkRuleError {
+  constructor(readonly sending: SetupLink) {
+    super(
+      `A new link is being emailed to ${sending.recipientEmail ?? 'the IT admin'} right now (started by ${sending.createdBy ?? 'someone'}): wait a moment, then reload the page.`,
+    );
+    this.name = 'LinkBeingSentError';
+  }
+}
+
 function refuseWhileSending(sending: SetupLink): never {
-  throw new SetupLinkRuleError(
-    `A new link is being emailed to ${sending.recipientEmail ?? 'the IT admin'} right now (started by ${sending.createdBy ?? 'someone'}): wait a moment, then reload the page.`,
-  );
+  throw new LinkBeingSentError(sending);
 }
 
 const isUniqueViolation = (error: unknown) => error instanceof Error && /UNIQUE constraint failed: setup_links\.organization_id/.test(error.message);
@@ -615,9 +622,11 @@ async function settleDelivery(
 
 /**
  * Production sends no setup email signed "Setup Desk" or without a support contact: refused
- * before anything is created (no link, no audit event, no email), with what to set and where.
+ * (SetupLinkRuleError) before anything is created — no link, no audit event, no email — with
+ * what to set and where. Issuing runs it; a caller that makes something first (a new customer's
+ * organization) runs it before that.
  */
-async function refuseUnconfiguredEmail(input: SetupLinkRequest, db: Knex): Promise<void> {
+export async function refuseUnconfiguredEmail(input: Pick<SetupLinkRequest, 'email'>, { db = getDb() }: ModelContext = {}): Promise<void> {
   if (!input.email || !getEnv().isProduction) return;
   const problems = customerFacingProblems(await getSettings({}, { db }));
   if (problems.length === 0) return;
@@ -640,7 +649,7 @@ export async function createSetupLink(
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<IssuedSetupLink> {
-  await refuseUnconfiguredEmail(input, db);
+  await refuseUnconfiguredEmail(input, { db });
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
     if (links.active) throw new ActiveLinkExistsError(links.active);
     const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.created' });
@@ -679,7 +688,7 @@ export async function recreateSetupLink(
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<IssuedSetupLink> {
-  await refuseUnconfiguredEmail(input, db);
+  await refuseUnconfiguredEmail(input, { db });
   const { reason, expectedActiveLinkId } = input;
   let revokedAtOnce: number | null = null;
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {

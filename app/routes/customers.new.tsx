@@ -18,6 +18,7 @@ import { redirectWithToast } from '~/utils/toast.server';
 import { EXTERNAL_ID_MAX, ORGANIZATION_NAME_MAX } from '~/domain/organizations';
 import { FEATURE_INFO, type SetupFeature } from '~/domain/features';
 import { roleAtLeast } from '~/domain/staff';
+import { DateTime } from '~/components/local-time';
 
 export const meta: MetaFunction = () => [{ title: 'New customer · Setup Desk' }];
 
@@ -70,7 +71,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const name = form.data.organization.name;
   let outcome;
   try {
-    outcome = await createCustomer(form.data, actor, { requestId: context.requestId });
+    outcome = await createCustomer(form.data, actor, { requestId: context.requestId, timeZone: staff.timeZone });
   } catch (error) {
     if (error instanceof OrganizationRuleError) {
       return data<ActionData>({ ...formErrors(error.message, { field: error.field }), submissionId, values }, { status: 400 });
@@ -100,6 +101,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { status: 502 },
       );
     }
+    case 'not_deliverable':
+      // Nothing was made: the form stays as typed, with a fresh id once the settings are fixed.
+      return data<ActionData>({ ...formErrors(outcome.message), submissionId, values }, { status: 409 });
     case 'link_refused': {
       const message = `${name} was created in WorkOS, but its setup link was not issued: ${outcome.message}`;
       return data<ActionData>(
@@ -188,7 +192,8 @@ export default function NewCustomer() {
         <h1 className="text-2xl font-bold tracking-tight">New customer</h1>
         <p className="text-slate-700">
           {issued.name} was created in WorkOS, and its setup link is ready to pass on (
-          {issued.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires {issued.expiresAt.slice(0, 16).replace('T', ' ')} UTC).
+          {issued.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <DateTime iso={issued.expiresAt} />
+          ).
         </p>
         <OneTimeSecret label="Setup link (shown once)" value={issued.url}>
           Send it by a channel you trust. Anyone with it can configure {issued.name}’s SSO.

@@ -194,4 +194,48 @@ describe('createCustomer: possible duplicates', () => {
     const made = await createCustomer({ ...input, createAnyway: [byName.id, byDomain.id] }, actor);
     expect(made.kind).toBe('issued');
   });
+
+  it('a form that says "retry" but made nothing yet is a new submission: its duplicates are still shown', async () => {
+    const suffix = uniqueSuffix();
+    await createOrganization({ name: `Cyberdyne ${suffix}` });
+    const input = customer({ name: `cyberdyne ${suffix}`, retry: true });
+    expect((await createCustomer(input, actor)).kind).toBe('duplicates');
+    expect(await getDb()('organizations').where({ idempotency_key: input.organization.submissionId })).toHaveLength(0);
+  });
+});
+
+describe('createCustomer in production, with the placeholder company name', () => {
+  const PRODUCTION: Record<string, string> = {
+    NODE_ENV: 'production',
+    PUBLIC_URL: 'https://desk.acme.example',
+    SESSION_SECRET: 'a'.repeat(64),
+    // The client this process already made keeps pointing at the sandbox; nothing here reaches WorkOS.
+    WORKOS_API_KEY: 'sk_test_production_test_key',
+    WORKOS_API_HTTPS: 'true',
+    MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
+    COMPANY_NAME: 'Setup Desk',
+    SUPPORT_EMAIL: 'support@acme.example',
+  };
+  let saved: Record<string, string | undefined> = {};
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    resetEnvCache();
+  });
+
+  it('refuses an emailed link before anything is made: no organization here or in WorkOS, no email', async () => {
+    saved = Object.fromEntries(Object.keys(PRODUCTION).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, PRODUCTION);
+    resetEnvCache();
+    const input = customer();
+    const emailsBefore = catcher.emails.length;
+    const outcome = await createCustomer(input, actor);
+    if (outcome.kind !== 'not_deliverable') throw new Error(`expected not_deliverable, got ${outcome.kind}`);
+    expect(outcome.message).toMatch(/^The email was not sent and no link was created: The company name is still "Setup Desk"/);
+    expect(await getDb()('organizations').where({ idempotency_key: input.organization.submissionId })).toHaveLength(0);
+    expect(workosOrganizationsNamed(input.organization.name)).toHaveLength(0);
+    expect(catcher.emails.length).toBe(emailsBefore);
+  });
 });

@@ -1,7 +1,21 @@
 import type { NewCustomerInput } from '~/forms/customer';
 import type { AuditActor } from '~/models/audit.server';
-import { findPossibleDuplicates, finishOrganizationCreation, startOrganizationCreation, type PossibleDuplicate } from '~/models/organization.server';
-import { createSetupLink, getSetupLinkOverview, SetupLinkRuleError, type IssuedSetupLink } from '~/models/setup-link.server';
+import {
+  findOrganizationBySubmission,
+  findPossibleDuplicates,
+  finishOrganizationCreation,
+  startOrganizationCreation,
+  type PossibleDuplicate,
+} from '~/models/organization.server';
+import {
+  ActiveLinkExistsError,
+  createSetupLink,
+  getSetupLinkOverview,
+  LinkBeingSentError,
+  refuseUnconfiguredEmail,
+  SetupLinkRuleError,
+  type IssuedSetupLink,
+} from '~/models/setup-link.server';
 import type { StaffRow } from '~/models/staff.server';
 import type { ModelContext } from '~/utils/db.server';
 import { withPersonDeadline } from '~/utils/workos.server';
@@ -23,6 +37,8 @@ export type NewCustomerOutcome =
   | { kind: 'pending'; organizationId: number; problem: WorkOSProblem }
   /** Created in WorkOS; the link's rules refused the link (nothing was sent). */
   | { kind: 'link_refused'; organizationId: number; message: string }
+  /** The link could not be emailed as configured (production placeholders): nothing was made. */
+  | { kind: 'not_deliverable'; message: string }
   /** Created in WorkOS, and the link issued: copied (its URL, once), emailed, or its email refused. */
   | { kind: 'issued'; organizationId: number; issued: IssuedSetupLink };
 
@@ -36,10 +52,13 @@ export type NewCustomerOutcome =
 export async function createCustomer(
   input: NewCustomerInput,
   actor: AuditActor & { role: StaffRow['role'] },
-  ctx: ModelContext = {},
+  ctx: ModelContext & { /** The rep's zone, for times in a refusal. */ timeZone?: string } = {},
 ): Promise<NewCustomerOutcome> {
+  const timeZone = ctx.timeZone ?? 'UTC';
   const { organization, link } = input;
-  if (!input.retry) {
+  // Only a submission that already made its organization is a retry, whatever the form says.
+  const retry = input.retry && (await findOrganizationBySubmission(organization.submissionId, { db: ctx.db })) !== null;
+  if (!retry) {
     const duplicates = await findPossibleDuplicates(
       { name: organization.name, domains: organization.domains, exceptSubmissionId: organization.submissionId },
       {},
@@ -49,9 +68,16 @@ export async function createCustomer(
     if (unseen.length > 0) return { kind: 'duplicates', duplicates };
   }
 
+  // An email this deployment must not send is refused before the organization is made.
+  try {
+    await refuseUnconfiguredEmail(link, { db: ctx.db });
+  } catch (error) {
+    if (error instanceof SetupLinkRuleError) return { kind: 'not_deliverable', message: error.messageIn(timeZone) };
+    throw error;
+  }
   const started = await startOrganizationCreation(organization, actor, ctx);
   // A double submit of the form (not its Retry): the first request is making it, or made it.
-  if (started.existing && !input.retry) return { kind: 'already_submitted', organizationId: started.id };
+  if (started.existing && !retry) return { kind: 'already_submitted', organizationId: started.id };
 
   const created = await withPersonDeadline(() => finishOrganizationCreation(started.id, actor, ctx));
   if (!created.ok && created.discarded) return { kind: 'refused', problem: created.problem };
@@ -68,8 +94,11 @@ export async function createCustomer(
     return { kind: 'issued', organizationId: started.id, issued };
   } catch (error) {
     if (!(error instanceof SetupLinkRuleError)) throw error;
-    // Two retries at once: the other one is issuing (or issued) this submission's link.
-    if (started.existing) return { kind: 'already_submitted', organizationId: started.id };
-    return { kind: 'link_refused', organizationId: started.id, message: error.message };
+    // Two retries at once: the other one is issuing (or issued) this submission's link. Any other
+    // refusal (an organization archived meanwhile) is said as it is.
+    if (started.existing && (error instanceof ActiveLinkExistsError || error instanceof LinkBeingSentError)) {
+      return { kind: 'already_submitted', organizationId: started.id };
+    }
+    return { kind: 'link_refused', organizationId: started.id, message: error.messageIn(timeZone) };
   }
 }
