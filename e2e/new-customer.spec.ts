@@ -160,6 +160,8 @@ test('copy mode from the same screen: the link is shown once, and a reload does 
 
   const secret = page.getByTestId('one-time-secret');
   await expect(secret).toBeVisible();
+  // The answer replaced the form: focus is on it, not on the submit button that is gone.
+  await expect(page.getByRole('heading', { level: 1, name: 'New customer' })).toBeFocused();
   const url = (await secret.textContent())!.trim();
   rememberIssuedLink(url);
   expect(page.url()).toMatch(/\/customers\/new$/);

@@ -6,7 +6,7 @@ import { resetEnvCache } from '~/utils/env.server';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { createOrganization, createTestStaff } from '../../test/factories';
 import { createSetupLink } from './setup-link.server';
-import { companyNameForCustomers, customerFacingProblems, getSettings, SettingsRuleError, updateSettings } from './settings.server';
+import { companyNameForCustomers, customerFacingProblems, getSettings, SettingsRuleError, supportEmailForCustomers, updateSettings } from './settings.server';
 import { staffActor } from './staff.server';
 
 let catcher: SmtpCatcher;
@@ -151,5 +151,14 @@ describe('companyNameForCustomers', () => {
     expect(companyNameForCustomers({ companyName: 'Setup Desk' }, { production: true })).toBeNull();
     expect(companyNameForCustomers({ companyName: 'Setup Desk' }, { production: false })).toBe('Setup Desk');
     expect(companyNameForCustomers({ companyName: 'Acme Analytics' }, { production: true })).toBe('Acme Analytics');
+  });
+});
+
+describe('supportEmailForCustomers', () => {
+  it('hides the placeholder or a blank address from IT admins in production only; a real one is always shown', () => {
+    expect(supportEmailForCustomers({ supportEmail: 'support@setup-desk.local' }, { production: true })).toBeNull();
+    expect(supportEmailForCustomers({ supportEmail: '' }, { production: true })).toBeNull();
+    expect(supportEmailForCustomers({ supportEmail: 'support@setup-desk.local' }, { production: false })).toBe('support@setup-desk.local');
+    expect(supportEmailForCustomers({ supportEmail: 'help@acme.example' }, { production: true })).toBe('help@acme.example');
   });
 });

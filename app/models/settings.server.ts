@@ -74,6 +74,15 @@ export function companyNameForCustomers(settings: Pick<Settings, 'companyName'>,
   return settings.companyName;
 }
 
+/**
+ * The support address as an IT admin may read it: in production, never the placeholder (or
+ * none) — null then, and the page offers no address rather than one nobody reads.
+ */
+export function supportEmailForCustomers(settings: Pick<Settings, 'supportEmail'>, { production }: { production: boolean }): string | null {
+  if (production && customerFacingProblems({ companyName: 'x', supportEmail: settings.supportEmail }).length > 0) return null;
+  return settings.supportEmail;
+}
+
 function formatMailbox(mailbox: { name: string; address: string }): string {
   return mailbox.name ? `${mailbox.name} <${mailbox.address}>` : mailbox.address;
 }

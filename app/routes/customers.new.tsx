@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from '@remix-run/react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { DomainsField, OwnerSelect } from '~/components/domains-field';
 import { buttonClass, Field, FieldError, FormError } from '~/components/field';
 import { DuplicateWarning, NewCustomerLinkFields, type DuplicateSummary } from '~/components/new-customer-fields';
@@ -184,12 +184,20 @@ export default function NewCustomer() {
   const duplicates = stage ? [] : (check.duplicates ?? actionData?.duplicates ?? []);
   const customer = actionData?.values?.customer;
   const link = actionData?.values?.link ?? { ...DEFAULT_DRAFT, lifetimeDays: String(lifetime.defaultDays) };
+  // The copied link's answer replaces the form on the same URL: focus moves to it, as after a navigation.
+  const issuedUrl = actionData?.issued?.url;
+  const resultHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (issuedUrl) resultHeading.current?.focus();
+  }, [issuedUrl]);
 
   if (actionData?.issued) {
     const { issued } = actionData;
     return (
       <div className="max-w-2xl space-y-6">
-        <h1 className="text-2xl font-bold tracking-tight">New customer</h1>
+        <h1 ref={resultHeading} tabIndex={-1} className="text-2xl font-bold tracking-tight focus:outline-none">
+          New customer
+        </h1>
         <p className="text-slate-700">
           {issued.name} was created in WorkOS, and its setup link is ready to pass on (
           {issued.features.map((feature) => FEATURE_INFO[feature].title).join(', ')}; expires <DateTime iso={issued.expiresAt} />

@@ -4,7 +4,7 @@ import { useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { LocalDateTime } from '~/components/local-time';
 import { confirmSetupLinkLaunch, findRedeemableLink, recordSetupLinkLaunchFailure, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
-import { companyNameForCustomers, getSettings } from '~/models/settings.server';
+import { companyNameForCustomers, getSettings, supportEmailForCustomers } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
@@ -20,10 +20,10 @@ export const meta: MetaFunction = () => [{ title: 'Set up your company’s sign-
 export const handle = { access: { loader: 'public', action: 'public' }, layout: 'public' };
 
 type PageData =
-  | { valid: false; supportEmail: string; companyName: string | null }
+  | { valid: false; supportEmail: string | null; companyName: string | null }
   | {
       valid: true;
-      supportEmail: string;
+      supportEmail: string | null;
       /** Null in production while it is still the placeholder: the page then names no company. */
       companyName: string | null;
       organizationName: string;
@@ -38,7 +38,11 @@ type PageData =
 async function neutral() {
   const settings = await getSettings();
   return data<PageData>(
-    { valid: false, supportEmail: settings.supportEmail, companyName: companyNameForCustomers(settings, { production: getEnv().isProduction }) },
+    {
+      valid: false,
+      supportEmail: supportEmailForCustomers(settings, { production: getEnv().isProduction }),
+      companyName: companyNameForCustomers(settings, { production: getEnv().isProduction }),
+    },
     { status: 404 },
   );
 }
@@ -62,7 +66,7 @@ async function pageData(redeemable: RedeemableLink, { problem, done }: { problem
   const finished = await doneFeatures(organization.workosId, link.features);
   return {
     valid: true,
-    supportEmail: settings.supportEmail,
+    supportEmail: supportEmailForCustomers(settings, { production: getEnv().isProduction }),
     companyName: companyNameForCustomers(settings, { production: getEnv().isProduction }),
     organizationName: organization.name,
     allSet: link.status === 'completed',
@@ -150,7 +154,7 @@ export default function SetupPage() {
         <p className="mt-3 text-slate-700">
           It may have expired or been replaced by a newer link. Ask your contact{page.companyName ? ` at ${page.companyName}` : ''} for a new one.
         </p>
-        <SupportContact email={page.supportEmail} className="mt-3 text-slate-700" />
+        {page.supportEmail ? <SupportContact email={page.supportEmail} className="mt-3 text-slate-700" /> : null}
       </section>
     );
   }
@@ -228,7 +232,7 @@ export default function SetupPage() {
           </ul>
         </>
       )}
-      <SupportContact email={page.supportEmail} className="mt-6 text-sm text-slate-600" />
+      {page.supportEmail ? <SupportContact email={page.supportEmail} className="mt-6 text-sm text-slate-600" /> : null}
     </section>
   );
 }
