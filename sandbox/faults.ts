@@ -46,6 +46,23 @@ export class FaultBook {
   private rules: FaultRule[] = [];
   private nextId = 1;
   private holds = new Map<number, { released: Promise<void>; release: () => void }>();
+  private arrivals = new Map<number, { arrived: Promise<void>; arrive: () => void }>();
+
+  /** Resolves when a request first meets the rule (a test waits for its request to be in flight). */
+  reached(id: number): Promise<void> {
+    return this.arrivalFor(id).arrived;
+  }
+
+  private arrivalFor(id: number) {
+    let arrival = this.arrivals.get(id);
+    if (!arrival) {
+      let arrive!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      arrival = { arrived, arrive };
+      this.arrivals.set(id, arrival);
+    }
+    return arrival;
+  }
 
   /** Resolves when the held rule is released (at once for a rule released already). */
   held(id: number): Promise<void> {
@@ -78,6 +95,7 @@ export class FaultBook {
     this.rules = [];
     for (const hold of this.holds.values()) hold.release();
     this.holds.clear();
+    this.arrivals.clear();
   }
 
   list(): FaultRule[] {
@@ -94,6 +112,7 @@ export class FaultBook {
         (candidate.path.endsWith('*') ? path.startsWith(candidate.path.slice(0, -1)) : candidate.path === path),
     );
     if (!rule) return undefined;
+    this.arrivalFor(rule.id).arrive();
     rule.times -= 1;
     if (rule.times <= 0) this.rules = this.rules.filter((candidate) => candidate !== rule);
     return rule;

@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import type { SetupLinkDraft } from '~/forms/setup-link';
 import type { FieldErrors } from '~/utils/forms';
-import { Field, FieldError, TextAreaField } from './field';
-import { FeaturePicker } from './setup-link-card';
-import { NOTE_MAX_LENGTH } from '~/domain/history';
+import { Field, FieldError } from './field';
+import { FeaturePicker, RecipientFields } from './setup-link-card';
 import { LINK_LIFETIME_DAYS, type DeliveryMethod } from '~/domain/setup-links';
 import type { OrganizationStatus } from '~/domain/organizations';
 
@@ -34,34 +33,12 @@ export function NewCustomerLinkFields({ draft, errors, lifetimeMaxDays }: { draf
         </div>
         <FieldError id="delivery-error" errors={errors.delivery} />
       </fieldset>
-      {/* Kept in the page when hidden, so a switch back to email loses nothing typed. */}
-      <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={delivery !== 'email'}>
-        <Field
-          label="IT admin’s email"
-          name="recipientEmail"
-          type="email"
-          autoComplete="off"
-          defaultValue={draft.recipientEmail}
-          errors={errors.recipientEmail}
-          hint="The person at the customer who configures their identity provider. Nobody else sees the link, you included."
-        />
-        <Field
-          label="IT admin’s name (optional)"
-          name="recipientName"
-          autoComplete="off"
-          maxLength={100}
-          defaultValue={draft.recipientName}
-          errors={errors.recipientName}
-        />
-        <TextAreaField
-          label="Personal message (optional)"
-          name="message"
-          maxLength={NOTE_MAX_LENGTH}
-          defaultValue={draft.message}
-          errors={errors.message}
-          hint="Quoted in the email under your name. Never paste a link or password here."
-        />
-      </div>
+      <RecipientFields
+        draft={draft}
+        errors={errors}
+        hidden={delivery !== 'email'}
+        emailHint="The person at the customer who configures their identity provider. Nobody else sees the link, you included."
+      />
       <Field
         label="Valid for (days)"
         name="lifetimeDays"

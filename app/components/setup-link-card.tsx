@@ -115,6 +115,52 @@ export function FeaturePicker({ selected, errors }: { selected: SetupFeature[]; 
   );
 }
 
+/**
+ * Who an emailed link goes to, and the rep's words for them. Kept in the page when hidden (copy
+ * chosen), so a switch back to email loses nothing typed.
+ */
+export function RecipientFields({
+  draft,
+  errors,
+  hidden,
+  emailHint = 'The person at the customer who configures their identity provider.',
+}: {
+  draft: Pick<SetupLinkDraft, 'recipientEmail' | 'recipientName' | 'message'>;
+  errors: FieldErrors;
+  hidden: boolean;
+  emailHint?: string;
+}) {
+  return (
+    <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={hidden}>
+      <Field
+        label="IT admin’s email"
+        name="recipientEmail"
+        type="email"
+        autoComplete="off"
+        defaultValue={draft.recipientEmail}
+        errors={errors.recipientEmail}
+        hint={emailHint}
+      />
+      <Field
+        label="IT admin’s name (optional)"
+        name="recipientName"
+        autoComplete="off"
+        maxLength={100}
+        defaultValue={draft.recipientName}
+        errors={errors.recipientName}
+      />
+      <TextAreaField
+        label="Personal message (optional)"
+        name="message"
+        maxLength={NOTE_MAX_LENGTH}
+        defaultValue={draft.message}
+        errors={errors.message}
+        hint="Quoted in the email under your name. Never paste a link or password here."
+      />
+    </div>
+  );
+}
+
 function LifetimeField({ errors, defaultValue, maxDays }: { errors?: string[]; defaultValue: string; maxDays: number }) {
   return (
     <Field
@@ -168,34 +214,7 @@ function DeliveryFields({
         onChange={onChange}
         errors={errors.delivery}
       />
-      {/* Kept in the page when hidden, so a switch back to email loses nothing typed. */}
-      <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={delivery !== 'email'}>
-        <Field
-          label="IT admin’s email"
-          name="recipientEmail"
-          type="email"
-          autoComplete="off"
-          defaultValue={draft.recipientEmail}
-          errors={errors.recipientEmail}
-          hint="The person at the customer who configures their identity provider."
-        />
-        <Field
-          label="IT admin’s name (optional)"
-          name="recipientName"
-          autoComplete="off"
-          maxLength={100}
-          defaultValue={draft.recipientName}
-          errors={errors.recipientName}
-        />
-        <TextAreaField
-          label="Personal message (optional)"
-          name="message"
-          maxLength={NOTE_MAX_LENGTH}
-          defaultValue={draft.message}
-          errors={errors.message}
-          hint="Quoted in the email under your name. Never paste a link or password here."
-        />
-      </div>
+      <RecipientFields draft={draft} errors={errors} hidden={delivery !== 'email'} />
     </>
   );
 }

@@ -19,6 +19,7 @@ import {
 } from './setup-link.server';
 import { staffActor } from './staff.server';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
+import { restoreEnv, useProductionEnv } from '../../test/env';
 
 let catcher: SmtpCatcher;
 let actor: ReturnType<typeof staffActor>;
@@ -365,29 +366,8 @@ describe('an emailed setup link', () => {
   });
 
   describe('in production', () => {
-    const PRODUCTION: Record<string, string> = {
-      NODE_ENV: 'production',
-      PUBLIC_URL: 'https://desk.acme.example',
-      SESSION_SECRET: 'a'.repeat(64),
-      WORKOS_API_KEY: 'sk_test_production_test_key',
-      WORKOS_API_HTTPS: 'true',
-      MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
-    };
-    let saved: Record<string, string | undefined>;
-    function production(overrides: Record<string, string>) {
-      const all = { ...PRODUCTION, ...overrides };
-      saved ??= Object.fromEntries(Object.keys({ ...all, COMPANY_NAME: '', SUPPORT_EMAIL: '' }).map((key) => [key, process.env[key]]));
-      Object.assign(process.env, all);
-      resetEnvCache();
-      expect(getEnv().isProduction).toBe(true);
-    }
-    afterEach(() => {
-      for (const [key, value] of Object.entries(saved ?? {})) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-      resetEnvCache();
-    });
+    const production = useProductionEnv;
+    afterEach(restoreEnv);
 
     for (const [what, overrides] of [
       ['the company name is still "Setup Desk"', { COMPANY_NAME: 'Setup Desk' }],

@@ -11,6 +11,7 @@ import { OrganizationRuleError } from '~/models/organization.server';
 import { hashSetupToken } from '~/models/setup-link.server';
 import { staffActor } from '~/models/staff.server';
 import { createCustomer } from './new-customer.server';
+import { restoreEnv, useProductionEnv } from '../../test/env';
 
 let sandbox: RunningSandbox;
 let catcher: SmtpCatcher;
@@ -105,11 +106,9 @@ describe('createCustomer: the organization, then its link', () => {
     const input = customer();
     const hold = sandbox.faults.add({ method: 'POST', path: '/organizations', bodyIncludes: input.organization.name, hold: true });
     const first = createCustomer(input, actor);
-    // The first has written its pending row and is waiting on WorkOS.
-    const db = getDb();
-    while (!(await db('organizations').where({ idempotency_key: input.organization.submissionId }).first('id'))) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    // The first has written its pending row and its request is held at WorkOS.
+    await sandbox.faults.reached(hold.id);
+    expect(await getDb()('organizations').where({ idempotency_key: input.organization.submissionId })).toHaveLength(1);
     const second = await createCustomer(input, actor);
     expect(second.kind).toBe('already_submitted');
     sandbox.faults.release(hold.id);
@@ -205,30 +204,11 @@ describe('createCustomer: possible duplicates', () => {
 });
 
 describe('createCustomer in production, with the placeholder company name', () => {
-  const PRODUCTION: Record<string, string> = {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'https://desk.acme.example',
-    SESSION_SECRET: 'a'.repeat(64),
-    // The client this process already made keeps pointing at the sandbox; nothing here reaches WorkOS.
-    WORKOS_API_KEY: 'sk_test_production_test_key',
-    WORKOS_API_HTTPS: 'true',
-    MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
-    COMPANY_NAME: 'Setup Desk',
-    SUPPORT_EMAIL: 'support@acme.example',
-  };
-  let saved: Record<string, string | undefined> = {};
-  afterEach(() => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    resetEnvCache();
-  });
+  // The client this process already made keeps pointing at the sandbox; nothing here reaches WorkOS.
+  afterEach(restoreEnv);
 
   it('refuses an emailed link before anything is made: no organization here or in WorkOS, no email', async () => {
-    saved = Object.fromEntries(Object.keys(PRODUCTION).map((key) => [key, process.env[key]]));
-    Object.assign(process.env, PRODUCTION);
-    resetEnvCache();
+    useProductionEnv({ COMPANY_NAME: 'Setup Desk', SUPPORT_EMAIL: 'support@acme.example' });
     const input = customer();
     const emailsBefore = catcher.emails.length;
     const outcome = await createCustomer(input, actor);

@@ -43,6 +43,7 @@ export async function untilAnswering(url: string, { stopped, deadlineMs = 120_00
       // Not listening yet.
     }
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${deadlineMs / 1000} s`);
+    // A poll: the condition is the app answering /healthz, asked again every 250 ms until the deadline.
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
