@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SetupLinkDraft } from '~/forms/setup-link';
+import type { SetupLinkDraft } from '~/forms/setup-link-draft';
 import type { FieldErrors } from '~/utils/forms';
 import { Field, FieldError } from './field';
 import { FeaturePicker, RecipientFields } from './setup-link-card';

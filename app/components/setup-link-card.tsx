@@ -1,6 +1,6 @@
 import { Form } from '@remix-run/react';
 import { useState, type FormEvent } from 'react';
-import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link';
+import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link-draft';
 import type { FieldErrors } from '~/utils/forms';
 import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIT_FILTER_NAMES } from './audit-filter-names';
 
 /**
  * The audit log's filters, as a URL carries them (the log's page and its export read the same
@@ -36,7 +37,6 @@ export function auditFilterSchema(actions: readonly string[]) {
 }
 
 export type AuditFilterInput = z.output<ReturnType<typeof auditFilterSchema>>;
-export const AUDIT_FILTER_NAMES = ['organization', 'actor', 'action', 'from', 'to'] as const;
 
 /** Reads the filters from a query string or a form; blank fields are unset. */
 export function readAuditFilters(source: URLSearchParams | FormData, actions: readonly string[]) {

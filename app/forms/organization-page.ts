@@ -3,6 +3,7 @@ import { historyText } from './history-text';
 import { editOrganizationSchema } from './organization';
 import { personalMessageSchema, revokeSetupLinkSchema, setupLinkInput, setupLinkSchema, type LinkLifetime } from './setup-link';
 import { idSchema } from './ids';
+import { ORGANIZATION_PAGE_INTENTS, type OrganizationPageIntent } from './organization-page-intents';
 
 /**
  * Every form on an organization's page, told apart by its `intent` (a hidden field): one schema,
@@ -10,23 +11,7 @@ import { idSchema } from './ids';
  * once. Field names are the forms' own (errors come back on them); the output is what the action
  * needs, named for it.
  */
-export const ORGANIZATION_PAGE_INTENTS = [
-  'retry_create',
-  'set_owner',
-  'edit',
-  'archive',
-  'create_link',
-  'revoke_link',
-  'recreate_link',
-  'resend_link',
-  'add_note',
-  'check_progress',
-] as const;
-export type OrganizationPageIntent = (typeof ORGANIZATION_PAGE_INTENTS)[number];
 const intentSchema = z.enum(ORGANIZATION_PAGE_INTENTS);
-
-/** The forms that issue or end a setup link: the setup-link card's. */
-export const SETUP_LINK_INTENTS: readonly OrganizationPageIntent[] = ['create_link', 'revoke_link', 'recreate_link', 'resend_link'];
 
 /** The link a form names (a hidden field, the active link the rep saw): a missing or malformed one names none. */
 const namedLinkId = idSchema.optional().catch(undefined);

@@ -90,3 +90,9 @@ export const organizationListQuerySchema = z.object({
   before: z.string().max(500).optional().catch(undefined),
 });
 export type OrganizationListQuery = z.output<typeof organizationListQuerySchema>;
+
+/** The home page's ?owner=: mine (a rep's default), everyone, or a staff id. Anything else is the default. */
+export const homeOwnerSchema = z
+  .union([z.enum(['mine', 'everyone']), z.coerce.number().int().positive()])
+  .optional()
+  .catch(undefined);

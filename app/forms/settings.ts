@@ -27,3 +27,6 @@ export const settingsFormSchema = z.object({
   mailReplyTo: z.preprocess(blankIsUnset, z.email({ error: 'Enter an email address such as onboarding@company.com.' }).optional()),
 });
 export type SettingsInput = z.output<typeof settingsFormSchema>;
+
+/** The System page's test email: where to send it. */
+export const testEmailSchema = z.object({ recipient: z.email({ error: 'Enter an email address such as you@company.com.' }) });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { historyText, NOTE_TOO_LONG, optionalHistoryText } from './history-text';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
-import { DELIVERY_METHODS, LINK_LIFETIME_DAYS, type DeliveryMethod } from '~/domain/setup-links';
+import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
 
 // Control characters (a line break in a name would be a header in an email) are refused.
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
@@ -126,43 +126,5 @@ export function readSetupLinkForm(formData: FormData, lifetime: LinkLifetime = B
   return setupLinkSchema(lifetime).safeParse(setupLinkInput(formData));
 }
 
-/** What a create/recreate form starts from: a previous attempt's values, or the defaults. */
-export interface SetupLinkDraft {
-  delivery: DeliveryMethod;
-  recipientEmail: string;
-  recipientName: string;
-  message: string;
-  features: SetupFeature[];
-  lifetimeDays: string;
-  note: string;
-}
-
-export const DEFAULT_DRAFT: SetupLinkDraft = {
-  // Most reps send by email: it is the choice that never shows anyone the link.
-  delivery: 'email',
-  recipientEmail: '',
-  recipientName: '',
-  message: '',
-  features: ['sso'],
-  lifetimeDays: String(LINK_LIFETIME_DAYS.default),
-  note: '',
-};
-
-/** The submitted create/recreate values as typed, to refill the form after a refusal or a failed send. */
-export function setupLinkDraftFrom(formData: FormData): SetupLinkDraft {
-  const text = (name: string) => {
-    const value = formData.get(name);
-    return typeof value === 'string' ? value : '';
-  };
-  const delivery = DELIVERY_METHODS.find((method) => method === formData.get('delivery')) ?? DEFAULT_DRAFT.delivery;
-  const features = SETUP_FEATURES.filter((feature) => formData.getAll('features').includes(feature));
-  return {
-    delivery,
-    recipientEmail: text('recipientEmail'),
-    recipientName: text('recipientName'),
-    message: text('message'),
-    features,
-    lifetimeDays: text('lifetimeDays') || DEFAULT_DRAFT.lifetimeDays,
-    note: text('note'),
-  };
-}
+/** The IT admin's launch of one feature from their setup page. */
+export const setupLaunchSchema = z.object({ feature: z.enum(SETUP_FEATURES) });

@@ -54,3 +54,6 @@ export const changePasswordSchema = z
     path: ['confirmPassword'],
     message: 'The two new passwords differ.',
   });
+
+/** What an admin does to a staff member from their page. */
+export const staffMemberIntentSchema = z.enum(['change_role', 'disable', 'enable', 'reset_password', 'sign_out_everywhere']);

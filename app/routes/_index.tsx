@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
-import { z } from 'zod';
 import { EmptyState } from '~/components/empty-state';
 import { buttonClass } from '~/components/field';
 import { relativeTime, useTimeZone } from '~/components/local-time';
 import { listNeedsAttention } from '~/models/attention.server';
 import { listAssignableOwners } from '~/models/organization.server';
+import { homeOwnerSchema } from '~/forms/organization';
 import { requireStaff } from '~/services/auth.server';
 import { formatDateTime, formatUtc } from '~/utils/format';
 import { ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
@@ -15,16 +15,10 @@ export const meta: MetaFunction = () => [{ title: 'Home · Setup Desk' }];
 
 export const handle = { access: { loader: 'viewer' } };
 
-// ?owner=mine (a rep's default), everyone, or a staff id. Anything else is the default.
-const ownerParam = z
-  .union([z.enum(['mine', 'everyone']), z.coerce.number().int().positive()])
-  .optional()
-  .catch(undefined);
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, 'viewer');
   const owns = roleAtLeast(staff.role, 'support');
-  const owner = ownerParam.parse(new URL(request.url).searchParams.get('owner') ?? undefined) ?? (owns ? 'mine' : 'everyone');
+  const owner = homeOwnerSchema.parse(new URL(request.url).searchParams.get('owner') ?? undefined) ?? (owns ? 'mine' : 'everyone');
   const ownerId = owner === 'everyone' ? null : owner === 'mine' ? staff.id : owner;
   const [groups, owners] = await Promise.all([listNeedsAttention({ ownerId }), listAssignableOwners()]);
   return { groups, owners, owner: String(owner), now: new Date().toISOString(), staffName: staff.name, canCreate: owns };

@@ -7,7 +7,7 @@ import { buttonClass, Field, FieldError, FormError } from '~/components/field';
 import { DuplicateWarning, NewCustomerLinkFields, type DuplicateSummary } from '~/components/new-customer-fields';
 import { OneTimeSecret } from '~/components/one-time-secret';
 import { newCustomerDraftFrom, readNewCustomerForm, type NewCustomerDraft } from '~/forms/customer';
-import { DEFAULT_DRAFT, setupLinkDraftFrom, type SetupLinkDraft } from '~/forms/setup-link';
+import { DEFAULT_DRAFT, setupLinkDraftFrom, type SetupLinkDraft } from '~/forms/setup-link-draft';
 import { listAssignableOwners, OrganizationRuleError } from '~/models/organization.server';
 import { getSettings } from '~/models/settings.server';
 import { staffActor } from '~/models/staff.server';

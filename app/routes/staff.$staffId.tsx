@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { z } from 'zod';
+import { idSchema } from '~/forms/ids';
 import { ConfirmButton } from '~/components/confirm-button';
 import { buttonClass, FormError } from '~/components/field';
 import { OneTimeSecret } from '~/components/one-time-secret';
-import { roleSchema } from '~/forms/staff';
+import { roleSchema, staffMemberIntentSchema } from '~/forms/staff';
 import {
   changeStaffRole,
   disableStaff,
@@ -25,10 +25,8 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaderData }) => [{ ti
 
 export const handle = { access: { loader: 'admin', action: 'admin' } };
 
-const staffIdSchema = z.coerce.number().int().positive();
-
 async function loadMember(params: LoaderFunctionArgs['params']) {
-  const id = staffIdSchema.safeParse(params.staffId);
+  const id = idSchema.safeParse(params.staffId);
   const member = id.success ? await getStaffById(id.data) : null;
   if (!member) throw new Response('No staff member with that id', { status: 404 });
   return member;
@@ -40,13 +38,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { member, isSelf: member.id === admin.id };
 }
 
-const intentSchema = z.enum(['change_role', 'disable', 'enable', 'reset_password', 'sign_out_everywhere']);
-
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const admin = await requireStaff(request, 'admin');
   const member = await loadMember(params);
   const formData = await request.formData();
-  const intent = intentSchema.safeParse(formData.get('intent'));
+  const intent = staffMemberIntentSchema.safeParse(formData.get('intent'));
   if (!intent.success) throw new Response('Unknown action', { status: 400 });
   const actor = staffActor(admin);
   const options = { requestId: context.requestId };

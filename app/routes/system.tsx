@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
-import { z } from 'zod';
 import { buttonClass, Field, FormError } from '~/components/field';
 import { recordAuditEvent } from '~/models/audit.server';
 import { getSettings } from '~/models/settings.server';
+import { testEmailSchema } from '~/forms/settings';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
 import { getDb } from '~/utils/db.server';
@@ -28,8 +28,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const results = await withPersonDeadline(() => runDoctor({ rawEnv: process.env, db: getDb(), workos: getWorkOS(), selfUrl: context.selfUrl ?? null }));
   return { results, checkedAt, sender: (await getSettings()).mailFrom.address };
 }
-
-const testEmailSchema = z.object({ recipient: z.email({ error: 'Enter an email address such as you@company.com.' }) });
 
 /** Sends one test email (the only way the mail check sends anything), audited. */
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// Types only: the pages' scripts import `fieldErrorsOf` from here, and a runtime import of zod
+// would bring all of it into every page that has a form.
+import type { z } from 'zod';
 
 /**
  * How every form in the app is told what was wrong (one shape, one builder):
@@ -34,10 +36,17 @@ export function formErrors(problem: z.ZodError | string | null, { field, hidden 
   if (typeof problem === 'string') {
     return field && !hidden.includes(field) ? { fieldErrors: { [field]: [problem] }, formError: null } : { fieldErrors: {}, formError: problem };
   }
-  const flattened = z.flattenError(problem);
+  // Flattened as z.flattenError flattens (an issue is its top-level field's, or the form's) —
+  // by hand, because z.flattenError is a runtime import.
+  const formMessages: string[] = [];
+  const byField: FieldErrors = {};
+  for (const issue of problem.issues) {
+    if (issue.path.length === 0) formMessages.push(issue.message);
+    else (byField[String(issue.path[0])] ??= []).push(issue.message);
+  }
   const fieldErrors: FieldErrors = {};
-  let formError = flattened.formErrors[0] ?? null;
-  for (const [name, messages] of Object.entries(flattened.fieldErrors as FieldErrors)) {
+  let formError = formMessages[0] ?? null;
+  for (const [name, messages] of Object.entries(byField)) {
     if (!messages?.length) continue;
     if (hidden.includes(name)) formError ??= messages[0]!;
     else fieldErrors[name] = messages;

@@ -16,7 +16,7 @@ export function sourceFiles(root: string): string[] {
       else if (!/\.test\.tsx?$/.test(entry.name)) files.push(full);
     }
   };
-  for (const dir of ['app', 'server', 'db/migrations', 'public']) walk(path.join(root, dir));
+  for (const dir of ['app', 'server', 'db/migrations', 'public', 'patches']) walk(path.join(root, dir));
   for (const file of [
     'package.json',
     'package-lock.json',

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { readOrganizationPageForm } from '~/forms/organization-page';
-import { setupLinkDraftFrom } from '~/forms/setup-link';
+import { setupLinkDraftFrom } from '~/forms/setup-link-draft';
 import { OrganizationRuleError } from '~/models/organization.server';
 import { getSettings } from '~/models/settings.server';
 import { SetupLinkRuleError } from '~/models/setup-link.server';

@@ -1,7 +1,7 @@
 import type { AppLoadContext } from '@remix-run/node';
 import { data } from '@remix-run/node';
-import type { OrganizationPageIntent } from '~/forms/organization-page';
-import type { SetupLinkDraft } from '~/forms/setup-link';
+import type { OrganizationPageIntent } from '~/forms/organization-page-intents';
+import type { SetupLinkDraft } from '~/forms/setup-link-draft';
 import type { OrganizationDetail } from '~/models/organization.server';
 import { staffActor } from '~/models/staff.server';
 import type { SignedInStaff } from '~/services/auth.server';

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import type { OrganizationPageFormOf } from '~/forms/organization-page';
-import { DEFAULT_DRAFT, type LinkLifetime, type SetupLinkDraft } from '~/forms/setup-link';
+import { type LinkLifetime } from '~/forms/setup-link';
+import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link-draft';
 import type { OrganizationDetail } from '~/models/organization.server';
 import { createSetupLink, recreateSetupLink, resendSetupLink, revokeSetupLink, type IssuedSetupLink } from '~/models/setup-link.server';
 import { requireStaff } from '~/services/auth.server';
