@@ -20,7 +20,6 @@ import { ToastMessage } from '~/components/toast';
 import stylesheet from '~/tailwind.css';
 import { getOptionalStaff } from '~/services/auth.server';
 import { getEnv } from '~/utils/env.server';
-import { BrowserConfig } from '~/components/browser-config';
 import { useNonce } from '~/utils/nonce-provider';
 import { getToast } from '~/utils/toast.server';
 
@@ -57,24 +56,30 @@ const NAVIGATION = [
   { to: '/system', label: 'System', end: false, adminOnly: true },
 ];
 
-/** The HTML document around every page: head, body, and the nonce'd scripts. */
-function Document({ children }: { children: ReactNode }) {
+/**
+ * The HTML document around every page: head, body, and — on staff pages — the nonce'd scripts.
+ * A customer's page (`scripts={false}`) is plain HTML and forms: it ships no JavaScript at all.
+ */
+function Document({ children, scripts = true }: { children: ReactNode; scripts?: boolean }) {
   const nonce = useNonce();
   return (
     <html lang="en" className="h-full">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <BrowserConfig nonce={nonce} />
         <Meta />
         <Links />
       </head>
       <body className="flex min-h-full flex-col">
         {children}
-        <ScrollRestoration nonce={nonce} />
-        <Scripts nonce={nonce} />
-        {/* Renders nothing in production; under `remix dev` it reloads the page after a rebuild. */}
-        <LiveReload nonce={nonce} />
+        {scripts ? (
+          <>
+            <ScrollRestoration nonce={nonce} />
+            <Scripts nonce={nonce} />
+            {/* Renders nothing in production; under `remix dev` it reloads the page after a rebuild. */}
+            <LiveReload nonce={nonce} />
+          </>
+        ) : null}
       </body>
     </html>
   );
@@ -111,11 +116,12 @@ function RouteAnnouncer() {
 
 export function Layout({ children }: { children: ReactNode }) {
   const rootData = useRouteLoaderData<typeof loader>('root');
-  // Customer-facing pages (the IT admin's setup page) show none of the staff shell.
+  // Customer-facing pages (the IT admin's setup page) show none of the staff shell and run no
+  // script: they are plain forms, and nothing of the staff app's code reaches a customer.
   const customerFacing = useMatches().some((match) => (match.handle as { layout?: string } | undefined)?.layout === 'public');
   if (customerFacing) {
     return (
-      <Document>
+      <Document scripts={false}>
         <main id="main" className="mx-auto w-full max-w-3xl flex-1 px-6 py-8">
           {children}
         </main>

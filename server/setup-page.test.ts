@@ -197,6 +197,50 @@ describe('the IT admin’s setup page', () => {
     expect(sandbox.requests.filter((request) => request.path === '/portal/generate_link')).toHaveLength(portalCallsBefore);
   });
 
+  it('ships no script in any of its answers: the page, the neutral page, a launch failure, all set, a refusal, the way back', async () => {
+    const { token, workosId, linkId } = await organizationWithLink(['sso']);
+    const answers: [string, Response][] = [];
+    answers.push(['valid page', await fetch(`${server.url}/setup/${token}`)]);
+    answers.push(['neutral page', await fetch(`${server.url}/setup/sdl_${'Z'.repeat(43)}`)]);
+    answers.push(['refused feature', await launch(token, 'payroll')]);
+    sandbox.faults.add({ method: 'POST', path: '/portal/generate_link', status: 503, retryAfter: 0, times: 4 });
+    answers.push(['launch failure', await launch(token, 'sso')]);
+    answers.push(['way back without a cookie', await fetch(`${server.url}/setup/return`)]);
+    const { recordWorkOSEvent } = await import('~/models/setup-progress.server');
+    await db.transaction((trx) =>
+      recordWorkOSEvent(
+        {
+          id: `event_noscript_${linkId}`,
+          event: 'connection.activated',
+          createdAt: new Date().toISOString(),
+          data: { id: `conn_noscript_${linkId}`, type: 'OktaSAML', organizationId: workosId },
+        },
+        'webhook',
+        { db: trx },
+      ),
+    );
+    answers.push(['all set', await fetch(`${server.url}/setup/${token}`)]);
+    answers.push(['launch after all set', await launch(token, 'sso')]);
+
+    expect(answers.map(([label, response]) => `${label}: ${response.status}`)).toEqual([
+      'valid page: 200',
+      'neutral page: 404',
+      'refused feature: 400',
+      'launch failure: 503',
+      'way back without a cookie: 200',
+      'all set: 200',
+      'launch after all set: 409',
+    ]);
+    for (const [label, response] of answers) {
+      const html = await response.text();
+      expect(html, label).toMatch(/<html/);
+      // No script element (inline or not), no module preload, no reference to a built script.
+      expect(html, label).not.toMatch(/<script|modulepreload|\.js["']/i);
+    }
+    // A staff page keeps its scripts.
+    expect(await (await fetch(`${server.url}/login`)).text()).toMatch(/<script/);
+  });
+
   it('a cross-site launch is refused before it reaches WorkOS', async () => {
     const { token } = await organizationWithLink();
     const before = sandbox.requests.length;

@@ -1,5 +1,4 @@
 import { useRouteLoaderData } from '@remix-run/react';
-import { useEffect, useState } from 'react';
 import { DEFAULT_TIME_ZONE, formatDateTime, formatUtc, isTimeZone, UI_LOCALE } from '~/utils/format';
 
 /**
@@ -30,22 +29,6 @@ export function DateTime({ iso, timeZone }: { iso: string; timeZone?: string }) 
       {formatDateTime(iso, timeZone ?? staffZone)}
     </time>
   );
-}
-
-/**
- * A timestamp in the reader's browser's zone, for the IT admin's page only (no staff account, so
- * no chosen zone). The server (which cannot know it) renders UTC; the browser replaces it after
- * hydration, so the first paint and the hydrated page agree. Staff pages use `DateTime`.
- */
-export function LocalDateTime({ iso }: { iso: string }) {
-  const [text, setText] = useState(() => formatDateTime(iso));
-  useEffect(() => {
-    // dateStyle/timeStyle cannot be combined with timeZoneName: spell the parts out.
-    setText(
-      new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }),
-    );
-  }, [iso]);
-  return <time dateTime={iso}>{text}</time>;
 }
 
 let relativeFormat: Intl.RelativeTimeFormat | undefined;

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { z } from 'zod';
-import { LocalDateTime } from '~/components/local-time';
+import { setupLaunchSchema } from '~/forms/setup-link';
+import { DateTime } from '~/components/local-time';
 import { confirmSetupLinkLaunch, findRedeemableLink, recordSetupLinkLaunchFailure, recordSetupLinkView, type RedeemableLink } from '~/models/setup-link.server';
 import { companyNameForCustomers, getSettings, supportEmailForCustomers } from '~/models/settings.server';
 import { doneFeatures, hasCompletionSignal } from '~/models/setup-progress.server';
@@ -52,7 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const redeemable = await findRedeemableLink(token);
   if (!redeemable) return neutral();
   // A GET only counts a view: mail scanners open links before people do.
-  await recordSetupLinkView(redeemable.link);
+  recordSetupLinkView(redeemable.link);
   const done = SETUP_FEATURES.find((feature) => feature === new URL(request.url).searchParams.get('done')) ?? null;
   return data<PageData>(await pageData(redeemable, { problem: null, done: done ? FEATURE_INFO[done].title : null }), {
     headers: { 'Set-Cookie': await setupReturnCookie().serialize(token) },
@@ -83,13 +83,11 @@ async function pageData(redeemable: RedeemableLink, { problem, done }: { problem
   };
 }
 
-const launchSchema = z.object({ feature: z.enum(SETUP_FEATURES) });
-
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const token = params.token ?? '';
   const redeemable = await findRedeemableLink(token);
   if (!redeemable) return neutral();
-  const launch = launchSchema.safeParse(Object.fromEntries(await request.formData()));
+  const launch = setupLaunchSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!launch.success || !redeemable.link.features.includes(launch.data.feature)) {
     throw new Response('That setup is not part of this link.', { status: 400 });
   }
@@ -173,9 +171,10 @@ export default function SetupPage() {
           </p>
         </div>
       ) : (
+        // The expiry in UTC, as the email names it: the page runs no script, so nothing here knows the browser's zone.
         <p className="mt-2 text-slate-700">
           Choose what to set up. Each opens WorkOS’s secure Admin Portal; come back here for the next one. This link is personal: please do not forward it. It
-          expires on <LocalDateTime iso={page.expiresAt} />.
+          expires on <DateTime iso={page.expiresAt} timeZone="UTC" />.
         </p>
       )}
       {page.done && !page.allSet ? (
