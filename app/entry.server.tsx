@@ -24,35 +24,49 @@ export default function handleRequest(
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
+    // Ends a render still waiting on data after ABORT_DELAY_MS; cleared as soon as the render is
+    // done, so that a finished page leaves no timer behind (one per request, under load).
+    // Set before the render starts, since React may finish it before renderToPipeableStream returns.
+    const abortTimer = setTimeout(() => abort(), ABORT_DELAY_MS);
+    const renderEnded = () => clearTimeout(abortTimer);
+    const sendShell = () => {
+      shellRendered = true;
+      const body = new PassThrough();
+      responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
+      resolve(
+        new Response(createReadableStreamFromReadable(body), {
+          headers: responseHeaders,
+          status: responseStatusCode,
+        }),
+      );
+      pipe(body);
+    };
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
         <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={nonce} />
       </NonceProvider>,
       {
         nonce,
-        [readyEvent]() {
-          shellRendered = true;
-          const body = new PassThrough();
-          responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
-          resolve(
-            new Response(createReadableStreamFromReadable(body), {
-              headers: responseHeaders,
-              status: responseStatusCode,
-            }),
-          );
-          pipe(body);
+        onShellReady() {
+          if (readyEvent === 'onShellReady') sendShell();
+        },
+        onAllReady() {
+          renderEnded();
+          if (readyEvent === 'onAllReady') sendShell();
         },
         onShellError(error: unknown) {
+          renderEnded();
           reject(error);
         },
         onError(error: unknown) {
+          // A client that went away ends the render: that is not the page's fault.
+          if (request.signal.aborted) return;
           responseStatusCode = 500;
           // Errors before the shell are reported by handleError; later ones only here.
           if (shellRendered) getLogger().error({ err: error }, 'render error');
         },
       },
     );
-    setTimeout(abort, ABORT_DELAY_MS);
   });
 }
 

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Env } from '../app/utils/env.server';
 import { observe } from '../app/models/server-observations.server';
+import { runInRequestScope } from '../app/utils/request-scope.server';
 import { accessLog } from './access-log';
 import { readCanonicalRoute } from './canonical-path';
 import { remixRequestHandler } from './remix-handler';
@@ -68,7 +69,7 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
 }
 
 function remixHandler(getBuild: AppOptions['getBuild'], mode: string, publicOrigin: string): RequestHandler {
-  return remixRequestHandler({
+  const handle = remixRequestHandler({
     build: getBuild,
     mode,
     publicOrigin,
@@ -79,6 +80,8 @@ function remixHandler(getBuild: AppOptions['getBuild'], mode: string, publicOrig
       selfUrl: selfUrlOf(req.socket),
     }),
   });
+  // Each request in its own scope: what its loaders share (the signed-in staff member) stays its own.
+  return (req, res, next) => runInRequestScope(() => handle(req, res, next));
 }
 
 /** The address this connection reached the server on, as a URL the server can call itself on. */

@@ -35,13 +35,13 @@ export function remixRequestHandler({
   };
 }
 
-/** The Fetch API request for an Express request, aborted if the client leaves before the answer. */
+/** The Fetch API request for an Express request, aborted when the client leaves or the answer is sent. */
 function createRemixRequest(req: ExpressRequest, res: ExpressResponse, publicOrigin: string): Request {
   // On the public origin, whatever Host or X-Forwarded-Host says: those headers are the client's
   // to choose, and the URL's path is what every rule before Remix has read.
   const url = requestUrl(publicOrigin, req.originalUrl);
 
-  let controller: AbortController | null = new AbortController();
+  const controller = new AbortController();
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: requestHeaders(req), signal: controller.signal };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     // Read (and checked) already by the body rules, when they ran; else streamed.
@@ -52,8 +52,10 @@ function createRemixRequest(req: ExpressRequest, res: ExpressResponse, publicOri
       init.duplex = 'half';
     }
   }
-  res.on('finish', () => (controller = null));
-  res.on('close', () => controller?.abort());
+  // Aborted once the exchange is over — the client went away, or the answer has been sent —
+  // so that what still waits on it stops: Remix's 5-second timer for a page's streamed data is
+  // cleared only by this signal, and would otherwise outlive every request by five seconds.
+  res.on('close', () => controller.abort());
   return new Request(url.href, init);
 }
 

@@ -2,6 +2,7 @@ import { createCookie, redirect } from '@remix-run/node';
 import { lookupSession } from '~/models/session.server';
 import { getStaffById, type Staff } from '~/models/staff.server';
 import { getEnv } from '~/utils/env.server';
+import { oncePerRequest } from '~/utils/request-scope.server';
 import { singleton } from '~/utils/singleton.server';
 import { type StaffRole, roleAtLeast } from '~/domain/staff';
 
@@ -40,10 +41,20 @@ async function readSessionToken(request: Request): Promise<string | null> {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-/** The signed-in staff member, or null (anonymous, expired, idle, or disabled). */
+/**
+ * The signed-in staff member, or null (anonymous, expired, idle, or disabled). Looked up once per
+ * request that only reads (the root loader and the page's guard share it); a request that may
+ * write (an action, then its page's loaders) looks up afresh at each call, so what the action
+ * changed — a time zone, a password — is what its loaders see.
+ */
 export async function getOptionalStaff(request: Request): Promise<SignedInStaff | null> {
   const token = await readSessionToken(request);
   if (!token) return null;
+  if (request.method !== 'GET' && request.method !== 'HEAD') return staffOfSession(token);
+  return oncePerRequest(`signed-in-staff:${token}`, () => staffOfSession(token));
+}
+
+async function staffOfSession(token: string): Promise<SignedInStaff | null> {
   const session = await lookupSession(token);
   if (session.status !== 'active') return null;
   const staff = await getStaffById(session.staffId);
