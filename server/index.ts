@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import url from 'node:url';
 import { broadcastDevReady, installGlobals, type ServerBuild } from '@remix-run/node';
+import { flushSetupLinkViews } from '../app/models/setup-link.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, getEnv, loadDotEnv, type Env } from '../app/utils/env.server';
 import { getLogger } from '../app/utils/logger.server';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     server.close(async (error) => {
       clearInterval(sweep);
       await background.stop();
+      // The last second's views of the IT admin's page, counted in memory (decision 023).
+      await flushSetupLinkViews();
       await closeDb();
       logger.info('shutdown complete');
       process.exit(error ? 1 : 0);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, inject, vi } from 'vitest';
+import { flushSetupLinkViews } from '~/models/setup-link.server';
 import { closeDb, getDb, migrateToLatest } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { stopRunningServers } from './built-server';
@@ -27,6 +28,8 @@ beforeAll(async () => {
 
 // Runs after the file's own afterAll hooks (they run in reverse order of registration), passed or failed.
 afterAll(async () => {
+  // Views of the IT admin's page a test counted are written before the database closes.
+  await flushSetupLinkViews();
   await closeDb();
   // A built server a test left running (its file failed before stopping it) goes too.
   await stopRunningServers();

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
 import { createOrganization, createTestStaff, deliverWorkOSEvent, issueSetupLink } from '../../test/factories';
 import { listNeedsAttention, type AttentionKind } from './attention.server';
-import { confirmSetupLinkLaunch, recordSetupLinkLaunchFailure, recordSetupLinkView } from './setup-link.server';
+import { confirmSetupLinkLaunch, flushSetupLinkViews, recordSetupLinkLaunchFailure, recordSetupLinkView } from './setup-link.server';
 import { staffActor } from './staff.server';
 
 let rita: Awaited<ReturnType<typeof createTestStaff>>;
@@ -42,7 +42,8 @@ describe('needs attention', () => {
 
     const stalled = await organization('Stalled Co', rita.id);
     const opened = await issueSetupLink(stalled.id, { ...link, lifetimeDays: 14, actor, now: new Date(now - 9 * DAY) });
-    await recordSetupLinkView(opened.link, { now: new Date(now - 8 * DAY) });
+    recordSetupLinkView(opened.link, { now: new Date(now - 8 * DAY) });
+    await flushSetupLinkViews();
 
     const flagged = await organization('Flagged Co', rita.id);
     await deliverWorkOSEvent(

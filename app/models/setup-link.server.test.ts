@@ -10,10 +10,12 @@ import {
   hashSetupToken,
   confirmSetupLinkLaunch,
   recordSetupLinkLaunchFailure,
+  flushSetupLinkViews,
   recordSetupLinkView,
   settleLapsedLinks,
   recreateSetupLink,
   revokeSetupLink,
+  VIEW_FLUSH_DELAY_MS,
 } from './setup-link.server';
 import { staffActor, type Staff } from './staff.server';
 
@@ -152,8 +154,9 @@ describe('redeeming a token', () => {
     const organizationId = await activeOrganization();
     const { url } = await createSetupLink(organizationId, input, actor);
     const first = (await findRedeemableLink(tokenOf(url)))!;
-    await recordSetupLinkView(first.link);
-    await recordSetupLinkView((await findRedeemableLink(tokenOf(url)))!.link);
+    recordSetupLinkView(first.link);
+    recordSetupLinkView((await findRedeemableLink(tokenOf(url)))!.link);
+    await flushSetupLinkViews();
     expect(await confirmSetupLinkLaunch(first.link, 'sso')).toEqual({ ok: true });
     expect(await confirmSetupLinkLaunch(first.link, 'sso')).toEqual({ ok: true });
     await recordSetupLinkLaunchFailure(first.link, 'dsync', 'unavailable');
@@ -215,5 +218,54 @@ describe('revoking and recreating', () => {
     await archiveOrganization(organizationId, { reason: 'Churned' }, actor);
     expect(await findRedeemableLink(tokenOf(url))).toBeNull();
     expect(await getDb()('setup_links').where({ organization_id: organizationId, status: 'revoked' })).toHaveLength(1);
+  });
+});
+
+describe('views of the IT admin’s page', () => {
+  const viewCountOf = async (linkId: number) =>
+    (await getDb()('setup_links').where({ id: linkId }).first('view_count', 'first_viewed_at', 'last_viewed_at')) as {
+      view_count: number;
+      first_viewed_at: string | null;
+      last_viewed_at: string | null;
+    };
+
+  it('wait in memory and are written together: thirty views of two links are one transaction of two updates', async () => {
+    await flushSetupLinkViews();
+    const one = (await createSetupLink(await activeOrganization(), input, actor)).link;
+    const two = (await createSetupLink(await activeOrganization(), input, actor)).link;
+    const writes: string[] = [];
+    const listen = (query: { sql: string }) => {
+      if (/^(begin|commit|update|insert|delete)\b/i.test(query.sql.trim())) writes.push(query.sql.trim().split(' ')[0]!.toLowerCase());
+    };
+    getDb().on('query', listen);
+    const started = Date.parse('2026-12-02T10:00:00.000Z');
+    for (let view = 0; view < 30; view += 1) recordSetupLinkView(view % 3 === 0 ? two : one, { now: new Date(started + view * 1000) });
+    // Counted, not yet written: a page view costs no commit of its own.
+    expect(writes).toEqual([]);
+    expect((await viewCountOf(one.id)).view_count).toBe(0);
+    await flushSetupLinkViews();
+    getDb().off('query', listen);
+    expect(writes.map((sql) => sql.replace(/;$/, ''))).toEqual(['begin', 'update', 'update', 'commit']);
+    expect(await viewCountOf(one.id)).toEqual({ view_count: 20, first_viewed_at: '2026-12-02T10:00:01.000Z', last_viewed_at: '2026-12-02T10:00:29.000Z' });
+    expect(await viewCountOf(two.id)).toEqual({ view_count: 10, first_viewed_at: '2026-12-02T10:00:00.000Z', last_viewed_at: '2026-12-02T10:00:27.000Z' });
+    // A later batch adds to the count and keeps the first view.
+    recordSetupLinkView(one, { now: new Date(started + 60_000) });
+    await flushSetupLinkViews();
+    expect(await viewCountOf(one.id)).toEqual({ view_count: 21, first_viewed_at: '2026-12-02T10:00:01.000Z', last_viewed_at: '2026-12-02T10:01:00.000Z' });
+  });
+
+  it('are written within the flush delay without anyone asking', async () => {
+    const { link } = await createSetupLink(await activeOrganization(), input, actor);
+    recordSetupLinkView(link);
+    recordSetupLinkView(link);
+    await expect.poll(async () => (await viewCountOf(link.id)).view_count, { timeout: VIEW_FLUSH_DELAY_MS * 5, interval: 50 }).toBe(2);
+  });
+
+  it('of a link revoked before they were written are not counted, as a view of a revoked link never was', async () => {
+    const { link } = await createSetupLink(await activeOrganization(), input, actor);
+    recordSetupLinkView(link);
+    await revokeSetupLink(link.id, { reason: 'Wrong contact' }, actor);
+    await flushSetupLinkViews();
+    expect((await viewCountOf(link.id)).view_count).toBe(0);
   });
 });

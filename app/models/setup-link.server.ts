@@ -6,6 +6,7 @@ import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.se
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
+import { singleton } from '~/utils/singleton.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { formatDateTime } from '~/utils/format';
@@ -916,19 +917,89 @@ export async function findRedeemableLink(token: string, { db = getDb(), now = ne
   return { link, organization: { id: organization.id, name: organization.name, workosId: organization.workos_id } };
 }
 
+/** Views of one link waiting to be written. */
+interface PendingViews {
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/**
+ * How long a view waits to be written, and how many links' views make a batch that is written
+ * at once: a view costs no commit of its own (decision 023). A crash loses at most this window.
+ */
+export const VIEW_FLUSH_DELAY_MS = 1_000;
+const VIEW_BATCH_LINKS = 200;
+
+interface ViewBuffer {
+  /** Per database (a test may use several), per link. */
+  pending: Map<Knex, Map<number, PendingViews>>;
+  timer: ReturnType<typeof setTimeout> | null;
+  /** The batch being written, if one is: a flush waits for it, so that "flushed" means written. */
+  writing: Promise<void>;
+}
+
+function viewBuffer(): ViewBuffer {
+  return singleton('setup-link-views', () => ({ pending: new Map(), timer: null, writing: Promise.resolve() }));
+}
+
 /**
  * Counts a view of the IT admin's page — a GET, and possibly an email scanner's, so it changes
- * nothing else and is no audit event (decision 014).
+ * nothing else and is no audit event (decision 014). The count is kept in memory and written
+ * with the other views of the next second in one transaction, not as a durable commit per view.
  */
-export async function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
-  await db('setup_links')
-    .where({ id: link.id })
-    .whereIn('status', ['active', 'completed'])
-    .update({
-      view_count: db.raw('view_count + 1'),
-      last_viewed_at: now.toISOString(),
-      first_viewed_at: db.raw('COALESCE(first_viewed_at, ?)', [now.toISOString()]),
-    });
+export function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new Date() }: ModelContext = {}): void {
+  const buffer = viewBuffer();
+  let views = buffer.pending.get(db);
+  if (!views) buffer.pending.set(db, (views = new Map()));
+  const at = now.toISOString();
+  const pending = views.get(link.id);
+  if (pending) {
+    pending.count += 1;
+    if (at < pending.firstAt) pending.firstAt = at;
+    if (at > pending.lastAt) pending.lastAt = at;
+  } else views.set(link.id, { count: 1, firstAt: at, lastAt: at });
+  if (views.size >= VIEW_BATCH_LINKS) void flushSetupLinkViews();
+  else if (!buffer.timer) {
+    buffer.timer = setTimeout(() => void flushSetupLinkViews(), VIEW_FLUSH_DELAY_MS);
+    // Pending views never hold the process open; shutdown flushes them (server/index.ts).
+    buffer.timer.unref();
+  }
+}
+
+/**
+ * Writes every view counted so far (the timer does this each second; shutdown and tests call it).
+ * A batch that cannot be written is logged and dropped: views are a hint for staff, not a record.
+ */
+export async function flushSetupLinkViews(): Promise<void> {
+  const buffer = viewBuffer();
+  if (buffer.timer) clearTimeout(buffer.timer);
+  buffer.timer = null;
+  const batches = [...buffer.pending];
+  buffer.pending = new Map();
+  const previous = buffer.writing;
+  const writing = previous.then(async () => {
+    for (const [db, views] of batches) {
+      try {
+        await db.transaction(async (trx) => {
+          for (const [linkId, linkViews] of views) {
+            await trx('setup_links')
+              .where({ id: linkId })
+              .whereIn('status', ['active', 'completed'])
+              .update({
+                view_count: trx.raw('view_count + ?', [linkViews.count]),
+                last_viewed_at: linkViews.lastAt,
+                first_viewed_at: trx.raw('COALESCE(first_viewed_at, ?)', [linkViews.firstAt]),
+              });
+          }
+        });
+      } catch (error) {
+        getLogger().warn({ err: error, links: views.size }, 'could not write setup link views; these views are not counted');
+      }
+    }
+  });
+  buffer.writing = writing;
+  await writing;
 }
 
 export type LaunchConfirmation = { ok: true } | { ok: false; status: SetupLinkStatus };

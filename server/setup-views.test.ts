@@ -1,0 +1,35 @@
+/**
+ * Views of the IT admin's page are counted in memory and written in batches (decision 023): over
+ * HTTP against the production build, a view costs no commit of its own, and a clean shutdown
+ * writes what is still waiting.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Knex } from 'knex';
+import { openDatabase } from '~/utils/db.server';
+import { startBuiltServer, type RunningServer } from '../test/built-server';
+import { createOrganization, issueSetupLink } from '../test/factories';
+
+let db: Knex | undefined;
+afterAll(async () => {
+  await db?.destroy();
+});
+
+describe('views of the IT admin’s page', () => {
+  it('are all in the database after a clean shutdown, even those of the last second', async () => {
+    const server: RunningServer = await startBuiltServer();
+    db = openDatabase(server.databasePath);
+    const { id } = await createOrganization({ name: 'Viewed Co', db });
+    const { token, link } = await issueSetupLink(id, { db });
+    for (let view = 0; view < 5; view += 1) expect((await fetch(`${server.url}/setup/${token}`)).status).toBe(200);
+    const viewCount = async () => ((await db!('setup_links').where({ id: link.id }).first('view_count')) as { view_count: number }).view_count;
+    // Still in memory: five local requests take far less than the flush delay (a second).
+    expect(await viewCount(), 'the views were written before the shutdown: this machine took over a second for five pages').toBe(0);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const row = (await db('setup_links').where({ id: link.id }).first('view_count', 'first_viewed_at')) as {
+      view_count: number;
+      first_viewed_at: string | null;
+    };
+    expect(row.view_count).toBe(5);
+    expect(row.first_viewed_at).not.toBeNull();
+  });
+});
