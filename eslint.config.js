@@ -125,7 +125,7 @@ const tierBlocks = [
 ].map((block) => ({ ...block, ignores: [...(block.ignores ?? []), '**/*.test.*'] }));
 
 export default tseslint.config(
-  { ignores: ['build/**', 'public/build/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
+  { ignores: ['build/**', 'public/build/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.cache/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

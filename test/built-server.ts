@@ -64,16 +64,24 @@ export interface RunningServer {
   databasePath: string;
 }
 
+export interface BuiltServerOptions {
+  /** Where the server runs (it reads build/remix and public/ from there): the benchmark's build lives in .bench/. */
+  cwd?: string;
+  /** Node's own flags, such as --expose-gc. */
+  nodeArgs?: string[];
+}
+
 /**
  * Starts the production build (`npm run build` output) as a child process on a free port, with
  * its own SQLite file, exactly as `npm start` would.
  */
-export async function startBuiltServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startBuiltServer(env: Record<string, string> = {}, { cwd, nodeArgs = [] }: BuiltServerOptions = {}): Promise<RunningServer> {
   assertBuildIsCurrent();
   const port = await getFreePort();
   // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
   const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
