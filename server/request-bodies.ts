@@ -5,7 +5,7 @@ import { routeOf } from './canonical-path';
 /**
  * Every request body, checked before any route sees it (decision 015): its type must be one the
  * route reads, and its size within the route's limit — refused with 415 or 413 before the body is
- * read (the connection then closes, so the unread rest cannot spoil the next request on it). A
+ * read into memory (the rest is read and dropped, or the connection cut: see `refuse`). A
  * form body is parsed once here, so a form no parser can read is a 400, not a route's 500. The
  * body read is handed to Remix as it is.
  */
@@ -90,9 +90,27 @@ export const requestBodies: RequestHandler = async (req, res, next) => {
   next();
 };
 
+/**
+ * After a refusal the server goes on reading what the client is still sending — dropping it — up
+ * to this much: a connection closed with unread data is reset, and the reset takes the answer
+ * down with it (the person sees "connection reset", not the page that says what was wrong). The
+ * framing of the request is kept, so the next request on the connection is read as it should be.
+ * A client that declares or sends more than this is cut off.
+ */
+export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /** A plain page for a browser's document request, plain text for anything else. */
 function refuse(req: Parameters<RequestHandler>[0], res: Response, status: 400 | 413 | 415, message: string): void {
-  res.status(status).setHeader('Connection', 'close');
+  res.status(status);
+  if (Number(req.headers['content-length'] ?? 0) > DRAIN_LIMIT_BYTES) res.setHeader('Connection', 'close');
+  else {
+    let drained = 0;
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > DRAIN_LIMIT_BYTES) req.socket.destroy();
+    });
+    req.resume();
+  }
   res.setHeader('Cache-Control', 'no-store');
   const wantsPage = (req.headers.accept ?? '').includes('text/html') && !routeOf(req, res).path.endsWith('.data') && !req.path.endsWith('.data');
   if (!wantsPage) {

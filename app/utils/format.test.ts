@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { timeZoneFormSchema } from '~/forms/staff';
 import { cachedFormatterCount, canonicalTimeZone, dateTimeFormat, formatDateTime, formatUtc, isTimeZone, timeZoneChoices } from './format';
 
@@ -109,5 +110,67 @@ describe('the formatter cache', () => {
     const before = cachedFormatterCount();
     for (const spelling of ['europe/paris', 'EUROPE/PARIS', 'Europe/PARIS', 'eUrope/paris']) expect(canonicalTimeZone(spelling)).toBe('Europe/Paris');
     expect(cachedFormatterCount()).toBe(before);
+  });
+});
+
+describe('formatDateTime, read once per zone and quarter hour', () => {
+  // What Intl itself says for the very moment: the reference the cached offsets must agree with.
+  function reference(iso: string, zone: string): string {
+    const parts = (locale: string) =>
+      Object.fromEntries(
+        new Intl.DateTimeFormat(locale, {
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+          timeZoneName: 'short',
+          timeZone: zone,
+        })
+          .formatToParts(new Date(iso))
+          .map((part) => [part.type, part.value]),
+      ) as Record<string, string>;
+    const us = parts('en-US');
+    const offsetName = (name: string | undefined) => !name || /^(GMT|UTC)[+-−]/.test(name);
+    let name = us.timeZoneName;
+    if (offsetName(name) && !offsetName(parts('en-GB').timeZoneName)) name = parts('en-GB').timeZoneName;
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    return `${Number(us.day)} ${months[Number(us.month) - 1]} ${us.year}, ${us.hour}:${us.minute} ${name}`;
+  }
+
+  it('agrees with Intl for any moment since 1972, in zones with summer time, half- and quarter-hour offsets', () => {
+    const zones = [
+      'UTC',
+      'America/Los_Angeles',
+      'Europe/London',
+      'Europe/Berlin',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'Asia/Tokyo',
+      'America/St_Johns',
+      'Asia/Kolkata',
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1972, 0, 1), max: Date.UTC(2100, 0, 1) }), fc.constantFrom(...zones), (time, zone) => {
+        const iso = new Date(time).toISOString();
+        expect(formatDateTime(iso, zone)).toBe(reference(iso, zone));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('agrees on both sides of a change of offset, minute by minute', () => {
+    // Los Angeles springs forward at 10:00 UTC on 8 March 2026; Lord Howe goes back half an hour at 15:00 UTC on 4 April 2026.
+    for (const [zone, change] of [
+      ['America/Los_Angeles', Date.UTC(2026, 2, 8, 10)],
+      ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 15)],
+    ] as const) {
+      for (let minute = -20; minute <= 20; minute += 1) {
+        const iso = new Date(change + minute * 60_000 + 30_000).toISOString();
+        expect(formatDateTime(iso, zone), iso).toBe(reference(iso, zone));
+      }
+    }
   });
 });

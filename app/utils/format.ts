@@ -64,13 +64,38 @@ export function formatDateTime(iso: string, timeZone: string = DEFAULT_TIME_ZONE
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const zone = isTimeZone(timeZone) ? timeZone : DEFAULT_TIME_ZONE;
-  const parts = partsOf(date, 'en-US', zone);
-  let name = parts.timeZoneName;
-  if (isOffsetName(name)) {
-    const british = partsOf(date, 'en-GB', zone).timeZoneName;
-    if (!isOffsetName(british)) name = british;
+  const { offsetMs, name } = zoneAt(date.getTime(), zone);
+  const local = new Date(date.getTime() + offsetMs);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${local.getUTCDate()} ${MONTHS[local.getUTCMonth()]} ${local.getUTCFullYear()}, ${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())} ${name}`;
+}
+
+/**
+ * A zone's offset and name are the same for every moment of a quarter hour (since 1972 every zone
+ * changes its offset on a quarter hour of UTC), so they are read from Intl once per zone and quarter
+ * hour — a page of times from one afternoon asks Intl a few times, not once per time.
+ */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const zoneQuarters = new Map<string, { offsetMs: number; name: string }>();
+
+function zoneAt(time: number, zone: string): { offsetMs: number; name: string } {
+  const quarter = Math.floor(time / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const key = `${zone}|${quarter}`;
+  let known = zoneQuarters.get(key);
+  if (!known) {
+    const parts = partsOf(new Date(quarter), 'en-US', zone);
+    let name = parts.timeZoneName;
+    if (isOffsetName(name)) {
+      const british = partsOf(new Date(quarter), 'en-GB', zone).timeZoneName;
+      if (!isOffsetName(british)) name = british;
+    }
+    const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute));
+    known = { offsetMs: wall - quarter, name: name ?? zone };
+    // Bounded: a long-running server reads times from all over the calendar.
+    if (zoneQuarters.size >= 10_000) zoneQuarters.clear();
+    zoneQuarters.set(key, known);
   }
-  return `${Number(parts.day)} ${MONTHS[Number(parts.month) - 1]} ${parts.year}, ${parts.hour}:${parts.minute} ${name ?? zone}`;
+  return known;
 }
 
 /** The exact moment in UTC, for hover titles: "2026-12-02 18:51:07 UTC". */

@@ -1,3 +1,4 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { getEnv } from './env.server';
 import { redactUrlForLog } from './link-secrets';
@@ -51,6 +52,10 @@ const MAY_HOLD_A_LINK_VALUE = /sdl|setup|token|%[0-9a-f]{2}|[A-Za-z0-9_-]{40,}/i
 export function scrubFields(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return MAY_HOLD_A_LINK_VALUE.test(value) ? safeText(value, 4000) : value;
   if (depth > 6 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  // The access log's request and response reach this before their serializers: walked, they are
+  // the whole socket (a copy of it per line, most of a page's logging cost). Their serializers
+  // (server/access-log.ts) log only the id, method, redacted URL and status.
+  if (value instanceof IncomingMessage || value instanceof ServerResponse) return value;
   if (Array.isArray(value)) return value.map((item) => scrubFields(item, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrubFields(inner, depth + 1)]));
 }
