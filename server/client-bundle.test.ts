@@ -32,6 +32,8 @@ describe('the browser bundle', () => {
     expect(pages).toEqual(
       expect.arrayContaining(['root', 'routes/_index', 'routes/organizations._index', 'routes/organizations.$organizationId', 'routes/setup.$token']),
     );
+    // The benchmark's bare routes exist only in its own build (.bench/).
+    expect(Object.keys(build.routes).filter((id) => id.includes('bench'))).toEqual([]);
     // Resource routes render nothing: the browser never loads their modules.
     expect(pages).not.toContain('routes/audit.export');
     expect(pages).not.toContain('routes/webhooks.workos');
