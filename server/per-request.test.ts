@@ -3,9 +3,11 @@
  * production Remix build, in process: one session lookup however many loaders read the signed-in
  * member, a fresh one for a request that writes, and no render timer left behind a finished page.
  */
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDb } from '~/utils/db.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
@@ -87,6 +89,30 @@ describe('the signed-in member, once per request', () => {
     await getDb()('sessions').delete();
     const after = await fetch(`${baseUrl}/organizations`, { headers: { Cookie: cookie }, redirect: 'manual' });
     expect(after.status).toBe(302);
+  });
+});
+
+describe('the static files', () => {
+  it('are looked for on disk only for asset paths: a page never touches the disk for them', async () => {
+    const { cookie } = await signedInStaff('viewer');
+    const stat = vi.spyOn(fs, 'stat');
+    try {
+      for (const pagePath of ['/organizations', '/audit', '/favicon.ico.data', '/buildings', '/no-such-page.css']) {
+        stat.mockClear();
+        await (await fetch(`${baseUrl}${pagePath}`, { headers: { Cookie: cookie } })).text();
+        expect(
+          stat.mock.calls.map((call) => String(call[0])),
+          pagePath,
+        ).toEqual([]);
+      }
+      // The asset paths do (so the spy sees what express.static does).
+      const asset = fs.readdirSync(path.resolve('public/build')).find((file) => file.endsWith('.js'))!;
+      stat.mockClear();
+      expect((await fetch(`${baseUrl}/build/${asset}`)).status).toBe(200);
+      expect(stat).toHaveBeenCalled();
+    } finally {
+      stat.mockRestore();
+    }
   });
 });
 
