@@ -52,6 +52,9 @@ describe('the browser bundle', () => {
       };
     });
     expect(report.filter((page) => page.zod.length > 0 || page.overBudget)).toEqual([]);
+    // Resource routes too: a browser reaches their modules the day one gets a fetcher or a client loader.
+    const withZod = Object.keys(build.assets.routes).filter((id) => pageScripts(build, id).files.some((file) => file.hasZod));
+    expect(withZod).toEqual([]);
     // The walk reaches the framework itself: a page of a few hundred bytes would mean it did not.
     for (const page of report) expect(page.gzipBytes, page.id).toBeGreaterThan(50 * 1024);
   });

@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     const force = setTimeout(() => {
       logger.error({ timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'requests still running at the shutdown deadline; exiting');
-      process.exit(1);
+      // Even so, the views counted in memory are written (for at most a second more).
+      const giveUp = new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+      void Promise.race([flushSetupLinkViews(), giveUp]).finally(() => process.exit(1));
     }, env.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     // close() stops accepting and calls back once every connection has ended; idle keep-alive
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
       clearInterval(sweep);
       await background.stop();
       // The last second's views of the IT admin's page, counted in memory (decision 023).
-      await flushSetupLinkViews();
+      const views = await flushSetupLinkViews();
+      if (views > 0) logger.info({ views }, 'wrote the views of the setup page still waiting');
       await closeDb();
       logger.info('shutdown complete');
       process.exit(error ? 1 : 0);

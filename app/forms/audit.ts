@@ -62,3 +62,6 @@ export function auditExportFileName(filters: AuditFilterInput, extension: 'csv' 
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .slice(0, 180)}.${extension}`;
 }
+
+/** The audit export's file format. */
+export const auditExportFormatSchema = z.enum(['csv', 'jsonl']);

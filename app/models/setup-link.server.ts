@@ -925,10 +925,10 @@ interface PendingViews {
 }
 
 /**
- * How long a view waits to be written, and how many links' views make a batch that is written
- * at once: a view costs no commit of its own (decision 023). A crash loses at most this window.
+ * How many links' views make a batch that is written at once, before the flush delay
+ * (SETUP_VIEW_FLUSH_MS, a second by default) is up: a view costs no commit of its own
+ * (decision 023). A crash loses at most the views of that delay.
  */
-export const VIEW_FLUSH_DELAY_MS = 1_000;
 const VIEW_BATCH_LINKS = 200;
 
 interface ViewBuffer {
@@ -961,22 +961,24 @@ export function recordSetupLinkView(link: SetupLink, { db = getDb(), now = new D
   } else views.set(link.id, { count: 1, firstAt: at, lastAt: at });
   if (views.size >= VIEW_BATCH_LINKS) void flushSetupLinkViews();
   else if (!buffer.timer) {
-    buffer.timer = setTimeout(() => void flushSetupLinkViews(), VIEW_FLUSH_DELAY_MS);
+    buffer.timer = setTimeout(() => void flushSetupLinkViews(), getEnv().SETUP_VIEW_FLUSH_MS);
     // Pending views never hold the process open; shutdown flushes them (server/index.ts).
     buffer.timer.unref();
   }
 }
 
 /**
- * Writes every view counted so far (the timer does this each second; shutdown and tests call it).
+ * Writes every view counted so far (the timer does this each second; shutdown and tests call it);
+ * returns how many views it wrote.
  * A batch that cannot be written is logged and dropped: views are a hint for staff, not a record.
  */
-export async function flushSetupLinkViews(): Promise<void> {
+export async function flushSetupLinkViews(): Promise<number> {
   const buffer = viewBuffer();
   if (buffer.timer) clearTimeout(buffer.timer);
   buffer.timer = null;
   const batches = [...buffer.pending];
   buffer.pending = new Map();
+  let written = 0;
   const previous = buffer.writing;
   const writing = previous.then(async () => {
     for (const [db, views] of batches) {
@@ -988,11 +990,14 @@ export async function flushSetupLinkViews(): Promise<void> {
               .whereIn('status', ['active', 'completed'])
               .update({
                 view_count: trx.raw('view_count + ?', [linkViews.count]),
-                last_viewed_at: linkViews.lastAt,
-                first_viewed_at: trx.raw('COALESCE(first_viewed_at, ?)', [linkViews.firstAt]),
+                // Another process may have written a later (or earlier) batch first: the latest and
+                // the earliest view win, whatever the order of the writes.
+                last_viewed_at: trx.raw("MAX(COALESCE(last_viewed_at, ''), ?)", [linkViews.lastAt]),
+                first_viewed_at: trx.raw('MIN(COALESCE(first_viewed_at, ?), ?)', [linkViews.firstAt, linkViews.firstAt]),
               });
           }
         });
+        for (const linkViews of views.values()) written += linkViews.count;
       } catch (error) {
         getLogger().warn({ err: error, links: views.size }, 'could not write setup link views; these views are not counted');
       }
@@ -1000,6 +1005,7 @@ export async function flushSetupLinkViews(): Promise<void> {
   });
   buffer.writing = writing;
   await writing;
+  return written;
 }
 
 export type LaunchConfirmation = { ok: true } | { ok: false; status: SetupLinkStatus };

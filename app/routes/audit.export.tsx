@@ -1,8 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
 import { stringify } from 'csv-stringify/sync';
-import { z } from 'zod';
-import { auditExportFileName, readAuditFilters } from '~/forms/audit';
+import { auditExportFileName, auditExportFormatSchema, readAuditFilters } from '~/forms/audit';
 import { AUDIT_ACTIONS, auditEventBatches, recordAuditEvent, type AuditEventView } from '~/models/audit.server';
 import { staffActor } from '~/models/staff.server';
 import { resolveAuditFilters } from '~/services/audit-filters.server';
@@ -45,7 +44,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, 'admin');
   const formData = await request.formData();
-  const format = z.enum(['csv', 'jsonl']).safeParse(formData.get('format'));
+  const format = auditExportFormatSchema.safeParse(formData.get('format'));
   const { raw, result } = readAuditFilters(formData, AUDIT_ACTIONS);
   if (!format.success || !result.success) {
     const problems = [

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
-import { z } from 'zod';
+import { cspReportSchema } from '~/forms/csp-report';
 import { redactUrlForLog } from '~/utils/link-secrets';
 import { getLogger } from '~/utils/logger.server';
 import { readBodyText } from '~/utils/request-body.server';
@@ -8,16 +8,6 @@ import { readBodyText } from '~/utils/request-body.server';
 export const handle = { access: { action: 'public' } };
 
 const MAX_REPORT_BYTES = 16 * 1024;
-
-// The legacy `report-uri` format browsers send as application/csp-report.
-const cspReportSchema = z.object({
-  'csp-report': z.looseObject({
-    'document-uri': z.string().optional(),
-    'effective-directive': z.string().optional(),
-    'violated-directive': z.string().optional(),
-    'blocked-uri': z.string().optional(),
-  }),
-});
 
 /**
  * Receives Content-Security-Policy violation reports so that a blocked script shows up in the

@@ -43,9 +43,10 @@ async function readSessionToken(request: Request): Promise<string | null> {
 
 /**
  * The signed-in staff member, or null (anonymous, expired, idle, or disabled). Looked up once per
- * request that only reads (the root loader and the page's guard share it); a request that may
- * write (an action, then its page's loaders) looks up afresh at each call, so what the action
- * changed — a time zone, a password — is what its loaders see.
+ * request that only reads (the root loader and the page's guard share it). An action (a request
+ * that may write) looks up for itself; the loaders that render after it get a GET copy of the
+ * request from Remix and share one lookup made after the action — so what it changed (a time
+ * zone, a password, a sign-out) is what they see.
  */
 export async function getOptionalStaff(request: Request): Promise<SignedInStaff | null> {
   const token = await readSessionToken(request);

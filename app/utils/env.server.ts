@@ -96,6 +96,12 @@ const envSchema = z
       .int('must be a whole number')
       .min(0, 'must not be negative')
       .default(10_000),
+    SETUP_VIEW_FLUSH_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(100, 'must be at least 100')
+      .max(60_000, 'must be at most 60000')
+      .default(1_000),
     HSTS: booleanFromString.optional(),
     COMPANY_NAME: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
     SUPPORT_EMAIL: z.email({ error: 'must be an email address such as support@company.com' }).optional(),

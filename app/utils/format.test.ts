@@ -162,10 +162,12 @@ describe('formatDateTime, read once per zone and quarter hour', () => {
   });
 
   it('agrees on both sides of a change of offset, minute by minute', () => {
-    // Los Angeles springs forward at 10:00 UTC on 8 March 2026; Lord Howe goes back half an hour at 15:00 UTC on 4 April 2026.
+    // Los Angeles springs forward at 10:00 UTC on 8 March 2026; Lord Howe goes back half an hour at
+    // 15:00 UTC on 4 April 2026; St John's sprang forward at 00:01 local (03:31 UTC) on 5 April 1987.
     for (const [zone, change] of [
       ['America/Los_Angeles', Date.UTC(2026, 2, 8, 10)],
       ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 15)],
+      ['America/St_Johns', Date.UTC(1987, 3, 5, 3, 31)],
     ] as const) {
       for (let minute = -20; minute <= 20; minute += 1) {
         const iso = new Date(change + minute * 60_000 + 30_000).toISOString();

@@ -71,31 +71,46 @@ export function formatDateTime(iso: string, timeZone: string = DEFAULT_TIME_ZONE
 }
 
 /**
- * A zone's offset and name are the same for every moment of a quarter hour (since 1972 every zone
- * changes its offset on a quarter hour of UTC), so they are read from Intl once per zone and quarter
- * hour — a page of times from one afternoon asks Intl a few times, not once per time.
+ * A zone's offset and name are, almost always, the same for every moment of a quarter hour of
+ * UTC: they are read from Intl once per zone and quarter hour, so that a page of times from one
+ * afternoon asks Intl a few times, not once per time. A quarter hour in which they change (today's
+ * rules change on quarter hours; some past ones did not — St John's changed at 00:01 local time
+ * until 2011) is not cached: each moment in it is read as it is.
  */
 const QUARTER_HOUR_MS = 15 * 60_000;
-const zoneQuarters = new Map<string, { offsetMs: number; name: string }>();
+const zoneQuarters = new Map<string, ZoneReading | null>();
 
-function zoneAt(time: number, zone: string): { offsetMs: number; name: string } {
+interface ZoneReading {
+  offsetMs: number;
+  name: string;
+}
+
+function zoneAt(time: number, zone: string): ZoneReading {
   const quarter = Math.floor(time / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
   const key = `${zone}|${quarter}`;
   let known = zoneQuarters.get(key);
-  if (!known) {
-    const parts = partsOf(new Date(quarter), 'en-US', zone);
-    let name = parts.timeZoneName;
-    if (isOffsetName(name)) {
-      const british = partsOf(new Date(quarter), 'en-GB', zone).timeZoneName;
-      if (!isOffsetName(british)) name = british;
-    }
-    const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute));
-    known = { offsetMs: wall - quarter, name: name ?? zone };
+  if (known === undefined) {
+    const start = readZone(quarter, zone);
+    const end = readZone(quarter + QUARTER_HOUR_MS - 60_000, zone);
+    known = start.offsetMs === end.offsetMs && start.name === end.name ? start : null;
     // Bounded: a long-running server reads times from all over the calendar.
     if (zoneQuarters.size >= 10_000) zoneQuarters.clear();
     zoneQuarters.set(key, known);
   }
-  return known;
+  return known ?? readZone(Math.floor(time / 60_000) * 60_000, zone);
+}
+
+/** The zone's offset and name at `time` (a whole minute), from Intl. */
+function readZone(time: number, zone: string): ZoneReading {
+  const at = new Date(time);
+  const parts = partsOf(at, 'en-US', zone);
+  let name = parts.timeZoneName;
+  if (isOffsetName(name)) {
+    const british = partsOf(at, 'en-GB', zone).timeZoneName;
+    if (!isOffsetName(british)) name = british;
+  }
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute));
+  return { offsetMs: wall - time, name: name ?? zone };
 }
 
 /** The exact moment in UTC, for hover titles: "2026-12-02 18:51:07 UTC". */

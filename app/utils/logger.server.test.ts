@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { getDb } from './db.server';
-import { errorForLog } from './logger.server';
+import { errorForLog, scrubFields } from './logger.server';
 
 const TOKEN = `sdl_${'Ab3'.repeat(14)}x`;
 
@@ -26,5 +28,25 @@ describe('errors as a log line shows them', () => {
     expect(logged).not.toContain(TOKEN.slice(4, 20));
     expect(logged).toContain('"type":"TypeError"');
     expect(JSON.stringify(errorForLog(`a string with ${TOKEN}`))).not.toContain(TOKEN.slice(4, 20));
+  });
+});
+
+describe('fields of a log line', () => {
+  it('a raw request or response, under any key and at any depth, is its id, method, redacted URL and status only', () => {
+    const request = new IncomingMessage(new Socket());
+    request.method = 'GET';
+    request.url = `/setup/${TOKEN}?again=${TOKEN}`;
+    request.headers = { cookie: `sd_setup=${TOKEN}`, referer: `https://desk.example/setup/${TOKEN}` };
+    (request as IncomingMessage & { id?: string }).id = 'req-1';
+    const response = new ServerResponse(request);
+    response.statusCode = 404;
+    const logged = JSON.stringify(scrubFields({ req: request, context: { request, nested: [response] }, res: response }));
+    expect(logged).not.toContain(TOKEN.slice(4, 20));
+    expect(JSON.parse(logged)).toMatchObject({
+      req: { id: 'req-1', method: 'GET' },
+      res: { statusCode: 404 },
+      context: { request: { method: 'GET' }, nested: [{ statusCode: 404 }] },
+    });
+    expect(logged).not.toMatch(/cookie|referer|socket/i);
   });
 });

@@ -52,10 +52,15 @@ const MAY_HOLD_A_LINK_VALUE = /sdl|setup|token|%[0-9a-f]{2}|[A-Za-z0-9_-]{40,}/i
 export function scrubFields(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return MAY_HOLD_A_LINK_VALUE.test(value) ? safeText(value, 4000) : value;
   if (depth > 6 || value === null || typeof value !== 'object' || value instanceof Error) return value;
-  // The access log's request and response reach this before their serializers: walked, they are
-  // the whole socket (a copy of it per line, most of a page's logging cost). Their serializers
-  // (server/access-log.ts) log only the id, method, redacted URL and status.
-  if (value instanceof IncomingMessage || value instanceof ServerResponse) return value;
+  // A request or response (the access log's reach this before their serializers): walked, it is
+  // the whole socket, a copy per line and most of a page's logging cost. Only what the access
+  // log's serializers take from them is kept — the id, method, redacted URL and status — on any
+  // logger, under any key.
+  if (value instanceof IncomingMessage) {
+    const { id } = value as IncomingMessage & { id?: unknown };
+    return { id: typeof id === 'string' ? safeText(id, 200) : id, method: value.method, url: redactUrlForLog(value.url ?? '') };
+  }
+  if (value instanceof ServerResponse) return { statusCode: value.statusCode };
   if (Array.isArray(value)) return value.map((item) => scrubFields(item, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrubFields(inner, depth + 1)]));
 }
