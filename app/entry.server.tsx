@@ -26,7 +26,6 @@ export default function handleRequest(
     let shellRendered = false;
     // Ends a render still waiting on data after ABORT_DELAY_MS; cleared as soon as the render is
     // done, so that a finished page leaves no timer behind (one per request, under load).
-    let abortTimer: ReturnType<typeof setTimeout> | undefined;
     const renderEnded = () => clearTimeout(abortTimer);
     const sendShell = () => {
       shellRendered = true;
@@ -67,7 +66,7 @@ export default function handleRequest(
       },
     );
     // React starts the render on the next turn (setImmediate): the timer is set before it can end.
-    abortTimer = setTimeout(abort, ABORT_DELAY_MS);
+    const abortTimer = setTimeout(abort, ABORT_DELAY_MS);
   });
 }
 
