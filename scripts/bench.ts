@@ -138,7 +138,11 @@ async function benchSize(size: number) {
 
     const plans = {
       'newest first': await queryPlan(db, "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.created_at DESC, o.id DESC LIMIT 26", []),
-      'first page, by name': await queryPlan(db, "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.name COLLATE NOCASE, o.id LIMIT 26", []),
+      'first page, by name': await queryPlan(
+        db,
+        "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.name COLLATE NOCASE, o.id LIMIT 26",
+        [],
+      ),
     };
     return { size, seedSeconds, model, attention, plans, labels: list.map((scenario) => scenario.label) };
   } finally {

@@ -484,7 +484,8 @@ describe('the list at scale: every strategy gives the exact rows, order and curs
 
   /** Every page forward from the first, then every page back from the last. */
   async function walkBothWays(filters: Partial<OrganizationListQuery>, limits = small, pageSize = 40) {
-    const list = (extra: Partial<OrganizationListQuery>) => listOrganizations(query({ ...filters, ...extra }), { viewerId: ownerId, pageSize, limits }, { db, now });
+    const list = (extra: Partial<OrganizationListQuery>) =>
+      listOrganizations(query({ ...filters, ...extra }), { viewerId: ownerId, pageSize, limits }, { db, now });
     const cursorOf = (item: OrganizationListItem) => encodeCursor({ value: filters.sort === 'newest' ? item.createdAt : item.name, id: item.id });
     const forward: OrganizationPage[] = [await list({})];
     expect(forward[0]!.previousCursor).toBeNull();

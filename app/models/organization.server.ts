@@ -326,12 +326,10 @@ interface Candidates {
  * filter's own test still applies). Common states have none: a walk finds them quickly.
  */
 function candidateSources(query: OrganizationListQuery, search: string, now: Date): CandidateSource[] {
-  const ids =
-    (sql: string, bindings: unknown[], exact = false): CandidateSource =>
-    ({
-      exact,
-      read: async (db, limit) => ((await db.raw(`${sql} LIMIT ?`, [...bindings, limit] as never)) as { id: number }[]).map((row) => row.id),
-    });
+  const ids = (sql: string, bindings: unknown[], exact = false): CandidateSource => ({
+    exact,
+    read: async (db, limit) => ((await db.raw(`${sql} LIMIT ?`, [...bindings, limit] as never)) as { id: number }[]).map((row) => row.id),
+  });
   const sources: CandidateSource[] = [];
   if (search.length >= 3) sources.push(ids('SELECT rowid AS id FROM organization_search WHERE organization_search MATCH ?', [ftsPhrase(search)], true));
   else if (search) {
@@ -347,7 +345,8 @@ function candidateSources(query: OrganizationListQuery, search: string, now: Dat
       ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention' GROUP BY o.id", []),
     );
   }
-  if (query.setup === 'completed' || query.link === 'completed') sources.push(ids("SELECT DISTINCT organization_id AS id FROM setup_links WHERE status = 'completed'", []));
+  if (query.setup === 'completed' || query.link === 'completed')
+    sources.push(ids("SELECT DISTINCT organization_id AS id FROM setup_links WHERE status = 'completed'", []));
   if (query.link === 'expired') {
     sources.push(
       ids("SELECT DISTINCT organization_id AS id FROM setup_links WHERE status = 'expired' OR (status = 'active' AND expires_at <= ?)", [now.toISOString()]),
