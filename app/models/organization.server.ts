@@ -143,6 +143,10 @@ export const ORGANIZATIONS_PAGE_SIZE = 25;
  */
 export const LIST_LIMITS = { candidates: 1_000, walk: 5_000, fallback: 10_000 };
 
+/** Current organizations, as the partial indexes of migration 013 are defined. */
+const CURRENT = "o.status <> 'archived'";
+
+/** A row's place in the order: its id and the sort column (the other is absent). */
 type SortKeyRow = { id: number; name: string; created_at: string };
 
 /**
@@ -177,7 +181,7 @@ export async function listOrganizations(
 
   /** The page's ids and sort keys, from the candidates if given, else walking the sort index (up to `bound`). */
   const findRows = (candidates: Candidates | null, bound: SortKeyRow | null) => {
-    const statement = db('organizations as o').select('o.id', 'o.name', 'o.created_at');
+    const statement = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
     whereListed(statement, query, ownerId, now);
     if (search && !candidates?.exact) whereMatchesPerRow(statement, search);
     if (candidates) statement.whereRaw('o.id IN (SELECT value FROM json_each(?))', [JSON.stringify(candidates.ids)]);
@@ -195,8 +199,11 @@ export async function listOrganizations(
   } else {
     // Many candidates: walk the order from the cursor, but no further than `limits.walk` rows
     // (found on the sort index alone, which is cheap: the rows are then tested only up to there).
-    // Every organization in the order counts, whatever the filters: a covering index scan.
+    // Every organization of the status in the order counts, whatever the other filters: a
+    // covering index scan.
     const walk = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
+    if (query.status === 'current') walk.whereRaw(CURRENT);
+    else walk.where('o.status', query.status);
     if (cursor) walk.whereRaw(keysetSql(byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
     boundary = ((await walk
       .orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`)
@@ -258,15 +265,19 @@ function keysetSql(byName: boolean, operator: '>' | '<' | '>=' | '<='): string {
  */
 function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery, ownerId: number | undefined, now: Date): void {
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
-  // instead of sorting every current row (the status index would be chosen otherwise).
-  if (query.status === 'current') statement.whereNot('o.status', 'archived');
+  // instead of sorting every current row (the status index would be chosen otherwise). A literal,
+  // not a bound value: only then may SQLite use the indexes of current organizations (013).
+  if (query.status === 'current') statement.whereRaw(CURRENT);
   else statement.where('o.status', query.status);
   if (ownerId !== undefined) statement.where('o.cs_owner_id', ownerId);
   const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
   const setupState = setupStateSql(now);
   const active = linkIsActiveSql('l', now);
   const activeLink = `SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND ${active.sql}`;
-  const completedLink = "EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND l.status = 'completed')";
+  // A scalar probe of the covering index, named: as an EXISTS, SQLite builds a Bloom filter of
+  // every link first, or probes the wider organization index and reads each link.
+  const completedLink =
+    "(SELECT 1 FROM setup_links l INDEXED BY setup_links_completed_by_organization WHERE l.organization_id = o.id AND l.status = 'completed' LIMIT 1) IS NOT NULL";
   switch (query.link) {
     case 'none':
       statement.whereRaw(`NOT EXISTS (${activeLink})`, active.bindings);
@@ -341,15 +352,16 @@ function candidateSources(query: OrganizationListQuery, search: string, now: Dat
     sources.push(ids('SELECT id FROM organizations WHERE name >= (? COLLATE NOCASE) AND name < (? COLLATE NOCASE)', [lower, upper]));
   }
   if (query.setup === 'attention') {
-    sources.push(
-      ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention' GROUP BY o.id", []),
-    );
+    sources.push(ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention'", []));
   }
   if (query.setup === 'completed' || query.link === 'completed')
-    sources.push(ids("SELECT DISTINCT organization_id AS id FROM setup_links WHERE status = 'completed'", []));
+    sources.push(ids("SELECT organization_id AS id FROM setup_links INDEXED BY setup_links_completed_by_organization WHERE status = 'completed'", []));
   if (query.link === 'expired') {
     sources.push(
-      ids("SELECT DISTINCT organization_id AS id FROM setup_links WHERE status = 'expired' OR (status = 'active' AND expires_at <= ?)", [now.toISOString()]),
+      ids(
+        "SELECT organization_id AS id FROM setup_links WHERE status = 'expired' UNION ALL SELECT organization_id FROM setup_links WHERE status = 'active' AND expires_at <= ?",
+        [now.toISOString()],
+      ),
     );
   }
   return sources;
@@ -362,8 +374,11 @@ function candidateSources(query: OrganizationListQuery, search: string, now: Dat
 async function intersectCandidates(db: Knex, sources: CandidateSource[], limit: number): Promise<Candidates | null> {
   let result = null as Candidates | null;
   for (const source of sources) {
-    const ids = await source.read(db, limit + 1);
-    if (ids.length > limit) continue;
+    // Link rows, not organizations, for the filters' sets (no DISTINCT: it would read every link
+    // in organization order): a set over the limit in rows may be under it in organizations.
+    const rows = await source.read(db, limit + 1);
+    if (rows.length > limit) continue;
+    const ids = [...new Set(rows)];
     const previous: Candidates | null = result;
     const held = previous ? new Set(previous.ids) : null;
     result = { ids: held ? ids.filter((id) => held.has(id)) : ids, exact: Boolean(previous?.exact) || source.exact };
@@ -490,13 +505,24 @@ function whereNameMatches(statement: Knex.QueryBuilder, term: string): void {
 }
 
 /**
- * The same match as a test of the row `o` alone (a trigram lookup at its rowid), for a walk of
- * the list's order: it never reads the other matches.
+ * The same match as a test of the row `o` alone, for a walk of the list's order: it never reads
+ * the other matches. A trigram MATCH at one rowid still seeks in every trigram's list (≈0.1 ms a
+ * row for a term in every row), so the row's own indexed text is read instead (its search row, by
+ * rowid) and searched: for ASCII text and an ASCII term, the trigram match is exactly "contains,
+ * ASCII letters folded", which instr() on lower() is. Anything else — a term or a row with other
+ * characters, which the trigram tokenizer folds by Unicode's rules — asks the trigram index.
  */
 function whereMatchesPerRow(statement: Knex.QueryBuilder, term: string): void {
-  if (term.length >= 3) {
-    statement.whereRaw('EXISTS (SELECT 1 FROM organization_search s WHERE s.organization_search MATCH ? AND s.rowid = o.id)', [ftsPhrase(term)]);
-  } else whereNameMatches(statement, term);
+  if (term.length < 3) return whereNameMatches(statement, term);
+  const trigram = ['EXISTS (SELECT 1 FROM organization_search s WHERE s.organization_search MATCH ? AND s.rowid = o.id)', [ftsPhrase(term)]] as const;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(term)) return void statement.whereRaw(...trigram);
+  const text = "(s.name || ' ' || s.domains || ' ' || s.external_id || ' ' || s.workos_id)";
+  const contains = ['name', 'domains', 'external_id', 'workos_id'].map((column) => `instr(lower(s.${column}), lower(?)) > 0`).join(' OR ');
+  statement.whereRaw(
+    `COALESCE((SELECT CASE WHEN length(${text}) = length(CAST(${text} AS BLOB)) THEN ${contains} END FROM organization_search s WHERE s.rowid = o.id), ${trigram[0]})`,
+    [term, term, term, term, ...trigram[1]],
+  );
 }
 
 function ftsPhrase(text: string): string {
