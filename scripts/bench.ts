@@ -131,7 +131,10 @@ async function benchSize(size: number) {
     const list = scenarios(encodeCursor({ value: middle.name, id: middle.id }), owners[0]!);
 
     const model: Record<string, { p50: number; p99: number; runs: number; rows: number }> = {};
-    for (const scenario of list) model[scenario.label] = await timeList(db, scenario, owners[0]!);
+    for (const scenario of list) {
+      model[scenario.label] = await timeList(db, scenario, owners[0]!);
+      process.stderr.write(`  ${scenario.label}: p50 ${model[scenario.label]!.p50.toFixed(2)} ms\n`);
+    }
     // The home page's "Needs attention", for one owner and for everyone.
     const attention: Record<string, { p50: number; p99: number; runs: number }> = {};
     for (const [label, ownerId] of [
