@@ -219,24 +219,49 @@ export interface AuditPage {
   limit?: number;
 }
 
+/** Up to this many organizations, a page reads each one's newest events and merges them. */
+const MERGED_ORGANIZATIONS = 50;
+
 /**
  * One page of events, newest first, after `before` (keyset): each page is an index seek whatever
- * the table's size — the at/id index, or the organization's, actor's or action's.
+ * the table's size — the at/id index, or the organization's, actor's or action's. Several
+ * organizations (a name search matches up to 20) are read one by one, each its own seek of its
+ * newest `limit + 1` events, and merged: one seek over all of them would read every event of every
+ * one of them to sort them.
  */
 export async function listAuditEvents(
   filters: AuditFilters,
   { before, limit = 50 }: AuditPage = {},
   { db = getDb() }: ModelContext = {},
 ): Promise<{ events: AuditEventView[]; next: AuditCursor | null }> {
-  const statement = filteredEvents(db, filters)
-    .leftJoin('organizations as o', 'o.id', 'e.organization_id')
-    .select('e.*', 'o.name as organization_name')
-    .orderBy([
-      { column: 'e.at', order: 'desc' },
-      { column: 'e.id', order: 'desc' },
-    ])
-    .limit(limit + 1);
-  if (before) statement.whereRaw('(e.at, e.id) < (?, ?)', [before.at, before.id]);
+  const newestFirst = [
+    { column: 'e.at', order: 'desc' },
+    { column: 'e.id', order: 'desc' },
+  ];
+  const pageOf = (narrowed: AuditFilters) => {
+    const statement = filteredEvents(db, narrowed)
+      .orderBy(newestFirst)
+      .limit(limit + 1);
+    if (before) statement.whereRaw('(e.at, e.id) < (?, ?)', [before.at, before.id]);
+    return statement;
+  };
+  const ids = filters.organizationIds;
+  let events: Knex.QueryBuilder;
+  if (ids && ids.length > 1 && ids.length <= MERGED_ORGANIZATIONS) {
+    const parts = ids.map((id) =>
+      pageOf({ ...filters, organizationIds: [id] })
+        .select('e.*')
+        .toSQL(),
+    );
+    const merged = db.raw(`(${parts.map((part) => `SELECT * FROM (${part.sql})`).join(' UNION ALL ')}) AS e`, parts.flatMap((part) => part.bindings) as never);
+    events = db
+      .from(merged)
+      .orderBy(newestFirst)
+      .limit(limit + 1);
+  } else {
+    events = pageOf(filters);
+  }
+  const statement = events.leftJoin('organizations as o', 'o.id', 'e.organization_id').select('e.*', 'o.name as organization_name');
   const rows = (await statement) as AuditRow[];
   const page = rows.slice(0, limit).map(toView);
   const last = page.at(-1);
