@@ -182,7 +182,7 @@ export async function listOrganizations(
   /** The page's ids and sort keys, from the candidates if given, else walking the sort index (up to `bound`). */
   const findRows = (candidates: Candidates | null, bound: SortKeyRow | null) => {
     const statement = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
-    // SQLite tests the terms in this order: the search (a few µs a row) before the states.
+    // The search goes between the filters' probes and their full states (whereListed).
     whereListed(statement, query, ownerId, now, () => {
       if (search && !candidates?.exact) whereMatchesPerRow(statement, search);
     });
@@ -262,8 +262,9 @@ function keysetSql(byName: boolean, operator: '>' | '<' | '>=' | '<='): string {
 }
 
 /**
- * The list's filters as tests of each row. Selective ones test a cheap necessary condition (an
- * indexed link or flag) before the full state, so that a walk past non-matching rows stays cheap.
+ * The list's filters as tests of each row, in the order SQLite runs them: the status and owner;
+ * then each filter's cheap necessary condition (an index probe, which most rows fail); then the
+ * search (`thenSearch`, a few µs a row); then the full link or setup state, for the few left.
  */
 function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery, ownerId: number | undefined, now: Date, thenSearch: () => void): void {
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
@@ -272,61 +273,68 @@ function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery,
   if (query.status === 'current') statement.whereRaw(CURRENT);
   else statement.where('o.status', query.status);
   if (ownerId !== undefined) statement.where('o.cs_owner_id', ownerId);
-  thenSearch();
   const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
   const setupState = setupStateSql(now);
   const active = linkIsActiveSql('l', now);
   const activeLink = `SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND ${active.sql}`;
-  // A scalar probe of the covering index, named: as an EXISTS, SQLite builds a Bloom filter of
-  // every link first, or probes the wider organization index and reads each link.
+  // Scalar probes of covering indexes, named: as an EXISTS, SQLite builds a Bloom filter of every
+  // link first, or probes the wider organization index and reads each link.
   const oneLink = (status: 'active' | 'sending') =>
     `(SELECT 1 FROM setup_links l INDEXED BY setup_links_one_${status} WHERE l.organization_id = o.id AND l.status = '${status}') IS NOT NULL`;
   const completedLink =
     "(SELECT 1 FROM setup_links l INDEXED BY setup_links_completed_by_organization WHERE l.organization_id = o.id AND l.status = 'completed' LIMIT 1) IS NOT NULL";
+  const probes: [string, unknown[]][] = [];
+  const states: [string, unknown[]][] = [];
   switch (query.link) {
     case 'none':
-      statement.whereRaw(`NOT EXISTS (${activeLink})`, active.bindings);
+      probes.push([`NOT EXISTS (${activeLink})`, active.bindings]);
       break;
     case 'active':
-      statement.whereRaw(`EXISTS (${activeLink})`, active.bindings);
+      probes.push([`EXISTS (${activeLink})`, active.bindings]);
       break;
     case 'expiring':
-      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [
-        ...active.bindings,
-        new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString(),
+      probes.push([
+        `EXISTS (${activeLink} AND l.expires_at <= ?)`,
+        [...active.bindings, new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString()],
       ]);
       break;
     case 'expired':
-      statement.whereRaw(
-        `EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND (l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?))) AND ${linkState.sql} = 'expired'`,
-        [now.toISOString(), ...linkState.bindings],
-      );
+      probes.push([
+        "EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND (l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?)))",
+        [now.toISOString()],
+      ]);
+      states.push([`${linkState.sql} = 'expired'`, linkState.bindings]);
       break;
     case 'completed':
-      statement.whereRaw(`${completedLink} AND ${linkState.sql} = 'completed'`, linkState.bindings);
+      probes.push([completedLink, []]);
+      states.push([`${linkState.sql} = 'completed'`, linkState.bindings]);
       break;
   }
   switch (query.setup) {
     case 'any':
       break;
     case 'attention':
-      statement.whereRaw("EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'attention')");
+      probes.push(["EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'attention')", []]);
       break;
     case 'completed':
-      statement.whereRaw(`${completedLink} AND ${setupState.sql} = 'completed'`, setupState.bindings);
+      probes.push([completedLink, []]);
+      states.push([`${setupState.sql} = 'completed'`, setupState.bindings]);
       break;
-    // Common states, walked: a probe of the one-active (and one-sending) index first, which
-    // most rows fail, then the state itself.
     case 'waiting':
-      statement.whereRaw(`(${oneLink('active')} OR ${oneLink('sending')}) AND ${setupState.sql} = 'waiting'`, setupState.bindings);
+      probes.push([`(${oneLink('active')} OR ${oneLink('sending')})`, []]);
+      states.push([`${setupState.sql} = 'waiting'`, setupState.bindings]);
       break;
     case 'in_progress':
-      statement.whereRaw(`${oneLink('active')} AND ${setupState.sql} = 'in_progress'`, setupState.bindings);
+      probes.push([oneLink('active'), []]);
+      states.push([`${setupState.sql} = 'in_progress'`, setupState.bindings]);
       break;
     case 'not_started':
-      statement.whereRaw('NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)');
+      probes.push(['NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)', []]);
       break;
   }
+  for (const [sql, bindings] of probes) statement.whereRaw(sql, bindings as never);
+  thenSearch();
+  for (const [sql, bindings] of states) statement.whereRaw(sql, bindings as never);
 }
 
 /** A set of organization ids a page can start from; `exact` when it is the search's own match. */
