@@ -195,7 +195,11 @@ export async function listOrganizations(
   let rows: SortKeyRow[];
   let stoppedAfter: number | null = null;
   let boundary: SortKeyRow | null = null;
-  const few = await intersectCandidates(db, sources, limits.candidates);
+  const few = await intersectCandidates(
+    db,
+    sources.filter((source) => !source.fallbackOnly),
+    limits.candidates,
+  );
   if (few || sources.length === 0) {
     rows = await findRows(few, null);
   } else {
@@ -314,7 +318,7 @@ function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery,
     case 'any':
       break;
     case 'attention':
-      probes.push(["EXISTS (SELECT 1 FROM feature_status f WHERE f.workos_organization_id = o.workos_id AND f.state = 'attention')", []]);
+      probes.push(["o.workos_id IN (SELECT f.workos_organization_id FROM feature_status f WHERE f.state = 'attention')", []]);
       break;
     case 'completed':
       probes.push([completedLink, []]);
@@ -337,9 +341,13 @@ function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery,
   for (const [sql, bindings] of states) statement.whereRaw(sql, bindings as never);
 }
 
-/** A set of organization ids a page can start from; `exact` when it is the search's own match. */
+/**
+ * A set of organization ids a page can start from; `exact` when it is the search's own match;
+ * `fallbackOnly` when the page should walk first and read the set only if the walk runs out.
+ */
 interface CandidateSource {
   exact: boolean;
+  fallbackOnly: boolean;
   read: (db: Knex, limit: number) => Promise<number[]>;
 }
 interface Candidates {
@@ -354,12 +362,14 @@ interface Candidates {
  * filter's own test still applies). Common states have none: a walk finds them quickly.
  */
 function candidateSources(query: OrganizationListQuery, search: string, now: Date): CandidateSource[] {
-  const ids = (sql: string, bindings: unknown[], exact = false): CandidateSource => ({
+  const ids = (sql: string, bindings: unknown[], { exact = false, fallbackOnly = false } = {}): CandidateSource => ({
     exact,
+    fallbackOnly,
     read: async (db, limit) => ((await db.raw(`${sql} LIMIT ?`, [...bindings, limit] as never)) as { id: number }[]).map((row) => row.id),
   });
   const sources: CandidateSource[] = [];
-  if (search.length >= 3) sources.push(ids('SELECT rowid AS id FROM organization_search WHERE organization_search MATCH ?', [ftsPhrase(search)], true));
+  if (search.length >= 3)
+    sources.push(ids('SELECT rowid AS id FROM organization_search WHERE organization_search MATCH ?', [ftsPhrase(search)], { exact: true }));
   else if (search) {
     // LIKE folds ASCII letters only, as NOCASE does: the prefix's range in the name index holds
     // exactly its matches (the LIKE test still runs per row).
@@ -369,7 +379,13 @@ function candidateSources(query: OrganizationListQuery, search: string, now: Dat
     sources.push(ids('SELECT id FROM organizations WHERE name >= (? COLLATE NOCASE) AND name < (? COLLATE NOCASE)', [lower, upper]));
   }
   if (query.setup === 'attention') {
-    sources.push(ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention'", []));
+    // Walked first: its probe (membership in the flagged set, read once) is cheaper per row than
+    // reading and sorting some hundreds of flagged organizations.
+    sources.push(
+      ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention'", [], {
+        fallbackOnly: true,
+      }),
+    );
   }
   if (query.setup === 'completed' || query.link === 'completed')
     sources.push(ids("SELECT organization_id AS id FROM setup_links INDEXED BY setup_links_completed_by_organization WHERE status = 'completed'", []));
