@@ -108,6 +108,46 @@ describe('the audit log', () => {
     expect(batches).toEqual([4, 2]);
   });
 
+  it('several organizations are read one by one and merged: the same events, order and pages as one query over all of them', async () => {
+    // Interleaved in time across three organizations, with ties, plus events of others.
+    const three = [
+      await insertOrganizationWithoutHistory({ name: 'Merge One' }),
+      await insertOrganizationWithoutHistory({ name: 'Merge Two' }),
+      await insertOrganizationWithoutHistory({ name: 'Merge Three' }),
+    ];
+    const other = await insertOrganizationWithoutHistory({ name: 'Not Merged' });
+    for (let index = 0; index < 40; index += 1) {
+      const at = `2026-10-${String(1 + Math.floor(index / 3)).padStart(2, '0')}T0${index % 2}:00:00.000Z`;
+      await event(at, { actor: index % 4 ? ada : 'system', action: index % 5 ? 'setup_link.viewed' : 'organization.noted', organizationId: three[index % 3] });
+      if (index % 7 === 0) await event(at, { actor: ada, action: 'setup_link.viewed', organizationId: other });
+    }
+    const every = (await getDb()('audit_events')
+      .whereIn('organization_id', three)
+      .orderBy([
+        { column: 'at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])) as { id: number; action: string; actor_type: string }[];
+    for (const filters of [
+      { organizationIds: three },
+      { organizationIds: three, action: 'setup_link.viewed' },
+      { organizationIds: three, actor: { type: 'staff' as const, id: ada.id } },
+    ]) {
+      const want = every
+        .filter((row) => (!filters.action || row.action === filters.action) && (!filters.actor || row.actor_type === 'staff'))
+        .map((row) => row.id);
+      const got: number[] = [];
+      let before = null;
+      for (let page = 0; page < 50; page += 1) {
+        const result: Awaited<ReturnType<typeof listAuditEvents>> = await listAuditEvents(filters, { before, limit: 7 });
+        got.push(...result.events.map((item) => item.id));
+        if (!result.next) break;
+        before = result.next;
+      }
+      expect(got, JSON.stringify(filters)).toEqual(want);
+      expect((await listAuditEvents(filters, { limit: 7 })).events[0]!.organizationName).toMatch(/^Merge /);
+    }
+  });
+
   it('reads a malformed cursor as none', () => {
     for (const bad of ['', 'not-base64!', Buffer.from('2026-11-01|x').toString('base64url'), Buffer.from("1' OR 1=1|3").toString('base64url')]) {
       expect(decodeAuditCursor(bad)).toBeNull();

@@ -5,17 +5,25 @@
 import { WorkOS } from '@workos-inc/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewOrganizationInput } from '~/forms/organization';
-import { getDb } from '~/utils/db.server';
+import type { Knex } from 'knex';
+import type { OrganizationListQuery } from '~/forms/organization';
+import { getDb, migrateToLatest, openDatabase } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { createOrganization, createTestStaff, deliverWorkOSEvent } from '../../test/factories';
+import { seedOrganizations } from '../../db/seed-organizations';
+import { createOrganization, createTestStaff, deliverWorkOSEvent, insertOrganizationWithoutHistory } from '../../test/factories';
+import { makeTempDir } from '../../test/temp-dirs';
 import { runOrganizationSync } from './organization-sync.server';
 import {
   archiveOrganization,
   finishOrganizationCreation,
+  encodeCursor,
   getOrganization,
+  LIST_LIMITS,
   listOrganizations,
+  type OrganizationListItem,
+  type OrganizationPage,
   setCsOwner,
   startOrganizationCreation,
   updateOrganizationDetails,
@@ -417,6 +425,152 @@ describe('listing and searching', () => {
     const letters = Array.from({ length: 12 }, (_, index) => `${tag} ${String.fromCharCode(97 + index)}`);
     expect(await walk('name')).toEqual(letters);
     expect(await walk('newest')).toEqual([...letters].reverse());
+  });
+});
+
+describe('the list at scale: every strategy gives the exact rows, order and cursors', () => {
+  // Its own database: thousands of organizations, seeded as the benchmark seeds them, plus 300
+  // that match one word and sort after all the others (the walk's worst case).
+  let db: Knex;
+  let ownerId: number;
+  let everyone: OrganizationListItem[];
+  const now = new Date();
+  const small = { candidates: 50, walk: 200, fallback: 400 };
+
+  beforeAll(async () => {
+    db = openDatabase(`${makeTempDir('setup-desk-scale-')}/scale.sqlite`);
+    await migrateToLatest(db);
+    const owners = [await createTestStaff('support', { db }), await createTestStaff('support', { db }), await createTestStaff('admin', { db })];
+    ownerId = owners[0]!.id;
+    await seedOrganizations(db, { count: 3_000, ownerIds: owners.map((owner) => owner.id) });
+    for (let index = 0; index < 300; index += 1) await insertOrganizationWithoutHistory({ name: `Zulu Clustered ${index}`, db });
+    // Letters the trigram index folds by Unicode's rules: their rows are tested by the index itself.
+    for (let index = 0; index < 60; index += 1) await insertOrganizationWithoutHistory({ name: `Énergie Ålesund ${index}`, db });
+    // The reference: every current organization as the plain list describes it, one page.
+    everyone = (await listOrganizations(query(), { viewerId: ownerId, pageSize: 10_000 }, { db, now })).items;
+  }, 60_000);
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  function query(overrides: Partial<OrganizationListQuery> = {}): OrganizationListQuery {
+    return { status: 'current', sort: 'name', link: 'any', setup: 'any', ...overrides };
+  }
+
+  /** What the filters select, by brute force over the reference rows, in the list's order. */
+  async function expected(filters: Partial<OrganizationListQuery>): Promise<number[]> {
+    const texts = new Map(
+      ((await db('organization_search').select('rowid', 'name', 'domains', 'external_id', 'workos_id')) as Record<string, string | number>[]).map((row) => [
+        row.rowid as number,
+        [row.name, row.domains, row.external_id, row.workos_id].join('\n').toLowerCase(),
+      ]),
+    );
+    const owner = (await db('staff').where({ id: ownerId }).first('name')) as { name: string };
+    const term = filters.q?.toLowerCase();
+    const rows = everyone.filter(
+      (item) =>
+        (!term || (term.length >= 3 ? texts.get(item.id)!.includes(term) : item.name.toLowerCase().startsWith(term))) &&
+        (filters.owner === undefined || item.ownerName === owner.name) &&
+        (filters.setup === undefined || filters.setup === 'any' || item.setupState === filters.setup) &&
+        (filters.link === undefined ||
+          filters.link === 'any' ||
+          (filters.link === 'none' ? item.linkState !== 'active' : filters.link === 'active' ? item.linkState === 'active' : item.linkState === filters.link)),
+    );
+    const byName = (a: OrganizationListItem, b: OrganizationListItem) => {
+      const [x, y] = [a.name.toLowerCase(), b.name.toLowerCase()];
+      return x < y ? -1 : x > y ? 1 : a.id - b.id;
+    };
+    const newest = (a: OrganizationListItem, b: OrganizationListItem) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id - a.id);
+    return rows.sort(filters.sort === 'newest' ? newest : byName).map((item) => item.id);
+  }
+
+  /** Every page forward from the first, then every page back from the last. */
+  async function walkBothWays(filters: Partial<OrganizationListQuery>, limits = small, pageSize = 40) {
+    const list = (extra: Partial<OrganizationListQuery>) =>
+      listOrganizations(query({ ...filters, ...extra }), { viewerId: ownerId, pageSize, limits }, { db, now });
+    const cursorOf = (item: OrganizationListItem) => encodeCursor({ value: filters.sort === 'newest' ? item.createdAt : item.name, id: item.id });
+    const forward: OrganizationPage[] = [await list({})];
+    expect(forward[0]!.previousCursor).toBeNull();
+    while (forward.at(-1)!.nextCursor && forward.length < 500) forward.push(await list({ after: forward.at(-1)!.nextCursor! }));
+    const backward: OrganizationPage[] = [];
+    let cursor = forward.at(-1)!.previousCursor;
+    while (cursor && backward.length < 500) {
+      backward.unshift(await list({ before: cursor }));
+      cursor = backward[0]!.previousCursor;
+    }
+    for (const page of forward) {
+      expect(page.items.length).toBeLessThanOrEqual(pageSize);
+      // A full page's cursors are its own first and last rows, as they always were.
+      if (page.stoppedAfter === null && page.nextCursor) expect(page.nextCursor).toBe(cursorOf(page.items.at(-1)!));
+    }
+    return {
+      forward: forward.flatMap((page) => page.items.map((item) => item.id)),
+      backward: [...backward, forward.at(-1)!].flatMap((page) => page.items.map((item) => item.id)),
+      stopped: forward.filter((page) => page.stoppedAfter !== null).length,
+      pages: forward.length,
+    };
+  }
+
+  const cases: [string, Partial<OrganizationListQuery>][] = [
+    ['a term every organization matches (domains end .example)', { q: 'example' }],
+    ['…newest first', { q: 'example', sort: 'newest' }],
+    ['a term most match (external ids)', { q: 'acct-' }],
+    ['a common name word', { q: 'globex' }],
+    ['…newest first', { q: 'globex', sort: 'newest' }],
+    ['a rare term (fewer matches than the candidate bound)', { q: 'acct-31' }],
+    ['a term matching nothing', { q: 'zzqx' }],
+    ['a 2-character name prefix', { q: 'gl' }],
+    ['…newest first', { q: 'gl', sort: 'newest' }],
+    ['search and owner', { q: 'example', owner: 'mine' }],
+    ['search and an active link', { q: 'example', link: 'active' }],
+    ['search and a completed link', { q: 'globex', link: 'completed' }],
+    ['search and waiting', { q: 'example', setup: 'waiting' }],
+    ['search and needs attention', { q: 'example', setup: 'attention' }],
+    ['search and completed, newest first', { q: 'example', setup: 'completed', sort: 'newest' }],
+    ['completed, no search', { setup: 'completed' }],
+    ['needs attention, no search', { setup: 'attention' }],
+    ['a completed link, by owner', { link: 'completed', owner: 'mine' }],
+    ['in progress', { setup: 'in_progress' }],
+    ['many matches clustered at the end of the order', { q: 'zulu' }],
+    ['a term with letters beyond ASCII, folded', { q: 'ÉNERGIE' }],
+    ['an ASCII term in rows with letters beyond ASCII', { q: 'nergie' }],
+    ['…and in all the others too', { q: 'ene' }],
+  ];
+  for (const [label, filters] of cases) {
+    it(`${label}: ${JSON.stringify(filters)}`, async () => {
+      const want = await expected(filters);
+      for (const limits of [small, LIST_LIMITS]) {
+        const got = await walkBothWays(filters, limits);
+        expect(got.forward, 'forward').toEqual(want);
+        expect(got.backward, 'backward').toEqual(want);
+        // The default bounds never stop short here; the small ones may (the Zulus have no
+        // domain, and sort last by name and first by age), and the pages still add up.
+        if (limits === LIST_LIMITS) expect(got.stopped).toBe(0);
+      }
+    });
+  }
+
+  it('the reference holds what the cases need: matches for every term, most of them past the candidate bound', async () => {
+    expect((await expected({ q: 'example' })).length).toBe(everyone.length - 360); // the Zulus and Énergies have no domain
+    expect((await expected({ q: 'ÉNERGIE' })).length).toBe(60);
+    expect((await expected({ q: 'globex' })).length).toBeGreaterThan(small.candidates);
+    expect((await expected({ q: 'acct-31' })).length).toBeLessThanOrEqual(small.candidates);
+    expect((await expected({ q: 'zulu' })).length).toBe(300);
+    expect((await expected({ setup: 'completed' })).length).toBeGreaterThan(small.candidates);
+    expect((await expected({ q: 'zzqx' })).length).toBe(0);
+  });
+
+  it('a walk that runs out with too many candidates to read whole returns short pages that still add up exactly', async () => {
+    const limits = { candidates: 50, walk: 200, fallback: 100 };
+    const want = await expected({ q: 'zulu' });
+    const got = await walkBothWays({ q: 'zulu' }, limits);
+    expect(got.forward).toEqual(want);
+    expect(got.backward).toEqual(want);
+    // 3,000 organizations sort before the first Zulu: the walk stops 200 rows at a time until it reaches them.
+    expect(got.stopped).toBeGreaterThan(10);
+    const first = await listOrganizations(query({ q: 'zulu' }), { viewerId: ownerId, pageSize: 40, limits }, { db, now });
+    expect(first).toMatchObject({ items: [], stoppedAfter: 200, previousCursor: null });
+    expect(first.nextCursor).not.toBeNull();
   });
 });
 

@@ -124,18 +124,46 @@ export interface OrganizationPage {
   /** Cursors for the next and previous pages, or null at either end. */
   nextCursor: string | null;
   previousCursor: string | null;
+  /**
+   * Set when this page stopped early: it looked through this many organizations in the list's
+   * order and found fewer than a page of matches (a search or filter whose matches are few here
+   * but too many elsewhere to read whole). The page is still exact; Next and Previous carry on.
+   */
+  stoppedAfter: number | null;
 }
 
 export const ORGANIZATIONS_PAGE_SIZE = 25;
 
 /**
- * One page of organizations, filtered and sorted, with keyset cursors: every page costs the same
- * at 100,000 rows as at 100. Search matches any 3+ characters of the name, a domain, the external
- * id or the WorkOS id (trigram index); shorter searches match the start of the name.
+ * How far a page may read (decision 022). `candidates`: a search or selective filter with at most
+ * this many candidates is read whole and sorted, so the page costs in proportion to this bound,
+ * not to the table. `walk`: with more, the list's own order is walked and each row tested, at most
+ * this many rows a page. `fallback`: a walk that finds less than a page reads the candidates whole
+ * after all if there are at most this many.
+ */
+export const LIST_LIMITS = { candidates: 1_000, walk: 5_000, fallback: 10_000 };
+
+/** Current organizations, as the partial indexes of migration 013 are defined. */
+const CURRENT = "o.status <> 'archived'";
+
+/** A row's place in the order: its id and the sort column (the other is absent). */
+type SortKeyRow = { id: number; name: string; created_at: string };
+
+/**
+ * One page of organizations, filtered and sorted, with keyset cursors. Search matches any 3+
+ * characters of the name, a domain, the external id or the WorkOS id (trigram index); shorter
+ * searches match the start of the name.
+ *
+ * What a page costs is bounded by the page, whatever matches (decision 022, LIST_LIMITS): a search
+ * or a selective filter with few candidates is read whole; otherwise the list's sort index is
+ * walked and each row tested, up to a bound; a walk that finds less than a page reads the
+ * candidates whole if they are not too many, and else returns the short page it found
+ * (`stoppedAfter`). Every page is exact either way. The page's rows are found first (ids and sort
+ * keys only) and described after, so no row outside the page is described.
  */
 export async function listOrganizations(
   query: OrganizationListQuery,
-  { viewerId, pageSize = ORGANIZATIONS_PAGE_SIZE }: { viewerId: number; pageSize?: number },
+  { viewerId, pageSize = ORGANIZATIONS_PAGE_SIZE, limits = LIST_LIMITS }: { viewerId: number; pageSize?: number; limits?: typeof LIST_LIMITS },
   { db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<OrganizationPage> {
   const byName = query.sort === 'name';
@@ -144,95 +172,275 @@ export async function listOrganizations(
   const ascending = byName;
   const backwards = Boolean(query.before) && !query.after;
   const cursor = decodeCursor(query.after ?? query.before);
+  // Towards the end of this walk: ">" for name order and "<" for newest-first; backwards flips it.
+  const greater = ascending !== backwards;
+  const direction = greater ? 'ASC' : 'DESC';
+  const ownerId = query.owner === undefined ? undefined : query.owner === 'mine' ? viewerId : query.owner;
+  const search = searchTerm(query.q);
+  const sources = candidateSources(query, search, now);
 
-  const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
-  const linkFeatures = currentLinkSql('o', 'l.features', now);
-  const setupState = setupStateSql(now);
-  const statement = db('organizations as o').select(
-    'o.id',
-    'o.name',
-    'o.status',
-    'o.external_id',
-    'o.workos_id',
-    'o.created_at',
-    'owner.name as owner_name',
-    db.raw("(SELECT group_concat(d.domain, ' ') FROM organization_domains d WHERE d.organization_id = o.id) AS domains"),
-    db.raw(`${linkState.sql} AS link_state`, linkState.bindings),
-    db.raw(`${setupState.sql} AS setup_state`, setupState.bindings),
-    db.raw(`${linkFeatures.sql} AS link_features`, linkFeatures.bindings),
+  /** The page's ids and sort keys, from the candidates if given, else walking the sort index (up to `bound`). */
+  const findRows = (candidates: Candidates | null, bound: SortKeyRow | null) => {
+    const statement = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
+    // The search goes between the filters' probes and their full states (whereListed).
+    whereListed(statement, query, ownerId, now, () => {
+      if (search && !candidates?.exact) whereMatchesPerRow(statement, search);
+    });
+    if (candidates) statement.whereRaw('o.id IN (SELECT value FROM json_each(?))', [JSON.stringify(candidates.ids)]);
+    if (cursor) statement.whereRaw(keysetSql(byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
+    if (bound) statement.whereRaw(keysetSql(byName, greater ? '<=' : '>='), [byName ? bound.name : bound.created_at, bound.id]);
+    return statement.orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`).limit(pageSize + 1) as Promise<SortKeyRow[]>;
+  };
+
+  let rows: SortKeyRow[];
+  let stoppedAfter: number | null = null;
+  let boundary: SortKeyRow | null = null;
+  const few = await intersectCandidates(
+    db,
+    sources.filter((source) => !source.fallbackOnly),
+    limits.candidates,
   );
-  statement.leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id');
+  if (few || sources.length === 0) {
+    rows = await findRows(few, null);
+  } else {
+    // Many candidates: walk the order from the cursor, but no further than `limits.walk` rows
+    // (found on the sort index alone, which is cheap: the rows are then tested only up to there).
+    // Every organization of the status in the order counts, whatever the other filters: a
+    // covering index scan.
+    const walk = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
+    if (query.status === 'current') walk.whereRaw(CURRENT);
+    else walk.where('o.status', query.status);
+    if (cursor) walk.whereRaw(keysetSql(byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
+    boundary = ((await walk
+      .orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`)
+      .offset(limits.walk - 1)
+      .first()) ?? null) as SortKeyRow | null;
+    rows = await findRows(null, boundary);
+    if (boundary && rows.length <= pageSize) {
+      const some = await intersectCandidates(db, sources, limits.fallback);
+      if (some) {
+        rows = await findRows(some, null);
+      } else {
+        stoppedAfter = limits.walk;
+      }
+    }
+  }
+
+  const hasMore = rows.length > pageSize;
+  const pageRows = rows.slice(0, pageSize);
+  if (backwards) pageRows.reverse();
+  const items = await describeRows(
+    db,
+    pageRows.map((row) => row.id),
+    now,
+  );
+  const cursorOf = (item: { name: string; createdAt: string; id: number } | undefined) =>
+    item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null;
+  const boundaryCursor = boundary ? cursorOf({ name: boundary.name, createdAt: boundary.created_at, id: boundary.id }) : null;
+  // Back the way a page came, when it found no row: from the row it started after, that row
+  // included. (Ids are integers: "(value, id) > (v, i - 1)" holds the row (v, i); "<" takes i + 1.)
+  const otherWayGreater = ascending === backwards;
+  const startIncluded = cursor ? encodeCursor({ value: cursor.value, id: cursor.id + (otherWayGreater ? -1 : 1) }) : null;
+  const first = items.length ? cursorOf(items[0]) : startIncluded;
+  const last = items.length ? cursorOf(items.at(-1)) : startIncluded;
+  if (stoppedAfter !== null) {
+    // A short page: the walk goes on from where it stopped.
+    return {
+      items,
+      nextCursor: backwards ? last : boundaryCursor,
+      previousCursor: backwards ? boundaryCursor : cursor ? first : null,
+      stoppedAfter,
+    };
+  }
+  const atStart = backwards ? !hasMore : !cursor;
+  const atEnd = backwards ? false : !hasMore;
+  return { items, nextCursor: atEnd ? null : last, previousCursor: atStart ? null : first, stoppedAfter: null };
+}
+
+/**
+ * The collation goes on the value side: "(o.name, o.id) > (? COLLATE NOCASE, ?)" lets SQLite
+ * seek in the index, where "(o.name COLLATE NOCASE, o.id) > …" scans it from the start.
+ */
+function keysetSql(byName: boolean, operator: '>' | '<' | '>=' | '<='): string {
+  return byName ? `(o.name, o.id) ${operator} (? COLLATE NOCASE, ?)` : `(o.created_at, o.id) ${operator} (?, ?)`;
+}
+
+/**
+ * The list's filters as tests of each row, in the order SQLite runs them: the status and owner;
+ * then each filter's cheap necessary condition (an index probe, which most rows fail); then the
+ * search (`thenSearch`, a few µs a row); then the full link or setup state, for the few left.
+ */
+function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery, ownerId: number | undefined, now: Date, thenSearch: () => void): void {
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
-  // instead of sorting every current row (the status index would be chosen otherwise).
-  if (query.status === 'current') statement.whereNot('o.status', 'archived');
+  // instead of sorting every current row (the status index would be chosen otherwise). A literal,
+  // not a bound value: only then may SQLite use the indexes of current organizations (013).
+  if (query.status === 'current') statement.whereRaw(CURRENT);
   else statement.where('o.status', query.status);
-  if (query.owner !== undefined) statement.where('o.cs_owner_id', query.owner === 'mine' ? viewerId : query.owner);
+  if (ownerId !== undefined) statement.where('o.cs_owner_id', ownerId);
+  const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
+  const setupState = setupStateSql(now);
   const active = linkIsActiveSql('l', now);
   const activeLink = `SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND ${active.sql}`;
+  // Scalar probes of covering indexes, named: as an EXISTS, SQLite builds a Bloom filter of every
+  // link first, or probes the wider organization index and reads each link.
+  const oneLink = (status: 'active' | 'sending') =>
+    `(SELECT 1 FROM setup_links l INDEXED BY setup_links_one_${status} WHERE l.organization_id = o.id AND l.status = '${status}') IS NOT NULL`;
+  const completedLink =
+    "(SELECT 1 FROM setup_links l INDEXED BY setup_links_completed_by_organization WHERE l.organization_id = o.id AND l.status = 'completed' LIMIT 1) IS NOT NULL";
+  const probes: [string, unknown[]][] = [];
+  const states: [string, unknown[]][] = [];
   switch (query.link) {
     case 'none':
-      statement.whereRaw(`NOT EXISTS (${activeLink})`, active.bindings);
+      probes.push([`NOT EXISTS (${activeLink})`, active.bindings]);
       break;
     case 'active':
-      statement.whereRaw(`EXISTS (${activeLink})`, active.bindings);
+      probes.push([`EXISTS (${activeLink})`, active.bindings]);
       break;
     case 'expiring':
-      statement.whereRaw(`EXISTS (${activeLink} AND l.expires_at <= ?)`, [
-        ...active.bindings,
-        new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString(),
+      probes.push([
+        `EXISTS (${activeLink} AND l.expires_at <= ?)`,
+        [...active.bindings, new Date(now.getTime() + EXPIRING_SOON_HOURS * 3_600_000).toISOString()],
       ]);
       break;
-    // Selective filters start from the few qualifying links (status index), then check the current one.
     case 'expired':
-      statement.whereRaw(
-        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?)) AND ${linkState.sql} = 'expired'`,
-        [now.toISOString(), ...linkState.bindings],
-      );
+      probes.push([
+        "EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id AND (l.status = 'expired' OR (l.status = 'active' AND l.expires_at <= ?)))",
+        [now.toISOString()],
+      ]);
+      states.push([`${linkState.sql} = 'expired'`, linkState.bindings]);
       break;
     case 'completed':
-      statement.whereRaw(
-        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${linkState.sql} = 'completed'`,
-        linkState.bindings,
-      );
+      probes.push([completedLink, []]);
+      states.push([`${linkState.sql} = 'completed'`, linkState.bindings]);
       break;
   }
   switch (query.setup) {
     case 'any':
       break;
-    // Selective states start from their few rows (the partial indexes), then confirm the state.
     case 'attention':
-      statement.whereRaw("o.workos_id IN (SELECT f.workos_organization_id FROM feature_status f WHERE f.state = 'attention')");
+      probes.push(["o.workos_id IN (SELECT f.workos_organization_id FROM feature_status f WHERE f.state = 'attention')", []]);
       break;
     case 'completed':
-      statement.whereRaw(
-        `o.id IN (SELECT l.organization_id FROM setup_links l WHERE l.status = 'completed') AND ${setupState.sql} = 'completed'`,
-        setupState.bindings,
-      );
+      probes.push([completedLink, []]);
+      states.push([`${setupState.sql} = 'completed'`, setupState.bindings]);
       break;
-    // Common states (a customer in five or more): walk the list's own order and test each row,
-    // rather than sort every organization with an active link.
     case 'waiting':
+      probes.push([`(${oneLink('active')} OR ${oneLink('sending')})`, []]);
+      states.push([`${setupState.sql} = 'waiting'`, setupState.bindings]);
+      break;
     case 'in_progress':
-      statement.whereRaw(`${setupState.sql} = ?`, [...setupState.bindings, query.setup]);
+      probes.push([oneLink('active'), []]);
+      states.push([`${setupState.sql} = 'in_progress'`, setupState.bindings]);
       break;
     case 'not_started':
-      statement.whereRaw('NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)');
+      probes.push(['NOT EXISTS (SELECT 1 FROM setup_links l WHERE l.organization_id = o.id)', []]);
       break;
   }
-  const search = searchTerm(query.q);
-  if (search) whereNameMatches(statement, search);
-  if (cursor) {
-    // Forward in display order is ">" for name order and "<" for newest-first; backwards flips it.
-    const greater = ascending !== backwards;
-    // The collation goes on the value side: "(o.name, o.id) > (? COLLATE NOCASE, ?)" lets SQLite
-    // seek in the index, where "(o.name COLLATE NOCASE, o.id) > …" scans it from the start.
-    const keyset = byName ? `(o.name, o.id) ${greater ? '>' : '<'} (? COLLATE NOCASE, ?)` : `(o.created_at, o.id) ${greater ? '>' : '<'} (?, ?)`;
-    statement.whereRaw(keyset, [cursor.value, cursor.id]);
-  }
-  const direction = ascending !== backwards ? 'ASC' : 'DESC';
-  statement.orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`).limit(pageSize + 1);
+  for (const [sql, bindings] of probes) statement.whereRaw(sql, bindings as never);
+  thenSearch();
+  for (const [sql, bindings] of states) statement.whereRaw(sql, bindings as never);
+}
 
-  const rows = (await statement) as {
+/**
+ * A set of organization ids a page can start from; `exact` when it is the search's own match;
+ * `fallbackOnly` when the page should walk first and read the set only if the walk runs out.
+ */
+interface CandidateSource {
+  exact: boolean;
+  fallbackOnly: boolean;
+  read: (db: Knex, limit: number) => Promise<number[]>;
+}
+interface Candidates {
+  ids: number[];
+  /** The ids are exactly the search's matches (its test per row is not needed). */
+  exact: boolean;
+}
+
+/**
+ * The small indexed sets a page can start from: the search's matches (trigram index, or a name
+ * prefix as a range of the name index) and, for selective filters, a superset of their rows (the
+ * filter's own test still applies). Common states have none: a walk finds them quickly.
+ */
+function candidateSources(query: OrganizationListQuery, search: string, now: Date): CandidateSource[] {
+  const ids = (sql: string, bindings: unknown[], { exact = false, fallbackOnly = false } = {}): CandidateSource => ({
+    exact,
+    fallbackOnly,
+    read: async (db, limit) => ((await db.raw(`${sql} LIMIT ?`, [...bindings, limit] as never)) as { id: number }[]).map((row) => row.id),
+  });
+  const sources: CandidateSource[] = [];
+  if (search.length >= 3)
+    sources.push(ids('SELECT rowid AS id FROM organization_search WHERE organization_search MATCH ?', [ftsPhrase(search)], { exact: true }));
+  else if (search) {
+    // LIKE folds ASCII letters only, as NOCASE does: the prefix's range in the name index holds
+    // exactly its matches (the LIKE test still runs per row).
+    const lower = search.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+    const characters = [...lower];
+    const upper = characters.slice(0, -1).join('') + String.fromCodePoint(characters.at(-1)!.codePointAt(0)! + 1);
+    sources.push(ids('SELECT id FROM organizations WHERE name >= (? COLLATE NOCASE) AND name < (? COLLATE NOCASE)', [lower, upper]));
+  }
+  if (query.setup === 'attention') {
+    // Walked first: its probe (membership in the flagged set, read once) is cheaper per row than
+    // reading and sorting some hundreds of flagged organizations.
+    sources.push(
+      ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention'", [], {
+        fallbackOnly: true,
+      }),
+    );
+  }
+  if (query.setup === 'completed' || query.link === 'completed')
+    sources.push(ids("SELECT organization_id AS id FROM setup_links INDEXED BY setup_links_completed_by_organization WHERE status = 'completed'", []));
+  if (query.link === 'expired') {
+    sources.push(
+      ids(
+        "SELECT organization_id AS id FROM setup_links WHERE status = 'expired' UNION ALL SELECT organization_id FROM setup_links WHERE status = 'active' AND expires_at <= ?",
+        [now.toISOString()],
+      ),
+    );
+  }
+  return sources;
+}
+
+/**
+ * The ids every small source holds, when at least one has at most `limit` (each read with a limit
+ * of one more, so that a large set costs no more than a small one); null when none is that small.
+ */
+async function intersectCandidates(db: Knex, sources: CandidateSource[], limit: number): Promise<Candidates | null> {
+  let result = null as Candidates | null;
+  for (const source of sources) {
+    // Link rows, not organizations, for the filters' sets (no DISTINCT: it would read every link
+    // in organization order): a set over the limit in rows may be under it in organizations.
+    const rows = await source.read(db, limit + 1);
+    if (rows.length > limit) continue;
+    const ids = [...new Set(rows)];
+    const previous: Candidates | null = result;
+    const held = previous ? new Set(previous.ids) : null;
+    result = { ids: held ? ids.filter((id) => held.has(id)) : ids, exact: Boolean(previous?.exact) || source.exact };
+  }
+  return result;
+}
+
+/** The list's rows for these ids, in this order: owner, domains, the current link and setup state. */
+async function describeRows(db: Knex, ids: number[], now: Date): Promise<OrganizationListItem[]> {
+  if (ids.length === 0) return [];
+  const linkState = currentLinkSql('o', linkStatusSql('l', now), now);
+  const linkFeatures = currentLinkSql('o', 'l.features', now);
+  const setupState = setupStateSql(now);
+  const rows = (await db('organizations as o')
+    .leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id')
+    .whereIn('o.id', ids)
+    .select(
+      'o.id',
+      'o.name',
+      'o.status',
+      'o.external_id',
+      'o.workos_id',
+      'o.created_at',
+      'owner.name as owner_name',
+      db.raw("(SELECT group_concat(d.domain, ' ') FROM organization_domains d WHERE d.organization_id = o.id) AS domains"),
+      db.raw(`${linkState.sql} AS link_state`, linkState.bindings),
+      db.raw(`${setupState.sql} AS setup_state`, setupState.bindings),
+      db.raw(`${linkFeatures.sql} AS link_features`, linkFeatures.bindings),
+    )) as {
     id: number;
     name: string;
     status: OrganizationStatus;
@@ -245,9 +453,8 @@ export async function listOrganizations(
     setup_state: SetupState;
     link_features: string | null;
   }[];
-  const hasMore = rows.length > pageSize;
-  const pageRows = rows.slice(0, pageSize);
-  if (backwards) pageRows.reverse();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const pageRows = ids.flatMap((id) => byId.get(id) ?? []);
   // Done counts for the page's rows only: one small query, not a subquery per row.
   const workosIds = pageRows.flatMap((row) => (row.workos_id ? [row.workos_id] : []));
   const doneRows = workosIds.length
@@ -256,7 +463,7 @@ export async function listOrganizations(
         feature: string;
       }[])
     : [];
-  const items = pageRows.map((row) => ({
+  return pageRows.map((row) => ({
     id: row.id,
     name: row.name,
     status: row.status,
@@ -272,14 +479,6 @@ export async function listOrganizations(
       doneRows.filter((done) => done.workos_organization_id === row.workos_id).map((done) => done.feature),
     ),
   }));
-  const cursorOf = (item: OrganizationListItem | undefined) => (item ? encodeCursor({ value: byName ? item.name : item.createdAt, id: item.id }) : null);
-  const atStart = backwards ? !hasMore : !cursor;
-  const atEnd = backwards ? false : !hasMore;
-  return {
-    items,
-    nextCursor: atEnd || items.length === 0 ? null : cursorOf(items.at(-1)),
-    previousCursor: atStart || items.length === 0 ? null : cursorOf(items[0]),
-  };
 }
 
 /**
@@ -336,6 +535,27 @@ function searchTerm(typed: string | undefined): string {
 function whereNameMatches(statement: Knex.QueryBuilder, term: string): void {
   if (term.length >= 3) statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(term)]);
   else statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(term)}%`]);
+}
+
+/**
+ * The same match as a test of the row `o` alone, for a walk of the list's order: it never reads
+ * the other matches. A trigram MATCH at one rowid still seeks in every trigram's list (≈0.1 ms a
+ * row for a term in every row), so the row's own indexed text is read instead (its search row, by
+ * rowid) and searched: for ASCII text and an ASCII term, the trigram match is exactly "contains,
+ * ASCII letters folded", which instr() on lower() is. Anything else — a term or a row with other
+ * characters, which the trigram tokenizer folds by Unicode's rules — asks the trigram index.
+ */
+function whereMatchesPerRow(statement: Knex.QueryBuilder, term: string): void {
+  if (term.length < 3) return whereNameMatches(statement, term);
+  const trigram = ['EXISTS (SELECT 1 FROM organization_search s WHERE s.organization_search MATCH ? AND s.rowid = o.id)', [ftsPhrase(term)]] as const;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(term)) return void statement.whereRaw(...trigram);
+  const text = "(s.name || ' ' || s.domains || ' ' || s.external_id || ' ' || s.workos_id)";
+  const contains = ['name', 'domains', 'external_id', 'workos_id'].map((column) => `instr(lower(s.${column}), lower(?)) > 0`).join(' OR ');
+  statement.whereRaw(
+    `COALESCE((SELECT CASE WHEN length(${text}) = length(CAST(${text} AS BLOB)) THEN ${contains} END FROM organization_search s WHERE s.rowid = o.id), ${trigram[0]})`,
+    [term, term, term, term, ...trigram[1]],
+  );
 }
 
 function ftsPhrase(text: string): string {

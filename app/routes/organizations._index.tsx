@@ -196,7 +196,12 @@ export default function Organizations() {
         </button>
       </Form>
 
-      {page.items.length === 0 ? (
+      {page.stoppedAfter ? (
+        <p className="text-sm text-slate-600">
+          This page stopped after looking through {page.stoppedAfter.toLocaleString('en')} organizations; use Next or Previous to keep looking.
+        </p>
+      ) : null}
+      {page.items.length === 0 && !page.stoppedAfter ? (
         filtered ? (
           <EmptyState
             title="No organization matches"

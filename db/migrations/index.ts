@@ -10,6 +10,7 @@ import * as m009 from './009_sign_in_hardening';
 import * as m010 from './010_byok_progress';
 import * as m011 from './011_domain_event_times';
 import * as m012 from './012_staff_time_zone';
+import * as m013 from './013_list_and_attention_indexes';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   { name: '010_byok_progress', ...m010 },
   { name: '011_domain_event_times', ...m011 },
   { name: '012_staff_time_zone', ...m012 },
+  { name: '013_list_and_attention_indexes', ...m013 },
 ];

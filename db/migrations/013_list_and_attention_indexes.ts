@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+
+/**
+ * Indexes that keep the organization list's and the home page's reads in proportion to a page
+ * (decision 022):
+ * - the list's three orders over current organizations only, so that a walk of the order that
+ *   tests each row reads the index alone until a row's own test needs more;
+ * - an organization's completed or expired links, so that those filters' per-row tests and
+ *   candidate sets are index probes;
+ * - for "Needs attention", each group in its own order, stopping at the group's limit: features
+ *   WorkOS flagged (newest change first), creations that failed and are still pending, links
+ *   that failed to send or are still sending (newest first).
+ */
+const INDEXES = {
+  organizations_current_by_name: "organizations (name COLLATE NOCASE, id) WHERE status <> 'archived'",
+  organizations_current_by_created: "organizations (created_at, id) WHERE status <> 'archived'",
+  organizations_current_by_owner: "organizations (cs_owner_id, name COLLATE NOCASE, id) WHERE status <> 'archived'",
+  setup_links_completed_by_organization: "setup_links (organization_id) WHERE status = 'completed'",
+  setup_links_expired_by_organization: "setup_links (organization_id) WHERE status = 'expired'",
+  feature_status_attention_changed: "feature_status (changed_at) WHERE state = 'attention'",
+  organizations_pending_errors: "organizations (updated_at) WHERE status = 'pending' AND last_error IS NOT NULL",
+  setup_links_failed_or_sending: "setup_links (created_at) WHERE status IN ('failed', 'sending')",
+};
+
+export async function up(db: Knex): Promise<void> {
+  for (const [name, definition] of Object.entries(INDEXES)) await db.raw(`CREATE INDEX ${name} ON ${definition}`);
+}
+
+export async function down(db: Knex): Promise<void> {
+  for (const name of Object.keys(INDEXES).reverse()) await db.raw(`DROP INDEX ${name}`);
+}
