@@ -16,6 +16,7 @@ import { createStaff } from '../app/models/staff.server';
 import { sessionCookieHeader } from '../app/services/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
+import { seedAuditEvents } from '../db/seed-audit-events';
 import { BENCH_PRODUCTION_ENV } from './bench-env';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
 
@@ -23,54 +24,8 @@ const SIZES = [10_000, 1_000_000];
 const ORGANIZATIONS = 1_000;
 const ITERATIONS = 50;
 const PRODUCTION_ENV = BENCH_PRODUCTION_ENV;
-const ACTIONS = [
-  'setup_link.viewed',
-  'setup_link.launched',
-  'setup_link.created',
-  'setup_link.emailed',
-  'organization.noted',
-  'staff.signed_in',
-  'setup_link.revoked',
-];
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** A year of events, one every ~31 s, spread over the organizations, actors and actions. */
-async function writeEvents(db: Knex, staffIds: number[], events: number): Promise<void> {
-  const start = Date.parse('2026-01-01T00:00:00.000Z') / 86_400_000 + 2440587.5; // as a Julian day
-  const batch = Math.min(events, 100_000);
-  for (let offset = 0; offset < events; offset += batch) {
-    await db.raw(
-      `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO audit_events (at, request_id, actor_type, actor_id, actor_label, action, organization_id, details, note)
-       SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ? + i * (365.0 / ?)),
-              'req-' || i,
-              CASE i % 10 WHEN 0 THEN 'system' WHEN 1 THEN 'it_admin' ELSE 'staff' END,
-              CASE WHEN i % 10 > 1 THEN json_extract(?, '$[' || (i % ?) || ']') END,
-              CASE i % 10 WHEN 0 THEN 'Setup Desk' WHEN 1 THEN 'IT admin' ELSE 'Bench rep ' || (i % ?) END,
-              json_extract(?, '$[' || (i * 7919 % ?) || ']'),
-              (i * 104729 % ?) + 1,
-              '{"fingerprint":"abc123","features":["sso","dsync"],"delivery":"email","recipient":"it-admin@customer.example"}',
-              CASE WHEN i % 10 = 3 THEN 'Followed up by phone; they will finish the SSO setup this week.' END
-       FROM n`,
-      [
-        offset + 1,
-        offset + batch,
-        start,
-        events,
-        JSON.stringify(staffIds),
-        staffIds.length,
-        staffIds.length,
-        JSON.stringify(ACTIONS),
-        ACTIONS.length,
-        ORGANIZATIONS,
-      ],
-    );
-    process.stdout.write(`\r  wrote ${(offset + batch).toLocaleString('en')} events`);
-  }
-  process.stdout.write('\n');
 }
 
 async function timeFilter(db: Knex, filters: AuditFilters, before: AuditCursor | null = null) {
@@ -164,7 +119,13 @@ async function measurePages(events: number) {
   }
   console.log(`Audit log benchmark: ${events.toLocaleString('en')} events, ${ORGANIZATIONS} organizations, ${staffIds.length} staff (${databasePath})`);
   const writeStarted = performance.now();
-  await writeEvents(db, staffIds, events);
+  await seedAuditEvents(db, {
+    count: events,
+    organizations: ORGANIZATIONS,
+    staffIds,
+    onProgress: (written) => process.stdout.write(`\r  wrote ${written.toLocaleString('en')} events`),
+  });
+  process.stdout.write('\n');
   await db.raw('ANALYZE');
   console.log(
     `  written and analysed in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s; file ${(fs.statSync(databasePath).size / 1_048_576).toFixed(0)} MB`,

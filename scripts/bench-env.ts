@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { createStaff, type Staff } from '../app/models/staff.server';
 
 /**
  * The environment the benchmarks run the app in: production mode, as deployed (React's production
@@ -16,3 +18,17 @@ export const BENCH_PRODUCTION_ENV = {
   SMTP_URL: 'smtp://127.0.0.1:9',
   MAIL_FROM: 'Acme Onboarding <onboarding@acme.example>',
 };
+
+/** `count` support reps (the organizations' CS owners in a benchmark's database); their ids. */
+export async function createBenchReps(db: Knex, count: number): Promise<Staff['id'][]> {
+  const ids: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const { staff } = await createStaff(
+      { email: `rep${index}@bench.example`, name: `Bench Rep ${index}`, role: 'support', password: 'saffron-kettle-meadow-94' },
+      { type: 'system', label: 'Benchmark' },
+      { db },
+    );
+    ids.push(staff.id);
+  }
+  return ids;
+}

@@ -17,13 +17,12 @@ import zlib from 'node:zlib';
 import autocannon from 'autocannon';
 import { createSession } from '../app/models/session.server';
 import { createSetupLink } from '../app/models/setup-link.server';
-import { createStaff } from '../app/models/staff.server';
 import { sessionCookieHeader } from '../app/services/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
 import { seedAuditEvents } from '../db/seed-audit-events';
 import { seedOrganizations } from '../db/seed-organizations';
-import { BENCH_PRODUCTION_ENV } from './bench-env';
+import { BENCH_PRODUCTION_ENV, createBenchReps } from './bench-env';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
 import { importServerBuild, pageScripts } from '../test/client-bundle';
 
@@ -74,15 +73,7 @@ async function seed(databasePath: string) {
   const db = getDb();
   await migrateToLatest(db);
   const actor = { type: 'system' as const, label: 'Benchmark' };
-  const owners: number[] = [];
-  for (let index = 0; index < 5; index += 1) {
-    const { staff } = await createStaff(
-      { email: `rep${index}@bench.example`, name: `Bench Rep ${index}`, role: 'support', password: 'saffron-kettle-meadow-94' },
-      actor,
-      { db },
-    );
-    owners.push(staff.id);
-  }
+  const owners = await createBenchReps(db, 5);
   let started = performance.now();
   await seedOrganizations(db, { count: ORGANIZATIONS, ownerIds: owners });
   const links = ((await db('setup_links').count({ n: '*' }).first()) as { n: number }).n;

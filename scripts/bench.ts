@@ -8,14 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { createStaff } from '../app/models/staff.server';
 import { listNeedsAttention } from '../app/models/attention.server';
 import { encodeCursor, listOrganizations } from '../app/models/organization.server';
 import { organizationListQuerySchema } from '../app/forms/organization';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
 import { resetEnvCache } from '../app/utils/env.server';
 import { seedOrganizations } from '../db/seed-organizations';
-import { BENCH_PRODUCTION_ENV } from './bench-env';
+import { BENCH_PRODUCTION_ENV, createBenchReps } from './bench-env';
 
 const SIZES = [1_000, 100_000];
 const MODEL_ITERATIONS = 200;
@@ -109,16 +108,7 @@ async function benchSize(size: number) {
   const db = getDb();
   try {
     await migrateToLatest(db);
-    const actor = { type: 'system' as const, label: 'Benchmark' };
-    const owners: number[] = [];
-    for (let index = 0; index < 5; index += 1) {
-      const { staff } = await createStaff(
-        { email: `rep${index}@bench.example`, name: `Bench Rep ${index}`, role: 'support', password: 'saffron-kettle-meadow-94' },
-        actor,
-        { db },
-      );
-      owners.push(staff.id);
-    }
+    const owners = await createBenchReps(db, 5);
     const seedStarted = performance.now();
     await seedOrganizations(db, { count: size, ownerIds: owners });
     const seedSeconds = (performance.now() - seedStarted) / 1000;
