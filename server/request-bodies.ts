@@ -101,22 +101,25 @@ export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 /** …and for at most this long: a client that stops sending mid-body must not hold the connection (nor a shutdown) open. */
 const DRAIN_LIMIT_MS = 5_000;
 
+/** Reads and drops the rest of a refused body; past the byte or time limit, cuts the connection. */
+function drainWithinLimits(req: Parameters<RequestHandler>[0]): void {
+  let drained = 0;
+  const cutOff = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+  cutOff.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.once('end', () => clearTimeout(cutOff));
+  req.once('close', () => clearTimeout(cutOff));
+  req.resume();
+}
+
 /** A plain page for a browser's document request, plain text for anything else. */
 function refuse(req: Parameters<RequestHandler>[0], res: Response, status: 400 | 413 | 415, message: string): void {
   res.status(status);
   if (Number(req.headers['content-length'] ?? 0) > DRAIN_LIMIT_BYTES) res.setHeader('Connection', 'close');
-  else {
-    let drained = 0;
-    const cutOff = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
-    cutOff.unref();
-    req.on('data', (chunk: Buffer) => {
-      drained += chunk.length;
-      if (drained > DRAIN_LIMIT_BYTES) req.socket.destroy();
-    });
-    req.once('end', () => clearTimeout(cutOff));
-    req.once('close', () => clearTimeout(cutOff));
-    req.resume();
-  }
+  else drainWithinLimits(req);
   res.setHeader('Cache-Control', 'no-store');
   const wantsPage = (req.headers.accept ?? '').includes('text/html') && !routeOf(req, res).path.endsWith('.data') && !req.path.endsWith('.data');
   if (!wantsPage) {

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import type { SetupLinkDraft } from '~/forms/setup-link-draft';
 import type { FieldErrors } from '~/utils/forms';
-import { Field, FieldError } from './field';
-import { FeaturePicker, RecipientFields } from './setup-link-card';
-import { LINK_LIFETIME_DAYS, type DeliveryMethod } from '~/domain/setup-links';
+import { FieldError } from './field';
+import { FeaturePicker, LifetimeField, RecipientFields } from './setup-link-card';
+import type { DeliveryMethod } from '~/domain/setup-links';
 import type { OrganizationStatus } from '~/domain/organizations';
 
 /**
@@ -39,18 +39,7 @@ export function NewCustomerLinkFields({ draft, errors, lifetimeMaxDays }: { draf
         hidden={delivery !== 'email'}
         emailHint="The person at the customer who configures their identity provider. Nobody else sees the link, you included."
       />
-      <Field
-        label="Valid for (days)"
-        name="lifetimeDays"
-        type="number"
-        inputMode="numeric"
-        min={LINK_LIFETIME_DAYS.min}
-        max={lifetimeMaxDays}
-        defaultValue={draft.lifetimeDays}
-        hint={`${LINK_LIFETIME_DAYS.min} to ${lifetimeMaxDays} days.`}
-        errors={errors.lifetimeDays}
-        className="max-w-xs"
-      />
+      <LifetimeField errors={errors.lifetimeDays} defaultValue={draft.lifetimeDays} maxDays={lifetimeMaxDays} />
     </>
   );
 }

@@ -161,7 +161,8 @@ export function RecipientFields({
   );
 }
 
-function LifetimeField({ errors, defaultValue, maxDays }: { errors?: string[]; defaultValue: string; maxDays: number }) {
+/** How many days the link opens (the link card's forms and the New customer screen). */
+export function LifetimeField({ errors, defaultValue, maxDays }: { errors?: string[]; defaultValue: string; maxDays: number }) {
   return (
     <Field
       label="Valid for (days)"
