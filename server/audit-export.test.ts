@@ -21,7 +21,7 @@ const notes = (naughtyStrings as string[]).filter((text) => text.trim() !== '');
 
 beforeAll(async () => {
   server = await startBuiltServer();
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
   for (const role of ['viewer', 'support', 'admin'] as const) {
     cookies[role] = (await signedInStaff(role, { email: `${role}-export@staff.example`, name: `Export ${role}`, db })).cookie;
   }

@@ -25,7 +25,7 @@ beforeAll(async () => {
     MAINTENANCE_INTERVAL_MS: '1000',
     SMTP_URL: catcher.url,
   });
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
 });
 
 afterAll(async () => {

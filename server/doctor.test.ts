@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '~/utils/db.server';
 import type { CheckResult } from '~/services/doctor.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { databaseEnv } from '../test/backend';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
 import { signedInStaff } from '../test/factories';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/smtp-catcher';
@@ -68,7 +69,7 @@ describe('npm run doctor', () => {
     const server = await startBuiltServer({ ...workosSandboxEnv(sandbox), SMTP_URL: catcher.url });
     try {
       expect((await fetch(`${server.url}/login`, { headers: { 'X-Forwarded-For': '203.0.113.5' } })).status).toBe(200);
-      const db = openDatabase(server.databasePath);
+      const db = openDatabase(server.database);
       try {
         await expect.poll(async () => (await db('server_observations').where({ kind: 'forwarded_without_trust_proxy' })).length).toBe(1);
       } finally {
@@ -77,7 +78,7 @@ describe('npm run doctor', () => {
     } finally {
       await server.stop();
     }
-    const env = { ...healthyEnv(), DATABASE_PATH: server.databasePath };
+    const env = { ...healthyEnv(), ...databaseEnv(server.database) };
     const untrusted = byId((await doctor(env)).results, 'proxy');
     expect(untrusted.status).toBe('warn');
     expect(untrusted.found).toMatch(/^requests arrive through a proxy \(from 127\.0\.0\.1, last .+ UTC\) but TRUST_PROXY is unset/);
@@ -204,7 +205,7 @@ describe('the System status page', () => {
 
   beforeAll(async () => {
     server = await startBuiltServer({ ...workosSandboxEnv(sandbox), SMTP_URL: catcher.url, WORKOS_EVENTS_POLL: 'auto' });
-    db = openDatabase(server.databasePath);
+    db = openDatabase(server.database);
     for (const role of ['admin', 'support', 'viewer'] as const) {
       cookies[role] = (await signedInStaff(role, { email: `${role}-status@staff.example`, name: `Status ${role}`, db })).cookie;
     }
@@ -220,7 +221,7 @@ describe('the System status page', () => {
     expect(response.status).toBe(200);
     const html = await response.text();
     const shown = [...html.matchAll(/data-check="([a-z_]+)"/g)].map((match) => match[1]);
-    const { results } = await doctor({ ...healthyEnv(), DATABASE_PATH: server.databasePath });
+    const { results } = await doctor({ ...healthyEnv(), ...databaseEnv(server.database) });
     expect(shown).toEqual(results.map((result) => result.id));
     expect(html).toContain('Every required check passes');
     expect(html).toContain('GET /organizations, GET /audit, GET /system, POST /organizations/new → sign-in required');

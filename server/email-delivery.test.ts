@@ -29,7 +29,7 @@ beforeAll(async () => {
     SUPPORT_EMAIL: 'help@vendor.example',
     MAIL_FROM: 'Vendor Onboarding <onboarding@vendor.example>',
   });
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
   supportCookie = await cookieFor('support');
   viewerCookie = await cookieFor('viewer');
 });

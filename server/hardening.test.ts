@@ -32,7 +32,7 @@ beforeAll(async () => {
     SETUP_RATE_LIMIT_PER_MINUTE: '1000',
   });
   limited = await startBuiltServer({ ...workosSandboxEnv(sandbox), SETUP_RATE_LIMIT_PER_MINUTE: '12', SETUP_LAUNCHES_PER_LINK: '3', TRUST_PROXY: '1' });
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
   const cookie = async (role: 'support' | 'admin') => (await signedInStaff(role, { email: `${role}@hard.example`, name: `Hard ${role}`, db })).cookie;
   rep = await cookie('support');
   admin = await cookie('admin');
@@ -143,7 +143,7 @@ const encodeEach = (text: string) => [...text].map((char) => `%${char.charCodeAt
 describe('every spelling of /setup/<token> counts against the same limits and carries the same headers', () => {
   let limitedDb: Knex;
   beforeAll(() => {
-    limitedDb = openDatabase(limited.databasePath);
+    limitedDb = openDatabase(limited.database);
   });
   afterAll(async () => {
     await limitedDb.destroy();

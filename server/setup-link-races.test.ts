@@ -33,7 +33,7 @@ beforeAll(async () => {
     SETUP_RATE_LIMIT_PER_MINUTE: '1000',
     SETUP_LAUNCHES_PER_LINK: '1000',
   });
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
   repCookie = (await signedInStaff('support', { email: 'rita@staff.example', name: 'Rita Rep', db })).cookie;
 });
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
     COMPANY_NAME: 'Vendor Inc',
   });
   // The test arranges data in the server's own database file, through the app's models.
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
 });
 afterAll(async () => {
   await db.destroy();

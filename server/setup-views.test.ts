@@ -18,7 +18,7 @@ describe('views of the IT admin’s page', () => {
   it('are all in the database after a clean shutdown, even those of the last second', async () => {
     // Views wait a minute here: whatever this machine's speed, the shutdown is what writes them.
     const server: RunningServer = await startBuiltServer({ SETUP_VIEW_FLUSH_MS: '60000' });
-    db = openDatabase(server.databasePath);
+    db = openDatabase(server.database);
     const { id } = await createOrganization({ name: 'Viewed Co', db });
     const { token, link } = await issueSetupLink(id, { db });
     for (let view = 0; view < 5; view += 1) expect((await fetch(`${server.url}/setup/${token}`)).status).toBe(200);

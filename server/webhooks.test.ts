@@ -27,7 +27,7 @@ beforeAll(async () => {
     ...workosSandboxEnv(sandbox),
     WORKOS_WEBHOOK_SECRET: SECRET,
   });
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
   ({ id: organizationId, workosId: workosOrganizationId } = await createOrganizationInSandbox(sandbox, { name: 'Kramerica', db }));
 });
 

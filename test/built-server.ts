@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { BUILD_INFO_FILE, sourceHash } from '../app/utils/source-hash.server';
+import { createTestDatabase, POSTGRES_SERVER_ENV } from './postgres';
 import { makeTempDir } from './temp-dirs';
 
 export const SERVER_ENTRY = path.resolve('build/server/index.js');
@@ -61,7 +62,8 @@ export interface RunningServer {
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
-  databasePath: string;
+  /** Where the server's database is: its SQLite file, or (PostgreSQL test project) its database's URL. */
+  database: string;
 }
 
 export interface BuiltServerOptions {
@@ -73,13 +75,16 @@ export interface BuiltServerOptions {
 
 /**
  * Starts the production build (`npm run build` output) as a child process on a free port, with
- * its own SQLite file, exactly as `npm start` would.
+ * its own database (a SQLite file; a copy of the migrated template on the PostgreSQL test
+ * project's cluster), exactly as `npm start` would.
  */
 export async function startBuiltServer(env: Record<string, string> = {}, { cwd, nodeArgs = [] }: BuiltServerOptions = {}): Promise<RunningServer> {
   assertBuildIsCurrent();
   const port = await getFreePort();
   // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
   const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
+  const postgresServer = process.env[POSTGRES_SERVER_ENV];
+  const database = postgresServer ? await createTestDatabase(postgresServer) : databasePath;
   const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     cwd,
     env: {
@@ -89,6 +94,7 @@ export async function startBuiltServer(env: Record<string, string> = {}, { cwd, 
       PORT: String(port),
       PUBLIC_URL: `http://localhost:${port}`,
       DATABASE_PATH: databasePath,
+      ...(postgresServer ? { DATABASE_URL: database } : {}),
       LOG_LEVEL: 'info',
       // Mail goes nowhere (a closed port) unless the test starts a catcher and says so.
       SMTP_URL: 'smtp://127.0.0.1:9',
@@ -115,7 +121,7 @@ export async function startBuiltServer(env: Record<string, string> = {}, { cwd, 
     logs: () => logs(),
     waitForLog: (predicate, timeoutMs) => waitForLog(predicate, timeoutMs),
     exited,
-    databasePath,
+    database,
     stop,
   };
   running.add(server);

@@ -4,14 +4,23 @@ import { flushSetupLinkViews } from '~/models/setup-link.server';
 import { closeDb, getDb, migrateToLatest } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { stopRunningServers } from './built-server';
+import { createTestDatabase, dropTestDatabases, POSTGRES_SERVER_ENV } from './postgres';
 import { makeTempDir, removeTempDirs, TEST_RUN_ENV } from './temp-dirs';
 
 // Every temporary folder of this run carries its tag; the run's global teardown removes them all.
 process.env[TEST_RUN_ENV] = inject('testRun');
-// A real SQLite file per test file, migrated like production, deleted afterwards.
+// A real database per test file, migrated like production, deleted afterwards: a SQLite file, or
+// in the PostgreSQL project a database of its own on the run's cluster (test/postgres.ts).
 const databaseDir = makeTempDir('setup-desk-test-');
 process.env.NODE_ENV = 'test';
 process.env.DATABASE_PATH = path.join(databaseDir, 'test.sqlite');
+const postgresServer = inject('postgresServer') as string | undefined;
+if (postgresServer) {
+  process.env[POSTGRES_SERVER_ENV] = postgresServer;
+  process.env.DATABASE_URL = await createTestDatabase(postgresServer);
+} else {
+  delete process.env.DATABASE_URL;
+}
 process.env.LOG_LEVEL ??= 'silent';
 // No test may reach WorkOS itself: unless a test points the app at a sandbox, WorkOS calls go to
 // a closed local port and fail at once.
@@ -35,6 +44,7 @@ afterAll(async () => {
   await stopRunningServers();
   // The file's temporary folders: its database, the built servers' databases, any other.
   removeTempDirs();
+  if (postgresServer) await dropTestDatabases(postgresServer);
 });
 
 // An unexpected console.error fails the test; a test that expects one spies on it itself.

@@ -2,6 +2,7 @@ import { WorkOS } from '@workos-inc/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb, openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { testDatabaseLocation } from '../../test/backend';
 import { createOrganizationInSandbox } from '../../test/factories';
 import { getPollerState, POLLER_JOB, pollWorkOSEvents } from './event-poller.server';
 
@@ -121,7 +122,7 @@ describe('events poller', () => {
 
   it('runs one poller at a time: two started at once on two connections (two processes) — one runs, one is told it is busy', async () => {
     const ids = emitConnections(30);
-    const second = openDatabase(process.env.DATABASE_PATH!);
+    const second = openDatabase(testDatabaseLocation());
     try {
       const before = await progressAuditCount();
       const results = await Promise.all([

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb, openDatabase } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
+import { testDatabaseLocation } from '../../test/backend';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { createOrganization, createTestStaff, deliverWorkOSEvent, issueSetupLink } from '../../test/factories';
 import { sendOwnerDigests } from './owner-digest.server';
@@ -83,7 +84,7 @@ describe('owner digests', () => {
   it('sends at most one digest per owner per day even when two processes run at once', async () => {
     const owner = await createTestStaff('support', { name: 'Cora Concurrent', email: `cora-${Date.now()}@staff.example` });
     await raiseThreeNotices(owner, 'Gamma');
-    const second = openDatabase(process.env.DATABASE_PATH!);
+    const second = openDatabase(testDatabaseLocation());
     try {
       const sent = await Promise.all([sendOwnerDigests(), sendOwnerDigests({ db: second })]);
       expect(sent[0] + sent[1]).toBe(1);

@@ -16,7 +16,7 @@ let db: Knex;
 beforeAll(async () => {
   // Behind one proxy, so that each request says which address it comes from (X-Forwarded-For).
   server = await startBuiltServer({ TRUST_PROXY: '1' });
-  db = openDatabase(server.databasePath);
+  db = openDatabase(server.database);
 });
 
 afterAll(async () => {

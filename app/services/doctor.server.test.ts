@@ -5,6 +5,7 @@ import { refreshSearchRow } from '~/models/organization.server';
 import { ftsTableOf, getDb, integrityProblems, openDatabase } from '~/utils/db.server';
 import { parseEnv } from '~/utils/env.server';
 import { BUILD_INFO_FILE } from '~/utils/source-hash.server';
+import { testDatabaseLocation } from '../../test/backend';
 import { createOrganization } from '../../test/factories';
 import { makeTempDir } from '../../test/temp-dirs';
 import { checkBuild, checkCustomerFacing, currentNodeLts } from './doctor.server';
@@ -15,7 +16,7 @@ describe('integrityProblems', () => {
     const { id } = await createOrganization({ name: 'Integrity Co', status: 'pending' });
     await db.raw("SELECT rowid FROM organization_search WHERE organization_search MATCH 'integrity'");
     // Another process renames it (written directly: what matters is that its search-index write came from another connection).
-    const other = openDatabase(process.env.DATABASE_PATH!);
+    const other = openDatabase(testDatabaseLocation());
     try {
       await other('organizations').where({ id }).update({ name: 'Integrity Renamed' });
       await refreshSearchRow(id, { db: other });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSetupLink } from '~/models/setup-link.server';
+import { testDatabaseLocation } from '../../test/backend';
 import { createOrganization } from '../../test/factories';
 import { makeTempDir } from '../../test/temp-dirs';
 import { backupDatabase, getDb, migrateToLatest, openDatabase } from './db.server';
@@ -17,7 +18,7 @@ describe('online backup', () => {
     // while this one keeps creating links, each in its own transaction with its audit event.
     const dir = makeTempDir('setup-desk-backup-');
     const target = path.join(dir, 'backup.sqlite');
-    const backupConnection = openDatabase(process.env.DATABASE_PATH!);
+    const backupConnection = openDatabase(testDatabaseLocation());
     let created = 0;
     let backupDone = false;
     const writer = (async () => {

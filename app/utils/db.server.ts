@@ -1,15 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 import { migrations } from '../../db/migrations/index';
+import { isPostgres, isRetryableConflict } from './dialect.server';
 import { getEnv } from './env.server';
 import { forgetSingleton, singleton } from './singleton.server';
 
+/** A PostgreSQL URL selects PostgreSQL; anything else is a SQLite file (or `:memory:`). */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
 /**
- * Opens a SQLite database with the pragmas the app relies on. One connection: node-sqlite3 runs
- * one transaction per connection, and a pool of one serializes them (docs/decisions/002-knex-over-sqlite3.md).
+ * Opens the database at `location`: a SQLite file (the embedded default) or a PostgreSQL URL
+ * (docs/decisions/024-postgresql-scale-out.md). `poolMax` sizes PostgreSQL's pool; SQLite has one
+ * connection whatever it says.
  */
-export function openDatabase(filename: string): Knex {
+export function openDatabase(location: string, { poolMax = 10 }: { poolMax?: number } = {}): Knex {
+  return isPostgresUrl(location) ? openPostgres(location, poolMax) : openSqlite(location);
+}
+
+/**
+ * A SQLite database with the pragmas the app relies on. One connection: node-sqlite3 runs one
+ * transaction per connection, and a pool of one serializes them (docs/decisions/002-knex-over-sqlite3.md).
+ */
+function openSqlite(filename: string): Knex {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   return knex({
     client: 'sqlite3',
@@ -30,6 +46,28 @@ export function openDatabase(filename: string): Knex {
         );
       },
     },
+    migrations: { migrationSource: migrationSource(), tableName: 'knex_migrations' },
+  });
+}
+
+// Counts and sums come back as numbers, as they do from SQLite: node-postgres returns 64-bit
+// integers and numerics as strings (they may not fit a double). Every count here is far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+function openPostgres(url: string, poolMax: number): Knex {
+  return knex({
+    client: 'pg',
+    connection: {
+      connectionString: url,
+      application_name: 'setup-desk',
+      // A statement, or a transaction left open, that waits longer than anyone would is an error, not a hang.
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+    },
+    compileSqlOnError: false,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 10_000,
     migrations: { migrationSource: migrationSource(), tableName: 'knex_migrations' },
   });
 }
@@ -65,11 +103,25 @@ function migrationSource(): Knex.MigrationSource<(typeof migrations)[number]> {
   };
 }
 
-/** Applies every pending migration; returns the names applied now. */
+/**
+ * Applies every pending migration; returns the names applied now. On PostgreSQL, instances that
+ * start together take turns under an advisory lock held by one dedicated connection (Knex's own
+ * lock table does not exist yet on an empty database, and two instances creating it at once
+ * collide); SQLite's `BEGIN IMMEDIATE` already makes them wait for each other.
+ */
 export async function migrateToLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
-  return applied;
+  if (!isPostgres(db)) return ((await db.migrate.latest()) as [number, string[]])[1];
+  const single = knex({ ...db.client.config, pool: { min: 1, max: 1 } });
+  try {
+    await single.raw('SELECT pg_advisory_lock(?)', [MIGRATION_LOCK]);
+    return ((await single.migrate.latest()) as [number, string[]])[1];
+  } finally {
+    await single.destroy();
+  }
 }
+
+/** The advisory lock key migrations run under (any fixed number the app uses for nothing else). */
+const MIGRATION_LOCK = 4_210_021;
 
 /**
  * What every model function takes as its last argument: the database handle (a transaction, to
@@ -92,9 +144,36 @@ export interface HandleContext extends ModelContext {
   db: Knex | Knex.Transaction;
 }
 
-/** The process-wide database, opened on first use at DATABASE_PATH. */
+/** How many times a transaction that lost a serialization race is run again before the error stands. */
+const TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * Runs `work` in one transaction, and returns what it returns. On PostgreSQL the transaction is
+ * SERIALIZABLE: what a transaction read and then wrote cannot have been changed underneath it by
+ * another instance's transaction — PostgreSQL aborts one of the two (40001, or 40P01 for a
+ * deadlock), and the whole of `work` runs again, a few times at most, after a short random pause.
+ * So `work` must touch nothing but the database (no WorkOS, no mail): it may run more than once.
+ * On SQLite, one writer at a time already gives the same result. Inside a transaction, this joins
+ * it (a savepoint): the outermost one retries.
+ */
+export async function transaction<T>(db: Knex | Knex.Transaction, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  if (!isPostgres(db) || db.isTransaction) return db.transaction(work);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work, { isolationLevel: 'serializable' });
+    } catch (error) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/** The process-wide database, opened on first use: DATABASE_URL's PostgreSQL, or SQLite at DATABASE_PATH. */
 export function getDb(): Knex {
-  return singleton('db', () => openDatabase(getEnv().DATABASE_PATH));
+  return singleton('db', () => {
+    const env = getEnv();
+    return openDatabase(env.DATABASE_URL ?? env.DATABASE_PATH, { poolMax: env.DATABASE_POOL_MAX });
+  });
 }
 
 /** Closes the process-wide database (shutdown, tests); the next `getDb` opens it again. */

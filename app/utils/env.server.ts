@@ -43,6 +43,17 @@ const envSchema = z
       .default(3000),
     PUBLIC_URL: z.url({ error: 'must be an absolute URL such as https://setup-desk.example.com' }).optional(),
     DATABASE_PATH: z.string().min(1, 'must not be empty').default('db/setup-desk.sqlite'),
+    // Set, it selects PostgreSQL and DATABASE_PATH is not used (docs/decisions/024-postgresql-scale-out.md).
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a PostgreSQL URL such as postgres://user:password@db.internal:5432/setup_desk')
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(2, 'must be at least 2')
+      .max(100, 'must be at most 100')
+      .default(10),
     SESSION_SECRET: z.string().optional(),
     WORKOS_API_KEY: z.string().optional(),
     WORKOS_CLIENT_ID: z.string().optional(),

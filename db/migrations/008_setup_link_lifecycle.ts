@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../../app/utils/dialect.server';
 
 /**
  * The setup link's lifecycle (decision 014):
@@ -38,6 +39,7 @@ const LINK_COLUMNS = [
 ].join(', ');
 
 export async function up(db: Knex): Promise<void> {
+  if (isPostgres(db)) return upPostgres(db);
   await db.raw('PRAGMA foreign_keys = OFF');
   try {
     await db.transaction(async (trx) => {
@@ -129,6 +131,7 @@ const LINK_INDEXES = [
 
 /** Back to 007's table: a link being sent was "active, email not yet confirmed" there. */
 export async function down(db: Knex): Promise<void> {
+  if (isPostgres(db)) return downPostgres(db);
   await db.raw('PRAGMA foreign_keys = OFF');
   try {
     await db.transaction(async (trx) => {
@@ -190,3 +193,71 @@ const OLD_LINK_INDEXES = [
   "CREATE INDEX setup_links_opened ON setup_links (first_viewed_at) WHERE status = 'active'",
   "CREATE INDEX setup_links_failed ON setup_links (organization_id) WHERE status = 'failed'",
 ];
+
+/**
+ * PostgreSQL changes the table in place (in the migration's transaction): the status CHECK gains
+ * `sending`, the launches move to their own table, the old counters go.
+ */
+async function upPostgres(db: Knex): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw('ALTER TABLE setup_links DROP CONSTRAINT setup_links_status_check');
+    await trx.raw(
+      "ALTER TABLE setup_links ADD CONSTRAINT setup_links_status_check CHECK (status IN ('sending', 'active', 'revoked', 'expired', 'completed', 'failed'))",
+    );
+    await trx.raw('ALTER TABLE setup_links ADD COLUMN replaces_link_id INTEGER REFERENCES setup_links (id)');
+    await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_sending_is_email CHECK (status <> 'sending' OR delivery = 'email')");
+    await trx.raw("UPDATE setup_links SET status = 'sending' WHERE status = 'active' AND delivery = 'email' AND email_sent_at IS NULL");
+    await trx.raw(`
+      CREATE TABLE setup_link_launches (
+        setup_link_id INTEGER NOT NULL REFERENCES setup_links (id),
+        feature TEXT NOT NULL,
+        launches INTEGER NOT NULL CHECK (launches > 0),
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        PRIMARY KEY (setup_link_id, feature)
+      )`);
+    await trx.raw(`
+      INSERT INTO setup_link_launches (setup_link_id, feature, launches, first_at, last_at)
+      SELECT l.id, j.key, j.value::integer,
+        COALESCE(
+          (SELECT min(e.at) FROM audit_events e WHERE e.setup_link_id = l.id AND e.action = 'setup_link.launched' AND e.details::jsonb ->> 'feature' = j.key),
+          l.first_launched_at,
+          l.created_at
+        ),
+        COALESCE(
+          (SELECT max(e.at) FROM audit_events e WHERE e.setup_link_id = l.id AND e.action = 'setup_link.launched' AND e.details::jsonb ->> 'feature' = j.key),
+          l.first_launched_at,
+          l.created_at
+        )
+      FROM setup_links l, jsonb_each_text(l.launches::jsonb) j
+      WHERE j.value::integer > 0`);
+    await trx.raw('DROP INDEX setup_links_unsent');
+    await trx.raw('ALTER TABLE setup_links DROP COLUMN first_launched_at, DROP COLUMN launch_count, DROP COLUMN launches');
+    await trx.raw("CREATE UNIQUE INDEX setup_links_one_sending ON setup_links (organization_id) WHERE status = 'sending'");
+    await trx.raw("CREATE INDEX setup_links_sending ON setup_links (created_at) WHERE status = 'sending'");
+  });
+}
+
+async function downPostgres(db: Knex): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw('DROP INDEX setup_links_sending');
+    await trx.raw('DROP INDEX setup_links_one_sending');
+    await trx.raw(`
+      ALTER TABLE setup_links
+        ADD COLUMN first_launched_at TEXT,
+        ADD COLUMN launch_count INTEGER NOT NULL DEFAULT 0,
+        ADD COLUMN launches TEXT NOT NULL DEFAULT '{}' CHECK (sd_json_type(launches) IS NOT NULL)`);
+    await trx.raw(`
+      UPDATE setup_links SET
+        first_launched_at = (SELECT min(x.first_at) FROM setup_link_launches x WHERE x.setup_link_id = setup_links.id),
+        launch_count = COALESCE((SELECT sum(x.launches) FROM setup_link_launches x WHERE x.setup_link_id = setup_links.id), 0),
+        launches = COALESCE((SELECT json_object_agg(x.feature, x.launches)::text FROM setup_link_launches x WHERE x.setup_link_id = setup_links.id), '{}')`);
+    await trx.raw("UPDATE setup_links SET status = CASE WHEN replaces_link_id IS NULL THEN 'active' ELSE 'failed' END WHERE status = 'sending'");
+    await trx.raw('DROP TABLE setup_link_launches');
+    await trx.raw('ALTER TABLE setup_links DROP CONSTRAINT setup_links_sending_is_email');
+    await trx.raw('ALTER TABLE setup_links DROP COLUMN replaces_link_id');
+    await trx.raw('ALTER TABLE setup_links DROP CONSTRAINT setup_links_status_check');
+    await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_status_check CHECK (status IN ('active', 'revoked', 'expired', 'completed', 'failed'))");
+    await trx.raw("CREATE INDEX setup_links_unsent ON setup_links (created_at) WHERE status = 'active' AND delivery = 'email' AND email_sent_at IS NULL");
+  });
+}

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../../app/utils/dialect.server';
 
 /**
  * Bring Your Own Key reports its own completion (`vault.byok_key.verification_completed`), so it
@@ -41,9 +42,28 @@ async function rebuild(db: Knex, features: string): Promise<void> {
 }
 
 export async function up(db: Knex): Promise<void> {
+  if (isPostgres(db)) return upPostgres(db);
   await rebuild(db, FEATURES_AFTER);
 }
 
 export async function down(db: Knex): Promise<void> {
+  if (isPostgres(db)) return downPostgres(db);
   await rebuild(db, FEATURES_BEFORE);
+}
+
+/** PostgreSQL changes the two CHECKs in place (a row of a feature no longer allowed goes first). */
+async function upPostgres(db: Knex): Promise<void> {
+  await featureCheck(db, FEATURES_AFTER);
+}
+
+async function featureCheck(db: Knex, features: string): Promise<void> {
+  for (const table of ['workos_resources', 'feature_status']) {
+    await db.raw(`DELETE FROM ${table} WHERE feature NOT IN (${features})`);
+    await db.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${table}_feature_check`);
+    await db.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_feature_check CHECK (feature IN (${features}))`);
+  }
+}
+
+async function downPostgres(db: Knex): Promise<void> {
+  await featureCheck(db, FEATURES_BEFORE);
 }

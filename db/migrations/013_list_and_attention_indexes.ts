@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../../app/utils/dialect.server';
 
 /**
  * Indexes that keep the organization list's and the home page's reads in proportion to a page
@@ -23,7 +24,13 @@ const INDEXES = {
 };
 
 export async function up(db: Knex): Promise<void> {
-  for (const [name, definition] of Object.entries(INDEXES)) await db.raw(`CREATE INDEX ${name} ON ${definition}`);
+  for (const [name, definition] of Object.entries(INDEXES))
+    await db.raw(`CREATE INDEX ${name} ON ${isPostgres(db) ? postgresDefinition(definition) : definition}`);
+}
+
+/** PostgreSQL orders case-insensitively by `lower(name)` (migration 003), where SQLite collates NOCASE. */
+function postgresDefinition(definition: string): string {
+  return definition.replace('name COLLATE NOCASE', 'lower(name)');
 }
 
 export async function down(db: Knex): Promise<void> {
