@@ -2,7 +2,7 @@
  * `npm run db:backup -- <file>`: an online backup of DATABASE_PATH while Setup Desk runs (see the
  * README's Operations section for restoring). Checks the copy's integrity before saying it is done.
  */
-import { closeDb, backupDatabase, getDb, openDatabase } from '../app/utils/db.server';
+import { closeDb, backupDatabase, getDb, openDatabase, POSTGRES_BACKUP_ADVICE } from '../app/utils/db.server';
 import { EnvError, getEnv, loadDotEnv } from '../app/utils/env.server';
 
 const target = process.argv[2];
@@ -12,7 +12,10 @@ if (!target) {
 }
 try {
   loadDotEnv();
-  getEnv();
+  if (getEnv().DATABASE_URL) {
+    console.error(POSTGRES_BACKUP_ADVICE);
+    process.exit(2);
+  }
   const { path, bytes } = await backupDatabase(getDb(), target);
   const copy = openDatabase(path);
   const integrity = ((await copy.raw('PRAGMA integrity_check')) as { integrity_check: string }[]).map((row) => row.integrity_check).join('; ');

@@ -1,6 +1,5 @@
-/** `npm run db:migrate`: applies pending migrations to DATABASE_PATH and says what it did. */
-import path from 'node:path';
-import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
+/** `npm run db:migrate`: applies pending migrations to the database (DATABASE_URL, else DATABASE_PATH) and says what it did. */
+import { closeDb, databaseLabel, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, getEnv, loadDotEnv } from '../app/utils/env.server';
 
 try {
@@ -9,8 +8,8 @@ try {
   const applied = await migrateToLatest(getDb());
   console.log(
     applied.length
-      ? `Applied ${applied.length} migration(s) to ${path.resolve(env.DATABASE_PATH)}: ${applied.join(', ')}`
-      : `${path.resolve(env.DATABASE_PATH)} is already up to date.`,
+      ? `Applied ${applied.length} migration(s) to ${databaseLabel(env.database)}: ${applied.join(', ')}`
+      : `${databaseLabel(env.database)} is already up to date.`,
   );
   await closeDb();
 } catch (error) {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runSeed } from '../db/seed';
-import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
+import { closeDb, databaseLabel, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, loadDotEnv, parseEnv } from '../app/utils/env.server';
 import { formatBanner, untilAnswering } from './dev/banner';
 import { developmentServices, type StartedService } from './dev/services';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
     banner = [
       `Setup Desk (development) → ${env.PUBLIC_URL}`,
-      `Database: ${path.resolve(env.DATABASE_PATH)}${applied.length ? ` (${applied.length} migration${applied.length === 1 ? '' : 's'} applied)` : ''}`,
+      `Database: ${databaseLabel(env.database)}${applied.length ? ` (${applied.length} migration${applied.length === 1 ? '' : 's'} applied)` : ''}`,
       ...seedLines,
       ...started.flatMap(({ service }) => service.banner),
       `System status → ${env.PUBLIC_URL}/system (admin) · Stop: Ctrl+C`,

@@ -36,7 +36,7 @@ const { values } = parseArgs({
 
 loadDotEnv();
 const { env } = lenientEnv(process.env);
-const db = openDatabase(env.DATABASE_PATH);
+const db = openDatabase(env.database, { poolMax: 2 });
 const workos = createWorkOS(env, { maxRetries: 1 });
 
 /** The production build, served on 127.0.0.1 for the anonymous-request check; null without a build. */

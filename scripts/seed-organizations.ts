@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { seedOrganizations } from '../db/seed-organizations';
-import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
+import { closeDb, databaseLabel, getDb, migrateToLatest } from '../app/utils/db.server';
 import { getEnv, loadDotEnv } from '../app/utils/env.server';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' } } });
@@ -23,5 +23,7 @@ await migrateToLatest(db);
 const ownerIds = (await db('staff').whereIn('role', ['support', 'admin']).whereNull('disabled_at').pluck('id')) as number[];
 const started = performance.now();
 await seedOrganizations(db, { count, ownerIds });
-console.log(`Added ${count.toLocaleString('en')} organizations to ${getEnv().DATABASE_PATH} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+console.log(
+  `Added ${count.toLocaleString('en')} organizations to ${databaseLabel(getEnv().database)} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+);
 await closeDb();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { pollWorkOSEvents, pollerHolderName } from '../app/models/event-poller.server';
 import { sendOwnerDigests } from '../app/models/owner-digest.server';
 import { endPortalSessions, settleLapsedLinks } from '../app/models/setup-link.server';
+import { transaction } from '../app/utils/db.server';
 import type { Env } from '../app/utils/env.server';
 
 /**
@@ -33,8 +34,11 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
   }
   loops.push(
     loop('maintenance', env.MAINTENANCE_INTERVAL_MS, logger, async () => {
-      const ended: number[] = [];
-      const expired = await db.transaction((trx) => settleLapsedLinks({ ended }, { db: trx }));
+      // The ended links come back as the transaction's result: it may run more than once (transaction()).
+      const { expired, ended } = await transaction(db, async (trx) => {
+        const ended: number[] = [];
+        return { expired: await settleLapsedLinks({ ended }, { db: trx }), ended };
+      });
       await endPortalSessions(ended, { db });
       const digests = await sendOwnerDigests({ db });
       if (expired > 0 || digests > 0) logger.info({ expiredLinks: expired, digestsSent: digests }, 'maintenance run');

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { getDb, type ModelContext } from '~/utils/db.server';
+import { fromIndexed, jsonText } from '~/utils/dialect.server';
 import { latestFailedLaunches } from './audit.server';
 import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
 import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
@@ -46,7 +47,7 @@ interface Row {
 
 function base(db: Knex, ownerId: number | null, index?: string) {
   const query = db
-    .from(db.raw(index ? `organizations AS o INDEXED BY ${index}` : 'organizations AS o'))
+    .from(db.raw(fromIndexed(db, 'organizations', 'o', index)))
     .leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id')
     .whereNot('o.status', 'archived');
   // The unary + keeps SQLite from starting at the owner index (a fifth of all organizations):
@@ -82,7 +83,7 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
   const status = linkStatusSql('l', now);
   const activeLinks = (index?: string) =>
     base(db, ownerId)
-      .join(db.raw(index ? `setup_links AS l INDEXED BY ${index}` : 'setup_links AS l'), 'l.organization_id', 'o.id')
+      .join(db.raw(fromIndexed(db, 'setup_links', 'l', index)), 'l.organization_id', 'o.id')
       .whereRaw(active.sql, active.bindings);
   const otherActive = linkIsActiveSql('other', now);
 
@@ -107,7 +108,7 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
     base(db, ownerId, 'organizations_pending_errors')
       .whereRaw("o.status = 'pending' AND o.last_error IS NOT NULL")
       .limit(GROUP_LIMIT + 1)
-      .select(...SELECT, 'o.updated_at as at', db.raw("'not yet created in WorkOS: ' || json_extract(o.last_error, '$.message') AS detail")),
+      .select(...SELECT, 'o.updated_at as at', db.raw(`'not yet created in WorkOS: ' || ${jsonText(db, 'o.last_error', 'message')} AS detail`)),
     base(db, ownerId)
       .join('setup_links as l', 'l.organization_id', 'o.id')
       // Failed, or still "sending" past the grace period (which reads as failed before maintenance

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { STORED_NOTE_MAX_LENGTH } from '~/domain/history';
 import { getDb, type ModelContext } from '~/utils/db.server';
+import { fromIndexed, jsonText } from '~/utils/dialect.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
 import {
   assertRecordableAuditEvent,
@@ -254,7 +255,10 @@ export async function listAuditEvents(
         .select('e.id', 'e.at')
         .toSQL(),
     );
-    const merged = db.raw(`(${parts.map((part) => `SELECT * FROM (${part.sql})`).join(' UNION ALL ')}) AS m`, parts.flatMap((part) => part.bindings) as never);
+    const merged = db.raw(
+      `(${parts.map((part, index) => `SELECT * FROM (${part.sql}) AS part${index}`).join(' UNION ALL ')}) AS m`,
+      parts.flatMap((part) => part.bindings) as never,
+    );
     const newest = db
       .from(merged)
       .orderBy([
@@ -310,7 +314,7 @@ export function latestFailedLaunches({ since }: { since: string }, { db = getDb(
   // The action index, named: the week's launches are few, but without statistics the planner
   // would walk the organization index for its grouping — every event that names an organization.
   const latest = db
-    .from(db.raw('audit_events INDEXED BY audit_events_action'))
+    .from(db.raw(fromIndexed(db, 'audit_events', 'audit_events', 'audit_events_action')))
     .whereIn('action', ['setup_link.launched', 'setup_link.launch_failed'])
     .where('at', '>=', since)
     .whereNotNull('organization_id')
@@ -319,7 +323,7 @@ export function latestFailedLaunches({ since }: { since: string }, { db = getDb(
   return db('audit_events')
     .whereIn('id', latest)
     .where('action', 'setup_link.launch_failed')
-    .select('organization_id', 'at', db.raw("json_extract(details, '$.feature') AS feature"), db.raw("json_extract(details, '$.kind') AS kind"));
+    .select('organization_id', 'at', db.raw(`${jsonText(db, 'details', 'feature')} AS feature`), db.raw(`${jsonText(db, 'details', 'kind')} AS kind`));
 }
 
 /** The newest event among `actions` of one organization or one link, its details parsed. */

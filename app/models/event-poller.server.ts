@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { WorkOS } from '@workos-inc/node';
 import type { Knex } from 'knex';
-import { getDb, type ModelContext } from '~/utils/db.server';
+import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { redactUrlForLog, scrubLinkValues } from '~/utils/link-secrets';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
@@ -123,7 +123,7 @@ export async function pollWorkOSEvents(
       const startedAt = cursor;
       for (const event of ordered) {
         const advances = cursor === null || event.id > cursor;
-        const outcome = await db.transaction(async (trx) => {
+        const outcome = await transaction(db, async (trx) => {
           const result = await recordWorkOSEvent(event, 'poller', { db: trx, now: now() });
           const moved = await trx('background_jobs')
             .where({ name: POLLER_JOB, holder })

@@ -1,4 +1,5 @@
 import { getDb, type ModelContext } from '~/utils/db.server';
+import { isUniqueViolation } from '~/utils/dialect.server';
 import { getLogger } from '~/utils/logger.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
@@ -72,7 +73,7 @@ export async function startOrganizationSync(
       .returning('id');
     id = (row as { id: number }).id;
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) {
+    if (isUniqueViolation(error, { name: 'organization_syncs_one_running', columns: 'organization_syncs.status' })) {
       throw new OrganizationRuleError('A sync is already running. Its progress is shown below.');
     }
     throw error;

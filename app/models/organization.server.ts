@@ -2,7 +2,19 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery } from '~/forms/organization';
-import { getDb, type HandleContext, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import { getDb, transaction, type HandleContext, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import {
+  caseFolded,
+  escapeLike,
+  fromIndexed,
+  groupConcat,
+  inIdList,
+  isPostgres,
+  isUniqueViolation,
+  likeIgnoringCase,
+  organizationSearchMatch,
+  rowsOf,
+} from '~/utils/dialect.server';
 import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp } from '~/utils/workos.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
@@ -97,7 +109,7 @@ export async function getOrganization(id: number, { db = getDb() }: ModelContext
 
 /** Staff who can own customers: active support reps and admins. */
 export async function listAssignableOwners({ db = getDb() }: ModelContext = {}): Promise<{ id: number; name: string }[]> {
-  return db('staff').whereNull('disabled_at').whereIn('role', ['support', 'admin']).orderByRaw('name COLLATE NOCASE').select('id', 'name');
+  return db('staff').whereNull('disabled_at').whereIn('role', ['support', 'admin']).orderByRaw(caseFolded.order(db, 'name')).select('id', 'name');
 }
 
 /** The current setup link's status as the list shows it (read through `linkStatusSql`), or none. */
@@ -167,7 +179,7 @@ export async function listOrganizations(
   { db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<OrganizationPage> {
   const byName = query.sort === 'name';
-  const sortColumn = byName ? 'o.name COLLATE NOCASE' : 'o.created_at';
+  const sortColumn = byName ? caseFolded.order(db, 'o.name') : 'o.created_at';
   // Name ascending; newest first.
   const ascending = byName;
   const backwards = Boolean(query.before) && !query.after;
@@ -183,12 +195,12 @@ export async function listOrganizations(
   const findRows = (candidates: Candidates | null, bound: SortKeyRow | null) => {
     const statement = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
     // The search goes between the filters' probes and their full states (whereListed).
-    whereListed(statement, query, ownerId, now, () => {
-      if (search && !candidates?.exact) whereMatchesPerRow(statement, search);
+    whereListed(db, statement, query, ownerId, now, () => {
+      if (search && !candidates?.exact) whereMatchesPerRow(db, statement, search);
     });
-    if (candidates) statement.whereRaw('o.id IN (SELECT value FROM json_each(?))', [JSON.stringify(candidates.ids)]);
-    if (cursor) statement.whereRaw(keysetSql(byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
-    if (bound) statement.whereRaw(keysetSql(byName, greater ? '<=' : '>='), [byName ? bound.name : bound.created_at, bound.id]);
+    if (candidates) statement.whereRaw(...inIdList(db, 'o.id', candidates.ids));
+    if (cursor) statement.whereRaw(keysetSql(db, byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
+    if (bound) statement.whereRaw(keysetSql(db, byName, greater ? '<=' : '>='), [byName ? bound.name : bound.created_at, bound.id]);
     return statement.orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`).limit(pageSize + 1) as Promise<SortKeyRow[]>;
   };
 
@@ -210,7 +222,7 @@ export async function listOrganizations(
     const walk = db('organizations as o').select('o.id', byName ? 'o.name' : 'o.created_at');
     if (query.status === 'current') walk.whereRaw(CURRENT);
     else walk.where('o.status', query.status);
-    if (cursor) walk.whereRaw(keysetSql(byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
+    if (cursor) walk.whereRaw(keysetSql(db, byName, greater ? '>' : '<'), [cursor.value, cursor.id]);
     boundary = ((await walk
       .orderByRaw(`${sortColumn} ${direction}, o.id ${direction}`)
       .offset(limits.walk - 1)
@@ -258,11 +270,11 @@ export async function listOrganizations(
 }
 
 /**
- * The collation goes on the value side: "(o.name, o.id) > (? COLLATE NOCASE, ?)" lets SQLite
- * seek in the index, where "(o.name COLLATE NOCASE, o.id) > …" scans it from the start.
+ * On SQLite the collation goes on the value side: "(o.name, o.id) > (? COLLATE NOCASE, ?)" lets
+ * it seek in the index, where "(o.name COLLATE NOCASE, o.id) > …" scans it from the start.
  */
-function keysetSql(byName: boolean, operator: '>' | '<' | '>=' | '<='): string {
-  return byName ? `(o.name, o.id) ${operator} (? COLLATE NOCASE, ?)` : `(o.created_at, o.id) ${operator} (?, ?)`;
+function keysetSql(db: Knex, byName: boolean, operator: '>' | '<' | '>=' | '<='): string {
+  return byName ? `(${caseFolded.column(db, 'o.name')}, o.id) ${operator} (${caseFolded.value(db)}, ?)` : `(o.created_at, o.id) ${operator} (?, ?)`;
 }
 
 /**
@@ -270,7 +282,14 @@ function keysetSql(byName: boolean, operator: '>' | '<' | '>=' | '<='): string {
  * then each filter's cheap necessary condition (an index probe, which most rows fail); then the
  * search (`thenSearch`, a few µs a row); then the full link or setup state, for the few left.
  */
-function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery, ownerId: number | undefined, now: Date, thenSearch: () => void): void {
+function whereListed(
+  db: Knex,
+  statement: Knex.QueryBuilder,
+  query: OrganizationListQuery,
+  ownerId: number | undefined,
+  now: Date,
+  thenSearch: () => void,
+): void {
   // "<> 'archived'" rather than "IN ('pending', 'active')": the planner then walks the sort index
   // instead of sorting every current row (the status index would be chosen otherwise). A literal,
   // not a bound value: only then may SQLite use the indexes of current organizations (013).
@@ -284,9 +303,8 @@ function whereListed(statement: Knex.QueryBuilder, query: OrganizationListQuery,
   // Scalar probes of covering indexes, named: as an EXISTS, SQLite builds a Bloom filter of every
   // link first, or probes the wider organization index and reads each link.
   const oneLink = (status: 'active' | 'sending') =>
-    `(SELECT 1 FROM setup_links l INDEXED BY setup_links_one_${status} WHERE l.organization_id = o.id AND l.status = '${status}') IS NOT NULL`;
-  const completedLink =
-    "(SELECT 1 FROM setup_links l INDEXED BY setup_links_completed_by_organization WHERE l.organization_id = o.id AND l.status = 'completed' LIMIT 1) IS NOT NULL";
+    `(SELECT 1 FROM ${fromIndexed(db, 'setup_links', 'l', `setup_links_one_${status}`)} WHERE l.organization_id = o.id AND l.status = '${status}') IS NOT NULL`;
+  const completedLink = `(SELECT 1 FROM ${fromIndexed(db, 'setup_links', 'l', 'setup_links_completed_by_organization')} WHERE l.organization_id = o.id AND l.status = 'completed' LIMIT 1) IS NOT NULL`;
   const probes: [string, unknown[]][] = [];
   const states: [string, unknown[]][] = [];
   switch (query.link) {
@@ -362,39 +380,62 @@ interface Candidates {
  * filter's own test still applies). Common states have none: a walk finds them quickly.
  */
 function candidateSources(query: OrganizationListQuery, search: string, now: Date): CandidateSource[] {
-  const ids = (sql: string, bindings: unknown[], { exact = false, fallbackOnly = false } = {}): CandidateSource => ({
+  const ids = (statement: (db: Knex) => [sql: string, bindings: unknown[]], { exact = false, fallbackOnly = false } = {}): CandidateSource => ({
     exact,
     fallbackOnly,
-    read: async (db, limit) => ((await db.raw(`${sql} LIMIT ?`, [...bindings, limit] as never)) as { id: number }[]).map((row) => row.id),
+    read: async (db, limit) => {
+      const [sql, bindings] = statement(db);
+      return (rowsOf(await db.raw(`${sql} LIMIT ?`, [...bindings, limit] as never)) as { id: number }[]).map((row) => row.id);
+    },
   });
   const sources: CandidateSource[] = [];
-  if (search.length >= 3)
-    sources.push(ids('SELECT rowid AS id FROM organization_search WHERE organization_search MATCH ?', [ftsPhrase(search)], { exact: true }));
-  else if (search) {
+  if (search.length >= 3) {
+    sources.push(
+      ids(
+        (db) => {
+          const [match, bindings] = organizationSearchMatch(db, 's', search);
+          return [`SELECT s.rowid AS id FROM organization_search s WHERE ${match}`, bindings];
+        },
+        { exact: true },
+      ),
+    );
+  } else if (search) {
     // LIKE folds ASCII letters only, as NOCASE does: the prefix's range in the name index holds
-    // exactly its matches (the LIKE test still runs per row).
+    // exactly its matches (the LIKE test still runs per row). PostgreSQL reads its lower(name)
+    // index for a prefix LIKE where the database's collation allows (C), else tests each name.
     const lower = search.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
     const characters = [...lower];
     const upper = characters.slice(0, -1).join('') + String.fromCodePoint(characters.at(-1)!.codePointAt(0)! + 1);
-    sources.push(ids('SELECT id FROM organizations WHERE name >= (? COLLATE NOCASE) AND name < (? COLLATE NOCASE)', [lower, upper]));
+    sources.push(
+      ids((db) =>
+        isPostgres(db)
+          ? ["SELECT id FROM organizations WHERE lower(name) LIKE ? ESCAPE '\\'", [`${escapeLike(search.toLowerCase())}%`]]
+          : ['SELECT id FROM organizations WHERE name >= (? COLLATE NOCASE) AND name < (? COLLATE NOCASE)', [lower, upper]],
+      ),
+    );
   }
   if (query.setup === 'attention') {
     // Walked first: its probe (membership in the flagged set, read once) is cheaper per row than
     // reading and sorting some hundreds of flagged organizations.
     sources.push(
-      ids("SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention'", [], {
+      ids(() => ["SELECT o.id FROM feature_status f JOIN organizations o ON o.workos_id = f.workos_organization_id WHERE f.state = 'attention'", []], {
         fallbackOnly: true,
       }),
     );
   }
   if (query.setup === 'completed' || query.link === 'completed')
-    sources.push(ids("SELECT organization_id AS id FROM setup_links INDEXED BY setup_links_completed_by_organization WHERE status = 'completed'", []));
+    sources.push(
+      ids((db) => [
+        `SELECT l.organization_id AS id FROM ${fromIndexed(db, 'setup_links', 'l', 'setup_links_completed_by_organization')} WHERE l.status = 'completed'`,
+        [],
+      ]),
+    );
   if (query.link === 'expired') {
     sources.push(
-      ids(
+      ids(() => [
         "SELECT organization_id AS id FROM setup_links WHERE status = 'expired' UNION ALL SELECT organization_id FROM setup_links WHERE status = 'active' AND expires_at <= ?",
         [now.toISOString()],
-      ),
+      ]),
     );
   }
   return sources;
@@ -436,7 +477,7 @@ async function describeRows(db: Knex, ids: number[], now: Date): Promise<Organiz
       'o.workos_id',
       'o.created_at',
       'owner.name as owner_name',
-      db.raw("(SELECT group_concat(d.domain, ' ') FROM organization_domains d WHERE d.organization_id = o.id) AS domains"),
+      db.raw(`(SELECT ${groupConcat(db, 'd.domain', ' ')} FROM organization_domains d WHERE d.organization_id = o.id) AS domains`),
       db.raw(`${linkState.sql} AS link_state`, linkState.bindings),
       db.raw(`${setupState.sql} AS setup_state`, setupState.bindings),
       db.raw(`${linkFeatures.sql} AS link_features`, linkFeatures.bindings),
@@ -522,7 +563,6 @@ function decodeCursor(raw: string | undefined): { value: string; id: number } | 
   }
 }
 
-/** A search string as one FTS5 phrase (quotes doubled), so that its characters are all literal. */
 /**
  * What a typed search looks for: control characters (a NUL ends an FTS5 query string early, which
  * SQLite reports as an error) and runs of white space become single spaces.
@@ -532,9 +572,13 @@ function searchTerm(typed: string | undefined): string {
 }
 
 /** Any 3+ characters anywhere (the trigram index); shorter terms match the start of the name. */
-function whereNameMatches(statement: Knex.QueryBuilder, term: string): void {
-  if (term.length >= 3) statement.whereRaw('o.id IN (SELECT rowid FROM organization_search WHERE organization_search MATCH ?)', [ftsPhrase(term)]);
-  else statement.whereRaw("o.name LIKE ? ESCAPE '\\'", [`${escapeLike(term)}%`]);
+function whereNameMatches(db: Knex, statement: Knex.QueryBuilder, term: string): void {
+  if (term.length >= 3) {
+    const [match, bindings] = organizationSearchMatch(db, 's', term);
+    statement.whereRaw(`o.id IN (SELECT s.rowid FROM organization_search s WHERE ${match})`, bindings as never);
+  } else {
+    statement.whereRaw(`o.name ${likeIgnoringCase(db)} ? ESCAPE '\\'`, [`${escapeLike(term)}%`]);
+  }
 }
 
 /**
@@ -545,9 +589,12 @@ function whereNameMatches(statement: Knex.QueryBuilder, term: string): void {
  * ASCII letters folded", which instr() on lower() is. Anything else — a term or a row with other
  * characters, which the trigram tokenizer folds by Unicode's rules — asks the trigram index.
  */
-function whereMatchesPerRow(statement: Knex.QueryBuilder, term: string): void {
-  if (term.length < 3) return whereNameMatches(statement, term);
-  const trigram = ['EXISTS (SELECT 1 FROM organization_search s WHERE s.organization_search MATCH ? AND s.rowid = o.id)', [ftsPhrase(term)]] as const;
+function whereMatchesPerRow(db: Knex, statement: Knex.QueryBuilder, term: string): void {
+  if (term.length < 3) return whereNameMatches(db, statement, term);
+  const [match, bindings] = organizationSearchMatch(db, 's', term);
+  const trigram = [`EXISTS (SELECT 1 FROM organization_search s WHERE ${match} AND s.rowid = o.id)`, bindings] as const;
+  // PostgreSQL reads the row's search row by its key and tests it: no trigram list is read.
+  if (isPostgres(db)) return void statement.whereRaw(...trigram);
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(term)) return void statement.whereRaw(...trigram);
   const text = "(s.name || ' ' || s.domains || ' ' || s.external_id || ' ' || s.workos_id)";
@@ -556,14 +603,6 @@ function whereMatchesPerRow(statement: Knex.QueryBuilder, term: string): void {
     `COALESCE((SELECT CASE WHEN length(${text}) = length(CAST(${text} AS BLOB)) THEN ${contains} END FROM organization_search s WHERE s.rowid = o.id), ${trigram[0]})`,
     [term, term, term, term, ...trigram[1]],
   );
-}
-
-function ftsPhrase(text: string): string {
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,7 +637,7 @@ export async function startOrganizationCreation(
   }
   const now = at.toISOString();
   try {
-    const id = await db.transaction(async (trx) => {
+    const id = await transaction(db, async (trx) => {
       const [row] = await trx('organizations')
         .insert({
           name: input.name,
@@ -632,11 +671,11 @@ export async function startOrganizationCreation(
     });
     return { id, existing: false };
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: organizations.idempotency_key/.test(error.message)) {
+    if (isUniqueViolation(error, { name: 'organizations_idempotency_key', columns: 'organizations.idempotency_key' })) {
       const row = await db<OrganizationRow>('organizations').where({ idempotency_key: input.submissionId }).first('id');
       if (row) return { id: row.id, existing: true };
     }
-    if (error instanceof Error && /UNIQUE constraint failed: organizations.external_id/.test(error.message)) {
+    if (isUniqueViolation(error, { name: 'organizations_external_id', columns: 'organizations.external_id' })) {
       throw new OrganizationRuleError(`Another organization here already has the external id “${input.externalId}”.`, 'externalId');
     }
     throw error;
@@ -700,7 +739,7 @@ export async function finishOrganizationCreation(
   } catch (error) {
     const problem = describeWorkOSError(error, { externalId: row.external_id });
     const discard = problem.refused && ['external_id_taken', 'domain_conflict', 'invalid_request'].includes(problem.kind);
-    await db.transaction(async (trx) => {
+    await transaction(db, async (trx) => {
       if (discard) {
         await trx('organization_search').where({ rowid: id }).delete();
         await trx('organizations').where({ id }).delete();
@@ -723,7 +762,7 @@ export async function finishOrganizationCreation(
     return { ok: false, id, problem, discarded: discard };
   }
 
-  await db.transaction(async (trx) => {
+  await transaction(db, async (trx) => {
     await applyWorkOSOrganization(id, created, { status: 'active' }, { db: trx });
     await recordAuditEvent({ actor, action: 'organization.created', organizationId: id, requestId, details: { workosId: created.id } }, { db: trx });
   });
@@ -938,7 +977,7 @@ export async function updateOrganizationDetails(
   }
   // A WorkOS that merges rather than replaces keeps what was removed: say so, never pretend.
   const keptByWorkOS = updated.domains.map((domain) => domain.domain.toLowerCase()).filter((domain) => removed.has(domain));
-  await db.transaction(async (trx) => {
+  await transaction(db, async (trx) => {
     await applyWorkOSOrganization(id, updated, {}, { db: trx });
     await recordAuditEvent(
       {
@@ -975,7 +1014,7 @@ export async function setCsOwner(
 ): Promise<void> {
   const owner = await db<StaffRow>('staff').where({ id: ownerId }).whereNull('disabled_at').first();
   if (!owner || !roleAtLeast(owner.role, 'support')) throw new OrganizationRuleError('Choose an active support rep or admin as CS owner.', 'csOwnerId');
-  await db.transaction(async (trx) => {
+  await transaction(db, async (trx) => {
     const row = await trx<OrganizationRow>('organizations').where({ id }).first();
     if (!row) throw new OrganizationRuleError('No such organization.');
     if (row.cs_owner_id === ownerId) return;
@@ -998,20 +1037,19 @@ export async function archiveOrganization(
   actor: AuditActor,
   { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<{ alreadyArchived: boolean }> {
-  const revoked: number[] = [];
-  const outcome = await db.transaction(async (trx) => {
+  // The revoked links come back as the transaction's result: it may run more than once (transaction()).
+  const { alreadyArchived, revoked } = await transaction(db, async (trx) => {
     const row = await trx<OrganizationRow>('organizations').where({ id }).first();
     if (!row) throw new OrganizationRuleError('No such organization.');
-    if (row.status === 'archived') return { alreadyArchived: true };
+    if (row.status === 'archived') return { alreadyArchived: true, revoked: [] };
     if (row.status === 'pending') throw new OrganizationRuleError('Finish (retry) or let the creation fail before archiving.');
     const now = at.toISOString();
     await trx('organizations').where({ id }).update({ status: 'archived', archived_at: now, updated_at: now });
     await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, { db: trx });
-    revoked.push(...(await revokeActiveLinkOf(id, { reason: 'The organization was archived.' }, actor, { db: trx, requestId })));
-    return { alreadyArchived: false };
+    return { alreadyArchived: false, revoked: await revokeActiveLinkOf(id, { reason: 'The organization was archived.' }, actor, { db: trx, requestId }) };
   });
   await endPortalSessions(revoked, { db });
-  return outcome;
+  return { alreadyArchived };
 }
 
 /** Up to `limit` organizations whose name (or domain, ids) matches, as the list's search does. */
@@ -1023,7 +1061,7 @@ export async function findOrganizationsByName(
   const text = searchTerm(search);
   if (!text) return [];
   const statement = db('organizations as o').select('o.id', 'o.name').orderBy('o.name').limit(limit);
-  whereNameMatches(statement, text);
+  whereNameMatches(db, statement, text);
   return (await statement) as { id: number; name: string }[];
 }
 
@@ -1057,7 +1095,7 @@ export async function findPossibleDuplicates(
       if (trimmed) query.orWhereRaw('lower(trim(o.name)) = lower(?)', [trimmed]);
       if (wanted.length > 0) query.orWhereIn('o.id', db('organization_domains').whereIn('domain', wanted).select('organization_id'));
     })
-    .orderByRaw('o.name COLLATE NOCASE, o.id')
+    .orderByRaw(`${caseFolded.order(db, 'o.name')}, o.id`)
     .limit(limit);
   if (exceptSubmissionId) statement.whereNot('o.idempotency_key', exceptSubmissionId);
   const rows = (await statement) as { id: number; name: string; status: OrganizationStatus }[];
@@ -1090,7 +1128,7 @@ export async function upsertOrganizationFromWorkOS(
   const local =
     (await db<OrganizationRow>('organizations').where({ workos_id: organization.id }).first()) ??
     (key ? await db<OrganizationRow>('organizations').where({ idempotency_key: key, status: 'pending' }).first() : undefined);
-  return db.transaction(async (trx) => {
+  return transaction(db, async (trx) => {
     if (!local) {
       const now = at.toISOString();
       const externalTaken = organization.externalId ? await trx('organizations').where({ external_id: organization.externalId }).first('id') : undefined;
@@ -1147,15 +1185,19 @@ export async function archiveOrganizationsGoneFromWorkOS(
   }[];
   let archived = 0;
   for (const row of active.filter((candidate) => !seenWorkOSIds.has(candidate.workos_id))) {
-    await db.transaction(async (trx) => {
+    const changed = await transaction(db, async (trx) => {
       const now = at.toISOString();
-      await trx('organizations').where({ id: row.id, status: 'active' }).update({ status: 'archived', archived_at: now, updated_at: now });
+      // Another instance's sync (or a rep) may have archived it meanwhile: audited once, by whoever did.
+      const updated = await trx('organizations').where({ id: row.id, status: 'active' }).update({ status: 'archived', archived_at: now, updated_at: now });
+      if (updated === 0) return false;
       await recordAuditEvent(
         { actor, action: 'organization.archived_deleted_in_workos', organizationId: row.id, requestId, details: { workosId: row.workos_id } },
         { db: trx },
       );
       await revokeActiveLinkOf(row.id, { reason: 'The organization was deleted in WorkOS.' }, actor, { db: trx, requestId });
+      return true;
     });
+    if (!changed) continue;
     archived += 1;
     onArchived?.();
   }

@@ -1,5 +1,5 @@
 import { renderEmail, type RenderedEmail } from '~/emails/render';
-import { getDb, type ModelContext } from '~/utils/db.server';
+import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
@@ -102,7 +102,7 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: Model
     .distinct('s.id', 's.name', 's.email')) as { id: number; name: string; email: string }[];
   let sent = 0;
   for (const owner of owners) {
-    const claim = await db.transaction(async (trx) => {
+    const claim = await transaction(db, async (trx) => {
       const existing = await trx('owner_digests').where({ staff_id: owner.id, day }).first('id', 'status');
       if (existing && existing.status !== 'failed') return null;
       const notices = (await trx('owner_notices as n')
@@ -114,9 +114,11 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: Model
       if (notices.length === 0) return null;
       let digestId: number;
       if (existing) {
-        await trx('owner_digests')
-          .where({ id: existing.id })
+        // Conditional: of two instances retrying the same failed digest, one claims it.
+        const claimed = await trx('owner_digests')
+          .where({ id: existing.id, status: 'failed' })
           .update({ status: 'sending', notices: notices.length, started_at: now.toISOString(), error: null });
+        if (claimed === 0) return null;
         digestId = existing.id as number;
       } else {
         const [row] = await trx('owner_digests')
@@ -136,24 +138,27 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: Model
     const settings = await getSettings({}, { db });
     const email = renderOwnerDigest({ staffName: owner.name, notices: claim.notices, publicUrl: env.PUBLIC_URL, companyName: settings.companyName });
     const outcome = await sendEmail({ to: { address: owner.email, name: owner.name }, ...email }, settings);
-    await db.transaction(async (trx) => {
+    await transaction(db, async (trx) => {
       if (outcome.ok) {
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'sent', sent_at: new Date().toISOString() });
         await recordAuditEvent(
           { actor: { type: 'system', label: 'Setup Desk' }, action: 'staff.digest_sent', details: { name: owner.name, notices: claim.notices.length } },
           { db: trx },
         );
-        sent += 1;
       } else {
         // The notices go back to the queue: the next run tries again (still today's one digest).
         await trx('owner_digests').where({ id: claim.digestId }).update({ status: 'failed', error: outcome.failure.reason });
         await trx('owner_notices').where({ digest_id: claim.digestId }).update({ digest_id: null });
-        getLogger().warn(
-          { staffId: owner.id, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode },
-          'owner digest could not be sent',
-        );
       }
     });
+    if (outcome.ok) {
+      sent += 1;
+    } else {
+      getLogger().warn(
+        { staffId: owner.id, errorClass: outcome.failure.errorClass, responseCode: outcome.failure.responseCode },
+        'owner digest could not be sent',
+      );
+    }
   }
   return sent;
 }

@@ -1,5 +1,5 @@
 import { type SettingsInput } from '~/forms/settings';
-import { getDb, type ModelContext } from '~/utils/db.server';
+import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { DEV_COMPANY_NAME, DEV_SUPPORT_EMAIL, getEnv, parseMailbox, type Env } from '~/utils/env.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
@@ -141,7 +141,7 @@ export async function updateSettings(
   if (defaultDays > maxDays) {
     throw new SettingsRuleError('linkLifetimeDefaultDays', `The default (${defaultDays} days) cannot be longer than the maximum (${maxDays} days).`);
   }
-  return db.transaction(async (trx) => {
+  return transaction(db, async (trx) => {
     const before = await getSettingsForm({ db: trx });
     const changed = SETTING_FIELDS.filter((field) => (before[field] || undefined) !== next[field]);
     if (changed.length === 0) return { changed };

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
-import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import { getDb, transaction, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import { greatest, isUniqueViolation, least } from '~/utils/dialect.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
@@ -409,7 +410,10 @@ function refuseWhileSending(sending: SetupLink): never {
   throw new LinkBeingSentError(sending);
 }
 
-const isUniqueViolation = (error: unknown) => error instanceof Error && /UNIQUE constraint failed: setup_links\.organization_id/.test(error.message);
+/** A write refused by the one-active or the one-sending rule (both partial unique indexes on the organization). */
+const isOneLinkViolation = (error: unknown) =>
+  isUniqueViolation(error, { name: 'setup_links_one_active', columns: 'setup_links.organization_id' }) ||
+  isUniqueViolation(error, { name: 'setup_links_one_sending', columns: 'setup_links.organization_id' });
 
 /**
  * Inserts and audits a link. Emailed links start `sending` (outside the one-active index) and
@@ -527,7 +531,7 @@ async function deliver(
       replacesEarlierLink: inserted.replaces !== null,
     });
     const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
-    const settled = await db.transaction((trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
+    const settled = await transaction(db, (trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
     // The link it replaced was revoked in the swap: its open portal sessions end too.
     if (settled.sent && settled.link.status === 'active' && inserted.replaces) await endPortalSessions([inserted.replaces.id], { db });
     return settled;
@@ -759,21 +763,22 @@ async function issueInTransaction(
   now: Date,
   issue: (trx: Knex.Transaction, organizationName: string, links: SetupLinkOverview) => Promise<InsertedLink>,
 ): Promise<InsertedLink> {
-  const lapsed: number[] = [];
   try {
-    const inserted = await db.transaction(async (trx) => {
+    // What lapsed comes back as the transaction's result: it may run more than once (transaction()).
+    const { inserted, lapsed } = await transaction(db, async (trx) => {
       const organizationName = await requireLinkableOrganization(trx, organizationId);
-      await settleLapsedLinks({ organizationId, ended: lapsed }, { db: trx, now });
+      const ended: number[] = [];
+      await settleLapsedLinks({ organizationId, ended }, { db: trx, now });
       const links = await getSetupLinkOverview(organizationId, { db: trx, now });
       if (links.sending) refuseWhileSending(links.sending);
-      return issue(trx, organizationName, links);
+      return { inserted: await issue(trx, organizationName, links), lapsed: ended };
     });
     // A link this recorded as expired ends its portal sessions, as maintenance would have.
     await endPortalSessions(lapsed, { db });
     return inserted;
   } catch (error) {
     // A race that slipped past the checks met a unique index: say what the winner did.
-    if (isUniqueViolation(error)) {
+    if (isOneLinkViolation(error)) {
       const links = await getSetupLinkOverview(organizationId, { db, now });
       if (links.sending) refuseWhileSending(links.sending);
       if (links.active) throw new ActiveLinkExistsError(links.active);
@@ -789,7 +794,7 @@ export async function revokeSetupLink(
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
-  const outcome = await db.transaction(async (trx) => {
+  const outcome = await transaction(db, async (trx) => {
     const link = await readLink(trx, { 'l.id': linkId }, now);
     if (!link || (organizationId !== undefined && link.organizationId !== organizationId)) throw new SetupLinkRuleError('No such setup link.');
     if (link.status !== 'active') return { revoked: false, status: link.status };
@@ -983,7 +988,7 @@ export async function flushSetupLinkViews(): Promise<number> {
   const writing = previous.then(async () => {
     for (const [db, views] of batches) {
       try {
-        await db.transaction(async (trx) => {
+        await transaction(db, async (trx) => {
           for (const [linkId, linkViews] of views) {
             await trx('setup_links')
               .where({ id: linkId })
@@ -992,8 +997,8 @@ export async function flushSetupLinkViews(): Promise<number> {
                 view_count: trx.raw('view_count + ?', [linkViews.count]),
                 // Another process may have written a later (or earlier) batch first: the latest and
                 // the earliest view win, whatever the order of the writes.
-                last_viewed_at: trx.raw("MAX(COALESCE(last_viewed_at, ''), ?)", [linkViews.lastAt]),
-                first_viewed_at: trx.raw('MIN(COALESCE(first_viewed_at, ?), ?)', [linkViews.firstAt, linkViews.firstAt]),
+                last_viewed_at: trx.raw(greatest(trx, "COALESCE(last_viewed_at, '')", '?'), [linkViews.lastAt]),
+                first_viewed_at: trx.raw(least(trx, 'COALESCE(first_viewed_at, ?)', '?'), [linkViews.firstAt, linkViews.firstAt]),
               });
           }
         });
@@ -1021,7 +1026,7 @@ export async function confirmSetupLinkLaunch(
   feature: SetupFeature,
   { db = getDb(), now = new Date(), requestId }: ModelContext = {},
 ): Promise<LaunchConfirmation> {
-  return db.transaction(async (trx) => {
+  return transaction(db, async (trx) => {
     const current = await readLink(trx, { 'l.id': link.id }, now);
     const organization = current ? await trx('organizations').where({ id: current.organizationId }).first('status') : null;
     const status: SetupLinkStatus = current?.status ?? 'revoked';

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import { rowsOf } from '~/utils/dialect.server';
 import { isoTimestamp } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
@@ -303,10 +304,12 @@ export async function recordWorkOSEvent(raw: unknown, source: EventSource, { db:
   // Events of other types (a webhook endpoint may be subscribed to more) are acknowledged, not kept.
   if (!outcome.setupEvent) return outcome;
   const summary = event.change ? { ...event.change } : event.domains ? { domains: event.domains.kind } : { unreadable: event.unreadable ?? 'unknown' };
-  const inserted = await trx.raw<unknown[]>(
-    `INSERT INTO workos_events (id, event, workos_organization_id, created_at, received_at, source, summary)
+  const inserted = rowsOf(
+    await trx.raw(
+      `INSERT INTO workos_events (id, event, workos_organization_id, created_at, received_at, source, summary)
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [event.id, event.event, event.workosOrganizationId, event.createdAt, now.toISOString(), source, JSON.stringify(summary)],
+      [event.id, event.event, event.workosOrganizationId, event.createdAt, now.toISOString(), source, JSON.stringify(summary)],
+    ),
   );
   if (inserted.length === 0) return outcome;
   outcome.recorded = true;
@@ -317,15 +320,17 @@ export async function recordWorkOSEvent(raw: unknown, source: EventSource, { db:
   if (!change || !organizationWorkosId) return outcome;
 
   // Newest wins: an older event (a late delivery, a poller catching up) leaves a newer state alone.
-  const applied = await trx.raw<unknown[]>(
-    `INSERT INTO workos_resources (workos_organization_id, feature, resource_id, state, label, event_id, event_created_at, source)
+  const applied = rowsOf(
+    await trx.raw(
+      `INSERT INTO workos_resources (workos_organization_id, feature, resource_id, state, label, event_id, event_created_at, source)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (workos_organization_id, feature, resource_id) DO UPDATE SET
        state = excluded.state, label = COALESCE(excluded.label, workos_resources.label), event_id = excluded.event_id,
        event_created_at = excluded.event_created_at, source = excluded.source
      WHERE (excluded.event_created_at, excluded.event_id) > (workos_resources.event_created_at, workos_resources.event_id)
      RETURNING resource_id`,
-    [organizationWorkosId, change.feature, change.resourceId, change.state, change.label, event.id, event.createdAt, source],
+      [organizationWorkosId, change.feature, change.resourceId, change.state, change.label, event.id, event.createdAt, source],
+    ),
   );
   if (applied.length === 0) return outcome;
   outcome.applied = true;

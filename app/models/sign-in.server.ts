@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type { Knex } from 'knex';
 import { renderEmail } from '~/emails/render';
-import { getDb, type ModelContext } from '~/utils/db.server';
+import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
@@ -67,7 +67,7 @@ export async function signIn(
   const address = addressKey(ip);
   // The check and this attempt's row are one transaction: fifty attempts at once are counted one
   // after another, so a burst gets no more guesses than a sequence (and a threshold is reached once).
-  const reserved = await db.transaction(async (trx) => {
+  const reserved = await transaction(db, async (trx) => {
     const throttle = await throttleFor(accountKey, address, now, trx);
     if (throttle) return { throttle } as const;
     const [row] = await trx('sign_in_attempts').insert({ at: now.toISOString(), ip: address, account_key: accountKey, succeeded: 0 }).returning('id');
@@ -107,7 +107,7 @@ export async function signIn(
   }
 
   const staff = toStaff(row);
-  const session = await db.transaction(async (trx) => {
+  const session = await transaction(db, async (trx) => {
     await trx('sign_in_attempts').where({ id: reserved.attemptId }).update({ succeeded: 1 });
     await recordStaffSignIn(staff.id, { browserTimeZone: timeZone }, { db: trx, now, requestId });
     const created = await createSession(staff.id, { now, db: trx });

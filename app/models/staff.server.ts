@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { emailSchema, roleSchema, staffNameSchema } from '~/forms/staff';
-import { getDb, type ModelContext } from '~/utils/db.server';
+import { getDb, transaction, type ModelContext } from '~/utils/db.server';
+import { caseFolded, isUniqueViolation } from '~/utils/dialect.server';
 import { recordAuditEvent, type AuditActor, type AuditDetails } from './audit.server';
 import { generateTemporaryPassword, hashPassword, passwordProblem, verifyPassword } from './password.server';
 import { dropQueuedNotices } from './owner-digest.server';
@@ -116,7 +117,7 @@ export async function setStaffTimeZone(
 ): Promise<boolean> {
   const zone = canonicalTimeZone(timeZone);
   if (!zone) throw new StaffRuleError('Choose a time zone from the list, like Europe/London or America/Los_Angeles.', 'timeZone');
-  return db.transaction(async (trx) => {
+  return transaction(db, async (trx) => {
     const row = await trx<StaffRow>('staff').where({ id: staff.id }).first('time_zone');
     if (!row) throw new StaffRuleError('No staff member with that id.');
     if (row.time_zone === zone) return false;
@@ -141,7 +142,7 @@ export async function listActiveAdmins({ db = getDb() }: ModelContext = {}): Pro
 
 /** Every staff member, active first, then by name. */
 export async function listStaff({ db = getDb() }: ModelContext = {}): Promise<Staff[]> {
-  const rows = await db<StaffRow>('staff').orderByRaw('disabled_at IS NOT NULL, name COLLATE NOCASE, id');
+  const rows = await db<StaffRow>('staff').orderByRaw(`disabled_at IS NOT NULL, ${caseFolded.order(db, 'name')}, id`);
   return rows.map(toStaff);
 }
 
@@ -175,7 +176,7 @@ export async function createStaff(
   const now = at.toISOString();
 
   try {
-    const staff = await db.transaction(async (trx) => {
+    const staff = await transaction(db, async (trx) => {
       const [row] = await trx<StaffRow>('staff')
         .insert({
           email,
@@ -193,7 +194,7 @@ export async function createStaff(
     });
     return { staff, temporaryPassword };
   } catch (error) {
-    if (isUniqueViolation(error)) throw new StaffRuleError(`${email} already has an account.`, 'email');
+    if (isUniqueViolation(error, { name: 'staff_email', columns: 'staff.email' })) throw new StaffRuleError(`${email} already has an account.`, 'email');
     throw error;
   }
 }
@@ -280,7 +281,7 @@ export async function changeOwnPassword(
   const problem = passwordProblem(newPassword, [row.name, row.email]);
   if (problem) throw new StaffRuleError(problem, 'newPassword');
   const passwordHash = await hashPassword(newPassword);
-  await db.transaction(async (trx) => {
+  await transaction(db, async (trx) => {
     await trx('staff').where({ id: staffId }).update({ password_hash: passwordHash, must_change_password: 0, updated_at: at.toISOString() });
     const sessionsEnded = await deleteSessionsOfStaff(staffId, { exceptSessionId: keepSessionId }, { db: trx });
     await recordAuditEvent({ actor: staffActor(toStaff(row)), action: 'staff.password_changed', requestId, details: { staffId, sessionsEnded } }, { db: trx });
@@ -295,7 +296,7 @@ type StaffChange = (trx: Knex.Transaction, before: Staff) => Promise<StaffChange
 /** Runs one audited change to a member in a transaction; a null change is a no-op (not audited). */
 async function updateStaff(staffId: number, actor: AuditActor, requestId: string | undefined, db: Knex, change: StaffChange): Promise<Staff> {
   try {
-    return await db.transaction(async (trx) => {
+    return await transaction(db, async (trx) => {
       const beforeRow = await trx<StaffRow>('staff').where({ id: staffId }).first();
       if (!beforeRow) throw new StaffRuleError('No staff member with that id.');
       const before = toStaff(beforeRow);
@@ -319,10 +320,6 @@ async function updateStaff(staffId: number, actor: AuditActor, requestId: string
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
-}
-
 /** Whether the staff member gets the daily digest of their customers' setups (audited when changed). */
 export async function getDigestPreference(staffId: number, { db = getDb() }: ModelContext = {}): Promise<boolean> {
   const row = await db('staff').where({ id: staffId }).first('notify_digest');
@@ -334,7 +331,7 @@ export async function setDigestPreference(
   enabled: boolean,
   { requestId, db = getDb() }: ModelContext = {},
 ): Promise<boolean> {
-  return db.transaction(async (trx) => {
+  return transaction(db, async (trx) => {
     const changed = await trx('staff')
       .where({ id: staff.id })
       .whereNot({ notify_digest: enabled ? 1 : 0 })

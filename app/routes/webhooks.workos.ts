@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { SignatureVerificationException } from '@workos-inc/node';
 import { recordWorkOSEvent } from '~/models/setup-progress.server';
-import { getDb } from '~/utils/db.server';
+import { getDb, transaction } from '~/utils/db.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
 import { readBodyText } from '~/utils/request-body.server';
@@ -66,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   let outcome;
   try {
-    outcome = await getDb().transaction((trx) => recordWorkOSEvent(event, 'webhook', { db: trx }));
+    outcome = await transaction(getDb(), (trx) => recordWorkOSEvent(event, 'webhook', { db: trx }));
   } catch (error) {
     if (error instanceof Error && error.name === 'ZodError') return refuse(400, 'the body is not a WorkOS event');
     throw error;

@@ -9,7 +9,8 @@ import { lastObserved } from '~/models/server-observations.server';
 import { lastEventReceivedAt } from '~/models/setup-progress.server';
 import { customerFacingProblems, getSettings } from '~/models/settings.server';
 import { describeEmailFailure, sendTestEmail, smtpTransportOptions } from '~/utils/email.server';
-import { integrityProblems, migrationStatus, writeProblem } from '~/utils/db.server';
+import { databaseLabel, integrityProblems, migrationStatus, postgresState, writeProblem } from '~/utils/db.server';
+import { isPostgres } from '~/utils/dialect.server';
 import { EnvError, parseEnv, type Env } from '~/utils/env.server';
 import { portalOrigins } from '~/utils/workos.server';
 import { BUILD_INFO_FILE, sourceHash } from '~/utils/source-hash.server';
@@ -294,16 +295,17 @@ const checks: Check[] = [
 
   async function database({ db, env }) {
     const title = 'Database';
-    const where = path.resolve(env.DATABASE_PATH);
+    const where = databaseLabel(env.database);
     const { applied, total, latest } = await migrationStatus(db);
     if (applied < total) {
       return fail(
         'database',
         title,
         `${where}: ${applied} of ${total} migrations applied (latest is ${latest})`,
-        'Run `npm run db:migrate` (the app also migrates at start-up). Back up the file first.',
+        `Run \`npm run db:migrate\` (the app also migrates at start-up). Back up ${isPostgres(db) ? 'the database' : 'the file'} first.`,
       );
     }
+    if (isPostgres(db)) return postgresCheck(db, title, where, { total, latest });
     const journal = Object.values(((await db.raw('PRAGMA journal_mode')) as object[])[0]!)[0];
     if (journal !== 'wal')
       return fail(
@@ -506,4 +508,27 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 /** Exit code for the command: 0 unless a check failed (warnings pass). */
 export function doctorExitCode(results: CheckResult[]): number {
   return results.some((result) => result.status === 'fail') ? 1 : 0;
+}
+
+/** The database check on PostgreSQL: a primary (a replica takes no writes), the extensions present, writable. */
+async function postgresCheck(db: Knex, title: string, where: string, { total, latest }: { total: number; latest: string }): Promise<CheckResult> {
+  const { version, inRecovery, missingExtensions } = await postgresState(db);
+  if (inRecovery)
+    return fail('database', title, `${where}: a read-only standby (in recovery)`, 'Point DATABASE_URL at the primary: Setup Desk writes on every request.');
+  if (missingExtensions.length)
+    return fail(
+      'database',
+      title,
+      `${where}: extension ${missingExtensions.join(', ')} missing`,
+      "Install PostgreSQL's contrib package (Debian: postgresql-contrib) and run `npm run db:migrate` again as a user that may CREATE EXTENSION.",
+    );
+  const notWritable = await writeProblem(db);
+  if (notWritable)
+    return fail(
+      'database',
+      title,
+      `${where}: not writable (${notWritable.slice(0, 120)})`,
+      'Grant the DATABASE_URL user CREATE on its schema and write on its tables.',
+    );
+  return pass('database', title, `${where}: PostgreSQL ${version}, ${total} migrations (latest ${latest}), writable, pg_trgm present`);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from '../../db/migrations/index';
-import { isPostgres, isRetryableConflict } from './dialect.server';
+import { isPostgres, isRetryableConflict, rowsOf } from './dialect.server';
 import { getEnv } from './env.server';
 import { forgetSingleton, singleton } from './singleton.server';
 
@@ -172,7 +172,7 @@ export async function transaction<T>(db: Knex | Knex.Transaction, work: (trx: Kn
 export function getDb(): Knex {
   return singleton('db', () => {
     const env = getEnv();
-    return openDatabase(env.DATABASE_URL ?? env.DATABASE_PATH, { poolMax: env.DATABASE_POOL_MAX });
+    return openDatabase(env.database, { poolMax: env.DATABASE_POOL_MAX });
   });
 }
 
@@ -187,11 +187,39 @@ export async function closeDb(): Promise<void> {
  * with no -wal to go with it. Refuses to overwrite an existing file.
  */
 export async function backupDatabase(db: Knex, target: string): Promise<{ path: string; bytes: number }> {
+  if (isPostgres(db)) throw new Error(POSTGRES_BACKUP_ADVICE);
   const resolved = path.resolve(target);
   if (fs.existsSync(resolved)) throw new Error(`${resolved} already exists: choose a new file name (a backup never overwrites).`);
   fs.mkdirSync(path.dirname(resolved), { recursive: true });
   await db.raw('VACUUM INTO ?', [resolved]);
   return { path: resolved, bytes: fs.statSync(resolved).size };
+}
+
+/** What the app cannot do for PostgreSQL that its service does better. */
+export const POSTGRES_BACKUP_ADVICE =
+  'On PostgreSQL, back up with pg_dump (pg_dump --format=custom "$DATABASE_URL" > setup-desk.dump) or your provider\'s snapshots; npm run db:backup copies a SQLite file.';
+
+/** Where the database is, for people: the SQLite file's full path, or the PostgreSQL server and database without credentials. */
+export function databaseLabel(location: string): string {
+  if (!isPostgresUrl(location)) return path.resolve(location);
+  try {
+    const url = new URL(location);
+    return `postgres://${url.host}${url.pathname}`;
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** The extensions the PostgreSQL schema relies on (the search's trigram index). */
+const POSTGRES_EXTENSIONS = ['pg_trgm'];
+
+/** What a PostgreSQL server says of itself that decides whether Setup Desk can run on it. */
+export async function postgresState(db: Knex): Promise<{ version: string; inRecovery: boolean; missingExtensions: string[] }> {
+  const [row] = rowsOf<{ version: string; in_recovery: boolean }>(
+    await db.raw("SELECT current_setting('server_version') AS version, pg_is_in_recovery() AS in_recovery"),
+  );
+  const present = rowsOf<{ extname: string }>(await db.raw('SELECT extname FROM pg_extension')).map((extension) => extension.extname);
+  return { version: row!.version, inRecovery: row!.in_recovery, missingExtensions: POSTGRES_EXTENSIONS.filter((name) => !present.includes(name)) };
 }
 
 /** How far the database is migrated: applied of total, and the latest migration's name. */

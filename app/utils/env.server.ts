@@ -155,6 +155,8 @@ const envSchema = z
     return {
       ...env,
       isProduction,
+      /** Where the database is: DATABASE_URL's PostgreSQL when set, else the SQLite file at DATABASE_PATH. */
+      database: env.DATABASE_URL ?? env.DATABASE_PATH,
       HOST: env.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
       PUBLIC_URL: stripTrailingSlash(env.PUBLIC_URL ?? `http://localhost:${port}`),
       SESSION_SECRET: env.SESSION_SECRET ?? DEV_SESSION_SECRET,
