@@ -55,7 +55,7 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
   app.use((req, res, next) => (publicFiles.has(req.path) ? publicStatic(req, res, next) : next()));
 
   app.use(originCheck(env));
-  app.use(setupRateLimits(env.SETUP_RATE_LIMITS));
+  app.use(setupRateLimits(env.SETUP_RATE_LIMITS, { db, logger }));
   app.use(requestBodies);
   // Pages hold staff data: never keep them in a cache, nor show them again from history after
   // sign-out. A route may still override this.
