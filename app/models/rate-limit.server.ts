@@ -72,10 +72,13 @@ export async function readHits(client: Client, { db = getDb(), now = new Date() 
 
 /** Deletes the counts whose window has closed (maintenance); returns how many went. */
 export async function pruneLapsedHits({ db = getDb(), now = new Date() }: ModelContext = {}): Promise<number> {
+  const at = now.toISOString();
   let pruned = 0;
   for (;;) {
-    const lapsed = db('rate_limit_hits').where('reset_at', '<=', now.toISOString()).limit(PRUNE_BATCH).select('key');
-    const deleted = await db('rate_limit_hits').whereIn('key', lapsed).delete();
+    const lapsed = db('rate_limit_hits').where('reset_at', '<=', at).limit(PRUNE_BATCH).select('key');
+    // Asked again of the row itself: a hit that reopened the window since the batch was chosen
+    // keeps its row (PostgreSQL re-checks this against the row the hit committed).
+    const deleted = await db('rate_limit_hits').whereIn('key', lapsed).where('reset_at', '<=', at).delete();
     pruned += deleted;
     if (deleted < PRUNE_BATCH) return pruned;
   }
