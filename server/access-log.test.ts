@@ -44,7 +44,8 @@ describe('the development access log', () => {
 
   it('writes nothing for assets, public files and the health checks', async () => {
     lines.length = 0;
-    for (const asset of ['/build/root-ABC123.js', '/build/_assets/tailwind-XYZ.css', '/favicon.ico', '/healthz', '/livez', '/readyz']) await fetch(`${url}${asset}`);
+    for (const asset of ['/build/root-ABC123.js', '/build/_assets/tailwind-XYZ.css', '/favicon.ico', '/healthz', '/livez', '/readyz'])
+      await fetch(`${url}${asset}`);
     await fetch(`${url}/organizations`); // the marker: lines are written in order
     await expect.poll(() => lines.length).toBe(1);
     expect(lines[0]).toMatch(/^GET \/organizations 200/);

@@ -38,7 +38,8 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
     loop('maintenance', env.MAINTENANCE_INTERVAL_MS, logger, async () => {
       const result = await runMaintenance({ holder, everyMs: env.MAINTENANCE_INTERVAL_MS }, { db });
       if (!result.ran) logger.debug({ reason: result.reason, holder: result.holder }, 'maintenance: not run here');
-      else if (result.expiredLinks > 0 || result.digestsSent > 0) logger.info({ expiredLinks: result.expiredLinks, digestsSent: result.digestsSent }, 'maintenance run');
+      else if (result.expiredLinks > 0 || result.digestsSent > 0 || result.prunedRateLimits > 0)
+        logger.info({ expiredLinks: result.expiredLinks, digestsSent: result.digestsSent, prunedRateLimits: result.prunedRateLimits }, 'maintenance run');
     }),
   );
   logger.info(
@@ -56,8 +57,7 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
 export const MAINTENANCE_LEASE_MS = 5 * 60_000;
 
 export type MaintenanceResult =
-  | { ran: false; reason: 'busy' | 'not_due'; holder: string | null }
-  | { ran: true; expiredLinks: number; digestsSent: number; prunedRateLimits: number };
+  { ran: false; reason: 'busy' | 'not_due'; holder: string | null } | { ran: true; expiredLinks: number; digestsSent: number; prunedRateLimits: number };
 
 /**
  * One maintenance run, if this instance gets the lease: links past their time are settled, their

@@ -44,7 +44,11 @@ describe('job leases', () => {
 
   it('a lapsed lease is taken over exactly once; the holder that lapsed learns it at its next renewal and cannot release the new lease', async () => {
     const lapsed = leaseOf(await acquireLease('maintenance', { holder: 'hung', leaseMs: 60_000, clock: at(0) }));
-    expect(await acquireLease('maintenance', { holder: 'early', leaseMs: 60_000, clock: at(59_999) })).toEqual({ taken: false, reason: 'busy', holder: 'hung' });
+    expect(await acquireLease('maintenance', { holder: 'early', leaseMs: 60_000, clock: at(59_999) })).toEqual({
+      taken: false,
+      reason: 'busy',
+      holder: 'hung',
+    });
 
     const attempts = await Promise.all([
       acquireLease('maintenance', { holder: 'instance-a', leaseMs: 60_000, clock: at(60_000) }),

@@ -79,7 +79,9 @@ function heldLease(job: JobName, holder: string, leaseMs: number, clock: () => D
     job,
     holder,
     async renew({ db: handle = db }: ModelContext = {}) {
-      const renewed = await handle('background_jobs').where({ name: job, holder }).update({ lease_until: leaseEnd(clock(), leaseMs) });
+      const renewed = await handle('background_jobs')
+        .where({ name: job, holder })
+        .update({ lease_until: leaseEnd(clock(), leaseMs) });
       if (renewed !== 1) throw new LeaseLostError(job);
     },
     async release(error) {
@@ -100,7 +102,11 @@ function leaseEnd(now: Date, leaseMs: number): string {
  * Moves the poller's cursor past an event recorded in the same transaction, and counts it: only
  * while the lease is held, so an event is never recorded by a poller that was taken over.
  */
-export async function advanceCursor(lease: JobLease, { cursor, recorded }: { cursor: string | null; recorded: boolean }, { db: trx }: TransactionContext): Promise<void> {
+export async function advanceCursor(
+  lease: JobLease,
+  { cursor, recorded }: { cursor: string | null; recorded: boolean },
+  { db: trx }: TransactionContext,
+): Promise<void> {
   const moved = await trx('background_jobs')
     .where({ name: lease.job, holder: lease.holder })
     .update({ ...(cursor === null ? {} : { cursor }), events_recorded: trx.raw('events_recorded + ?', [recorded ? 1 : 0]) });

@@ -38,7 +38,10 @@ function bucketOf({ limit, key }: Client): string {
  * (the database applies the upserts of one row one after another; PostgreSQL re-reads the row
  * a waiting upsert found locked), so none is lost and none is counted twice.
  */
-export async function countHit({ windowMs, ...client }: Client & { windowMs: number }, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<HitCount> {
+export async function countHit(
+  { windowMs, ...client }: Client & { windowMs: number },
+  { db = getDb(), now = new Date() }: ModelContext = {},
+): Promise<HitCount> {
   const at = now.toISOString();
   const lapsed = 'rate_limit_hits.reset_at <= ?';
   const [row] = (await db('rate_limit_hits')
@@ -54,19 +57,26 @@ export async function countHit({ windowMs, ...client }: Client & { windowMs: num
 
 /** Takes one hit back (a request the limit decided not to count), within the open window only. */
 export async function uncountHit(client: Client, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<void> {
-  await db('rate_limit_hits').where({ key: bucketOf(client) }).where('reset_at', '>', now.toISOString()).where('hits', '>', 0).decrement('hits', 1);
+  await db('rate_limit_hits')
+    .where({ key: bucketOf(client) })
+    .where('reset_at', '>', now.toISOString())
+    .where('hits', '>', 0)
+    .decrement('hits', 1);
 }
 
 /** Forgets a client's count: its next hit opens a new window. */
 export async function forgetHits(client: Client, { db = getDb() }: ModelContext = {}): Promise<void> {
-  await db('rate_limit_hits').where({ key: bucketOf(client) }).delete();
+  await db('rate_limit_hits')
+    .where({ key: bucketOf(client) })
+    .delete();
 }
 
 /** The client's count in the open window, or null when it has none. */
 export async function readHits(client: Client, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<HitCount | null> {
-  const row = (await db('rate_limit_hits').where({ key: bucketOf(client) }).where('reset_at', '>', now.toISOString()).first('hits', 'reset_at')) as
-    | { hits: number; reset_at: string }
-    | undefined;
+  const row = (await db('rate_limit_hits')
+    .where({ key: bucketOf(client) })
+    .where('reset_at', '>', now.toISOString())
+    .first('hits', 'reset_at')) as { hits: number; reset_at: string } | undefined;
   return row ? { hits: Number(row.hits), resetAt: new Date(row.reset_at) } : null;
 }
 
