@@ -55,6 +55,6 @@ describe('maintenance across instances', () => {
     const result = await runMaintenance({ holder: 'instance-a' }, { db: getDb() });
     expect(result).toMatchObject({ ran: true, prunedRateLimits: 1 });
     expect(await readHits({ limit: 'maintenance_test', key: 'open' })).toMatchObject({ hits: 1 });
-    expect(await getDb()('rate_limit_hits').count<{ count: number }[]>({ count: '*' })).toEqual([{ count: 1 }]);
+    expect(await getDb()('rate_limit_hits').pluck('hits')).toEqual([1]);
   });
 });

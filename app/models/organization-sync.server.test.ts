@@ -40,7 +40,9 @@ async function start(db: Knex): Promise<{ id: number; finished: Promise<Organiza
 }
 
 const auditCount = async (action: string, syncId: number) =>
-  (await getDb()('audit_events').where({ action }).pluck('details')).filter((details: string) => JSON.parse(details).syncId === syncId).length;
+  (await getDb()('audit_events').where({ action }).pluck('details'))
+    .map((details: unknown) => (typeof details === 'string' ? JSON.parse(details) : details) as { syncId?: number })
+    .filter((details) => details.syncId === syncId).length;
 
 describe('one organization sync across instances', () => {
   it('started on two instances at once: one sync runs, the other start is refused', async () => {
