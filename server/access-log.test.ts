@@ -42,9 +42,10 @@ describe('the development access log', () => {
     expect(lines.at(-1)).toMatch(/^GET \/anything\?token=\[redacted\] 404 \d+ms\n$/);
   });
 
-  it('writes nothing for assets, public files and the health check', async () => {
+  it('writes nothing for assets, public files and the health checks', async () => {
     lines.length = 0;
-    for (const asset of ['/build/root-ABC123.js', '/build/_assets/tailwind-XYZ.css', '/favicon.ico', '/healthz']) await fetch(`${url}${asset}`);
+    for (const asset of ['/build/root-ABC123.js', '/build/_assets/tailwind-XYZ.css', '/favicon.ico', '/healthz', '/livez', '/readyz'])
+      await fetch(`${url}${asset}`);
     await fetch(`${url}/organizations`); // the marker: lines are written in order
     await expect.poll(() => lines.length).toBe(1);
     expect(lines[0]).toMatch(/^GET \/organizations 200/);

@@ -52,9 +52,12 @@ export function formatAccessLine({ method, url, status, ms }: { method: string; 
   return `${method} ${redactUrlForLog(url)} ${status} ${ms}ms`;
 }
 
-/** Fingerprinted assets, files of public/, Remix's route manifest and the health check: no line for them in development. */
+/** What a load balancer asks every few seconds: logged at debug, whatever the answer (`/readyz` logs a change itself). */
+const PROBES = new Set(['/livez', '/readyz']);
+
+/** Fingerprinted assets, files of public/, Remix's route manifest and the health checks: no line for them in development. */
 export function isAsset(path: string): boolean {
-  return path.startsWith('/build/') || path === '/healthz' || path === '/__manifest' || /\.(?!data$)[a-z0-9]{1,8}$/i.test(path);
+  return path.startsWith('/build/') || path === '/healthz' || PROBES.has(path) || path === '/__manifest' || /\.(?!data$)[a-z0-9]{1,8}$/i.test(path);
 }
 
 function jsonAccessLog(logger: Logger, { trustRequestIdHeader, autoLogging }: { trustRequestIdHeader: boolean; autoLogging: boolean }) {
@@ -68,6 +71,7 @@ function jsonAccessLog(logger: Logger, { trustRequestIdHeader, autoLogging }: { 
       return id;
     },
     customLogLevel(req, res, error) {
+      if (PROBES.has(req.url ?? '')) return 'debug';
       if (error || res.statusCode >= 500) return 'error';
       if (req.url === '/healthz') return 'debug';
       return 'info';

@@ -25,7 +25,7 @@ export interface AppOptions {
   isShuttingDown: () => boolean;
 }
 
-/** The Express app: headers, logging, CSRF check, health check, static files, then Remix. */
+/** The Express app: headers, logging, health checks, static files, CSRF check, limits, then Remix. */
 export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
@@ -45,6 +45,13 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
   app.use(setupPageHeaders);
   app.use(compression());
 
+  // For a load balancer, before the rate limits and quiet in the access log: live (the process
+  // answers, no database asked) and ready (send it traffic).
+  app.get('/livez', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'live' });
+  });
+  app.get('/readyz', readinessProbe(db, isShuttingDown, logger));
   app.get('/healthz', healthCheck(db, isShuttingDown));
 
   // Fingerprinted assets are cached for a year (their names change with their content); the few
@@ -55,7 +62,7 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
   app.use((req, res, next) => (publicFiles.has(req.path) ? publicStatic(req, res, next) : next()));
 
   app.use(originCheck(env));
-  app.use(setupRateLimits(env.SETUP_RATE_LIMITS));
+  app.use(setupRateLimits(env.SETUP_RATE_LIMITS, { db, logger }));
   app.use(requestBodies);
   // Pages hold staff data: never keep them in a cache, nor show them again from history after
   // sign-out. A route may still override this.
@@ -121,23 +128,50 @@ function noticeUntrustedProxy(db: Knex, logger: Logger): RequestHandler {
   };
 }
 
+type Readiness = { ready: true } | { ready: false; reason: 'shutting_down' | 'database_unreachable' | 'migrations_pending'; error?: unknown };
+
+/** Whether this instance should take requests: not shutting down, its database answering and fully migrated. */
+async function readiness(db: Knex, isShuttingDown: () => boolean): Promise<Readiness> {
+  if (isShuttingDown()) return { ready: false, reason: 'shutting_down' };
+  try {
+    await db.raw('select 1');
+    const [, pending] = (await db.migrate.list()) as [unknown[], unknown[]];
+    return pending.length > 0 ? { ready: false, reason: 'migrations_pending' } : { ready: true };
+  } catch (error) {
+    return { ready: false, reason: 'database_unreachable', error };
+  }
+}
+
+/**
+ * `/readyz`: 200, or 503 with the reason. A load balancer asks every few seconds, so only a change
+ * of answer is logged (the access log keeps its lines at debug).
+ */
+function readinessProbe(db: Knex, isShuttingDown: () => boolean, logger: Logger): RequestHandler {
+  let lastReason: string | null = null;
+  return async (_req, res) => {
+    const state = await readiness(db, isShuttingDown);
+    const reason = state.ready ? null : state.reason;
+    if (reason !== lastReason) {
+      if (state.ready) logger.info('ready again: the database answers and is migrated');
+      else logger.warn({ reason: state.reason, err: state.error }, 'not ready: the load balancer is told to send no requests here');
+      lastReason = reason;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    if (state.ready) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'not_ready', reason: state.reason });
+  };
+}
+
+/** `/healthz`, as it always answered: readiness in its own words. */
 function healthCheck(db: Knex, isShuttingDown: () => boolean): RequestHandler {
   return async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    if (isShuttingDown()) {
-      res.status(503).json({ status: 'shutting_down' });
-      return;
-    }
-    try {
-      await db.raw('select 1');
-      const [, pending] = (await db.migrate.list()) as [unknown[], unknown[]];
-      if (pending.length > 0) {
-        res.status(503).json({ status: 'error', database: 'migrations pending' });
-        return;
-      }
-      res.json({ status: 'ok', database: 'ok' });
-    } catch (error) {
-      req.log.error({ err: error }, 'health check failed');
+    const state = await readiness(db, isShuttingDown);
+    if (state.ready) res.json({ status: 'ok', database: 'ok' });
+    else if (state.reason === 'shutting_down') res.status(503).json({ status: 'shutting_down' });
+    else if (state.reason === 'migrations_pending') res.status(503).json({ status: 'error', database: 'migrations pending' });
+    else {
+      req.log.error({ err: state.error }, 'health check failed');
       res.status(503).json({ status: 'error', database: 'unreachable' });
     }
   };

@@ -1,16 +1,19 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { pollWorkOSEvents, pollerHolderName } from '../app/models/event-poller.server';
+import { acquireLease, leaseHolderName } from '../app/models/background-jobs.server';
+import { pollWorkOSEvents } from '../app/models/event-poller.server';
 import { sendOwnerDigests } from '../app/models/owner-digest.server';
+import { pruneLapsedHits } from '../app/models/rate-limit.server';
 import { endPortalSessions, settleLapsedLinks } from '../app/models/setup-link.server';
 import { transaction } from '../app/utils/db.server';
 import type { Env } from '../app/utils/env.server';
 
 /**
  * The app's background work, in the server process: the WorkOS events poller (where webhooks
- * cannot reach the app) and maintenance (expire links nobody opened again, send owner digests).
- * Each job runs, then waits its interval: runs never overlap within a process, and the poller's
- * lease keeps two processes from polling at once.
+ * cannot reach the app) and maintenance (expire links nobody opened again, send owner digests,
+ * prune lapsed rate-limit counts). Each job runs, then waits its interval: runs never overlap
+ * within a process, and each job's lease makes it run on one instance at a time and once per
+ * interval across all of them (the first instance to find it due runs it; the others are told so).
  */
 export interface BackgroundJobs {
   /** Stops scheduling and waits for a run in progress to finish. */
@@ -19,12 +22,12 @@ export interface BackgroundJobs {
 
 export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Logger; db: Knex }): BackgroundJobs {
   const loops: Loop[] = [];
+  const holder = leaseHolderName();
   if (env.eventsPolling) {
-    const holder = pollerHolderName();
     loops.push(
       loop('events poller', env.WORKOS_EVENTS_POLL_INTERVAL_MS, logger, async () => {
-        const result = await pollWorkOSEvents({ holder }, { db });
-        if (!result.ran) logger.debug({ holder: result.holder }, 'events poller: another process holds the lease');
+        const result = await pollWorkOSEvents({ holder, everyMs: env.WORKOS_EVENTS_POLL_INTERVAL_MS }, { db });
+        if (!result.ran) logger.debug({ reason: result.reason, holder: result.holder }, 'events poller: not run here');
         else if (!result.ok)
           logger.warn({ pages: result.pages, recorded: result.recorded, error: result.error }, 'events poller run failed; it resumes from its cursor');
         else if (result.seen > 0)
@@ -34,14 +37,10 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
   }
   loops.push(
     loop('maintenance', env.MAINTENANCE_INTERVAL_MS, logger, async () => {
-      // The ended links come back as the transaction's result: it may run more than once (transaction()).
-      const { expired, ended } = await transaction(db, async (trx) => {
-        const ended: number[] = [];
-        return { expired: await settleLapsedLinks({ ended }, { db: trx }), ended };
-      });
-      await endPortalSessions(ended, { db });
-      const digests = await sendOwnerDigests({ db });
-      if (expired > 0 || digests > 0) logger.info({ expiredLinks: expired, digestsSent: digests }, 'maintenance run');
+      const result = await runMaintenance({ holder, everyMs: env.MAINTENANCE_INTERVAL_MS }, { db });
+      if (!result.ran) logger.debug({ reason: result.reason, holder: result.holder }, 'maintenance: not run here');
+      else if (result.expiredLinks > 0 || result.digestsSent > 0 || result.prunedRateLimits > 0)
+        logger.info({ expiredLinks: result.expiredLinks, digestsSent: result.digestsSent, prunedRateLimits: result.prunedRateLimits }, 'maintenance run');
     }),
   );
   logger.info(
@@ -53,6 +52,46 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
       await Promise.all(loops.map((each) => each.stop()));
     },
   };
+}
+
+/** Longer than any one step of maintenance takes (each ended link's WorkOS call has its 10 s deadline; each digest its mail server). */
+export const MAINTENANCE_LEASE_MS = 5 * 60_000;
+
+export type MaintenanceResult =
+  { ran: false; reason: 'busy' | 'not_due'; holder: string | null } | { ran: true; expiredLinks: number; digestsSent: number; prunedRateLimits: number };
+
+/**
+ * One maintenance run, if this instance gets the lease: links past their time are settled, their
+ * Admin Portal sessions ended, owner digests sent, lapsed rate-limit counts pruned. The lease is
+ * renewed between steps. A step that outlasts the lease lets another instance start maintenance
+ * beside it, which is safe: each step claims its own rows (a link settles once, a digest is claimed
+ * per owner and day); the lease only keeps the work from being done N times over.
+ */
+export async function runMaintenance(
+  { holder, everyMs, leaseMs = MAINTENANCE_LEASE_MS }: { holder?: string; everyMs?: number; leaseMs?: number },
+  { db }: { db: Knex },
+): Promise<MaintenanceResult> {
+  const attempt = await acquireLease('maintenance', { holder, leaseMs, everyMs }, { db });
+  if (!attempt.taken) return { ran: false, reason: attempt.reason, holder: attempt.holder };
+  const { lease } = attempt;
+  try {
+    // The ended links come back as the transaction's result: it may run more than once (transaction()).
+    const { expiredLinks, ended } = await transaction(db, async (trx) => {
+      const ended: number[] = [];
+      return { expiredLinks: await settleLapsedLinks({ ended }, { db: trx }), ended };
+    });
+    await lease.renew();
+    await endPortalSessions(ended, { db });
+    await lease.renew();
+    const digestsSent = await sendOwnerDigests({ db });
+    await lease.renew();
+    const prunedRateLimits = await pruneLapsedHits({ db });
+    await lease.release(null);
+    return { ran: true, expiredLinks, digestsSent, prunedRateLimits };
+  } catch (error) {
+    await lease.release(error instanceof Error ? error.message : String(error));
+    throw error;
+  }
 }
 
 interface Loop {

@@ -1,11 +1,9 @@
-import crypto from 'node:crypto';
-import os from 'node:os';
 import type { WorkOS } from '@workos-inc/node';
-import type { Knex } from 'knex';
 import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { redactUrlForLog, scrubLinkValues } from '~/utils/link-secrets';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
+import { acquireLease, advanceCursor, getJobState, LeaseLostError, type JobState } from './background-jobs.server';
 import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setup-progress.server';
 
 /**
@@ -14,8 +12,8 @@ import { recordWorkOSEvent, SETUP_EVENT_TYPES, type RecordOutcome } from './setu
  * transaction, so a crash anywhere resumes exactly after the last recorded event: nothing lost,
  * nothing applied twice (and recording is idempotent by event id anyway).
  *
- * One poller runs at a time across processes: a lease row in `background_jobs`, taken by a single
- * conditional UPDATE (SQLite serialises writers, so exactly one taker wins) and renewed per page.
+ * One poller runs at a time across instances: it holds the job's lease (background-jobs model),
+ * renewed per page, and moves the cursor only while it holds it.
  */
 
 export const POLLER_JOB = 'workos_events_poller';
@@ -25,13 +23,8 @@ const MAX_PAGES_PER_RUN = 50;
 /** Longer than any page takes; a poller that died holding the lease is replaced after it. */
 export const POLLER_LEASE_MS = 2 * 60_000;
 
-/** This process's name on the lease: host, pid and a random suffix (two pollers in one process differ). */
-export function pollerHolderName(): string {
-  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
-}
-
 export type PollResult =
-  | { ran: false; reason: 'busy'; holder: string | null }
+  | { ran: false; reason: 'busy' | 'not_due'; holder: string | null }
   | { ran: true; ok: true; pages: number; seen: number; recorded: number; completedLinks: number; cursor: string | null }
   | { ran: true; ok: false; pages: number; seen: number; recorded: number; completedLinks: number; cursor: string | null; error: string };
 
@@ -41,68 +34,35 @@ export interface PollOptions {
   /** The poller runs for a while: it reads the time afresh at each step. */
   clock?: () => Date;
   leaseMs?: number;
+  /** On an interval (the server's loop): not due until this long after the last run started on any instance. */
+  everyMs?: number;
   pageSize?: number;
   /** Called after each event is committed (progress reporting; tests stop a run here). */
   onEventRecorded?: (eventId: string, outcome: RecordOutcome) => void | Promise<void>;
 }
 
-export interface PollerState {
-  cursor: string | null;
-  holder: string | null;
-  leaseUntil: string | null;
-  lastStartedAt: string | null;
-  lastFinishedAt: string | null;
-  lastSucceededAt: string | null;
-  lastError: string | null;
-  eventsRecorded: number;
-}
+export type PollerState = JobState;
 
-export async function getPollerState({ db = getDb() }: ModelContext = {}): Promise<PollerState> {
-  const row = await db('background_jobs').where({ name: POLLER_JOB }).first();
-  return {
-    cursor: row?.cursor ?? null,
-    holder: row?.holder ?? null,
-    leaseUntil: row?.lease_until ?? null,
-    lastStartedAt: row?.last_started_at ?? null,
-    lastFinishedAt: row?.last_finished_at ?? null,
-    lastSucceededAt: row?.last_succeeded_at ?? null,
-    lastError: row?.last_error ?? null,
-    eventsRecorded: Number(row?.events_recorded ?? 0),
-  };
-}
-
-/** Takes the lease if it is free or lapsed; true for the one caller that got it. */
-async function acquireLease(db: Knex, holder: string, now: Date, leaseMs: number): Promise<boolean> {
-  const taken = await db('background_jobs')
-    .where({ name: POLLER_JOB })
-    .where((query) => query.whereNull('holder').orWhere('lease_until', '<=', now.toISOString()))
-    .update({ holder, lease_until: new Date(now.getTime() + leaseMs).toISOString(), last_started_at: now.toISOString() });
-  return taken === 1;
-}
-
-class LeaseLostError extends Error {
-  constructor() {
-    super('another poller took over the lease');
-    this.name = 'LeaseLostError';
-  }
+export async function getPollerState(context: ModelContext = {}): Promise<PollerState> {
+  return getJobState(POLLER_JOB, context);
 }
 
 /** Runs the poller once: every new setup event, page by page, until WorkOS has no more. */
 export async function pollWorkOSEvents(
   {
     workos = getWorkOS(),
-    holder = pollerHolderName(),
+    holder,
     clock: now = () => new Date(),
     leaseMs = POLLER_LEASE_MS,
+    everyMs,
     pageSize = POLL_PAGE_SIZE,
     onEventRecorded,
   }: PollOptions = {},
   { db = getDb() }: ModelContext = {},
 ): Promise<PollResult> {
-  if (!(await acquireLease(db, holder, now(), leaseMs))) {
-    const state = await getPollerState({ db });
-    return { ran: false, reason: 'busy', holder: state.holder };
-  }
+  const attempt = await acquireLease(POLLER_JOB, { holder, leaseMs, everyMs, clock: now }, { db });
+  if (!attempt.taken) return { ran: false, reason: attempt.reason, holder: attempt.holder };
+  const { lease } = attempt;
   let cursor = (await getPollerState({ db })).cursor;
   let pages = 0;
   let seen = 0;
@@ -125,10 +85,7 @@ export async function pollWorkOSEvents(
         const advances = cursor === null || event.id > cursor;
         const outcome = await transaction(db, async (trx) => {
           const result = await recordWorkOSEvent(event, 'poller', { db: trx, now: now() });
-          const moved = await trx('background_jobs')
-            .where({ name: POLLER_JOB, holder })
-            .update({ ...(advances ? { cursor: event.id } : {}), events_recorded: trx.raw('events_recorded + ?', [result.recorded ? 1 : 0]) });
-          if (moved !== 1) throw new LeaseLostError();
+          await advanceCursor(lease, { cursor: advances ? event.id : null, recorded: result.recorded }, { db: trx });
           return result;
         });
         if (advances) cursor = event.id;
@@ -137,16 +94,13 @@ export async function pollWorkOSEvents(
         if (outcome.completedLinkId) completedLinks += 1;
         await onEventRecorded?.(event.id, outcome);
       }
-      const renewed = await db('background_jobs')
-        .where({ name: POLLER_JOB, holder })
-        .update({ lease_until: new Date(now().getTime() + leaseMs).toISOString() });
-      if (renewed !== 1) throw new LeaseLostError();
+      await lease.renew();
       // Events came back, but none after the cursor: WorkOS is not answering "after" as asked, and
       // asking again would get the same page. Said plainly, never reported as a good run.
       if (page.data.length > 0 && cursor === startedAt) throw new PollerStalledError(cursor);
       if (page.data.length < pageSize || pages >= MAX_PAGES_PER_RUN) break;
     }
-    await release(db, holder, now(), null);
+    await lease.release(null);
     return { ran: true, ok: true, pages, seen, recorded, completedLinks, cursor };
   } catch (error) {
     const message =
@@ -159,21 +113,9 @@ export async function pollWorkOSEvents(
             : String(error);
     // Stored and shown to admins: an error's words can quote a URL, so they are scrubbed first.
     const safe = scrubLinkValues(redactUrlForLog(message)).text.slice(0, 500);
-    await release(db, holder, now(), safe);
+    await lease.release(safe);
     return { ran: true, ok: false, pages, seen, recorded, completedLinks, cursor, error: safe };
   }
-}
-
-async function release(db: Knex, holder: string, at: Date, error: string | null): Promise<void> {
-  await db('background_jobs')
-    .where({ name: POLLER_JOB, holder })
-    .update({
-      holder: null,
-      lease_until: null,
-      last_finished_at: at.toISOString(),
-      last_error: error,
-      ...(error ? {} : { last_succeeded_at: at.toISOString() }),
-    });
 }
 
 /** WorkOS answered a page after the cursor with events at or before it: the cursor cannot advance. */

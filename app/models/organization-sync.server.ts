@@ -1,13 +1,14 @@
-import { getDb, type ModelContext } from '~/utils/db.server';
-import { isUniqueViolation } from '~/utils/dialect.server';
+import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { getLogger } from '~/utils/logger.server';
 import { getWorkOS } from '~/utils/workos.server';
 import { describeWorkOSError } from '~/utils/workos-errors.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
+import { acquireLease, LeaseLostError, type JobLease } from './background-jobs.server';
 import { archiveOrganizationsGoneFromWorkOS, OrganizationRuleError, upsertOrganizationFromWorkOS } from './organization.server';
 
-/** A sync that has not reported progress for this long died with its process. */
-const STALE_AFTER_MS = 2 * 60_000;
+const SYNC_JOB = 'organization_sync';
+/** Longer than a page of organizations takes; a sync that has not renewed it for this long died with its process (or hangs) and is taken over. */
+export const SYNC_LEASE_MS = 2 * 60_000;
 const PAGE_SIZE = 100;
 
 export interface OrganizationSync {
@@ -55,31 +56,34 @@ export async function listOrganizationSyncs(limit = 5, { db = getDb() }: ModelCo
 
 /**
  * Starts a sync from WorkOS in the background and returns its id at once; its progress is
- * stored as it goes. One at a time: a second start while one runs is refused.
+ * stored as it goes. One at a time across every instance: the sync holds the job's lease, and a
+ * start while another sync holds it is refused. A sync whose lease lapsed (its process died, or
+ * it hangs) is recorded as interrupted by the one start that takes the lease over.
  */
 export async function startOrganizationSync(
   actor: AuditActor,
-  { onFinished }: { onFinished?: (sync: OrganizationSync) => void } = {},
+  { onFinished, leaseMs = SYNC_LEASE_MS }: { onFinished?: (sync: OrganizationSync) => void; leaseMs?: number } = {},
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
 ): Promise<number> {
-  await db('organization_syncs')
-    .where({ status: 'running' })
-    .where('heartbeat_at', '<', new Date(now.getTime() - STALE_AFTER_MS).toISOString())
-    .update({ status: 'failed', finished_at: now.toISOString(), error: 'Interrupted: the server stopped during the sync.' });
+  const attempt = await acquireLease(SYNC_JOB, { leaseMs }, { db });
+  if (!attempt.taken) throw new OrganizationRuleError('A sync is already running. Its progress is shown below.');
+  const { lease } = attempt;
   let id: number;
   try {
+    // Holding the lease, nothing else runs a sync: a row still running was left by a holder whose lease lapsed.
+    await db('organization_syncs')
+      .where({ status: 'running' })
+      .update({ status: 'failed', finished_at: now.toISOString(), error: 'Interrupted: the server stopped during the sync.' });
     const [row] = await db('organization_syncs')
       .insert({ started_by: actor.id ?? null, started_at: now.toISOString(), heartbeat_at: now.toISOString(), status: 'running' })
       .returning('id');
     id = (row as { id: number }).id;
+    await recordAuditEvent({ actor, action: 'organization.sync_started', requestId, details: { syncId: id } }, { db });
   } catch (error) {
-    if (isUniqueViolation(error, { name: 'organization_syncs_one_running', columns: 'organization_syncs.status' })) {
-      throw new OrganizationRuleError('A sync is already running. Its progress is shown below.');
-    }
+    await lease.release(error instanceof Error ? error.message : String(error));
     throw error;
   }
-  await recordAuditEvent({ actor, action: 'organization.sync_started', requestId, details: { syncId: id } }, { db });
-  void runOrganizationSync(id, actor, { requestId, db }).then(async () => {
+  void runOrganizationSync(id, actor, lease, { requestId, db }).then(async () => {
     const row = (await db('organization_syncs').where({ id }).first()) as SyncRow;
     onFinished?.(toSync(row));
   });
@@ -89,9 +93,11 @@ export async function startOrganizationSync(
 /**
  * Pages through every WorkOS organization and upserts local rows: new ones are imported, changed
  * ones updated, a pending row whose creation answer was lost is linked. Active rows whose WorkOS
- * organization no longer exists are archived (never deleted). Safe to run again.
+ * organization no longer exists are archived (never deleted). Safe to run again. The lease is
+ * renewed with each page's progress; a run that finds it taken over stops, and leaves its row
+ * to the start that took over (it says "interrupted").
  */
-export async function runOrganizationSync(id: number, actor: AuditActor, { requestId, db = getDb() }: ModelContext = {}): Promise<void> {
+async function runOrganizationSync(id: number, actor: AuditActor, lease: JobLease, { requestId, db = getDb() }: ModelContext = {}): Promise<void> {
   const counts = { seen: 0, created: 0, updated: 0, archived: 0 };
   const seenWorkOSIds = new Set<string>();
   try {
@@ -106,23 +112,35 @@ export async function runOrganizationSync(id: number, actor: AuditActor, { reque
         if (outcome === 'updated') counts.updated += 1;
       }
       after = page.listMetadata.after ?? undefined;
-      await db('organization_syncs')
-        .where({ id })
-        .update({ ...counts, heartbeat_at: new Date().toISOString() });
+      await transaction(db, async (trx) => {
+        await lease.renew({ db: trx });
+        await trx('organization_syncs')
+          .where({ id })
+          .update({ ...counts, heartbeat_at: new Date().toISOString() });
+      });
     } while (after);
 
     // Counted as each commits: a sync that fails part-way still reports what it archived.
     await archiveOrganizationsGoneFromWorkOS({ seenWorkOSIds, onArchived: () => (counts.archived += 1) }, actor, { requestId, db });
-    await db('organization_syncs')
-      .where({ id })
-      .update({ ...counts, status: 'succeeded', finished_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
-    await recordAuditEvent({ actor, action: 'organization.sync_finished', requestId, details: { syncId: id, ...counts } }, { db });
+    await transaction(db, async (trx) => {
+      await lease.renew({ db: trx });
+      await trx('organization_syncs')
+        .where({ id })
+        .update({ ...counts, status: 'succeeded', finished_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
+      await recordAuditEvent({ actor, action: 'organization.sync_finished', requestId, details: { syncId: id, ...counts } }, { db: trx });
+    });
+    await lease.release(null);
   } catch (error) {
+    if (error instanceof LeaseLostError) {
+      getLogger().warn({ syncId: id }, 'organization sync stopped: its lease lapsed and another sync took over');
+      return;
+    }
     const problem = describeWorkOSError(error);
     getLogger().error({ err: error, syncId: id }, 'organization sync failed');
     await db('organization_syncs')
-      .where({ id })
+      .where({ id, status: 'running' })
       .update({ ...counts, status: 'failed', finished_at: new Date().toISOString(), error: problem.message });
     await recordAuditEvent({ actor, action: 'organization.sync_failed', requestId, details: { syncId: id, kind: problem.kind, ...counts } }, { db });
+    await lease.release(problem.message);
   }
 }

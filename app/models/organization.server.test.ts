@@ -14,7 +14,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { seedOrganizations } from '../../db/seed-organizations';
 import { createOrganization, createTestStaff, deliverWorkOSEvent, insertOrganizationWithoutHistory } from '../../test/factories';
 import { makeTempDir } from '../../test/temp-dirs';
-import { runOrganizationSync } from './organization-sync.server';
+import { startOrganizationSync, type OrganizationSync } from './organization-sync.server';
 import {
   archiveOrganization,
   finishOrganizationCreation,
@@ -671,14 +671,7 @@ describe('sync from WorkOS', () => {
       const pending = await startOrganizationCreation(input, repActor);
       await ownWorkOS.organizations.createOrganization({ name: input.name, metadata: { setup_desk_key: input.submissionId } });
 
-      const runSync = async () => {
-        const [row] = await getDb()('organization_syncs')
-          .insert({ started_at: new Date().toISOString(), heartbeat_at: new Date().toISOString(), status: 'running' })
-          .returning('id');
-        const id = (row as { id: number }).id;
-        await runOrganizationSync(id, repActor);
-        return getDb()('organization_syncs').where({ id }).first();
-      };
+      const runSync = () => new Promise<OrganizationSync>((resolve, reject) => void startOrganizationSync(repActor, { onFinished: resolve }).catch(reject));
       expect(await runSync()).toMatchObject({ status: 'succeeded', seen: 4, created: 3, updated: 1 });
       expect((await getOrganization(pending.id))!.status).toBe('active');
       const imported = await getDb()('organizations').where({ workos_id: outside.id }).first();

@@ -14,7 +14,7 @@ import { makeTempDir } from '../../test/temp-dirs';
  */
 const OWNERS: Record<string, string> = {
   audit_events: 'app/models/audit.server.ts',
-  background_jobs: 'app/models/event-poller.server.ts',
+  background_jobs: 'app/models/background-jobs.server.ts',
   feature_status: 'app/models/setup-progress.server.ts',
   organization_domains: 'app/models/organization.server.ts',
   organization_search: 'app/models/organization.server.ts',
@@ -22,6 +22,7 @@ const OWNERS: Record<string, string> = {
   organizations: 'app/models/organization.server.ts',
   owner_digests: 'app/models/owner-digest.server.ts',
   owner_notices: 'app/models/owner-digest.server.ts',
+  rate_limit_hits: 'app/models/rate-limit.server.ts',
   server_observations: 'app/models/server-observations.server.ts',
   sessions: 'app/models/session.server.ts',
   settings: 'app/models/settings.server.ts',
