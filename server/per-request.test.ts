@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   getDb().on('query', (query: { sql: string; method?: string }) => {
-    if (/from `sessions`/i.test(query.sql) && query.method === 'first') sessionReads.push(query.sql);
+    if (/from [`"]sessions[`"]/i.test(query.sql) && query.method === 'first') sessionReads.push(query.sql);
   });
 });
 afterAll(async () => {

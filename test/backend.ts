@@ -22,3 +22,12 @@ export const describePostgresOnly = describe.runIf(onPostgres);
 export function databaseEnv(location: string): { DATABASE_URL: string } | { DATABASE_PATH: string } {
   return /^postgres(ql)?:\/\//.test(location) ? { DATABASE_URL: location } : { DATABASE_PATH: location };
 }
+
+/** A write refused by a CHECK constraint, as either backend words it. */
+export const CHECK_VIOLATION = /CHECK constraint failed|violates check constraint/;
+
+/** A write refused by the unique index `index` on `columns` ("setup_links.organization_id"), as either backend words it. */
+export function uniqueViolation(index: string, columns: string): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`UNIQUE constraint failed: ${escape(columns)}|violates unique constraint "${escape(index)}"`);
+}

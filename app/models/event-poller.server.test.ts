@@ -5,6 +5,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { testDatabaseLocation } from '../../test/backend';
 import { createOrganizationInSandbox } from '../../test/factories';
 import { getPollerState, POLLER_JOB, pollWorkOSEvents } from './event-poller.server';
+import { jsonText } from '~/utils/dialect.server';
 
 let sandbox: RunningSandbox;
 let workos: WorkOS;
@@ -54,7 +55,7 @@ async function recordedIds(): Promise<string[]> {
 async function progressAuditCount(): Promise<number> {
   const [row] = await getDb()('audit_events')
     .where({ action: 'setup.progress' })
-    .whereRaw("json_extract(details, '$.source') = 'poller'")
+    .whereRaw(`${jsonText(getDb(), 'details', 'source')} = 'poller'`)
     .count<{ count: number }[]>({ count: '*' });
   return Number(row!.count);
 }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
+import { rowsOf } from '~/utils/dialect.server';
+import { onPostgres } from '../../test/backend';
 import { getEnv, resetEnvCache } from '~/utils/env.server';
 import { closedPortUrl, startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { createOrganization, createTestStaff, insertLinkLeftSending } from '../../test/factories';
@@ -403,11 +405,29 @@ describe('an emailed setup link', () => {
     });
   });
 
-  it('leaves no sent token in the database file', async () => {
+  it.runIf(!onPostgres)('leaves no sent token in the database file', async () => {
     expect(sentTokens.length).toBeGreaterThanOrEqual(4);
     await getDb().raw('PRAGMA wal_checkpoint(TRUNCATE)');
     const file = fs.readFileSync(getEnv().DATABASE_PATH).toString('latin1');
     for (const token of sentTokens) expect(file).not.toContain(token.slice(4));
     expect(file).not.toMatch(/sdl_[A-Za-z0-9_-]{43}/);
+  });
+
+  it.runIf(onPostgres)('leaves no sent token in any row of any table', async () => {
+    expect(sentTokens.length).toBeGreaterThanOrEqual(4);
+    const db = getDb();
+    const tables = rowsOf<{ table_name: string }>(
+      await db.raw("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"),
+    );
+    expect(tables.map((table) => table.table_name)).toContain('setup_links');
+    let everything = '';
+    for (const { table_name: table } of tables) {
+      everything += rowsOf<{ row: string }>(await db.raw('SELECT row_to_json(t)::text AS row FROM ?? t', [table]))
+        .map((row) => row.row)
+        .join('\n');
+    }
+    expect(everything).toContain('"token_hash"');
+    for (const token of sentTokens) expect(everything).not.toContain(token.slice(4));
+    expect(everything).not.toMatch(/sdl_[A-Za-z0-9_-]{43}/);
   });
 });

@@ -18,6 +18,7 @@ import {
   revokeSetupLink,
 } from './setup-link.server';
 import { staffActor, type Staff } from './staff.server';
+import { uniqueViolation } from '../../test/backend';
 
 let rep: Staff;
 let actor: ReturnType<typeof staffActor>;
@@ -96,7 +97,7 @@ describe('creating a setup link', () => {
         status: 'active',
         created_at: now.toISOString(),
       }),
-    ).rejects.toThrow(/UNIQUE constraint failed: setup_links.organization_id/);
+    ).rejects.toThrow(uniqueViolation('setup_links_one_active', 'setup_links.organization_id'));
   });
 });
 

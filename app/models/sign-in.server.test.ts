@@ -6,6 +6,7 @@ import { createTestStaff, TEST_PASSWORD } from '../../test/factories';
 import { hashSessionToken } from './session.server';
 import { addressKey, signIn, SIGN_IN_LIMITS } from './sign-in.server';
 import { disableStaff } from './staff.server';
+import { jsonText } from '~/utils/dialect.server';
 
 const IP = '198.51.100.7';
 
@@ -22,7 +23,9 @@ afterAll(async () => {
 });
 
 async function auditFor(email: string): Promise<string[]> {
-  const rows = await getDb()('audit_events').whereRaw("json_extract(details, '$.email') = ?", [email]).orderBy('id');
+  const rows = await getDb()('audit_events')
+    .whereRaw(`${jsonText(getDb(), 'details', 'email')} = ?`, [email])
+    .orderBy('id');
   return rows.map((row: { action: string }) => row.action);
 }
 
@@ -51,7 +54,7 @@ describe('signIn', () => {
     expect(disabledResult).toEqual(unknown);
     const reasons = await getDb()('audit_events')
       .where({ action: 'staff.sign_in_failed' })
-      .whereRaw("json_extract(details, '$.email') IN (?, ?, ?)", ['nobody@staff.example', staff.email, disabled.email])
+      .whereRaw(`${jsonText(getDb(), 'details', 'email')} IN (?, ?, ?)`, ['nobody@staff.example', staff.email, disabled.email])
       .pluck('details');
     expect(reasons.map((details: string) => JSON.parse(details).reason).sort()).toEqual(['account_disabled', 'unknown_email', 'wrong_password']);
   });
@@ -139,7 +142,7 @@ describe('signIn', () => {
     // Audited when the ceiling was reached, once; the attempts held back are not audited.
     const throttledEvents = await getDb()('audit_events')
       .where({ action: 'staff.sign_in_throttled' })
-      .whereRaw("json_extract(details, '$.email') = ? AND json_extract(details, '$.scope') = 'account'", [staff.email]);
+      .whereRaw(`${jsonText(getDb(), 'details', 'email')} = ? AND ${jsonText(getDb(), 'details', 'scope')} = 'account'`, [staff.email]);
     expect(throttledEvents).toHaveLength(1);
     // The admins are told, by email.
     await expect.poll(() => catcher.emails.filter((email) => email.mail.subject === `Sign-in attempts for ${staff.email} were slowed down`).length).toBe(1);
@@ -153,7 +156,9 @@ describe('signIn', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => signIn({ email: staff.email, password: 'burst-guess', ip: '203.0.113.200' })));
     expect(results.filter((result) => !result.ok && result.reason === 'invalid')).toHaveLength(SIGN_IN_LIMITS.failuresPerAccountAndAddress);
     expect(results.filter((result) => !result.ok && result.reason === 'throttled')).toHaveLength(20 - SIGN_IN_LIMITS.failuresPerAccountAndAddress);
-    const locked = await getDb()('audit_events').where({ action: 'staff.sign_in_locked' }).whereRaw("json_extract(details, '$.email') = ?", [staff.email]);
+    const locked = await getDb()('audit_events')
+      .where({ action: 'staff.sign_in_locked' })
+      .whereRaw(`${jsonText(getDb(), 'details', 'email')} = ?`, [staff.email]);
     expect(locked).toHaveLength(1);
   });
 

@@ -3,13 +3,15 @@ import { getDb } from '~/utils/db.server';
 import { createTestStaff, TEST_PASSWORD } from '../../test/factories';
 import { signIn } from './sign-in.server';
 import { getStaffById, setStaffTimeZone, StaffRuleError } from './staff.server';
+import { CHECK_VIOLATION } from '../../test/backend';
+import { jsonText } from '~/utils/dialect.server';
 
 const IP = '198.51.100.23';
 
 async function zoneEvents(staffId: number) {
   const rows = await getDb()('audit_events')
     .where({ action: 'staff.time_zone_changed' })
-    .whereRaw("json_extract(details, '$.staffId') = ?", [staffId])
+    .whereRaw(`${jsonText(getDb(), 'details', 'staffId')} = ?`, [String(staffId)])
     .orderBy('id');
   return rows.map((row: { details: string; actor_id: number | null }) => ({ actorId: row.actor_id, ...JSON.parse(row.details) }));
 }
@@ -76,6 +78,6 @@ describe('a staff member’s time zone (decision 020)', () => {
 
   it('the table refuses what could never be a zone, whoever writes it', async () => {
     const staff = await createTestStaff('viewer');
-    await expect(getDb()('staff').where({ id: staff.id }).update({ time_zone: "UTC'; --" })).rejects.toThrow(/CHECK constraint failed/);
+    await expect(getDb()('staff').where({ id: staff.id }).update({ time_zone: "UTC'; --" })).rejects.toThrow(CHECK_VIOLATION);
   });
 });

@@ -14,11 +14,14 @@ import {
   StaffRuleError,
   staffActor,
 } from './staff.server';
+import { jsonText } from '~/utils/dialect.server';
 
 const system = { type: 'system' as const, label: 'Test' };
 
 async function auditActions(staffId: number): Promise<string[]> {
-  const rows = await getDb()('audit_events').whereRaw("json_extract(details, '$.staffId') = ?", [staffId]).orderBy('id');
+  const rows = await getDb()('audit_events')
+    .whereRaw(`${jsonText(getDb(), 'details', 'staffId')} = ?`, [String(staffId)])
+    .orderBy('id');
   return rows.map((row: { action: string }) => row.action);
 }
 

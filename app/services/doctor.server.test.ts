@@ -5,12 +5,12 @@ import { refreshSearchRow } from '~/models/organization.server';
 import { ftsTableOf, getDb, integrityProblems, openDatabase } from '~/utils/db.server';
 import { parseEnv } from '~/utils/env.server';
 import { BUILD_INFO_FILE } from '~/utils/source-hash.server';
-import { testDatabaseLocation } from '../../test/backend';
+import { describeSqliteOnly, testDatabaseLocation } from '../../test/backend';
 import { createOrganization } from '../../test/factories';
 import { makeTempDir } from '../../test/temp-dirs';
 import { checkBuild, checkCustomerFacing, currentNodeLts } from './doctor.server';
 
-describe('integrityProblems', () => {
+describeSqliteOnly('integrityProblems (SQLite: PRAGMA integrity_check and FTS5)', () => {
   it('is clean after another connection wrote to the search index (PRAGMA integrity_check alone reports an FTS5 mismatch there)', async () => {
     const db = getDb();
     const { id } = await createOrganization({ name: 'Integrity Co', status: 'pending' });

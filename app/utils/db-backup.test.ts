@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createSetupLink } from '~/models/setup-link.server';
-import { testDatabaseLocation } from '../../test/backend';
+import { describePostgresOnly, describeSqliteOnly, testDatabaseLocation } from '../../test/backend';
 import { createOrganization } from '../../test/factories';
 import { makeTempDir } from '../../test/temp-dirs';
-import { backupDatabase, getDb, migrateToLatest, openDatabase } from './db.server';
+import { backupDatabase, getDb, migrateToLatest, openDatabase, POSTGRES_BACKUP_ADVICE } from './db.server';
 
-describe('online backup', () => {
+describeSqliteOnly('online backup (SQLite: VACUUM INTO)', () => {
   it('a backup taken while links are being created restores to a consistent database', async () => {
     const db = getDb();
     const actor = { type: 'system' as const, label: 'Backup test' };
@@ -66,5 +66,12 @@ describe('online backup', () => {
       await restored.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describePostgresOnly('backups on PostgreSQL', () => {
+  it('are the database service’s: the app refuses to copy and says what to use', async () => {
+    await expect(backupDatabase(getDb(), path.join(makeTempDir('setup-desk-backup-'), 'copy.sqlite'))).rejects.toThrow(POSTGRES_BACKUP_ADVICE);
+    expect(POSTGRES_BACKUP_ADVICE).toMatch(/pg_dump/);
   });
 });

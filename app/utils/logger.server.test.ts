@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { onPostgres } from '../../test/backend';
 import { getDb } from './db.server';
 import { errorForLog, scrubFields } from './logger.server';
 
@@ -12,15 +13,34 @@ describe('errors as a log line shows them', () => {
       .insert({ key: 'company_name', value: TOKEN.repeat(10), updated_at: new Date().toISOString() })
       .catch((error: unknown) => error);
     const logged = JSON.stringify(errorForLog(failed));
-    expect(logged).toContain('"code":"SQLITE_CONSTRAINT"');
-    expect(logged).toMatch(/"statement":"insert into `settings` \(.+\) values \(\?, \?, \?\)"/);
+    if (onPostgres) {
+      expect(logged).toContain('"code":"23514","constraint":"settings_value_check"');
+      expect(logged).toMatch(/"statement":"insert into \\"settings\\" \(.+\) values \(\$1, \$2, \$3\)"/);
+    } else {
+      expect(logged).toContain('"code":"SQLITE_CONSTRAINT"');
+      expect(logged).toMatch(/"statement":"insert into `settings` \(.+\) values \(\?, \?, \?\)"/);
+    }
     expect(logged).not.toContain(TOKEN.slice(4, 20));
-    // A full-text query that fails quotes its input in the driver's message: that text is not logged.
-    const fts = await getDb()
-      .raw('SELECT rowid FROM organization_search WHERE organization_search MATCH ?', [`${TOKEN}:anything`])
+    // A query that fails may quote its input in the driver's message (an FTS5 syntax error; a
+    // PostgreSQL cast or a unique key's detail): that text is not logged.
+    const quoting = await (
+      onPostgres
+        ? getDb().raw('SELECT ?::integer', [TOKEN])
+        : getDb().raw('SELECT rowid FROM organization_search WHERE organization_search MATCH ?', [`${TOKEN}:anything`])
+    ).catch((error: unknown) => error);
+    expect(String((quoting as Error).message)).toContain(TOKEN.slice(4, 20));
+    expect(JSON.stringify(errorForLog(quoting))).not.toContain(TOKEN.slice(4, 20));
+  });
+
+  it.runIf(onPostgres)('a PostgreSQL unique violation: its constraint, not the key its detail quotes', async () => {
+    await getDb()('staff').insert(staffRow(TOKEN));
+    const duplicate = await getDb()('staff')
+      .insert(staffRow(TOKEN))
       .catch((error: unknown) => error);
-    expect(String((fts as Error).message)).toContain(TOKEN.slice(4, 20));
-    expect(JSON.stringify(errorForLog(fts))).not.toContain(TOKEN.slice(4, 20));
+    expect(String((duplicate as { detail?: string }).detail)).toContain(TOKEN.slice(4, 20).toLowerCase());
+    const logged = JSON.stringify(errorForLog(duplicate));
+    expect(logged).toContain('"code":"23505","constraint":"staff_email"');
+    expect(logged.toLowerCase()).not.toContain(TOKEN.slice(4, 20).toLowerCase());
   });
 
   it('any other error: message and stack pass through the link scrubber, encoded spellings included', () => {
@@ -50,3 +70,8 @@ describe('fields of a log line', () => {
     expect(logged).not.toMatch(/cookie|referer|socket/i);
   });
 });
+
+function staffRow(token: string) {
+  const now = new Date().toISOString();
+  return { email: `${token.toLowerCase()}@staff.example`, name: 'Leak Test', role: 'viewer', password_hash: '$argon2id$x', created_at: now, updated_at: now };
+}

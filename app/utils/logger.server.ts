@@ -78,10 +78,16 @@ function safeText(text: string, max: number): string {
  */
 export function errorForLog(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error, message: safeText(String(error), 300) };
-  const { code, errno } = error as { code?: unknown; errno?: unknown };
-  if (typeof code === 'string' && /^SQLITE_/.test(code)) {
-    const statement = /^\s*(select|insert|update|delete|with|pragma|create|alter|drop|vacuum)\b[^]*? - /i.exec(error.message)?.[0].slice(0, -3);
-    return { type: 'DatabaseError', code, errno, statement: statement ? statement.replace(/\s+/g, ' ').slice(0, 200) : undefined };
+  const { code, errno, severity, constraint } = error as { code?: unknown; errno?: unknown; severity?: unknown; constraint?: unknown };
+  const statement = () => {
+    const found = /^\s*(select|insert|update|delete|with|pragma|create|alter|drop|vacuum)\b[^]*? - /i.exec(error.message)?.[0].slice(0, -3);
+    return found ? found.replace(/\s+/g, ' ').slice(0, 200) : undefined;
+  };
+  if (typeof code === 'string' && /^SQLITE_/.test(code)) return { type: 'DatabaseError', code, errno, statement: statement() };
+  // PostgreSQL's: its SQLSTATE and the constraint's name (schema, not data); its message and
+  // detail ("Key (email)=(…) already exists") quote values.
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string') {
+    return { type: 'DatabaseError', code, ...(typeof constraint === 'string' ? { constraint } : {}), statement: statement() };
   }
   return {
     type: error.name,

@@ -69,7 +69,7 @@ async function upPostgres(db: Knex): Promise<void> {
       action TEXT NOT NULL CHECK (action ~ '^[a-z].*[.][a-z]' AND length(action) <= 64),
       organization_id INTEGER,
       setup_link_id INTEGER,
-      details TEXT NOT NULL DEFAULT '{}' CHECK (sd_json_type(details) = 'object'),
+      details TEXT NOT NULL DEFAULT '{}' CHECK (sd_json_type(details) IS NOT DISTINCT FROM 'object'),
       note TEXT CHECK (note IS NULL OR length(note) <= 5000)
     )`);
   await db.raw(`

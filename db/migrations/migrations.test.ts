@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { getDb, migrateToLatest, openDatabase } from '~/utils/db.server';
+import { rowsOf } from '~/utils/dialect.server';
+import { describePostgresOnly, describeSqliteOnly } from '../../test/backend';
+import { createTestDatabase } from '../../test/postgres';
 import { makeTempDir } from '../../test/temp-dirs';
 import { migrations } from './index';
 
@@ -31,7 +34,7 @@ describe('migrations', () => {
   });
 });
 
-describe('database connection', () => {
+describeSqliteOnly('database connection (SQLite pragmas)', () => {
   it('runs with WAL, foreign keys, a busy timeout and synchronous=FULL', async () => {
     const db = getDb();
     const pragma = async (name: string) => Object.values((await db.raw(`PRAGMA ${name}`))[0] as object)[0];
@@ -42,7 +45,42 @@ describe('database connection', () => {
   });
 });
 
-describe('two connections writing to one file (server and CLI)', () => {
+describePostgresOnly('database connection (PostgreSQL)', () => {
+  it('runs on a pool, with statement and idle-transaction timeouts, and counts come back as numbers', async () => {
+    const db = getDb();
+    const [settings] = rowsOf<{ statement_timeout: string; idle: string }>(
+      await db.raw("SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('idle_in_transaction_session_timeout') AS idle"),
+    );
+    expect(settings).toEqual({ statement_timeout: '30s', idle: '1min' });
+    expect(await db('audit_events').count({ count: '*' }).first()).toEqual({ count: 0 });
+  });
+
+  it('instances migrating one empty database at once take turns: each migration runs once', async () => {
+    const location = await createTestDatabase(inject('postgresServer'), { migrated: false });
+    const instances = Array.from({ length: 4 }, () => openDatabase(location, { poolMax: 3 }));
+    try {
+      const applied = await Promise.all(instances.map((instance) => migrateToLatest(instance)));
+      expect(applied.flat().sort()).toEqual(migrations.map((migration) => migration.name).sort());
+      expect(applied.filter((names) => names.length > 0)).toHaveLength(1);
+    } finally {
+      await Promise.all(instances.map((instance) => instance.destroy()));
+    }
+  });
+
+  it('migrate up, all the way down, and up again on an empty database', async () => {
+    const db = openDatabase(await createTestDatabase(inject('postgresServer'), { migrated: false }), { poolMax: 2 });
+    try {
+      expect(await migrateToLatest(db)).toEqual(migrations.map((migration) => migration.name));
+      await db.migrate.rollback(undefined, true);
+      expect(await db.schema.hasTable('audit_events')).toBe(false);
+      expect(await migrateToLatest(db)).toHaveLength(migrations.length);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describeSqliteOnly('two connections writing to one file (server and CLI)', () => {
   it('a read-then-write transaction waits for the other writer instead of failing with SQLITE_BUSY', async () => {
     const dir = makeTempDir('setup-desk-two-writers-');
     const first = openDatabase(path.join(dir, 'shared.sqlite'));
