@@ -69,10 +69,13 @@ export function inIdList(db: Handle, column: string, ids: number[]): [string, Kn
   return isPostgres(db) ? [`${column} = ANY(?::integer[])`, [ids]] : [`${column} IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]];
 }
 
-/** The text at `key` of the JSON object in the text column `column` (NULL where it has none). */
+/**
+ * The value at `key` of the JSON object in the text column `column`, as text on both backends (a
+ * number too: compare it with a string), NULL where it has none.
+ */
 export function jsonText(db: Handle, column: string, key: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not a JSON key the app uses: ${key}`);
-  return isPostgres(db) ? `(${column}::jsonb ->> '${key}')` : `json_extract(${column}, '$.${key}')`;
+  return isPostgres(db) ? `(${column}::jsonb ->> '${key}')` : `CAST(json_extract(${column}, '$.${key}') AS TEXT)`;
 }
 
 /** The values of `expression` over a group, joined by `separator` (a literal), in no particular order. */
