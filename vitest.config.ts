@@ -10,6 +10,7 @@ import { findPostgresBinaries, POSTGRES_PACKAGE_HINT } from './test/postgres';
  */
 const skipPostgres = process.env.SKIP_POSTGRES === '1';
 if (!skipPostgres && !findPostgresBinaries()) throw new Error(POSTGRES_PACKAGE_HINT);
+if (skipPostgres) console.warn('SKIP_POSTGRES=1: the suite runs on SQLite only; the PostgreSQL project is not run.');
 
 const backend = (name: 'sqlite' | 'postgres', globalSetup: string[]): TestProjectInlineConfiguration => ({
   extends: true,
