@@ -17,12 +17,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb, openDatabase, transaction } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import { describePostgresOnly, testDatabaseLocation } from '../../test/backend';
-import { createOrganization, createTestStaff, FACTORY_ACTOR, issueSetupLink, uniqueSuffix } from '../../test/factories';
+import { createOrganization, createTestStaff, FACTORY_ACTOR, insertLinkLeftSending, issueSetupLink, uniqueSuffix } from '../../test/factories';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { acquireLease } from './background-jobs.server';
 import { queueOwnerNotice, sendOwnerDigests } from './owner-digest.server';
 import { recordWorkOSEvent } from './setup-progress.server';
-import { settleLapsedLinks } from './setup-link.server';
+import { settleLapsedLinks, UNCONFIRMED_EMAIL_GRACE_MS } from './setup-link.server';
 import { changeStaffRole, disableStaff, listActiveAdmins, StaffRuleError, type Staff } from './staff.server';
 
 /** Separate pools on the same database: separate instances of the app. */
@@ -46,7 +46,8 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-const [a, b] = [0, 1].map((index) => () => instances[index]!);
+const a = () => instances[0]!;
+const b = () => instances[1]!;
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
 /**
@@ -84,10 +85,7 @@ async function lockWaiters(count: number): Promise<void> {
  * Runs the `operations` together, with `lock` held until all of them wait for a lock, then lets
  * go. Returns each operation's settled result.
  */
-async function interleaved<T>(
-  lock: { sql: string; bindings?: Knex.RawBinding[] },
-  operations: (() => Promise<T>)[],
-): Promise<PromiseSettledResult<T>[]> {
+async function interleaved<T>(lock: { sql: string; bindings?: Knex.RawBinding[] }, operations: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
   const held = await hold(lock.sql, lock.bindings);
   try {
     const running = Promise.allSettled(operations.map((operation) => operation()));
@@ -110,45 +108,52 @@ async function count(table: string, where: Record<string, unknown>): Promise<num
 // 1. The stale-link sweep
 
 /** The sweep as maintenance runs it (server/background.ts), on one instance. */
-const sweep = (db: Knex) =>
+interface Swept {
+  settled: number;
+  ended: number[];
+}
+const sweep = (db: Knex): Promise<Swept> =>
   transaction(db, async (trx) => {
     const ended: number[] = [];
     return { settled: await settleLapsedLinks({ ended }, { db: trx }), ended };
   });
 
-async function lapsedLink(): Promise<{ organizationId: number; linkId: number }> {
-  const { id } = await createOrganization();
-  const { link } = await issueSetupLink(id, { lifetimeDays: 1, now: daysAgo(2) });
-  return { organizationId: id, linkId: link.id };
+/** A lapsed active link, and (in another organization) an emailed link left `sending` past its grace: both for the sweep. */
+async function linksToSettle(): Promise<{ lapsedId: number; unconfirmedId: number }> {
+  const lapsed = await createOrganization();
+  const { link } = await issueSetupLink(lapsed.id, { lifetimeDays: 1, now: daysAgo(2) });
+  const unconfirmed = await createOrganization();
+  const unconfirmedId = await insertLinkLeftSending(unconfirmed.id, { createdAt: new Date(Date.now() - UNCONFIRMED_EMAIL_GRACE_MS - 60_000) });
+  return { lapsedId: link.id, unconfirmedId };
 }
 
-async function expectSettledOnce(linkId: number, results: { settled: number; ended: number[] }[]) {
-  expect(results.map((result) => result.settled).sort()).toEqual([0, 1]);
-  expect(results.flatMap((result) => result.ended)).toEqual([linkId]);
-  expect(await count('audit_events', { action: 'setup_link.expired', setup_link_id: linkId })).toBe(1);
-  expect(await count('owner_notices', { setup_link_id: linkId, kind: 'link_expired_unused' })).toBe(1);
-  expect(await count('setup_links', { id: linkId, status: 'expired' })).toBe(1);
+async function expectSettledOnce({ lapsedId, unconfirmedId }: { lapsedId: number; unconfirmedId: number }, results: PromiseSettledResult<Swept>[]) {
+  const swept = results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
+  // Between them the two sweeps settled each link once (which sweep settled which is up to the race).
+  expect(swept.reduce((total, result) => total + result.settled, 0)).toBe(2);
+  expect(swept.flatMap((result) => result.ended)).toEqual([lapsedId]);
+  expect(await count('audit_events', { action: 'setup_link.expired', setup_link_id: lapsedId })).toBe(1);
+  expect(await count('owner_notices', { setup_link_id: lapsedId, kind: 'link_expired_unused' })).toBe(1);
+  expect(await count('setup_links', { id: lapsedId, status: 'expired' })).toBe(1);
+  expect(await count('audit_events', { action: 'setup_link.email_unconfirmed', setup_link_id: unconfirmedId })).toBe(1);
+  expect(await count('owner_notices', { setup_link_id: unconfirmedId, kind: 'delivery_failed' })).toBe(1);
+  expect(await count('setup_links', { id: unconfirmedId, status: 'failed' })).toBe(1);
 }
 
 describe('the stale-link sweep run by two instances at once', () => {
-  it('settles a lapsed link once: one audit event, one owner notice', async () => {
-    const { linkId } = await lapsedLink();
-    await expectSettledOnce(linkId, await Promise.all([sweep(a()), sweep(b())]));
+  it('settles each link once: one audit event, one owner notice', async () => {
+    await expectSettledOnce(await linksToSettle(), await Promise.allSettled([sweep(a()), sweep(b())]));
   });
 });
 
 describePostgresOnly('the stale-link sweep, interleaved (PostgreSQL)', () => {
-  it('the second sweep reads the link as active while the first has expired it but not committed: still one of each', async () => {
-    const { linkId } = await lapsedLink();
-    // The first sweep waits at its audit insert, having expired the link; the second waits on the link's row.
-    const results = await interleaved(AUDIT_LOCK, [() => sweep(a()), () => sweep(b())]);
-    await expectSettledOnce(
-      linkId,
-      results.map((result) => {
-        if (result.status === 'rejected') throw result.reason;
-        return result.value;
-      }),
-    );
+  it('the second sweep reads a link as unsettled while the first has settled it but not committed: still one of each', async () => {
+    const links = await linksToSettle();
+    // The first sweep waits at its first audit insert, having settled a link; the second waits on that link's row.
+    await expectSettledOnce(links, await interleaved(AUDIT_LOCK, [() => sweep(a()), () => sweep(b())]));
   });
 });
 
@@ -205,7 +210,10 @@ describePostgresOnly('the last active admin, interleaved (PostgreSQL)', () => {
     // Both wait before their audit insert (the naive port: both past the trigger's check), or the
     // second at the trigger's advisory lock.
     await expectOneAdminLeft(
-      await interleaved(AUDIT_LOCK, [() => changeStaffRole(first.id, 'support', FACTORY_ACTOR, { db: a() }), () => disableStaff(second.id, FACTORY_ACTOR, { db: b() })]),
+      await interleaved(AUDIT_LOCK, [
+        () => changeStaffRole(first.id, 'support', FACTORY_ACTOR, { db: a() }),
+        () => disableStaff(second.id, FACTORY_ACTOR, { db: b() }),
+      ]),
     );
   });
 });
@@ -265,12 +273,20 @@ describe('two workers sending owner digests at once', () => {
   describePostgresOnly('interleaved (PostgreSQL)', () => {
     it('the retry: the second claims while the first has claimed but not committed', async () => {
       const owner = await ownerWithFailedDigest();
-      await expectOneDigest(owner, await digestsAudited(), await interleaved(noticeLock(owner), [() => sendOwnerDigests({ db: a() }), () => sendOwnerDigests({ db: b() })]));
+      await expectOneDigest(
+        owner,
+        await digestsAudited(),
+        await interleaved(noticeLock(owner), [() => sendOwnerDigests({ db: a() }), () => sendOwnerDigests({ db: b() })]),
+      );
     });
 
     it('the first of the day: the second inserts the day’s row while the first has inserted it but not committed', async () => {
       const owner = await ownerWithNotice();
-      await expectOneDigest(owner, await digestsAudited(), await interleaved(noticeLock(owner), [() => sendOwnerDigests({ db: a() }), () => sendOwnerDigests({ db: b() })]));
+      await expectOneDigest(
+        owner,
+        await digestsAudited(),
+        await interleaved(noticeLock(owner), [() => sendOwnerDigests({ db: a() }), () => sendOwnerDigests({ db: b() })]),
+      );
     });
   });
 });
@@ -360,4 +376,3 @@ describe('the poller’s lease asked for by 20 takers at once', () => {
     expect(await getDb()('background_jobs').where({ name: 'workos_events_poller' }).first('holder')).toEqual({ holder });
   });
 });
-
