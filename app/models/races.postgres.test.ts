@@ -10,6 +10,12 @@
  * READ COMMITTED port loses in. Tests that mean something on SQLite too (it runs one writer at a
  * time, so they must pass there trivially) run on both backends.
  *
+ * Checked against a naive port (plain READ COMMITTED transactions, no retry, no advisory lock in
+ * the last-admin trigger): the admin, first-digest, connection-status and link-completion tests
+ * fail there. The sweep, the digest retry and the lease pass there too — their guard is the
+ * conditional update (`WHERE status = 'active'`, `'failed'`, a free lease), which PostgreSQL
+ * re-checks after the row lock; without it, both sweeps settle and both workers send.
+ *
  * Not here: two instances migrating an empty database at once (db/migrations/migrations.test.ts).
  */
 import type { Knex } from 'knex';
@@ -107,11 +113,11 @@ async function count(table: string, where: Record<string, unknown>): Promise<num
 // ---------------------------------------------------------------------------------------------
 // 1. The stale-link sweep
 
-/** The sweep as maintenance runs it (server/background.ts), on one instance. */
 interface Swept {
   settled: number;
   ended: number[];
 }
+/** The sweep as maintenance runs it (server/background.ts), on one instance. */
 const sweep = (db: Knex): Promise<Swept> =>
   transaction(db, async (trx) => {
     const ended: number[] = [];
