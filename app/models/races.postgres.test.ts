@@ -406,6 +406,17 @@ describe('the last two features of a link done at once', () => {
   });
 });
 
+describe('a burst of webhooks: 12 organizations, their last two features done all at once', () => {
+  // 24 transactions at once over two instances: on PostgreSQL they collide on shared index pages
+  // and are retried (transaction()); none may run out of attempts, and each link completes once.
+  it('every event is recorded, and each link is completed exactly once', async () => {
+    const links = [];
+    for (let index = 0; index < 12; index++) links.push(await linkAwaitingTwoFeatures());
+    const outcomes = await Promise.all(links.flatMap(({ workosId }) => finishBoth(workosId).map((deliver) => deliver())));
+    for (const { linkId } of links) await expectCompletedOnce(linkId, outcomes);
+  });
+});
+
 describePostgresOnly('the last two features of a link done at once, interleaved (PostgreSQL)', () => {
   // Both wait at their audit insert, each having marked its own feature done; let go, each counts
   // the done features before the other commits — most times: nothing after the count can be held
