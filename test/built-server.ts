@@ -83,7 +83,10 @@ export interface BuiltServerOptions {
  * its own database (a SQLite file; a copy of the migrated template on the PostgreSQL test
  * project's cluster), exactly as `npm start` would — or on another server's (`options.database`).
  */
-export async function startBuiltServer(env: Record<string, string> = {}, { cwd, nodeArgs = [], database: shared }: BuiltServerOptions = {}): Promise<RunningServer> {
+export async function startBuiltServer(
+  env: Record<string, string> = {},
+  { cwd, nodeArgs = [], database: shared }: BuiltServerOptions = {},
+): Promise<RunningServer> {
   assertBuildIsCurrent();
   const port = await getFreePort();
   // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
