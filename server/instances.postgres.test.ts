@@ -157,9 +157,10 @@ describePostgresOnly('two instances on one PostgreSQL database', () => {
         ).id,
       );
     }
-    await until('every event recorded by the poller', async () => (await db('workos_events').whereIn('id', emitted).where({ source: 'poller' })).length === emitted.length);
-    // The lease free again: no run in progress whose log line is still to come.
-    await until('the poller idle', async () => (await db('background_jobs').where({ name: 'workos_events_poller' }).first('holder')).holder === null);
+    await until(
+      'every event recorded by the poller',
+      async () => (await db('workos_events').whereIn('id', emitted).where({ source: 'poller' })).length === emitted.length,
+    );
     const setupEvents = sandbox.store.state.events.filter((event) => (SETUP_EVENT_TYPES as readonly string[]).includes(event.event)).length;
     // Each run logs after it gave its lease up: wait for the lines, then see that none counted an event twice.
     await until('the runs logged', async () => sumOfLogged('events poller run', 'seen') >= setupEvents);
@@ -170,7 +171,7 @@ describePostgresOnly('two instances on one PostgreSQL database', () => {
     expect(await db('workos_events').where({ source: 'poller' })).toHaveLength(setupEvents);
   });
 
-  it('maintenance runs once across both: lapsed links expire with one audit event and one owner notice each, and the owner gets one digest', async () => {
+  it('maintenance (and the poller) start once per interval across both: lapsed links expire with one audit event and one owner notice each, one digest', async () => {
     const owner = await createTestStaff('support', { email: 'owen.owner@staff.example', name: 'Owen Owner', db });
     const lapsed: number[] = [];
     // Issued two days ago, less a few seconds, for two days: all five lapse at the same moment, soon,
@@ -182,6 +183,7 @@ describePostgresOnly('two instances on one PostgreSQL database', () => {
       seenTokens.push(token);
       lapsed.push(link.id);
     }
+    const starts = sampleStarts(['maintenance', 'workos_events_poller']);
     await until('every lapsed link expired', async () => (await db('setup_links').whereIn('id', lapsed).where({ status: 'expired' })).length === lapsed.length);
     await until('the digest sent', async () => catcher.emails.some((email) => email.envelope.to.includes('owen.owner@staff.example')));
     await until('the maintenance runs logged', async () => sumOfLogged('maintenance run', 'digestsSent') >= 1);
@@ -194,7 +196,16 @@ describePostgresOnly('two instances on one PostgreSQL database', () => {
     expect(digests).toHaveLength(1);
     expect(digests[0]!.mail.subject).toBe(`Setup Desk: ${lapsed.length} to follow up`);
     expect(sumOfLogged('maintenance run', 'digestsSent')).toBe(1);
-  });
+    // Once per interval between the two, not once per interval each: every start an interval or more after the one before.
+    for (const [job, times] of Object.entries(await starts.stop())) {
+      expect(times.length, job).toBeGreaterThanOrEqual(3);
+      const gaps = times.slice(1).map((time, index) => Date.parse(time) - Date.parse(times[index]!));
+      expect(
+        gaps.filter((gap) => gap < 1_000),
+        `${job}: starts closer than the interval`,
+      ).toEqual([]);
+    }
+  }, 40_000);
 
   it('two sync starts at once, one on each instance: one sync runs, the other is refused', async () => {
     const before = (await db('organization_syncs').pluck('id')).length;
@@ -252,11 +263,17 @@ describePostgresOnly('two instances on one PostgreSQL database', () => {
     expect(stored.filter((note) => !sent.has(note))).toEqual([]);
     // All four processes took traffic.
     for (const server of started.slice(-4)) expect(acksOn(server)).toBeGreaterThan(0);
-    console.info(
-      `rolling restart: ${outcomes.length} requests, ${acknowledged.length} acknowledged (all stored), ${failed.length} failed at the connection ` +
-        `(${[...new Set(failed.map((outcome) => outcome.error))].join(', ') || 'none'}), ${stored.length - acknowledged.length} of those stored anyway`,
+    // Sent before the SIGTERM and answered after it: what the draining instances had in hand.
+    const inFlight = outcomes.filter(
+      (outcome) => sigtermAt.has(outcome.server) && outcome.sentAt < sigtermAt.get(outcome.server)! && outcome.doneAt > sigtermAt.get(outcome.server)!,
     );
-  });
+    process.stdout.write(
+      `rolling restart: ${outcomes.length} requests, ${acknowledged.length} acknowledged (all stored), ${failed.length} failed at the connection ` +
+        `(${countBy(failed, (outcome) => outcome.error!)}), ${stored.length - acknowledged.length} of those stored anyway; ` +
+        `in flight at a SIGTERM: ${inFlight.filter((outcome) => outcome.status !== undefined).length} acknowledged, ` +
+        `${inFlight.filter((outcome) => outcome.status === undefined).length} failed at the connection\n`,
+    );
+  }, 90_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -270,17 +287,54 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15
   }
 }
 
+/** "A ×3, B ×1": how many of `items` have each key. */
+function countBy<T>(items: T[], key: (item: T) => string): string {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts].map(([name, count]) => `${name} ×${count}`).join(', ') || 'none';
+}
+
 /** A number the instances logged with `msg`, summed over every instance started. */
 function sumOfLogged(msg: string, field: string): number {
   return started.flatMap((server) => server.logs().filter((line) => line.msg === msg)).reduce((sum, line) => sum + Number(line[field] ?? 0), 0);
 }
 
+/** Every distinct start (`last_started_at`) of `jobs` seen while sampling their rows, oldest first. */
+function sampleStarts(jobs: string[]): { stop(): Promise<Record<string, string[]>> } {
+  const seen: Record<string, string[]> = Object.fromEntries(jobs.map((job) => [job, []]));
+  let stopped = false;
+  const sampling = (async () => {
+    while (!stopped) {
+      for (const row of (await db('background_jobs').whereIn('name', jobs).select('name', 'last_started_at')) as {
+        name: string;
+        last_started_at: string | null;
+      }[]) {
+        const times = seen[row.name]!;
+        if (row.last_started_at && times.at(-1) !== row.last_started_at) times.push(row.last_started_at);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await sampling;
+      return seen;
+    },
+  };
+}
+
 interface Outcome {
   note: string;
   server: RunningServer;
+  sentAt: number;
+  doneAt: number;
   status?: number;
   error?: string;
 }
+
+/** When each drained instance was sent its SIGTERM. */
+const sigtermAt = new Map<RunningServer, number>();
 
 /** Failures at the connection: refused (nobody listening), reset or closed by the server that stops. */
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
@@ -298,6 +352,7 @@ function noteTraffic(organizationId: number, outcomes: Outcome[]): { stop(): Pro
       sequence += 1;
       const server = instances[sequence % 2]!;
       const note = `Rolling note ${sequence}`;
+      const sentAt = Date.now();
       try {
         const response = await fetch(`${server.url}/organizations/${organizationId}`, {
           method: 'POST',
@@ -306,10 +361,10 @@ function noteTraffic(organizationId: number, outcomes: Outcome[]): { stop(): Pro
           body: new URLSearchParams({ intent: 'add_note', note }).toString(),
         });
         await response.arrayBuffer();
-        outcomes.push({ note, server, status: response.status });
+        outcomes.push({ note, server, sentAt, doneAt: Date.now(), status: response.status });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;
-        outcomes.push({ note, server, error: cause?.code ?? String(error) });
+        outcomes.push({ note, server, sentAt, doneAt: Date.now(), error: cause?.code ?? String(error) });
         // Pacing, not a wait for a condition: a refused port answers at once.
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -325,40 +380,65 @@ function noteTraffic(organizationId: number, outcomes: Outcome[]): { stop(): Pro
 }
 
 /**
- * SIGTERM to `server` with a launch in flight (WorkOS holds its portal link): on that launch's
- * keep-alive connection, /readyz asked after the signal answers 503 "shutting_down"; a new
- * connection is refused; the launch still completes (303, recorded) and the process exits 0.
+ * SIGTERM to `server` while it has a launch in flight (WorkOS holds its portal link) and a
+ * readiness probe half sent: the probe, finished after the signal, answers 503 "shutting_down";
+ * a new connection is refused; the launch still completes (303, recorded) and, like the probe's
+ * answer, closes its connection; the process exits 0.
  */
 async function drainShowingNotReady(server: RunningServer): Promise<void> {
   const { id: organizationId, workosId } = await createOrganizationInSandbox(sandbox, { name: `Draining ${server.port}`, db });
   const { token, link } = await issueSetupLink(organizationId, { features: ['sso'], db });
   seenTokens.push(token);
   const held = sandbox.faults.add({ method: 'POST', path: '/portal/generate_link', bodyIncludes: workosId, hold: true, times: 1 });
-  const socket = net.connect(server.port, '127.0.0.1');
-  const received: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => received.push(chunk));
-  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   const host = `localhost:${server.port}`;
-  socket.write(
+  // The probe's request line and a header, not yet the blank line that ends it: a request under
+  // way, whose connection the shutdown does not close as idle.
+  const probe = rawConnection(server.port);
+  probe.socket.write(`GET /readyz HTTP/1.1\r\nHost: ${host}\r\n`);
+  const launch = rawConnection(server.port);
+  launch.socket.write(
     `POST /setup/${token} HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${server.url}\r\nX-Forwarded-For: 192.0.2.${server.port % 250}\r\n` +
       `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\nfeature=sso`,
   );
+  // The launch is at WorkOS: the server has long since read the probe's first bytes too.
   await sandbox.faults.reached(held.id);
+  sigtermAt.set(server, Date.now());
   const exited = server.stop('SIGTERM');
+  // It stops listening: a new connection (a load balancer's next probe) is refused. (Its log line
+  // comes a moment before it closes the listener: the refusal itself is what is waited for.)
   await server.waitForLog((line) => String(line.msg).startsWith('shutting down'));
-  socket.write(`GET /readyz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-  // No new connection gets in while it drains (a load balancer's probe is refused too).
-  const fresh = await new Promise<string>((resolve) => {
-    const probe = net.connect(server.port, '127.0.0.1');
-    probe.once('connect', () => (probe.destroy(), resolve('connected')));
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-  expect(fresh).toBe('ECONNREFUSED');
+  await until('new connections refused', async () => (await connectOutcome(server.port)) === 'ECONNREFUSED', 5_000);
+  probe.socket.write('\r\n');
+  const readiness = await probe.answer;
+  expect(readiness).toMatch(/^HTTP\/1\.1 503 /);
+  expect(readiness).toMatch(/^Connection: close\r$/im);
+  expect(readiness).toContain('{"status":"not_ready","reason":"shutting_down"}');
   sandbox.faults.release(held.id);
-  await ended;
-  const answers = Buffer.concat(received).toString('utf8');
-  expect([...answers.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((match) => match[1])).toEqual(['303', '503']);
-  expect(answers).toContain('{"status":"not_ready","reason":"shutting_down"}');
+  const launched = await launch.answer;
+  expect(launched).toMatch(/^HTTP\/1\.1 303 /);
+  // Begun before the SIGTERM, answered after it: it closes its connection rather than invite another request down it.
+  expect(launched).toMatch(/^Connection: close\r$/im);
   expect(await exited).toBe(0);
   expect(await db('audit_events').where({ setup_link_id: link.id, action: 'setup_link.launched' })).toHaveLength(1);
+}
+
+/** Whether a new connection to `port` is taken ('connected') or refused (the error's code). */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const attempt = net.connect(port, '127.0.0.1');
+    attempt.once('connect', () => (attempt.destroy(), resolve('connected')));
+    attempt.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+/** A plain TCP connection to the server; `answer` is everything it sent back, once it closed the connection. */
+function rawConnection(port: number): { socket: net.Socket; answer: Promise<string> } {
+  const socket = net.connect(port, '127.0.0.1');
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  const answer = new Promise<string>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('close', () => resolve(Buffer.concat(received).toString('utf8')));
+  });
+  return { socket, answer };
 }
