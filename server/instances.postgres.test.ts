@@ -43,6 +43,8 @@ function instanceEnv(): Record<string, string> {
     SETUP_LAUNCHES_PER_LINK: String(LAUNCHES_PER_LINK),
     SETUP_RATE_LIMIT_PER_MINUTE: String(PAGES_PER_ADDRESS),
     TRUST_PROXY: '1',
+    // Views of the IT admin's page are kept in memory for a minute: only a stopping instance writes them within this test.
+    SETUP_VIEW_FLUSH_MS: '60000',
   };
 }
 
@@ -235,41 +237,57 @@ describePostgresOnly('two instances on one PostgreSQL database', () => {
 
   it('a rolling restart under traffic to both loses no acknowledged request; a draining instance is not ready', async () => {
     const { id: organizationId } = await createOrganizationInSandbox(sandbox, { name: 'Rolling Co', db });
+    const { token, link } = await issueSetupLink(organizationId, { features: ['sso'], db });
+    seenTokens.push(token);
     const outcomes: Outcome[] = [];
-    const traffic = noteTraffic(organizationId, outcomes);
+    const traffic = steadyTraffic({ organizationId, token }, outcomes);
     const acksOn = (server: RunningServer) => outcomes.filter((outcome) => outcome.server === server && outcome.status !== undefined).length;
     try {
       for (const slot of [0, 1]) {
         const old = instances[slot]!;
         await until(`requests acknowledged by instance ${slot}`, async () => acksOn(old) >= 20);
         await drainShowingNotReady(old);
+        // The pages the stopped instances showed are counted: each wrote its views as it stopped.
+        const shownByStopped = outcomes.filter((outcome) => outcome.kind === 'view' && outcome.status === 200 && sigtermAt.has(outcome.server)).length;
+        expect(await viewCount(link.id)).toBeGreaterThanOrEqual(shownByStopped);
         instances[slot] = await startInstance(old.database);
         await until(`requests acknowledged by the restarted instance ${slot}`, async () => acksOn(instances[slot]!) >= 20);
       }
     } finally {
       await traffic.stop();
     }
+    // The last test: both instances stop for good, and write the views they still held.
+    for (const server of instances.splice(0)) expect(await server.stop()).toBe(0);
 
-    const acknowledged = outcomes.filter((outcome) => outcome.status !== undefined);
+    const acknowledged = outcomes.filter((outcome) => outcome.kind === 'note' && outcome.status !== undefined);
     const failed = outcomes.filter((outcome) => outcome.status === undefined);
-    // Every answer was the redirect after the note was written; every other request failed at the connection.
+    // Every answer was the redirect after the note was written, or the page; every other request failed at the connection.
     expect(acknowledged.filter((outcome) => outcome.status !== 302)).toEqual([]);
+    const views = outcomes.filter((outcome) => outcome.kind === 'view' && outcome.status !== undefined);
+    expect(views.filter((outcome) => outcome.status !== 200)).toEqual([]);
     expect(failed.filter((outcome) => !CONNECTION_ERRORS.has(outcome.error!))).toEqual([]);
+    // Each page shown was counted once, every one written by its instance as it stopped.
+    expect(await viewCount(link.id)).toBe(views.length);
     const stored = await db('audit_events').where({ organization_id: organizationId, action: 'organization.noted' }).pluck('note');
     const storedOnce = new Set(stored);
     expect(stored.length).toBe(storedOnce.size);
     expect(acknowledged.filter((outcome) => !storedOnce.has(outcome.note))).toEqual([]);
-    const sent = new Set(outcomes.map((outcome) => outcome.note));
+    const sent = new Set(outcomes.filter((outcome) => outcome.kind === 'note').map((outcome) => outcome.note));
     expect(stored.filter((note) => !sent.has(note))).toEqual([]);
     // All four processes took traffic.
     for (const server of started.slice(-4)) expect(acksOn(server)).toBeGreaterThan(0);
     // Sent before the SIGTERM and answered after it: what the draining instances had in hand.
     const inFlight = outcomes.filter(
-      (outcome) => sigtermAt.has(outcome.server) && outcome.sentAt < sigtermAt.get(outcome.server)! && outcome.doneAt > sigtermAt.get(outcome.server)!,
+      (outcome) =>
+        outcome.kind === 'note' &&
+        sigtermAt.has(outcome.server) &&
+        outcome.sentAt < sigtermAt.get(outcome.server)! &&
+        outcome.doneAt > sigtermAt.get(outcome.server)!,
     );
     process.stdout.write(
-      `rolling restart: ${outcomes.length} requests, ${acknowledged.length} acknowledged (all stored), ${failed.length} failed at the connection ` +
-        `(${countBy(failed, (outcome) => outcome.error!)}), ${stored.length - acknowledged.length} of those stored anyway; ` +
+      `rolling restart: ${outcomes.length} requests; notes: ${acknowledged.length} acknowledged (all stored), ` +
+        `${stored.length - acknowledged.length} failed at the connection and stored anyway; page views: ${views.length} shown (all counted); ` +
+        `failed at the connection: ${countBy(failed, (outcome) => `${outcome.kind} ${outcome.error!}`)}; ` +
         `in flight at a SIGTERM: ${inFlight.filter((outcome) => outcome.status !== undefined).length} acknowledged, ` +
         `${inFlight.filter((outcome) => outcome.status === undefined).length} failed at the connection\n`,
     );
@@ -285,6 +303,10 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+async function viewCount(linkId: number): Promise<number> {
+  return ((await db('setup_links').where({ id: linkId }).first('view_count')) as { view_count: number }).view_count;
 }
 
 /** "A ×3, B ×1": how many of `items` have each key. */
@@ -325,6 +347,9 @@ function sampleStarts(jobs: string[]): { stop(): Promise<Record<string, string[]
 }
 
 interface Outcome {
+  /** A staff member's note (a POST), or a view of the IT admin's page (a GET, counted in memory and written a second later). */
+  kind: 'note' | 'view';
+  /** The note's text (a view's number, for a view). */
   note: string;
   server: RunningServer;
   sentAt: number;
@@ -340,37 +365,42 @@ const sigtermAt = new Map<RunningServer, number>();
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 /**
- * Staff adding notes, six at a time, alternating between the two instances as a round-robin
- * balancer would send them (to whatever process holds each slot now). Bounded: it stops when told,
- * or after 4,000 requests.
+ * Steady traffic, alternating between the two instances as a round-robin balancer would send it
+ * (to whatever process holds each slot now): staff adding notes, six at a time, and IT admins
+ * opening a setup page, two at a time (each from an address of its own: the per-address limit is
+ * not under test here). Bounded: it stops when told, or after 4,000 requests.
  */
-function noteTraffic(organizationId: number, outcomes: Outcome[]): { stop(): Promise<void> } {
+function steadyTraffic({ organizationId, token }: { organizationId: number; token: string }, outcomes: Outcome[]): { stop(): Promise<void> } {
   let stopped = false;
   let sequence = 0;
-  const worker = async () => {
-    while (!stopped && sequence < 4_000) {
-      sequence += 1;
-      const server = instances[sequence % 2]!;
-      const note = `Rolling note ${sequence}`;
-      const sentAt = Date.now();
-      try {
-        const response = await fetch(`${server.url}/organizations/${organizationId}`, {
+  const send = (kind: Outcome['kind'], server: RunningServer, n: number) =>
+    kind === 'note'
+      ? fetch(`${server.url}/organizations/${organizationId}`, {
           method: 'POST',
           redirect: 'manual',
           headers: { Cookie: repCookie, Origin: server.url, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ intent: 'add_note', note }).toString(),
-        });
+          body: new URLSearchParams({ intent: 'add_note', note: `Rolling note ${n}` }).toString(),
+        })
+      : fetch(`${server.url}/setup/${token}`, { headers: { 'X-Forwarded-For': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` } });
+  const worker = async (kind: Outcome['kind']) => {
+    while (!stopped && sequence < 4_000) {
+      sequence += 1;
+      const n = sequence;
+      const server = instances[n % 2]!;
+      const sentAt = Date.now();
+      try {
+        const response = await send(kind, server, n);
         await response.arrayBuffer();
-        outcomes.push({ note, server, sentAt, doneAt: Date.now(), status: response.status });
+        outcomes.push({ kind, note: `Rolling note ${n}`, server, sentAt, doneAt: Date.now(), status: response.status });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;
-        outcomes.push({ note, server, sentAt, doneAt: Date.now(), error: cause?.code ?? String(error) });
+        outcomes.push({ kind, note: `Rolling note ${n}`, server, sentAt, doneAt: Date.now(), error: cause?.code ?? String(error) });
         // Pacing, not a wait for a condition: a refused port answers at once.
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
   };
-  const workers = Array.from({ length: 6 }, worker);
+  const workers = [...Array.from({ length: 6 }, () => worker('note')), ...Array.from({ length: 2 }, () => worker('view'))];
   return {
     async stop() {
       stopped = true;
