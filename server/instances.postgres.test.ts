@@ -5,7 +5,9 @@
  * - the IT admin's limits (per link, per address) are one budget across the two;
  * - the poller, maintenance and an organization sync each run once across the two;
  * - a rolling restart (SIGTERM to one, start it again, then the other) while requests flow to both
- *   loses no acknowledged request, and a draining instance says it is not ready.
+ *   loses no acknowledged request (every note answered is stored, every page shown is counted),
+ *   and a draining instance says it is not ready and closes the connections it answers on.
+ * A second instance is started with `startBuiltServer(env, { database: first.database })`.
  */
 import net from 'node:net';
 import type { Knex } from 'knex';
