@@ -33,8 +33,18 @@ export function createApp({ env, logger, db, getBuild, isShuttingDown }: AppOpti
 
   // Development reads one short line per page; production (and tests) keep pino's JSON line per request.
   app.use(accessLog(logger, { trustRequestIdHeader: env.TRUST_PROXY !== false, format: env.NODE_ENV === 'development' ? 'line' : 'json' }));
+  // Once shutdown has begun, every response closes its connection: asked when its headers go
+  // out, not when its request came in. A response to a request that came in just before the
+  // SIGTERM used to say keep-alive, its client sent the next request down that connection, and
+  // the shutdown's sweep of idle connections closed it under that request: a POST lost after it
+  // was sent (a reset), which a load balancer cannot safely send elsewhere — a refused connection
+  // it can (server/instances.postgres.test.ts).
   app.use((_req, res, next) => {
-    if (isShuttingDown()) res.setHeader('Connection', 'close');
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
+    res.writeHead = ((...args: unknown[]) => {
+      if (isShuttingDown() && !res.headersSent) res.setHeader('Connection', 'close');
+      return writeHead(...args);
+    }) as typeof res.writeHead;
     next();
   });
   const publicOrigin = new URL(env.PUBLIC_URL).origin;

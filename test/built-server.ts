@@ -71,20 +71,28 @@ export interface BuiltServerOptions {
   cwd?: string;
   /** Node's own flags, such as --expose-gc. */
   nodeArgs?: string[];
+  /**
+   * Another server's `database` (its SQLite file or PostgreSQL URL): this one starts on the same
+   * database instead of a new one — a second instance of the app. Unset, the server gets its own.
+   */
+  database?: string;
 }
 
 /**
  * Starts the production build (`npm run build` output) as a child process on a free port, with
  * its own database (a SQLite file; a copy of the migrated template on the PostgreSQL test
- * project's cluster), exactly as `npm start` would.
+ * project's cluster), exactly as `npm start` would — or on another server's (`options.database`).
  */
-export async function startBuiltServer(env: Record<string, string> = {}, { cwd, nodeArgs = [] }: BuiltServerOptions = {}): Promise<RunningServer> {
+export async function startBuiltServer(
+  env: Record<string, string> = {},
+  { cwd, nodeArgs = [], database: shared }: BuiltServerOptions = {},
+): Promise<RunningServer> {
   assertBuildIsCurrent();
   const port = await getFreePort();
   // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
   const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
   const postgresServer = process.env[POSTGRES_SERVER_ENV];
-  const database = postgresServer ? await createTestDatabase(postgresServer) : databasePath;
+  const database = shared ?? (postgresServer ? await createTestDatabase(postgresServer) : databasePath);
   const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     cwd,
     env: {
@@ -93,8 +101,8 @@ export async function startBuiltServer(env: Record<string, string> = {}, { cwd, 
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: `http://localhost:${port}`,
-      DATABASE_PATH: databasePath,
-      ...(postgresServer ? { DATABASE_URL: database } : {}),
+      // A PostgreSQL URL selects PostgreSQL (DATABASE_PATH is then unused); anything else is a SQLite file.
+      ...(/^postgres(ql)?:\/\//.test(database) ? { DATABASE_PATH: databasePath, DATABASE_URL: database } : { DATABASE_PATH: database }),
       LOG_LEVEL: 'info',
       // Mail goes nowhere (a closed port) unless the test starts a catcher and says so.
       SMTP_URL: 'smtp://127.0.0.1:9',
