@@ -52,7 +52,6 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     const force = setTimeout(() => {
       logger.error({ timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'requests still running at the shutdown deadline; exiting');
       // Even so, the views counted in memory are written (for at most a second more).
@@ -60,6 +59,14 @@ async function main(): Promise<void> {
       void Promise.race([flushSetupLinkViews(), giveUp]).finally(() => process.exit(1));
     }, env.SHUTDOWN_TIMEOUT_MS);
     force.unref();
+    // Draining first: still accepting, /readyz 503 and every response saying Connection: close,
+    // so a balancer sees the instance unready and sends elsewhere before the listener closes.
+    if (env.SHUTDOWN_DRAIN_MS > 0)
+      logger.info({ signal, drainMs: env.SHUTDOWN_DRAIN_MS }, 'shutting down: unready, still accepting while the balancer notices');
+    setTimeout(() => closeListener(signal), env.SHUTDOWN_DRAIN_MS).unref();
+  };
+  const closeListener = (signal: string) => {
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     // close() stops accepting and calls back once every connection has ended; idle keep-alive
     // connections would otherwise hold it open.
     // Keep-alive connections that go idle after this point (a response that was still streaming)

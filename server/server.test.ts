@@ -243,6 +243,24 @@ describe('graceful shutdown', () => {
     expect(await server.exited).toBe(0);
     expect(server.logs().some((line) => line.msg === 'shutdown complete')).toBe(true);
   });
+
+  it('with SHUTDOWN_DRAIN_MS, keeps accepting while /readyz says 503, and only then closes the listener', async () => {
+    const server = await startBuiltServer({ SHUTDOWN_DRAIN_MS: '4000' });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    server.process.kill('SIGTERM');
+    await server.waitForLog((line) => String(line.msg).startsWith('shutting down: unready'));
+    // New connections during the drain: answered, unready, and told to close.
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('connection')).toBe('close');
+    expect(await ready.json()).toMatchObject({ reason: 'shutting_down' });
+    expect((await fetch(`${server.url}/livez`)).status).toBe(200);
+    expect(server.logs().some((line) => String(line.msg).startsWith('shutting down: no new connections'))).toBe(false);
+    // Then the listener closes and the process exits cleanly.
+    await server.waitForLog((line) => String(line.msg).startsWith('shutting down: no new connections'));
+    await expect(fetch(`${server.url}/readyz`)).rejects.toThrow();
+    expect(await server.exited).toBe(0);
+  });
 });
 
 interface BuiltRoute {

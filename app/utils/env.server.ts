@@ -107,6 +107,14 @@ const envSchema = z
       .int('must be a whole number')
       .min(0, 'must not be negative')
       .default(10_000),
+    // After SIGTERM, how long the server keeps accepting (answering /readyz 503) before it closes
+    // its listener: the time a load balancer takes to see it unready and stop sending.
+    SHUTDOWN_DRAIN_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(0, 'must not be negative')
+      .max(60_000, 'must be at most 60000 (a minute)')
+      .default(0),
     SETUP_VIEW_FLUSH_MS: z.coerce
       .number({ error: 'must be a number of milliseconds' })
       .int('must be a whole number')
@@ -146,6 +154,9 @@ const envSchema = z
       .default(12),
   })
   .superRefine((env, ctx) => {
+    if (env.SHUTDOWN_DRAIN_MS >= env.SHUTDOWN_TIMEOUT_MS && env.SHUTDOWN_DRAIN_MS > 0) {
+      ctx.addIssue({ code: 'custom', path: ['SHUTDOWN_DRAIN_MS'], message: 'must be less than SHUTDOWN_TIMEOUT_MS (the drain is part of the shutdown)' });
+    }
     if (env.NODE_ENV !== 'production') return;
     for (const issue of productionRules(env)) ctx.addIssue({ code: 'custom', ...issue });
   })
