@@ -311,6 +311,60 @@ describe('input that once became a 500 gets a clear 4xx, or just works', () => {
     }
   });
 
+  it('a NUL character in any form field or field name: 400 with what to do, on every kind of form (PostgreSQL’s text cannot hold one)', async () => {
+    const { id } = await linkedOrganization();
+    const forms: [string, string, string | undefined][] = [
+      ['/login', 'email=a%00b%40x.example&password=whatever', undefined],
+      ['/login', 'email=ada%40x.example&password=%00', undefined],
+      [`/organizations/${id}`, 'intent=add_note&note=hello%00world', rep],
+      [`/organizations/${id}`, 'intent=add_note&no%00te=hello', rep],
+      ['/organizations/new', 'name=Acme%00Inc&submissionId=x', rep],
+      ['/staff', 'intent=create&email=b%40x.example&name=Bo%00b&role=viewer', admin],
+    ];
+    for (const [target, body, cookie] of forms) {
+      const response = await fetch(`${server.url}${target}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, ...(cookie ? { Cookie: cookie } : {}) },
+        body,
+      });
+      expect(response.status, `${target} ${body}`).toBe(400);
+      expect(await response.text(), target).toContain('NUL character');
+    }
+    // Also as multipart, however the part spells it.
+    const form = new FormData();
+    form.set('note', 'a\u0000b');
+    form.set('intent', 'add_note');
+    const multipart = await fetch(`${server.url}/organizations/${id}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Origin: server.url, Cookie: rep },
+      body: form,
+    });
+    expect(multipart.status).toBe(400);
+  });
+
+  it('an id or a cursor no database column could hold: a 404 or the first page, never a 500', async () => {
+    for (const target of ['/organizations/2147483648', '/organizations/3000000000', '/organizations/99999999999999', '/organizations/1e21']) {
+      const response = await fetch(`${server.url}${target}`, { headers: { Cookie: rep } });
+      expect(response.status, target).toBe(404);
+    }
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const after of [cursor(['a\u0000b', 1]), cursor(['Acme', 3_000_000_000]), cursor(['Acme', 1e21]), cursor(['Acme', -5])]) {
+      const response = await fetch(`${server.url}/organizations?after=${after}`, { headers: { Cookie: rep } });
+      expect(response.status, after).toBe(200);
+    }
+    for (const before of [
+      Buffer.from('2026-01-01T00:00:00.000Z|3000000000').toString('base64url'),
+      Buffer.from('2026-01-01T00:00:00.000Z|99999999999').toString('base64url'),
+    ]) {
+      const response = await fetch(`${server.url}/audit?before=${before}`, { headers: { Cookie: admin } });
+      expect(response.status, before).toBeLessThan(500);
+    }
+    const actor = await fetch(`${server.url}/audit?actor=staff:3000000000`, { headers: { Cookie: admin } });
+    expect(actor.status).toBeLessThan(500);
+  });
+
   it('a form posted as text/plain, JSON or something else: 415 with what to send, on every kind of route', async () => {
     const { id, token } = await linkedOrganization();
     const targets = [

@@ -75,8 +75,9 @@ export const requestBodies: RequestHandler = async (req, res, next) => {
     return;
   }
   if (rule.form) {
+    let form: FormData;
     try {
-      await new Request('http://setup-desk.invalid/', {
+      form = await new Request('http://setup-desk.invalid/', {
         method: 'POST',
         headers: { 'Content-Type': req.headers['content-type']! },
         body: new Uint8Array(body),
@@ -84,6 +85,14 @@ export const requestBodies: RequestHandler = async (req, res, next) => {
     } catch {
       refuse(req, res, 400, 'The form could not be read: send it again from the page.');
       return;
+    }
+    // No field takes a NUL character, and PostgreSQL's text cannot hold one: refused for every
+    // form at once, with what to do, rather than left for each field's schema to forget.
+    for (const [name, value] of form.entries()) {
+      if (name.includes('\0') || (typeof value === 'string' && value.includes('\0'))) {
+        refuse(req, res, 400, 'A field holds a NUL character, which no field here takes: remove it and send the form again.');
+        return;
+      }
     }
   }
   res.locals.body = body;

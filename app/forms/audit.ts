@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ID } from './ids';
 import { AUDIT_FILTER_NAMES } from './audit-filter-names';
 
 /**
@@ -24,7 +25,8 @@ export function auditFilterSchema(actions: readonly string[]) {
       organization: z.string().trim().max(200, 'Use at most 200 characters.').optional(),
       actor: z
         .string()
-        .regex(/^(staff:\d{1,12}|system|it_admin|cli)$/, 'Choose who acted from the list.')
+        .regex(/^(staff:\d{1,10}|system|it_admin|cli)$/, 'Choose who acted from the list.')
+        .refine((actor) => !actor.startsWith('staff:') || Number(actor.slice(6)) <= MAX_ID, 'Choose who acted from the list.')
         .optional(),
       action: z
         .string()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { optionalHistoryText } from './history-text';
+import { idSchema } from './ids';
 import { ORGANIZATION_NAME_MAX, EXTERNAL_ID_MAX, DOMAINS_MAX } from '~/domain/organizations';
 
 const HOSTNAME = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
@@ -79,7 +80,7 @@ export type EditOrganizationInput = Omit<z.output<typeof editOrganizationSchema>
 export const organizationListQuerySchema = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
   owner: z
-    .union([z.literal('mine'), z.coerce.number().int().positive()])
+    .union([z.literal('mine'), idSchema])
     .optional()
     .catch(undefined),
   status: z.enum(['current', 'pending', 'active', 'archived']).default('current').catch('current'),
@@ -93,6 +94,6 @@ export type OrganizationListQuery = z.output<typeof organizationListQuerySchema>
 
 /** The home page's ?owner=: mine (a rep's default), everyone, or a staff id. Anything else is the default. */
 export const homeOwnerSchema = z
-  .union([z.enum(['mine', 'everyone']), z.coerce.number().int().positive()])
+  .union([z.enum(['mine', 'everyone']), idSchema])
   .optional()
   .catch(undefined);

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { STORED_NOTE_MAX_LENGTH } from '~/domain/history';
+import { MAX_ID } from '~/forms/ids';
 import { getDb, type ModelContext } from '~/utils/db.server';
-import { fromIndexed, jsonText } from '~/utils/dialect.server';
+import { fromIndexed, jsonText, jsonForColumn } from '~/utils/dialect.server';
 import { scrubLinkValues } from '~/utils/link-secrets';
 import {
   assertRecordableAuditEvent,
@@ -87,7 +88,7 @@ export async function recordAuditEvent<A extends RecordableAuditAction>(
       action: event.action,
       organization_id: event.organizationId ?? null,
       setup_link_id: event.setupLinkId ?? null,
-      details: JSON.stringify(details.value),
+      details: jsonForColumn(details.value),
       note: note?.text ?? null,
     })
     .returning('id');
@@ -194,7 +195,7 @@ export function encodeAuditCursor(cursor: AuditCursor): string {
 export function decodeAuditCursor(value: string | null | undefined): AuditCursor | null {
   if (!value) return null;
   const [at, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  if (!at || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(at) || !/^\d{1,15}$/.test(id ?? '')) return null;
+  if (!at || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(at) || !/^\d{1,10}$/.test(id ?? '') || Number(id) > MAX_ID) return null;
   return { at, id: Number(id) };
 }
 

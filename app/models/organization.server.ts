@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Organization as WorkOSOrganization } from '@workos-inc/node';
 import type { Knex } from 'knex';
+import { MAX_ID } from '~/forms/ids';
 import type { EditOrganizationInput, NewOrganizationInput, OrganizationListQuery } from '~/forms/organization';
 import { getDb, transaction, type HandleContext, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import {
@@ -10,6 +11,7 @@ import {
   groupConcat,
   inIdList,
   isPostgres,
+  jsonForColumn,
   isUniqueViolation,
   likeIgnoringCase,
   organizationSearchMatch,
@@ -557,7 +559,10 @@ function decodeCursor(raw: string | undefined): { value: string; id: number } | 
   if (!raw) return null;
   try {
     const [value, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    return typeof value === 'string' && Number.isInteger(id) ? { value, id: id as number } : null;
+    // A crafted cursor is no cursor: a NUL (which PostgreSQL's text cannot hold) or an id outside the column's range.
+    return typeof value === 'string' && !value.includes('\0') && Number.isInteger(id) && (id as number) >= 0 && (id as number) <= MAX_ID
+      ? { value, id: id as number }
+      : null;
   } catch {
     return null;
   }
@@ -746,7 +751,7 @@ export async function finishOrganizationCreation(
       } else {
         await trx('organizations')
           .where({ id })
-          .update({ last_error: JSON.stringify(problem), updated_at: at.toISOString() });
+          .update({ last_error: jsonForColumn(problem), updated_at: at.toISOString() });
       }
       await recordAuditEvent(
         {
@@ -1149,12 +1154,14 @@ export async function upsertOrganizationFromWorkOS(
       await recordAuditEvent({ actor, action: 'organization.imported', organizationId: id, requestId, details: { workosId: organization.id } }, { db: trx });
       return 'created';
     }
-    const domains = (await trx('organization_domains').where({ organization_id: local.id }).orderBy('domain').select('domain', 'state')) as {
-      domain: string;
-      state: string;
-    }[];
-    const incoming = organization.domains.map((domain) => ({ domain: domain.domain.toLowerCase(), state: domain.state ?? 'pending' }));
-    incoming.sort((a, b) => a.domain.localeCompare(b.domain));
+    // Both sides in one order, the same code point order whatever the database's collation (a
+    // PostgreSQL in en_US ignores punctuation: acme.com and acme-inc.com would swap, and every
+    // sync would "change" the organization).
+    const byDomain = (a: { domain: string }, b: { domain: string }) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0);
+    const domains = ((await trx('organization_domains').where({ organization_id: local.id }).select('domain', 'state')) as { domain: string; state: string }[])
+      .map(({ domain, state }) => ({ domain, state }))
+      .sort(byDomain);
+    const incoming = organization.domains.map((domain) => ({ domain: domain.domain.toLowerCase(), state: domain.state ?? 'pending' })).sort(byDomain);
     const changed =
       local.status === 'pending' ||
       local.name !== organization.name ||

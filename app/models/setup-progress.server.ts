@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { getDb, type ModelContext, type TransactionContext } from '~/utils/db.server';
-import { rowsOf } from '~/utils/dialect.server';
+import { rowsOf, jsonForColumn } from '~/utils/dialect.server';
 import { isoTimestamp } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { applyWorkOSDomainEvent, type DomainUpdate } from './organization.server';
@@ -308,7 +308,7 @@ export async function recordWorkOSEvent(raw: unknown, source: EventSource, { db:
     await trx.raw(
       `INSERT INTO workos_events (id, event, workos_organization_id, created_at, received_at, source, summary)
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.event, event.workosOrganizationId, event.createdAt, now.toISOString(), source, JSON.stringify(summary)],
+      [event.id, event.event, event.workosOrganizationId, event.createdAt, now.toISOString(), source, jsonForColumn(summary)],
     ),
   );
   if (inserted.length === 0) return outcome;

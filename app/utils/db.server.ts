@@ -111,7 +111,11 @@ function migrationSource(): Knex.MigrationSource<(typeof migrations)[number]> {
  */
 export async function migrateToLatest(db: Knex): Promise<string[]> {
   if (!isPostgres(db)) return ((await db.migrate.latest()) as [number, string[]])[1];
-  const single = knex({ ...db.client.config, pool: { min: 1, max: 1 } });
+  // No statement timeout here: waiting for another instance's migrations, or building an index
+  // on a large table, may well take longer than a request should.
+  const config = db.client.config as Knex.Config;
+  const connection = { ...(config.connection as Knex.PgConnectionConfig), statement_timeout: 0, idle_in_transaction_session_timeout: 0 };
+  const single = knex({ ...config, connection, pool: { min: 1, max: 1 } });
   try {
     await single.raw('SELECT pg_advisory_lock(?)', [MIGRATION_LOCK]);
     return ((await single.migrate.latest()) as [number, string[]])[1];

@@ -122,3 +122,12 @@ export function escapeLike(text: string): string {
 export function rowsOf<Row = Record<string, unknown>>(result: unknown): Row[] {
   return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 }
+
+/**
+ * A value as JSON for a text column, on either backend: a NUL character inside a string (which
+ * PostgreSQL's jsonb refuses, so the column's CHECK would) becomes U+FFFD. The forms and the URL
+ * never let one in; this is for what WorkOS or an error message may carry.
+ */
+export function jsonForColumn(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' && item.includes('\0') ? item.replaceAll('\0', '\uFFFD') : item));
+}
