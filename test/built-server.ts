@@ -76,15 +76,17 @@ export interface BuiltServerOptions {
 /**
  * Starts the production build (`npm run build` output) as a child process on a free port, with
  * its own database (a SQLite file; a copy of the migrated template on the PostgreSQL test
- * project's cluster), exactly as `npm start` would.
+ * project's cluster; or the DATABASE_URL in `env`), exactly as `npm start` would.
  */
 export async function startBuiltServer(env: Record<string, string> = {}, { cwd, nodeArgs = [] }: BuiltServerOptions = {}): Promise<RunningServer> {
   assertBuildIsCurrent();
   const port = await getFreePort();
   // Removed at the end of the test file (test/setup.ts): a test may read the file after stopping the server.
   const databasePath = path.join(makeTempDir('setup-desk-server-'), 'app.sqlite');
-  const postgresServer = process.env[POSTGRES_SERVER_ENV];
-  const database = postgresServer ? await createTestDatabase(postgresServer) : databasePath;
+  // A DATABASE_URL the caller gives (a benchmark's own database) is used as it is; otherwise the
+  // PostgreSQL test project's server gets a database of its own on the test cluster.
+  const postgresServer = env.DATABASE_URL ? undefined : process.env[POSTGRES_SERVER_ENV];
+  const database = env.DATABASE_URL ?? (postgresServer ? await createTestDatabase(postgresServer) : databasePath);
   const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     cwd,
     env: {
