@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { isPostgres } from '../app/utils/dialect.server';
 
 /**
  * Bulk organizations for benchmarks: realistic names, 1–3 domains, external ids, owners, mostly
@@ -126,7 +127,7 @@ export async function seedOrganizations(
         statusRows.push(statusOf('sso', 'attention', 'no active connection (OktaSAML deactivated)'));
       }
     }
-    // Multi-row inserts, one transaction per batch: SQLite's variable limit is 32,766.
+    // Multi-row inserts, one transaction per batch: SQLite's variable limit is 32,766 (PostgreSQL's 65,535).
     await db.transaction(async (trx) => {
       await insertInChunks(trx, 'organizations', organizations, 250);
       await insertInChunks(trx, 'organization_domains', domainRows, 500);
@@ -135,6 +136,13 @@ export async function seedOrganizations(
       await insertInChunks(trx, 'setup_link_launches', launchRows, 500);
       await insertInChunks(trx, 'feature_status', statusRows, 500);
     });
+  }
+  // The rows above name their ids; PostgreSQL's identity sequences do not see them, and the next
+  // organization or link the app creates would collide with a seeded one. (SQLite takes max + 1.)
+  if (isPostgres(db)) {
+    for (const table of ['organizations', 'setup_links']) {
+      await db.raw(`SELECT setval(pg_get_serial_sequence(?, 'id'), (SELECT max(id) FROM ${table}))`, [table]);
+    }
   }
 }
 

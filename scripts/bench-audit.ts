@@ -4,20 +4,18 @@
  * at each size, and the 1M/10k p50 ratio); then, on the 1M database, an export of 100,000 rows
  * over HTTP from the production server — its duration and the server's resident memory while a
  * fast and a slow client download it, beside a 10,000-row export. Figures and ratios only:
- * nothing here asserts a time.
+ * nothing here asserts a time. On SQLite (temporary files) by default; with DATABASE_URL, on
+ * databases of its own on that PostgreSQL server (scripts/bench-env.ts).
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
 import { listAuditEvents, type AuditCursor, type AuditFilters } from '../app/models/audit.server';
 import { createSession } from '../app/models/session.server';
 import { createStaff } from '../app/models/staff.server';
 import { sessionCookieHeader } from '../app/services/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
-import { resetEnvCache } from '../app/utils/env.server';
 import { seedAuditEvents } from '../db/seed-audit-events';
-import { BENCH_PRODUCTION_ENV } from './bench-env';
+import { BENCH_BACKEND_LABEL, BENCH_PRODUCTION_ENV, createBenchDatabase, settleAfterSeed, useBenchDatabase } from './bench-env';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
 
 const SIZES = [10_000, 1_000_000];
@@ -89,10 +87,8 @@ async function download(server: RunningServer, cookie: string, filters: Record<s
 
 /** A database of `events` events over a year (the process database); the filtered pages' figures. */
 async function measurePages(events: number) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-bench-audit-'));
-  const databasePath = path.join(dir, 'bench.sqlite');
-  Object.assign(process.env, PRODUCTION_ENV, { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
-  resetEnvCache();
+  const database = await createBenchDatabase(`audit-${events}`);
+  useBenchDatabase(database);
   const db = getDb();
   await migrateToLatest(db);
   const staffIds: number[] = [];
@@ -117,7 +113,9 @@ async function measurePages(events: number) {
       })),
     );
   }
-  console.log(`Audit log benchmark: ${events.toLocaleString('en')} events, ${ORGANIZATIONS} organizations, ${staffIds.length} staff (${databasePath})`);
+  console.log(
+    `Audit log benchmark on ${BENCH_BACKEND_LABEL}: ${events.toLocaleString('en')} events, ${ORGANIZATIONS} organizations, ${staffIds.length} staff (${database.label})`,
+  );
   const writeStarted = performance.now();
   await seedAuditEvents(db, {
     count: events,
@@ -126,9 +124,9 @@ async function measurePages(events: number) {
     onProgress: (written) => process.stdout.write(`\r  wrote ${written.toLocaleString('en')} events`),
   });
   process.stdout.write('\n');
-  await db.raw('ANALYZE');
+  await settleAfterSeed(db, { sqliteAnalyze: true });
   console.log(
-    `  written and analysed in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s; file ${(fs.statSync(databasePath).size / 1_048_576).toFixed(0)} MB`,
+    `  written and analysed in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s; ${((await database.bytes(db)) / 1_048_576).toFixed(0)} MB on disk`,
   );
 
   const middle = (await db('audit_events')
@@ -158,15 +156,15 @@ async function measurePages(events: number) {
   ];
   const results = new Map<string, { p50: number; p99: number; rows: number }>();
   for (const scenario of scenarios) results.set(scenario.label, await timeFilter(db, scenario.filters, scenario.before ?? null));
-  return { db, dir, databasePath, staffIds, results };
+  return { db, database, staffIds, results };
 }
 
 async function main() {
   const [small, large] = SIZES as [number, number];
   const first = await measurePages(small);
   await closeDb();
-  fs.rmSync(first.dir, { recursive: true, force: true });
-  const { db, dir, databasePath, staffIds, results } = await measurePages(large);
+  await first.database.drop();
+  const { db, database, staffIds, results } = await measurePages(large);
   const label = (events: number) => (events >= 1_000_000 ? `${events / 1_000_000}M` : `${events / 1_000}k`);
   console.log(`\nFiltered page of 50, in process (model query; ${ITERATIONS} runs each), milliseconds; rows on the page at ${label(small)} / ${label(large)}:`);
   console.log(
@@ -188,7 +186,7 @@ async function main() {
   const tenK = { from: '2026-02-01', to: '2026-02-04' };
   await closeDb();
 
-  const server = await startBuiltServer({ ...PRODUCTION_ENV, DATABASE_PATH: databasePath });
+  const server = await startBuiltServer(PRODUCTION_ENV, { database: database.location });
   try {
     console.log('\nCSV export over HTTP (production server; its resident memory sampled every 50 ms):');
     console.log('  export                         rows      MB  client s  server read s  RSS before  RSS peak');
@@ -210,7 +208,7 @@ async function main() {
     console.log('  ("server read s": when the route read its last batch; near the client\'s end when it waited for the client)');
   } finally {
     await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 

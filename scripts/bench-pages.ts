@@ -4,7 +4,9 @@
  * the same server in the same run — each scenario A/B/A/B against the bare page, so that the
  * ratio holds whatever the machine. 100,000 organizations (~30,000 setup links), 1,000,000 audit
  * events. Also prints what each page weighs (HTML, scripts) and the server's memory idle and after
- * the load. Figures and ratios only: nothing here asserts a time.
+ * the load. Figures and ratios only: nothing here asserts a time. On SQLite (a temporary file) by
+ * default; with DATABASE_URL, on a database of its own on that PostgreSQL server (scripts/bench-env.ts).
+ *
  *
  * The bare routes (bench/routes) exist only in the benchmark's own build (.bench/, made by
  * `SETUP_DESK_BENCH_BUILD=1 remix build`); the server bundle is the production one.
@@ -19,10 +21,17 @@ import { createSession } from '../app/models/session.server';
 import { createSetupLink } from '../app/models/setup-link.server';
 import { sessionCookieHeader } from '../app/services/auth.server';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
-import { resetEnvCache } from '../app/utils/env.server';
 import { seedAuditEvents } from '../db/seed-audit-events';
 import { seedOrganizations } from '../db/seed-organizations';
-import { BENCH_PRODUCTION_ENV, createBenchReps } from './bench-env';
+import {
+  BENCH_BACKEND_LABEL,
+  BENCH_PRODUCTION_ENV,
+  createBenchDatabase,
+  createBenchReps,
+  settleAfterSeed,
+  useBenchDatabase,
+  type BenchDatabase,
+} from './bench-env';
 import { startBuiltServer, type RunningServer } from '../test/built-server';
 import { importServerBuild, pageScripts } from '../test/client-bundle';
 
@@ -67,9 +76,8 @@ function buildBenchApp(): void {
   }
 }
 
-async function seed(databasePath: string) {
-  Object.assign(process.env, BENCH_PRODUCTION_ENV, { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
-  resetEnvCache();
+async function seed(database: BenchDatabase) {
+  useBenchDatabase(database);
   const db = getDb();
   await migrateToLatest(db);
   const actor = { type: 'system' as const, label: 'Benchmark' };
@@ -83,6 +91,9 @@ async function seed(databasePath: string) {
   started = performance.now();
   await seedAuditEvents(db, { count: AUDIT_EVENTS, organizations: AUDITED_ORGANIZATIONS, staffIds: owners });
   console.log(`  ${AUDIT_EVENTS.toLocaleString('en')} audit events in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  started = performance.now();
+  await settleAfterSeed(db);
+  if (database.env.DATABASE_URL) console.log(`  VACUUM ANALYZE in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
   // An audited organization with no link yet gets one, copied: its token opens the IT admin's page,
   // and its own page shows an active link beside a thousand events of history.
@@ -114,10 +125,15 @@ const kilobytes = (bytes: number) => (bytes / 1024).toFixed(1);
 
 async function main() {
   buildBenchApp();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-bench-pages-'));
-  const databasePath = path.join(dir, 'bench.sqlite');
-  console.log(`Seeding ${ORGANIZATIONS.toLocaleString('en')} organizations and ${AUDIT_EVENTS.toLocaleString('en')} audit events…`);
-  const { organizationId, token, cookie } = await seed(databasePath);
+  const database = await createBenchDatabase('pages');
+  console.log(
+    `Seeding ${ORGANIZATIONS.toLocaleString('en')} organizations and ${AUDIT_EVENTS.toLocaleString('en')} audit events on ${BENCH_BACKEND_LABEL} (${database.label})…`,
+  );
+  const { organizationId, token, cookie } = await seed(database).catch(async (error: unknown) => {
+    await closeDb();
+    await database.drop();
+    throw error;
+  });
 
   const bare: Scenario = { label: 'bare Remix page (one <p>)', path: '/__bench/page', routeId: BARE_PAGE_ROUTE_ID, staff: false };
   const allScenarios: Scenario[] = [
@@ -133,8 +149,12 @@ async function main() {
   const scenarios = allScenarios.filter((scenario) => !ONLY || scenario.label.includes(ONLY));
 
   const server = await startBuiltServer(
-    { ...BENCH_PRODUCTION_ENV, DATABASE_PATH: databasePath, SETUP_RATE_LIMIT_PER_MINUTE: '100000000' },
-    { cwd: BENCH_DIR, nodeArgs: ['--expose-gc', ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`] : [])] },
+    { ...BENCH_PRODUCTION_ENV, SETUP_RATE_LIMIT_PER_MINUTE: '100000000' },
+    {
+      database: database.location,
+      cwd: BENCH_DIR,
+      nodeArgs: ['--expose-gc', ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`] : [])],
+    },
   );
   const rows: { scenario: Scenario; a: Load[]; b: Load[] }[] = [];
   const weights: { scenario: Scenario; html: number; htmlGzip: number; scripts: number; scriptGzip: number; scriptBytes: number }[] = [];
@@ -172,12 +192,12 @@ async function main() {
     after = await memory(server);
   } finally {
     await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   }
 
   const mean = (runs: Load[], pick: (run: Load) => number) => runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
   console.log(
-    `\nHTTP, production build, ${ORGANIZATIONS.toLocaleString('en')} organizations / ${AUDIT_EVENTS.toLocaleString('en')} audit events, ${CONNECTIONS} connections, A/B/A/B × ${ROUND_SECONDS} s, loopback (node ${process.version}, ${os.cpus().length} cores):`,
+    `\nHTTP, production build, ${BENCH_BACKEND_LABEL}, ${ORGANIZATIONS.toLocaleString('en')} organizations / ${AUDIT_EVENTS.toLocaleString('en')} audit events, ${CONNECTIONS} connections, A/B/A/B × ${ROUND_SECONDS} s, loopback (node ${process.version}, ${os.cpus().length} cores):`,
   );
   console.log('| scenario | req/s | p50 / p99 ms | bare page req/s (same rounds) | ratio | errors |');
   console.log('|---|---|---|---|---|---|');

@@ -1,12 +1,14 @@
 /**
  * `npm run bench:webhooks`: how fast the production server answers WorkOS's webhooks — new events
  * (recorded and applied before the 200), replays (refused by event id), and bad signatures — with
- * a few concurrent senders over loopback. Prints figures; asserts nothing about time.
+ * a few concurrent senders over loopback. Prints figures; asserts nothing about time. The server
+ * uses a temporary SQLite file, or with DATABASE_URL a database of its own on that PostgreSQL
+ * server (scripts/bench-env.ts; the server migrates it as it starts).
  */
 import crypto from 'node:crypto';
 import { signWebhook } from '../sandbox/webhooks';
 import { startBuiltServer } from '../test/built-server';
-import { BENCH_PRODUCTION_ENV } from './bench-env';
+import { BENCH_BACKEND, BENCH_BACKEND_LABEL, BENCH_PRODUCTION_ENV, createBenchDatabase } from './bench-env';
 
 const EVENTS = 3_000;
 const CONCURRENCY = 8;
@@ -39,7 +41,9 @@ async function send(url: string, bodies: string[], sign: (body: string) => strin
   return { perSecond: bodies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses: Object.fromEntries(statuses) };
 }
 
-const server = await startBuiltServer({ ...BENCH_PRODUCTION_ENV, WORKOS_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'info' });
+// On SQLite the server's own temporary file, as before; on PostgreSQL a bench database.
+const database = BENCH_BACKEND === 'postgres' ? await createBenchDatabase('webhooks') : null;
+const server = await startBuiltServer({ ...BENCH_PRODUCTION_ENV, WORKOS_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'info' }, { database: database?.location });
 try {
   const url = `${server.url}/webhooks/workos`;
   // A thousand organizations' connections, activated: each event writes its row, a resource, a
@@ -57,7 +61,7 @@ try {
   const fresh = await send(url, bodies, valid);
   const replays = await send(url, bodies, valid);
   const forged = await send(url, bodies.slice(0, 1_000), (body) => signWebhook(body, 'wrong-secret-wrong-secret'));
-  console.log(`Webhook receiver (production build, ${CONCURRENCY} concurrent senders, loopback):`);
+  console.log(`Webhook receiver (production build, ${BENCH_BACKEND_LABEL}, ${CONCURRENCY} concurrent senders, loopback):`);
   console.log('| requests | count | req/s | p50 ms | p99 ms | statuses |');
   console.log('|---|---|---|---|---|---|');
   for (const [label, result, count] of [
@@ -72,4 +76,5 @@ try {
   console.log(`Replay / new p50 ratio: ${(replays.p50 / fresh.p50).toFixed(2)}`);
 } finally {
   await server.stop();
+  await database?.drop();
 }

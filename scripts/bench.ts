@@ -1,20 +1,18 @@
 /**
  * `npm run bench`: measures the organization list, its search and filters, and the home page's
  * "Needs attention" at 1,000 and at 100,000 organizations, in process (the models' queries
- * against a real SQLite file), and prints p50/p99 and the 100k/1k ratios. Nothing here asserts a
- * time. (The pages over HTTP are measured side by side by `scripts/bench-pages.ts`.)
+ * against a real SQLite file, or with DATABASE_URL a PostgreSQL database of their own on that
+ * server: see scripts/bench-env.ts), and prints p50/p99 and the 100k/1k ratios. Nothing here
+ * asserts a time. (The pages over HTTP are measured side by side by `scripts/bench-pages.ts`.)
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
 import { listNeedsAttention } from '../app/models/attention.server';
 import { encodeCursor, listOrganizations } from '../app/models/organization.server';
 import { organizationListQuerySchema } from '../app/forms/organization';
 import { closeDb, getDb, migrateToLatest } from '../app/utils/db.server';
-import { resetEnvCache } from '../app/utils/env.server';
+import { caseFolded, isPostgres, rowsOf } from '../app/utils/dialect.server';
 import { seedOrganizations } from '../db/seed-organizations';
-import { BENCH_PRODUCTION_ENV, createBenchReps } from './bench-env';
+import { BENCH_BACKEND, BENCH_BACKEND_LABEL, createBenchDatabase, createBenchReps, settleAfterSeed, useBenchDatabase } from './bench-env';
 
 const SIZES = [1_000, 100_000];
 const MODEL_ITERATIONS = 200;
@@ -96,15 +94,17 @@ async function timeList(db: Knex, scenario: Scenario, viewerId: number) {
 }
 
 async function queryPlan(db: Knex, sql: string, bindings: unknown[]): Promise<string> {
+  if (isPostgres(db)) {
+    const rows = rowsOf<{ 'QUERY PLAN': string }>(await db.raw(`EXPLAIN (COSTS OFF) ${sql}`, bindings as never));
+    return rows.map((row) => row['QUERY PLAN'].trim()).join(' | ');
+  }
   const rows = (await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as never)) as { detail: string }[];
   return rows.map((row) => row.detail).join(' | ');
 }
 
 async function benchSize(size: number) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `setup-desk-bench-${size}-`));
-  const databasePath = path.join(dir, 'bench.sqlite');
-  Object.assign(process.env, BENCH_PRODUCTION_ENV, { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
-  resetEnvCache();
+  const database = await createBenchDatabase(String(size));
+  useBenchDatabase(database);
   const db = getDb();
   try {
     await migrateToLatest(db);
@@ -112,10 +112,13 @@ async function benchSize(size: number) {
     const seedStarted = performance.now();
     await seedOrganizations(db, { count: size, ownerIds: owners });
     const seedSeconds = (performance.now() - seedStarted) / 1000;
+    const settleStarted = performance.now();
+    await settleAfterSeed(db);
+    const settleSeconds = (performance.now() - settleStarted) / 1000;
 
     const middle = (await db('organizations')
       .whereIn('status', ['pending', 'active'])
-      .orderByRaw('name COLLATE NOCASE, id')
+      .orderByRaw(`${caseFolded.order(db, 'name')}, id`)
       .offset(Math.floor(size / 2))
       .first('name', 'id')) as { name: string; id: number };
     const list = scenarios(encodeCursor({ value: middle.name, id: middle.id }), owners[0]!);
@@ -138,26 +141,30 @@ async function benchSize(size: number) {
       'newest first': await queryPlan(db, "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.created_at DESC, o.id DESC LIMIT 26", []),
       'first page, by name': await queryPlan(
         db,
-        "SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY o.name COLLATE NOCASE, o.id LIMIT 26",
+        `SELECT id FROM organizations o WHERE o.status <> 'archived' ORDER BY ${caseFolded.order(db, 'o.name')}, o.id LIMIT 26`,
         [],
       ),
     };
-    return { size, seedSeconds, model, attention, plans, labels: list.map((scenario) => scenario.label) };
+    return { size, seedSeconds, settleSeconds, model, attention, plans, labels: list.map((scenario) => scenario.label) };
   } finally {
     await closeDb();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 
 const results = [];
 for (const size of SIZES) {
-  console.log(`Seeding and measuring ${size.toLocaleString('en')} organizations…`);
+  console.log(`Seeding and measuring ${size.toLocaleString('en')} organizations on ${BENCH_BACKEND_LABEL}…`);
   results.push(await benchSize(size));
 }
 const [small, large] = results as [Awaited<ReturnType<typeof benchSize>>, Awaited<ReturnType<typeof benchSize>>];
 const fixed = (value: number) => value.toFixed(2);
+const isPostgresBench = BENCH_BACKEND === 'postgres';
 
-console.log(`\nSeed: ${small.size} in ${small.seedSeconds.toFixed(1)} s; ${large.size.toLocaleString('en')} in ${large.seedSeconds.toFixed(1)} s.`);
+const settled = (result: typeof small) => (isPostgresBench ? ` (+ VACUUM ANALYZE ${result.settleSeconds.toFixed(1)} s)` : '');
+console.log(
+  `\n${BENCH_BACKEND_LABEL}. Seed: ${small.size} in ${small.seedSeconds.toFixed(1)} s${settled(small)}; ${large.size.toLocaleString('en')} in ${large.seedSeconds.toFixed(1)} s${settled(large)}.`,
+);
 console.log(
   `\nModel query (listOrganizations, ${MODEL_ITERATIONS} runs, or fewer past ${SCENARIO_SECONDS} s — at least ${MIN_ITERATIONS}), milliseconds; rows on the page and runs at 1k / 100k:`,
 );

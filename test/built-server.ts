@@ -72,8 +72,8 @@ export interface BuiltServerOptions {
   /** Node's own flags, such as --expose-gc. */
   nodeArgs?: string[];
   /**
-   * Another server's `database` (its SQLite file or PostgreSQL URL): this one starts on the same
-   * database instead of a new one — a second instance of the app. Unset, the server gets its own.
+   * A database to start on (a SQLite file or a PostgreSQL URL) instead of a new one: another
+   * server's `database` (a second instance of the app), or a benchmark's. Unset, the server gets its own.
    */
   database?: string;
 }

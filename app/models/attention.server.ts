@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { getDb, type ModelContext } from '~/utils/db.server';
-import { fromIndexed, jsonText } from '~/utils/dialect.server';
+import { fromIndexed, jsonText, notLeading } from '~/utils/dialect.server';
 import { latestFailedLaunches } from './audit.server';
 import { linkIsActiveSql, linkStatusSql } from './setup-link.server';
 import { ATTENTION_KINDS, ATTENTION_LIMITS, type AttentionKind } from '~/domain/attention';
@@ -51,8 +51,9 @@ function base(db: Knex, ownerId: number | null, index?: string) {
     .leftJoin('staff as owner', 'owner.id', 'o.cs_owner_id')
     .whereNot('o.status', 'archived');
   // The unary + keeps SQLite from starting at the owner index (a fifth of all organizations):
-  // each group starts from its own small, indexed set and checks the owner per row.
-  if (ownerId !== null) query.whereRaw('+o.cs_owner_id = ?', [ownerId]);
+  // each group starts from its own small, indexed set and checks the owner per row. PostgreSQL
+  // finds that order from its statistics, which the + would hide (notLeading).
+  if (ownerId !== null) query.whereRaw(`${notLeading(db, 'o.cs_owner_id')} = ?`, [ownerId]);
   return query;
 }
 

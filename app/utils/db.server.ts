@@ -64,6 +64,10 @@ function openPostgres(url: string, poolMax: number): Knex {
       // A statement, or a transaction left open, that waits longer than anyone would is an error, not a hang.
       statement_timeout: 30_000,
       idle_in_transaction_session_timeout: 60_000,
+      // No JIT compilation: the app's statements are short (a page, a row), but a per-row walk's
+      // correlated subqueries are costed over the whole table, past jit_above_cost, and compiling
+      // them took 20–26 ms of a 10 ms query at 100k organizations (BENCH-POSTGRES.md).
+      options: '-c jit=off',
     },
     compileSqlOnError: false,
     pool: { min: 0, max: poolMax },

@@ -102,6 +102,16 @@ export function fromIndexed(db: Handle, table: string, alias: string, index?: st
 }
 
 /**
+ * `column` on the left of a comparison, kept from choosing the plan: on SQLite a unary `+`, so
+ * that its planner (no statistics) does not start from the column's index when a smaller indexed
+ * set should lead (decision 022). On PostgreSQL the `+` would only hide the column's statistics
+ * (the comparison then estimated at 0.5% of rows): the column as it is.
+ */
+export function notLeading(db: Handle, column: string): string {
+  return isPostgres(db) ? column : `+${column}`;
+}
+
+/**
  * Substring search over the organization search table (`s`, keyed by `rowid`): any 3+ characters
  * anywhere in one of its texts, case ignored. SQLite asks its FTS5 trigram index (the term as one
  * phrase, every character literal); PostgreSQL asks its pg_trgm GIN index with ILIKE.
