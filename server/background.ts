@@ -5,7 +5,6 @@ import { pollWorkOSEvents } from '../app/models/event-poller.server';
 import { sendOwnerDigests } from '../app/models/owner-digest.server';
 import { pruneLapsedHits } from '../app/models/rate-limit.server';
 import { endPortalSessions, settleLapsedLinks } from '../app/models/setup-link.server';
-import { transaction } from '../app/utils/db.server';
 import type { Env } from '../app/utils/env.server';
 
 /**
@@ -75,11 +74,8 @@ export async function runMaintenance(
   if (!attempt.taken) return { ran: false, reason: attempt.reason, holder: attempt.holder };
   const { lease } = attempt;
   try {
-    // The ended links come back as the transaction's result: it may run more than once (transaction()).
-    const { expiredLinks, ended } = await transaction(db, async (trx) => {
-      const ended: number[] = [];
-      return { expiredLinks: await settleLapsedLinks({ ended }, { db: trx }), ended };
-    });
+    const ended: number[] = [];
+    const expiredLinks = await settleLapsedLinks({ ended }, { db });
     await lease.renew();
     await endPortalSessions(ended, { db });
     await lease.renew();

@@ -52,6 +52,7 @@ function asClusterOwner(binary: string, args: string[]): [string, string[]] {
 export function startPostgresCluster(port: number, folderPrefix: string): PostgresCluster {
   const bin = findPostgresBinaries();
   if (!bin) throw new Error(POSTGRES_PACKAGE_HINT);
+  removeAbandonedClusters(folderPrefix);
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), folderPrefix));
   const data = path.join(folder, 'data');
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:', folder]);
@@ -59,7 +60,9 @@ export function startPostgresCluster(port: number, folderPrefix: string): Postgr
     const [command, commandArgs] = asClusterOwner(path.join(bin, binary), args);
     execFileSync(command, commandArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   };
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  // A linguistic collation, as a production database's usually is (en_US.UTF-8 ignores punctuation
+  // when it sorts): code that leans on byte order shows here, not first in production.
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--locale-provider=icu', '--icu-locale=und-u-ka-shifted']);
   const options = [
     `-p ${port}`,
     `-k ${folder}`,
@@ -83,6 +86,30 @@ export function startPostgresCluster(port: number, folderPrefix: string): Postgr
       }
     },
   };
+}
+
+/**
+ * The folders of clusters a killed run left behind (their server gone: no live process owns
+ * postmaster.pid), removed before a new one starts. A cluster still running is another run's.
+ */
+function removeAbandonedClusters(folderPrefix: string): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith(folderPrefix)) continue;
+    const folder = path.join(os.tmpdir(), name);
+    const pidFile = path.join(folder, 'data', 'postmaster.pid');
+    const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Runs `sql` on the cluster's maintenance database (CREATE / DROP DATABASE cannot run in a database being copied). */

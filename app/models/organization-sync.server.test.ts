@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb, openDatabase } from '~/utils/db.server';
 import type { RunningSandbox } from '../../sandbox/server';
-import { createTestStaff } from '../../test/factories';
+import { createOrganization, createTestStaff } from '../../test/factories';
 import { startSandboxInProcess } from '../../test/sandbox';
 import { getJobState } from './background-jobs.server';
 import { OrganizationRuleError } from './organization.server';
@@ -60,6 +60,21 @@ describe('one organization sync across instances', () => {
     sandbox.faults.release(held.id);
     expect(await started[0]!.value.finished).toMatchObject({ status: 'succeeded' });
     expect((await getJobState('organization_sync')).holder).toBeNull();
+  });
+
+  it('an organization whose creation finished here while the sync was listing WorkOS is not archived as gone; one that was already here is', async () => {
+    const before = await createOrganization({ name: 'Gone Before Listing Co' });
+    const held = sandbox.faults.add({ method: 'GET', path: '/organizations', hold: true });
+    const sync = await start(getDb());
+    await sandbox.faults.reached(held.id);
+    // Another instance finishes a creation now: WorkOS has it, the listing under way may not.
+    const during = await createOrganization({ name: 'Created During Listing Co' });
+    sandbox.faults.release(held.id);
+    expect(await sync.finished).toMatchObject({ status: 'succeeded' });
+    const status = async (id: number) => (await getDb()('organizations').where({ id }).first('status')).status as string;
+    // Neither is in the sandbox's WorkOS: the one already here when the listing began is gone; the other is left for the next sync.
+    expect(await status(before.id)).toBe('archived');
+    expect(await status(during.id)).toBe('active');
   });
 
   it('a sync whose lease lapsed is taken over once; when it wakes it stops and leaves the successor’s work alone', async () => {

@@ -100,6 +100,8 @@ export async function startOrganizationSync(
 async function runOrganizationSync(id: number, actor: AuditActor, lease: JobLease, { requestId, db = getDb() }: ModelContext = {}): Promise<void> {
   const counts = { seen: 0, created: 0, updated: 0, archived: 0 };
   const seenWorkOSIds = new Set<string>();
+  // What changed here once the listing began may be missing from it (created since, on any instance).
+  const listedFrom = new Date().toISOString();
   try {
     let after: string | undefined;
     do {
@@ -121,7 +123,7 @@ async function runOrganizationSync(id: number, actor: AuditActor, lease: JobLeas
     } while (after);
 
     // Counted as each commits: a sync that fails part-way still reports what it archived.
-    await archiveOrganizationsGoneFromWorkOS({ seenWorkOSIds, onArchived: () => (counts.archived += 1) }, actor, { requestId, db });
+    await archiveOrganizationsGoneFromWorkOS({ seenWorkOSIds, listedFrom, onArchived: () => (counts.archived += 1) }, actor, { requestId, db });
     await transaction(db, async (trx) => {
       await lease.renew({ db: trx });
       await trx('organization_syncs')
@@ -137,10 +139,14 @@ async function runOrganizationSync(id: number, actor: AuditActor, lease: JobLeas
     }
     const problem = describeWorkOSError(error);
     getLogger().error({ err: error, syncId: id }, 'organization sync failed');
-    await db('organization_syncs')
-      .where({ id, status: 'running' })
-      .update({ ...counts, status: 'failed', finished_at: new Date().toISOString(), error: problem.message });
-    await recordAuditEvent({ actor, action: 'organization.sync_failed', requestId, details: { syncId: id, kind: problem.kind, ...counts } }, { db });
+    // Audited only if this run still owned its row (a successor may have marked it interrupted).
+    await transaction(db, async (trx) => {
+      const failed = await trx('organization_syncs')
+        .where({ id, status: 'running' })
+        .update({ ...counts, status: 'failed', finished_at: new Date().toISOString(), error: problem.message });
+      if (failed === 1)
+        await recordAuditEvent({ actor, action: 'organization.sync_failed', requestId, details: { syncId: id, kind: problem.kind, ...counts } }, { db: trx });
+    });
     await lease.release(problem.message);
   }
 }

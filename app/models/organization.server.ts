@@ -768,6 +768,9 @@ export async function finishOrganizationCreation(
   }
 
   await transaction(db, async (trx) => {
+    // Two Retry clicks on two instances may both get here: the first applies and audits, the second finds it done.
+    const still = await trx<OrganizationRow>('organizations').where({ id, status: 'pending' }).first('id');
+    if (!still) return;
     await applyWorkOSOrganization(id, created, { status: 'active' }, { db: trx });
     await recordAuditEvent({ actor, action: 'organization.created', organizationId: id, requestId, details: { workosId: created.id } }, { db: trx });
   });
@@ -1130,10 +1133,11 @@ export async function upsertOrganizationFromWorkOS(
   { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const key = organization.metadata?.setup_desk_key;
-  const local =
-    (await db<OrganizationRow>('organizations').where({ workos_id: organization.id }).first()) ??
-    (key ? await db<OrganizationRow>('organizations').where({ idempotency_key: key, status: 'pending' }).first() : undefined);
   return transaction(db, async (trx) => {
+    // Read inside the transaction: a creation finishing on another instance meanwhile is seen, or conflicts and runs this again.
+    const local =
+      (await trx<OrganizationRow>('organizations').where({ workos_id: organization.id }).first()) ??
+      (key ? await trx<OrganizationRow>('organizations').where({ idempotency_key: key, status: 'pending' }).first() : undefined);
     if (!local) {
       const now = at.toISOString();
       const externalTaken = organization.externalId ? await trx('organizations').where({ external_id: organization.externalId }).first('id') : undefined;
@@ -1181,12 +1185,26 @@ export async function upsertOrganizationFromWorkOS(
 export async function archiveOrganizationsGoneFromWorkOS(
   {
     seenWorkOSIds,
+    listedFrom,
     onArchived,
-  }: { seenWorkOSIds: Set<string>; /** Called after each archival commits (the sync counts as it goes). */ onArchived?: () => void },
+  }: {
+    seenWorkOSIds: Set<string>;
+    /**
+     * When the listing of WorkOS began: an organization created or changed here since (its
+     * creation finished, on any instance) may be missing from the listing without being gone.
+     */
+    listedFrom: string;
+    /** Called after each archival commits (the sync counts as it goes). */
+    onArchived?: () => void;
+  },
   actor: AuditActor,
   { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
 ): Promise<number> {
-  const active = (await db('organizations').where({ status: 'active' }).whereNotNull('workos_id').select('id', 'workos_id')) as {
+  const active = (await db('organizations')
+    .where({ status: 'active' })
+    .whereNotNull('workos_id')
+    .where('updated_at', '<', listedFrom)
+    .select('id', 'workos_id')) as {
     id: number;
     workos_id: string;
   }[];

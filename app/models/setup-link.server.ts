@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
 import { type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
-import { getDb, transaction, type ModelContext, type TransactionContext } from '~/utils/db.server';
+import { getDb, transaction, type HandleContext, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { greatest, isUniqueViolation, least } from '~/utils/dialect.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
@@ -320,50 +320,63 @@ export async function settleLapsedLinks(
     /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */
     ended?: number[];
   } = {},
-  { db: trx, now = new Date() }: TransactionContext,
+  { db, now = new Date() }: HandleContext,
 ): Promise<number> {
+  // Each link in a transaction of its own (inside the caller's, a savepoint): a backlog of lapsed
+  // links is many short transactions, not one long one that a concurrent write to setup_links
+  // would make PostgreSQL abort and retry again and again.
   let settled = 0;
-  const unconfirmed = trx<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
+  const unconfirmed = db<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
   if (organizationId !== undefined) unconfirmed.where({ organization_id: organizationId });
   for (const row of await unconfirmed.select('id', 'organization_id', 'token_hash', 'recipient_email', 'created_at')) {
-    const changed = await trx('setup_links')
-      .where({ id: row.id, status: 'sending' })
-      .where('created_at', '<=', unconfirmedBefore(now))
-      .update({ status: 'failed' });
-    if (changed !== 1) continue;
-    settled += 1;
-    await recordAuditEvent(
-      {
-        actor: SYSTEM_ACTOR,
-        action: 'setup_link.email_unconfirmed',
-        organizationId: row.organization_id,
-        setupLinkId: row.id,
-        details: { fingerprint: fingerprintOf(row), recipient: row.recipient_email },
-      },
-      { db: trx },
-    );
-    await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: row.id, kind: 'delivery_failed' }, { db: trx, now });
+    const changed = await transaction(db, async (trx) => {
+      const updated = await trx('setup_links')
+        .where({ id: row.id, status: 'sending' })
+        .where('created_at', '<=', unconfirmedBefore(now))
+        .update({ status: 'failed' });
+      if (updated !== 1) return false;
+      await recordAuditEvent(
+        {
+          actor: SYSTEM_ACTOR,
+          action: 'setup_link.email_unconfirmed',
+          organizationId: row.organization_id,
+          setupLinkId: row.id,
+          details: { fingerprint: fingerprintOf(row), recipient: row.recipient_email },
+        },
+        { db: trx },
+      );
+      await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: row.id, kind: 'delivery_failed' }, { db: trx, now });
+      return true;
+    });
+    if (changed) settled += 1;
   }
 
-  const lapsed = trx<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
+  const lapsed = db<SetupLinkRow>('setup_links').where({ status: 'active' }).where('expires_at', '<=', now.toISOString());
   if (organizationId !== undefined) lapsed.where({ organization_id: organizationId });
   for (const row of await lapsed.select('id', 'organization_id', 'token_hash')) {
-    const changed = await trx('setup_links').where({ id: row.id, status: 'active' }).where('expires_at', '<=', now.toISOString()).update({ status: 'expired' });
-    if (changed !== 1) continue;
+    const changed = await transaction(db, async (trx) => {
+      const updated = await trx('setup_links')
+        .where({ id: row.id, status: 'active' })
+        .where('expires_at', '<=', now.toISOString())
+        .update({ status: 'expired' });
+      if (updated !== 1) return false;
+      const launched = await trx('setup_link_launches').where({ setup_link_id: row.id }).first('feature');
+      await recordAuditEvent(
+        {
+          actor: SYSTEM_ACTOR,
+          action: 'setup_link.expired',
+          organizationId: row.organization_id,
+          setupLinkId: row.id,
+          details: { fingerprint: fingerprintOf(row), unused: !launched },
+        },
+        { db: trx },
+      );
+      if (!launched) await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused' }, { db: trx, now });
+      return true;
+    });
+    if (!changed) continue;
     settled += 1;
     ended?.push(row.id);
-    const launched = await trx('setup_link_launches').where({ setup_link_id: row.id }).first('feature');
-    await recordAuditEvent(
-      {
-        actor: SYSTEM_ACTOR,
-        action: 'setup_link.expired',
-        organizationId: row.organization_id,
-        setupLinkId: row.id,
-        details: { fingerprint: fingerprintOf(row), unused: !launched },
-      },
-      { db: trx },
-    );
-    if (!launched) await queueOwnerNotice({ organizationId: row.organization_id, setupLinkId: row.id, kind: 'link_expired_unused' }, { db: trx, now });
   }
   return settled;
 }
@@ -988,20 +1001,24 @@ export async function flushSetupLinkViews(): Promise<number> {
   const writing = previous.then(async () => {
     for (const [db, views] of batches) {
       try {
-        await transaction(db, async (trx) => {
-          for (const [linkId, linkViews] of views) {
-            await trx('setup_links')
-              .where({ id: linkId })
-              .whereIn('status', ['active', 'completed'])
-              .update({
-                view_count: trx.raw('view_count + ?', [linkViews.count]),
-                // Another process may have written a later (or earlier) batch first: the latest and
-                // the earliest view win, whatever the order of the writes.
-                last_viewed_at: trx.raw(greatest(trx, "COALESCE(last_viewed_at, '')", '?'), [linkViews.lastAt]),
-                first_viewed_at: trx.raw(least(trx, 'COALESCE(first_viewed_at, ?)', '?'), [linkViews.firstAt, linkViews.firstAt]),
-              });
-          }
-        });
+        await transaction(
+          db,
+          async (trx) => {
+            for (const [linkId, linkViews] of views) {
+              await trx('setup_links')
+                .where({ id: linkId })
+                .whereIn('status', ['active', 'completed'])
+                .update({
+                  view_count: trx.raw('view_count + ?', [linkViews.count]),
+                  // Another process may have written a later (or earlier) batch first: the latest and
+                  // the earliest view win, whatever the order of the writes.
+                  last_viewed_at: trx.raw(greatest(trx, "COALESCE(last_viewed_at, '')", '?'), [linkViews.lastAt]),
+                  first_viewed_at: trx.raw(least(trx, 'COALESCE(first_viewed_at, ?)', '?'), [linkViews.firstAt, linkViews.firstAt]),
+                });
+            }
+          },
+          { commutative: true },
+        );
         for (const linkViews of views.values()) written += linkViews.count;
       } catch (error) {
         getLogger().warn({ err: error, links: views.size }, 'could not write setup link views; these views are not counted');

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { migrations } from '../../db/migrations/index';
 import { isPostgres, isRetryableConflict, rowsOf } from './dialect.server';
 import { getEnv } from './env.server';
+import { getLogger } from './logger.server';
 import { forgetSingleton, singleton } from './singleton.server';
 
 /** A PostgreSQL URL selects PostgreSQL; anything else is a SQLite file (or `:memory:`). */
@@ -169,13 +170,30 @@ const TRANSACTION_ATTEMPTS = 10;
  * On SQLite, one writer at a time already gives the same result. Inside a transaction, this joins
  * it (a savepoint): the outermost one retries.
  */
-export async function transaction<T>(db: Knex | Knex.Transaction, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if (!isPostgres(db) || db.isTransaction) return db.transaction(work);
+export async function transaction<T>(
+  db: Knex | Knex.Transaction,
+  work: (trx: Knex.Transaction) => Promise<T>,
+  {
+    commutative = false,
+  }: {
+    /**
+     * Its writes commute — increments, a latest or earliest time kept — and read nothing they
+     * depend on: READ COMMITTED gives the same result in any order, with nothing to retry (the
+     * setup page's view counts, flushed every second by every instance).
+     */
+    commutative?: boolean;
+  } = {},
+): Promise<T> {
+  if (!isPostgres(db) || db.isTransaction || commutative) return db.transaction(work);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(work, { isolationLevel: 'serializable' });
     } catch (error) {
-      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
+      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) {
+        if (attempt > 1) getLogger().warn({ attempts: attempt, code: (error as { code?: unknown }).code }, 'transaction gave up after serialization conflicts');
+        throw error;
+      }
+      getLogger().debug({ attempt, code: (error as { code?: unknown }).code }, 'transaction retried after a serialization conflict');
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
     }
   }

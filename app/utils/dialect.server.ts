@@ -78,10 +78,10 @@ export function jsonText(db: Handle, column: string, key: string): string {
   return isPostgres(db) ? `(${column}::jsonb ->> '${key}')` : `CAST(json_extract(${column}, '$.${key}') AS TEXT)`;
 }
 
-/** The values of `expression` over a group, joined by `separator` (a literal), in no particular order. */
+/** The values of `expression` over a group, joined by `separator` (a literal); in order on PostgreSQL, in no set order on SQLite. */
 export function groupConcat(db: Handle, expression: string, separator: string): string {
   const literal = `'${separator.replace(/'/g, "''")}'`;
-  return isPostgres(db) ? `string_agg(${expression}, ${literal})` : `group_concat(${expression}, ${literal})`;
+  return isPostgres(db) ? `string_agg(${expression}, ${literal} ORDER BY ${expression})` : `group_concat(${expression}, ${literal})`;
 }
 
 /** The larger / smaller of two values in one row (SQLite's scalar max() and min()). */
