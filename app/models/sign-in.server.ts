@@ -160,17 +160,20 @@ async function countFailures(accountKey: string, ip: string, now: Date, db: Knex
   const failures = (where: Record<string, string>, after: string, limit: number) =>
     db('sign_in_attempts')
       .where({ ...where, succeeded: 0 })
+      // No upper bound at `now`: an attempt made at the same moment counts whichever committed
+      // first. (On PostgreSQL a transaction that lost a serialization race runs again after the
+      // others, with its own earlier `now`: bounded by it, it would miss them and let a burst of
+      // twenty get seven guesses instead of five.)
       .where('at', '>', after)
-      .where('at', '<=', now.toISOString())
       .orderBy('at', 'desc')
       .limit(limit)
       .pluck('at') as Promise<string[]>;
-  const [pair, account, address, known] = await Promise.all([
-    failures({ account_key: accountKey, ip }, since, SIGN_IN_LIMITS.failuresPerAccountAndAddress + 1),
-    failures({ account_key: accountKey }, since, SIGN_IN_LIMITS.failuresPerAccount + 1),
-    failures({ ip }, windowStart, SIGN_IN_LIMITS.failuresPerAddress + 1),
-    db('sign_in_attempts').where({ account_key: accountKey, ip, succeeded: 1 }).first('id'),
-  ]);
+  // One after another: in a transaction they share one connection (node-postgres queues
+  // concurrent queries on a client, and will refuse them).
+  const pair = await failures({ account_key: accountKey, ip }, since, SIGN_IN_LIMITS.failuresPerAccountAndAddress + 1);
+  const account = await failures({ account_key: accountKey }, since, SIGN_IN_LIMITS.failuresPerAccount + 1);
+  const address = await failures({ ip }, windowStart, SIGN_IN_LIMITS.failuresPerAddress + 1);
+  const known = await db('sign_in_attempts').where({ account_key: accountKey, ip, succeeded: 1 }).first('id');
   return { since, windowStart, pair, account, address, knownAddress: Boolean(known) };
 }
 
