@@ -106,6 +106,9 @@ async function upPostgres(db: Knex): Promise<void> {
   await db.raw('CREATE INDEX organizations_by_created ON organizations (created_at, id)');
   await db.raw('CREATE INDEX organizations_by_owner ON organizations (cs_owner_id, lower(name), id)');
   await db.raw('CREATE INDEX organizations_by_status ON organizations (status)');
+  // A search of one or two characters is a name prefix (LIKE 'ab%'): an index in the database's
+  // collation serves it only under C; text_pattern_ops serves it under any (16 ms → 1 ms at 100k).
+  await db.raw('CREATE INDEX organizations_name_prefix ON organizations (lower(name) text_pattern_ops)');
 
   await db.raw(`
     CREATE TABLE organization_domains (
