@@ -67,7 +67,7 @@ function openPostgres(url: string, poolMax: number): Knex {
       idle_in_transaction_session_timeout: 60_000,
       // No JIT compilation: the app's statements are short (a page, a row), but a per-row walk's
       // correlated subqueries are costed over the whole table, past jit_above_cost, and compiling
-      // them took 20–26 ms of a 10 ms query at 100k organizations (BENCH-POSTGRES.md).
+      // them took 20–26 ms of a 10 ms query at 100k organizations (decision 024).
       options: '-c jit=off',
     },
     compileSqlOnError: false,
