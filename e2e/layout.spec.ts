@@ -129,6 +129,9 @@ test('after a client-side navigation, focus is on the new page’s heading and i
   await expect(page.getByTestId('route-announcer')).toHaveText('Organizations · Setup Desk');
   await page.getByRole('searchbox', { name: 'Search' }).fill(organization.workosId);
   await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+  // The search's navigation ends before the click: the name may already be on the unfiltered
+  // first page, and a click then would abort the search mid-flight (an AbortError in the console).
+  await expect(page).toHaveURL(/[?&]q=/);
   await page.getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeFocused();
   await expect(page.getByTestId('route-announcer')).toHaveText(`${name} · Setup Desk`);

@@ -174,6 +174,9 @@ test('copy mode from the same screen: the link is shown once, and a reload does 
   await page.goto('/organizations');
   await page.getByRole('searchbox', { name: 'Search' }).fill(name);
   await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+  // The search's navigation ends before the click: the name may already be on the unfiltered
+  // first page, and a click then would abort the search mid-flight (an AbortError in the console).
+  await expect(page).toHaveURL(/[?&]q=/);
   await page.getByRole('link', { name }).click();
   await expect(page.getByTestId('active-link')).toBeVisible();
   expect(await page.content()).not.toContain(url.split('/setup/')[1]!);
