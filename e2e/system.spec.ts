@@ -42,7 +42,10 @@ test('an admin reads the System status and changes the configuration; support is
   await expect(page.getByRole('status').filter({ hasText: 'Saved: Maximum link lifetime (days). It applies at once.' })).toBeVisible();
   await expect(page.getByLabel('Maximum link lifetime (days)')).toHaveValue('30');
   await page.getByLabel('Maximum link lifetime (days)').fill('');
+  // The toast of the first save may still show: wait for this save's own answer.
+  const saved = page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname.startsWith('/configuration'));
   await page.getByRole('button', { name: 'Save configuration' }).click();
+  expect((await saved).status()).toBeLessThan(400);
   await expect(page.getByRole('status').filter({ hasText: 'Saved: Maximum link lifetime (days).' })).toBeVisible();
   await page.goto('/audit?action=settings.changed');
   await expect(page.getByTestId('audit-event').first()).toContainText('changed the configuration: Maximum link lifetime (days) from “30” to “(environment)”');
