@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { createStaff, type Staff } from '../app/models/staff.server';
 import { databaseLabel, isPostgresUrl } from '../app/utils/db.server';
 import { isPostgres, rowsOf } from '../app/utils/dialect.server';
 import { resetEnvCache } from '../app/utils/env.server';
+import { runStatement } from '../test/postgres';
 
 /**
  * The benchmarks' backend. Without DATABASE_URL each benchmark seeds SQLite files in temporary
@@ -67,14 +67,8 @@ export async function createBenchDatabase(name: string): Promise<BenchDatabase> 
   };
 }
 
-async function onPostgresServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_SERVER });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function onPostgresServer(sql: string): Promise<void> {
+  return runStatement(POSTGRES_SERVER!, sql);
 }
 
 /** Points this process's app code (getDb, getEnv) at `database`, in production mode, logging nothing. */

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { isPostgresUrl } from '../app/utils/db.server';
 
 /**
  * Which backend this test file runs on: the PostgreSQL project sets DATABASE_URL to the file's own
@@ -20,7 +21,7 @@ export const describePostgresOnly = describe.runIf(onPostgres);
 
 /** The variables that point a process (a CLI, the doctor) at the database at `location`. */
 export function databaseEnv(location: string): { DATABASE_URL: string } | { DATABASE_PATH: string } {
-  return /^postgres(ql)?:\/\//.test(location) ? { DATABASE_URL: location } : { DATABASE_PATH: location };
+  return isPostgresUrl(location) ? { DATABASE_URL: location } : { DATABASE_PATH: location };
 }
 
 /** A write refused by a CHECK constraint, as either backend words it. */

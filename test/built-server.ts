@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isPostgresUrl } from '../app/utils/db.server';
 import { BUILD_INFO_FILE, sourceHash } from '../app/utils/source-hash.server';
 import { createTestDatabase, POSTGRES_SERVER_ENV } from './postgres';
 import { makeTempDir } from './temp-dirs';
@@ -102,7 +103,7 @@ export async function startBuiltServer(
       PORT: String(port),
       PUBLIC_URL: `http://localhost:${port}`,
       // A PostgreSQL URL selects PostgreSQL (DATABASE_PATH is then unused); anything else is a SQLite file.
-      ...(/^postgres(ql)?:\/\//.test(database) ? { DATABASE_PATH: databasePath, DATABASE_URL: database } : { DATABASE_PATH: database }),
+      ...(isPostgresUrl(database) ? { DATABASE_PATH: databasePath, DATABASE_URL: database } : { DATABASE_PATH: database }),
       LOG_LEVEL: 'info',
       // Mail goes nowhere (a closed port) unless the test starts a catcher and says so.
       SMTP_URL: 'smtp://127.0.0.1:9',

@@ -112,15 +112,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Runs `sql` on the cluster's maintenance database (CREATE / DROP DATABASE cannot run in a database being copied). */
-export async function onMaintenanceDatabase(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${serverUrl}/postgres` });
+/** Runs one statement on its own connection, outside any pool (CREATE / DROP DATABASE: the tests', the benchmarks'). */
+export async function runStatement(connectionString: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
   await client.connect();
   try {
     await client.query(sql);
   } finally {
     await client.end();
   }
+}
+
+/** Runs `sql` on the cluster's maintenance database (CREATE / DROP DATABASE cannot run in a database being copied). */
+export function onMaintenanceDatabase(serverUrl: string, sql: string): Promise<void> {
+  return runStatement(`${serverUrl}/postgres`, sql);
 }
 
 /**
