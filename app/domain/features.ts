@@ -22,3 +22,23 @@ export type SignalFeature = (typeof SIGNAL_FEATURES)[number];
 export function hasCompletionSignal(feature: SetupFeature): feature is SignalFeature {
   return (SIGNAL_FEATURES as readonly string[]).includes(feature);
 }
+
+/**
+ * What a WorkOS-sent invitation can carry: the IT Contacts API's intents (`inviteItContact`),
+ * which lack Audit Logs and certificate renewal and spell Directory Sync `directory_sync`.
+ */
+export const INVITATION_INTENTS = {
+  sso: 'sso',
+  dsync: 'directory_sync',
+  log_streams: 'log_streams',
+  domain_verification: 'domain_verification',
+  bring_your_own_key: 'bring_your_own_key',
+} as const satisfies Partial<Record<SetupFeature, string>>;
+
+export type InvitationFeature = keyof typeof INVITATION_INTENTS;
+
+export const INVITATION_FEATURES = SETUP_FEATURES.filter((feature): feature is InvitationFeature => Object.hasOwn(INVITATION_INTENTS, feature));
+
+export function canBeInvited(feature: SetupFeature): feature is InvitationFeature {
+  return Object.hasOwn(INVITATION_INTENTS, feature);
+}

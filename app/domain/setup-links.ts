@@ -21,5 +21,28 @@ export function lifetimeDaysOf(link: { createdAt: string; expiresAt: string }): 
   return Math.min(LINK_LIFETIME_DAYS.max, Math.max(LINK_LIFETIME_DAYS.min, days));
 }
 
-export const DELIVERY_METHODS = ['email', 'copy'] as const;
+/**
+ * How a link reaches the IT admin (decision 025): the app's email, copied by the rep, or an
+ * invitation WorkOS itself emails to an IT contact (the app never sees that link).
+ */
+export const DELIVERY_METHODS = ['email', 'copy', 'workos'] as const;
 export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
+
+/**
+ * How long a WorkOS-sent invitation lasts: WorkOS sets it, not the rep, and the API does not
+ * return it — 30 days, as WorkOS documents for its dashboard's invitations (decision 025).
+ */
+export const WORKOS_INVITATION_DAYS = 30;
+
+/**
+ * Reminders of an emailed link the IT admin has not started (decision 025): the first a number
+ * of days after it was sent, the second a day before it expires; at most two, and never two
+ * within a day of each other.
+ */
+export const LINK_REMINDERS = {
+  maxPerLink: 2,
+  defaultLimit: 2,
+  firstAfterDays: { min: 1, max: 29, default: 3 },
+  beforeExpiryHours: 24,
+  minimumGapHours: 24,
+} as const;

@@ -37,7 +37,7 @@ const staffSubject = { staffId: z.number().int(), email: z.string(), name: z.str
 
 const linkIssued = z.object({
   features: z.array(feature).min(1),
-  delivery: z.enum(['email', 'copy']),
+  delivery: z.enum(['email', 'copy', 'workos']),
   recipient: z.string().optional(),
   expiresAt: z.string(),
   fingerprint,
@@ -151,6 +151,50 @@ export const AUDIT_CATALOG = {
     summary: (d) => `opened the setup link${d.first ? ' for the first time' : ''} (${d.fingerprint})`,
     // Page views are no longer audit events (the link keeps its view counts); old rows still read.
     retired: true,
+  }),
+  'setup_link.invited': entry({
+    details: z.object({ recipient: z.string(), fingerprint, contactId: z.string(), replacedFingerprint: fingerprint.optional() }),
+    summary: (d) => `had WorkOS email its invitation to ${d.recipient} (${d.fingerprint})${d.replacedFingerprint ? `, replacing (${d.replacedFingerprint})` : ''}`,
+  }),
+  'setup_link.invite_failed': entry({
+    details: z.object({ recipient: z.string(), fingerprint, ...workosProblem, previousLinkActive: z.boolean() }),
+    summary: (d) =>
+      d.previousLinkActive
+        ? `could not have WorkOS send its invitation to ${d.recipient} (${words(d.kind)}); the earlier link still works (${d.fingerprint})`
+        : `could not have WorkOS send its invitation to ${d.recipient} (${words(d.kind)}); it is not active (${d.fingerprint})`,
+  }),
+  'setup_link.invitation_revoked': entry({
+    details: z.object({ fingerprint, contactId: z.string(), confirmed: z.boolean() }),
+    summary: (d) =>
+      d.confirmed
+        ? `had WorkOS revoke its invitation (${d.fingerprint})`
+        : `could not get WorkOS to confirm the revoke of its invitation (${d.fingerprint}): retried by maintenance`,
+  }),
+  'setup_link.reminded': entry({
+    details: z.object({ recipient: z.string(), fingerprint, reminder: z.number().int().min(1).max(2), messageId: z.string(), expiresAt: z.string() }),
+    summary: (d) => `sent reminder ${d.reminder} of the setup link to ${d.recipient} (${d.fingerprint})`,
+  }),
+  'setup_link.reminder_failed': entry({
+    details: z.object({ recipient: z.string(), fingerprint, reminder: z.number().int().min(1).max(2), errorClass: z.string(), reason: z.string() }),
+    summary: (d) => `could not send reminder ${d.reminder} of the setup link to ${d.recipient} (${d.errorClass}) (${d.fingerprint})`,
+  }),
+  'setup_link.extended': entry({
+    details: z.object({ fingerprint, from: z.string(), to: z.string() }),
+    summary: (d) => `extended the setup link (${d.fingerprint}) to ${d.to.slice(0, 16).replace('T', ' ')} UTC`,
+    noteLabel: 'Reason',
+  }),
+  'organization.it_contact_registered': entry({
+    details: z.object({ email: z.string(), contactId: z.string(), existed: z.boolean() }),
+    summary: (d) => `registered ${d.email} as an IT contact in WorkOS${d.existed ? ' (already known there)' : ''}`,
+  }),
+  'organization.it_contact_register_failed': entry({
+    details: z.object({ email: z.string(), ...workosProblem }),
+    summary: (d) => `could not register ${d.email} as an IT contact in WorkOS (${words(d.kind)})`,
+  }),
+  'organization.preferences_changed': entry({
+    details: z.object({ remindItAdmin: z.boolean(), registerItContacts: z.boolean() }),
+    summary: (d) =>
+      `set reminders ${d.remindItAdmin ? 'on' : 'off'} and IT contact registration ${d.registerItContacts ? 'on' : 'off'}`,
   }),
   'setup_link.launched': entry({
     details: z.object({ feature, fingerprint }),
@@ -293,7 +337,8 @@ function featureTitles(features: readonly SetupFeature[]): string {
   return features.map((item) => FEATURE_INFO[item].title).join(', ');
 }
 
-function delivery(details: { delivery: 'email' | 'copy'; recipient?: string }): string {
+function delivery(details: { delivery: 'email' | 'copy' | 'workos'; recipient?: string }): string {
   if (details.delivery === 'copy') return 'to copy';
+  if (details.delivery === 'workos') return `for WorkOS to send to ${details.recipient ?? 'the IT contact'}`;
   return details.recipient ? `to email to ${details.recipient}` : 'to email';
 }

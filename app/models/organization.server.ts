@@ -60,6 +60,8 @@ export interface OrganizationRow {
   updated_at: string;
   archived_at: string | null;
   synced_at: string | null;
+  remind_it_admin: number;
+  register_it_contacts: number;
 }
 
 export interface OrganizationDomain {
@@ -79,6 +81,10 @@ export interface OrganizationDetail {
   createdAt: string;
   updatedAt: string;
   archivedAt: string | null;
+  /** Emailed links get reminders (decision 025) unless a rep turned them off for this customer. */
+  remindItAdmin: boolean;
+  /** The IT admin a link is emailed to becomes a WorkOS IT contact (opt-in), for WorkOS's own alerts. */
+  registerItContacts: boolean;
 }
 
 /** Metadata key on the WorkOS organization that ties it to our row (found again after a crash). */
@@ -106,6 +112,8 @@ export async function getOrganization(id: number, { db = getDb() }: ModelContext
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.archived_at,
+    remindItAdmin: row.remind_it_admin === 1,
+    registerItContacts: row.register_it_contacts === 1,
   };
 }
 

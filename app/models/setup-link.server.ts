@@ -15,7 +15,7 @@ import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { latestEventOf, recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
 import { customerFacingProblems, getSettings } from './settings.server';
-import { lifetimeDaysOf, SETUP_LINK_STATUSES, type SetupLinkStatus } from '~/domain/setup-links';
+import { lifetimeDaysOf, SETUP_LINK_STATUSES, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 
 /**
@@ -42,7 +42,7 @@ interface SetupLinkRow {
   organization_id: number;
   token_hash: string;
   features: string;
-  delivery: 'email' | 'copy';
+  delivery: DeliveryMethod;
   recipient_email: string | null;
   recipient_name: string | null;
   expires_at: string;
@@ -58,6 +58,10 @@ interface SetupLinkRow {
   email_sent_at: string | null;
   completed_at: string | null;
   replaces_link_id: number | null;
+  it_contact_id: string | null;
+  reminders_sent: number;
+  last_reminded_at: string | null;
+  extended_at: string | null;
 }
 
 type ReadRow = SetupLinkRow & { effective_status: SetupLinkStatus; creator_name: string | null; revoker_name: string | null };
@@ -73,7 +77,7 @@ export interface SetupLink {
   id: number;
   organizationId: number;
   features: SetupFeature[];
-  delivery: 'email' | 'copy';
+  delivery: DeliveryMethod;
   recipientEmail: string | null;
   recipientName: string | null;
   /** When the mail server accepted the email (emailed links only). */
@@ -96,6 +100,13 @@ export interface SetupLink {
   replacesLinkId: number | null;
   /** First characters of the token's hash: enough to tell links apart in the audit trail. */
   fingerprint: string;
+  /** The WorkOS IT contact a WorkOS-sent link was sent to. */
+  itContactId: string | null;
+  /** Reminders sent of an emailed link (decision 025), the last one's time. */
+  remindersSent: number;
+  lastRemindedAt: string | null;
+  /** When its expiry was last pushed out, if ever. */
+  extendedAt: string | null;
 }
 
 /** A new copy-mode link, as shown once: the URL is in this object and nowhere else. */
@@ -258,6 +269,10 @@ async function toSetupLinks(db: Knex | Knex.Transaction, rows: ReadRow[]): Promi
       launches: byFeature,
       replacesLinkId: row.replaces_link_id,
       fingerprint: row.token_hash.slice(0, 6),
+      itContactId: row.it_contact_id,
+      remindersSent: row.reminders_sent,
+      lastRemindedAt: row.last_reminded_at,
+      extendedAt: row.extended_at,
     };
   });
 }

@@ -13,6 +13,7 @@ import * as m012 from './012_staff_time_zone';
 import * as m013 from './013_list_and_attention_indexes';
 import * as m014 from './014_audit_event_lookups';
 import * as m015 from './015_shared_state';
+import * as m016 from './016_invitations_reminders_extensions';
 
 /** Every migration, in order. A test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   { name: '013_list_and_attention_indexes', ...m013 },
   { name: '014_audit_event_lookups', ...m014 },
   { name: '015_shared_state', ...m015 },
+  { name: '016_invitations_reminders_extensions', ...m016 },
 ];
