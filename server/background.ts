@@ -4,7 +4,7 @@ import { acquireLease, leaseHolderName } from '../app/models/background-jobs.ser
 import { pollWorkOSEvents } from '../app/models/event-poller.server';
 import { sendOwnerDigests } from '../app/models/owner-digest.server';
 import { pruneLapsedHits } from '../app/models/rate-limit.server';
-import { endPortalSessions, settleLapsedLinks } from '../app/models/setup-link.server';
+import { endLinksAtWorkOS, settleLapsedLinks } from '../app/models/setup-link.server';
 import type { Env } from '../app/utils/env.server';
 
 /**
@@ -77,7 +77,7 @@ export async function runMaintenance(
     const ended: number[] = [];
     const expiredLinks = await settleLapsedLinks({ ended }, { db });
     await lease.renew();
-    await endPortalSessions(ended, { db });
+    await endLinksAtWorkOS(ended, { db });
     await lease.renew();
     const digestsSent = await sendOwnerDigests({ db });
     await lease.renew();

@@ -7,8 +7,8 @@ import type { DeliveryMethod } from '~/domain/setup-links';
 import type { OrganizationStatus } from '~/domain/organizations';
 
 /**
- * The setup-link part of the "New customer" screen: features, delivery (email to the IT admin, or
- * copy), recipient, message and lifetime — the same field names and meanings as the organization
+ * The setup-link part of the "New customer" screen: features, delivery (email to the IT admin,
+ * copy, or WorkOS's own invitation), recipient, message and lifetime — the same field names and meanings as the organization
  * page's link form (`app/forms/setup-link.ts`), laid out for a first link (no internal note).
  */
 export function NewCustomerLinkFields({ draft, errors, lifetimeMaxDays }: { draft: SetupLinkDraft; errors: FieldErrors; lifetimeMaxDays: number }) {
@@ -23,6 +23,7 @@ export function NewCustomerLinkFields({ draft, errors, lifetimeMaxDays }: { draf
             [
               ['email', 'Email it to the IT admin'],
               ['copy', 'Copy link (shown once)'],
+              ['workos', 'WorkOS sends it'],
             ] as const
           ).map(([value, label]) => (
             <label key={value} className="flex items-center gap-2">
@@ -36,7 +37,7 @@ export function NewCustomerLinkFields({ draft, errors, lifetimeMaxDays }: { draf
       <RecipientFields
         draft={draft}
         errors={errors}
-        hidden={delivery !== 'email'}
+        delivery={delivery}
         emailHint="The person at the customer who configures their identity provider. Nobody else sees the link, you included."
       />
       <LifetimeField errors={errors.lifetimeDays} defaultValue={draft.lifetimeDays} maxDays={lifetimeMaxDays} />

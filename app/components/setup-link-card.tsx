@@ -6,7 +6,7 @@ import { formatDateTime } from '~/utils/format';
 import { ConfirmButton } from './confirm-button';
 import { buttonClass, Field, FieldError, TextAreaField } from './field';
 import { DateTime, relativeTime, useTimeZone } from './local-time';
-import { FEATURE_INFO, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { FEATURE_INFO, INVITATION_FEATURES, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
 import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 
@@ -116,22 +116,29 @@ export function FeaturePicker({ selected, errors }: { selected: SetupFeature[]; 
 }
 
 /**
- * Who an emailed link goes to, and the rep's words for them. Kept in the page when hidden (copy
- * chosen), so a switch back to email loses nothing typed.
+ * Who a sent link goes to, and — for the app's own email — the rep's words for them. Kept in the
+ * page when hidden (copy chosen, or WorkOS sending: no message), so a switch back loses nothing typed.
  */
 export function RecipientFields({
   draft,
   errors,
-  hidden,
+  delivery,
   emailHint = 'The person at the customer who configures their identity provider.',
 }: {
   draft: Pick<SetupLinkDraft, 'recipientEmail' | 'recipientName' | 'message'>;
   errors: FieldErrors;
-  hidden: boolean;
+  delivery: DeliveryMethod;
   emailHint?: string;
 }) {
   return (
-    <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={hidden}>
+    <div className="space-y-4 rounded-md bg-slate-50 p-4" hidden={delivery === 'copy'}>
+      {delivery === 'workos' ? (
+        <p className="text-sm text-slate-700" role="note">
+          WorkOS emails its own invitation from workos.com and registers this person as the organization’s IT contact. An invitation can carry{' '}
+          {INVITATION_FEATURES.map((feature) => FEATURE_INFO[feature].title).join(', ')} — not Audit Logs or certificate renewal — and no personal message. Setup
+          Desk never sees the link.
+        </p>
+      ) : null}
       <Field
         label="IT admin’s email"
         name="recipientEmail"
@@ -149,14 +156,16 @@ export function RecipientFields({
         defaultValue={draft.recipientName}
         errors={errors.recipientName}
       />
-      <TextAreaField
-        label="Personal message (optional)"
-        name="message"
-        maxLength={NOTE_MAX_LENGTH}
-        defaultValue={draft.message}
-        errors={errors.message}
-        hint="Quoted in the email under your name. Never paste a link or password here."
-      />
+      <div hidden={delivery !== 'email'}>
+        <TextAreaField
+          label="Personal message (optional)"
+          name="message"
+          maxLength={NOTE_MAX_LENGTH}
+          defaultValue={draft.message}
+          errors={errors.message}
+          hint="Quoted in the email under your name. Never paste a link or password here."
+        />
+      </div>
     </div>
   );
 }
@@ -190,7 +199,19 @@ const DELIVERY_CHOICES: { value: DeliveryMethod; title: string; description: str
     title: 'Copy link',
     description: 'You see the link once, to pass on by a channel you trust (a shared ticket, a chat). It is never shown again.',
   },
+  {
+    value: 'workos',
+    title: 'WorkOS sends it',
+    description: 'WorkOS emails its own invitation, for mail filters that distrust unknown senders. SSO, Directory Sync, Log Streams, Domains and BYOK only.',
+  },
 ];
+
+/** The create button's words for each delivery: at rest, and while it works. */
+const SUBMIT_LABELS: Record<DeliveryMethod, [string, string]> = {
+  email: ['Send link by email', 'Sending…'],
+  copy: ['Create link to copy', 'Creating…'],
+  workos: ['Have WorkOS send it', 'Asking WorkOS…'],
+};
 
 /** How the link reaches the IT admin, and — for email — to whom and with what message. */
 function DeliveryFields({
@@ -215,7 +236,7 @@ function DeliveryFields({
         onChange={onChange}
         errors={errors.delivery}
       />
-      <RecipientFields draft={draft} errors={errors} hidden={delivery !== 'email'} />
+      <RecipientFields draft={draft} errors={errors} delivery={delivery} />
     </>
   );
 }
@@ -301,7 +322,7 @@ export function SetupLinkCard({
           lifetimeMaxDays={lifetimeMaxDays}
           submit={(delivery, pending) => (
             <button type="submit" className={buttonClass()} disabled={busy}>
-              {delivery === 'email' ? (pending ? 'Sending…' : 'Send link by email') : pending ? 'Creating…' : 'Create link to copy'}
+              {SUBMIT_LABELS[delivery][pending ? 1 : 0]}
             </button>
           )}
         />

@@ -10,10 +10,19 @@ export const ORGANIZATION_PAGE_INTENTS = [
   'revoke_link',
   'recreate_link',
   'resend_link',
+  'extend_link',
+  'set_link_preferences',
   'add_note',
   'check_progress',
 ] as const;
 export type OrganizationPageIntent = (typeof ORGANIZATION_PAGE_INTENTS)[number];
 
 /** The forms that issue or end a setup link: the setup-link card's. */
-export const SETUP_LINK_INTENTS: readonly OrganizationPageIntent[] = ['create_link', 'revoke_link', 'recreate_link', 'resend_link'];
+export const SETUP_LINK_INTENTS: readonly OrganizationPageIntent[] = [
+  'create_link',
+  'revoke_link',
+  'recreate_link',
+  'resend_link',
+  'extend_link',
+  'set_link_preferences',
+];

@@ -58,6 +58,29 @@ export function organizationPageSchema(lifetime: LinkLifetime) {
       })
       .transform(({ intent, linkId, resendReason, message }) => ({ intent, linkId, reason: resendReason, message })),
     revokeSetupLinkSchema.extend({ intent: z.literal('revoke_link'), linkId: namedLinkId }),
+    z
+      .object({
+        intent: z.literal('extend_link'),
+        linkId: namedLinkId,
+        extendDays: z.coerce
+          .number({ error: `Enter a number of days from 1 to ${lifetime.maxDays}.` })
+          .int(`Enter a whole number of days from 1 to ${lifetime.maxDays}.`)
+          .min(1, 'Extend by at least 1 day.')
+          .max(lifetime.maxDays, `A link lasts at most ${lifetime.maxDays} days here (set on the Configuration page).`),
+        extendReason: historyText('Say why the link is extended.'),
+      })
+      .transform(({ intent, linkId, extendDays, extendReason }) => ({ intent, linkId, days: extendDays, reason: extendReason })),
+    // Checkboxes: present means on. Anything else in them is a tampered form, refused.
+    z
+      .object({
+        intent: z.literal('set_link_preferences'),
+        remindItAdmin: z.literal('on', { error: 'Tick the box, or leave it empty.' }).optional(),
+        registerItContacts: z.literal('on', { error: 'Tick the box, or leave it empty.' }).optional(),
+      })
+      .transform(({ intent, remindItAdmin, registerItContacts }) => ({
+        intent,
+        preferences: { remindItAdmin: remindItAdmin === 'on', registerItContacts: registerItContacts === 'on' },
+      })),
     z.object({ intent: z.literal('archive'), reason: historyText('Say why it is archived.') }),
     z.object({ intent: z.literal('add_note'), note: historyText('Write the note.') }),
     z.object({ intent: z.literal('check_progress') }),

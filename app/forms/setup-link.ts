@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { historyText, NOTE_TOO_LONG, optionalHistoryText } from './history-text';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
-import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { canBeInvited, FEATURE_INFO, INVITATION_FEATURES, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
 
 // Control characters (a line break in a name would be a header in an email) are refused.
@@ -42,20 +42,49 @@ const emailLink = z.object({
 });
 const copyLink = z.object({ ...linkFields, delivery: z.literal('copy') });
 
+/** The features a WorkOS-sent invitation cannot carry, in words, or null when it can carry them all. */
+export function notInvitable(features: readonly SetupFeature[]): string | null {
+  const refused = features.filter((feature) => !canBeInvited(feature));
+  if (refused.length === 0) return null;
+  const titles = (list: readonly SetupFeature[]) => list.map((feature) => FEATURE_INFO[feature].title).join(', ');
+  return `WorkOS can send an invitation for ${titles(INVITATION_FEATURES)} only: untick ${titles(refused)}, or send the link by email.`;
+}
+
+// WorkOS emails its own invitation (decision 025): no personal message, and a recipient WorkOS
+// registers as the organization's IT contact.
+const workosLink = z
+  .object({ ...linkFields, delivery: z.literal('workos'), recipientEmail: emailLink.shape.recipientEmail, recipientName: emailLink.shape.recipientName })
+  .superRefine((value, context) => {
+    const problem = notInvitable(value.features);
+    if (problem) context.addIssue({ code: 'custom', path: ['features'], message: problem });
+  });
+
 export const createSetupLinkSchema = z
-  .discriminatedUnion('delivery', [emailLink, copyLink], { error: 'Choose how the link reaches the IT admin: by email, or copied.' })
+  .discriminatedUnion('delivery', [emailLink, copyLink, workosLink], {
+    error: 'Choose how the link reaches the IT admin: by email, copied, or sent by WorkOS.',
+  })
   .transform((input): SetupLinkRequest => {
     const request: SetupLinkRequest = { features: input.features, lifetimeDays: input.lifetimeDays, ...(input.note ? { note: input.note } : {}) };
     if (input.delivery === 'copy') return request;
+    if (input.delivery === 'workos') return { ...request, invitation: { address: input.recipientEmail, name: input.recipientName || undefined } };
     return { ...request, email: { address: input.recipientEmail, name: input.recipientName || undefined, message: input.message || undefined } };
   });
 
-/** What a rep asks for: the link's features and lifetime, and an email to send it in (or none: copy). */
+/**
+ * What a rep asks for: the link's features and lifetime, and how it travels — an email the app
+ * sends, an invitation WorkOS sends (`invitation`), or neither: copy.
+ */
 export interface SetupLinkRequest {
   features: SetupFeature[];
   lifetimeDays: number;
   note?: string;
   email?: SetupLinkEmailRequest;
+  invitation?: SetupLinkInvitationRequest;
+}
+/** The IT contact WorkOS emails its invitation to. */
+export interface SetupLinkInvitationRequest {
+  address: string;
+  name?: string;
 }
 export interface SetupLinkEmailRequest {
   address: string;

@@ -22,7 +22,7 @@ import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.s
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import {
   currentLinkSql,
-  endPortalSessions,
+  endLinksAtWorkOS,
   linkIsActiveSql,
   linkStatusSql,
   revokeActiveLinkOf,
@@ -1044,6 +1044,28 @@ export async function setCsOwner(
 }
 
 /**
+ * Sets how the organization's links are followed up (decision 025): reminders to the IT admin
+ * (on by default), and registering the IT admin as a WorkOS IT contact (off by default). Audited
+ * when something changed.
+ */
+export async function setLinkPreferences(
+  id: number,
+  preferences: { remindItAdmin: boolean; registerItContacts: boolean },
+  actor: AuditActor,
+  { requestId, db = getDb(), now: at = new Date() }: ModelContext = {},
+): Promise<{ changed: boolean }> {
+  return transaction(db, async (trx) => {
+    const row = await trx<OrganizationRow>('organizations').where({ id }).first('remind_it_admin', 'register_it_contacts');
+    if (!row) throw new OrganizationRuleError('No such organization.');
+    const next = { remind_it_admin: preferences.remindItAdmin ? 1 : 0, register_it_contacts: preferences.registerItContacts ? 1 : 0 };
+    if (row.remind_it_admin === next.remind_it_admin && row.register_it_contacts === next.register_it_contacts) return { changed: false };
+    await trx('organizations').where({ id }).update({ ...next, updated_at: at.toISOString() });
+    await recordAuditEvent({ actor, action: 'organization.preferences_changed', organizationId: id, requestId, details: preferences }, { db: trx });
+    return { changed: true };
+  });
+}
+
+/**
  * Archives an organization here (WorkOS keeps it: this app never deletes there). Archived
  * organizations leave the default list and cannot get new setup links.
  */
@@ -1064,7 +1086,7 @@ export async function archiveOrganization(
     await recordAuditEvent({ actor, action: 'organization.archived', organizationId: id, requestId, note: reason, details: {} }, { db: trx });
     return { alreadyArchived: false, revoked: await revokeActiveLinkOf(id, { reason: 'The organization was archived.' }, actor, { db: trx, requestId }) };
   });
-  await endPortalSessions(revoked, { db });
+  await endLinksAtWorkOS(revoked, { db });
   return { alreadyArchived };
 }
 

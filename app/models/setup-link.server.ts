@@ -1,35 +1,40 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { renderSetupLinkEmail } from '~/emails/setup-link';
-import { type SetupLinkEmailRequest, type SetupLinkRequest } from '~/forms/setup-link';
+import { type SetupLinkEmailRequest, type SetupLinkInvitationRequest, type SetupLinkRequest } from '~/forms/setup-link';
 import { getDb, transaction, type HandleContext, type ModelContext, type TransactionContext } from '~/utils/db.server';
 import { greatest, isUniqueViolation, least } from '~/utils/dialect.server';
 import { sendEmail, type EmailFailure, type SendOutcome } from '~/utils/email.server';
 import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
 import { singleton } from '~/utils/singleton.server';
-import { describeWorkOSError } from '~/utils/workos-errors.server';
+import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
 import { formatDateTime } from '~/utils/format';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { latestEventOf, recordAuditEvent, type AuditActor } from './audit.server';
 import { queueOwnerNotice } from './owner-digest.server';
 import { customerFacingProblems, getSettings } from './settings.server';
-import { lifetimeDaysOf, SETUP_LINK_STATUSES, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
-import { SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { lifetimeDaysOf, SETUP_LINK_STATUSES, WORKOS_INVITATION_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
+import { canBeInvited, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
+import { describeItContactError, ensureItContact, inviteItContact, revokeInvitation } from './it-contacts.server';
 
 /**
  * Setup links: the app's own long-lived link to the Admin Portal (decision 004), and the one
  * owner of a link's whole life (decision 014). Every change of `setup_links` and of
  * `setup_link_launches` happens here:
  *
- *   (email) sending ──mail server accepted──▶ active ──▶ revoked | expired | completed
- *           sending ──refused / never confirmed──▶ failed
- *   (copy)  active, at once
+ *   (email)  sending ──mail server accepted──▶ active ──▶ revoked | expired | completed
+ *            sending ──refused / never confirmed──▶ failed
+ *   (workos) sending ──WorkOS sent its invitation──▶ active ──▶ …, as above
+ *            sending ──WorkOS refused / did not answer──▶ failed
+ *   (copy)   active, at once
  *
  * Reads never write: a link past its expiry reads as expired everywhere (`linkStatusSql`), and
  * the maintenance loop records it once (`settleLapsedLinks`). The token exists only in the
- * response that shows it (copy mode) or the email; the database keeps its SHA-256.
+ * response that shows it (copy mode) or the email; the database keeps its SHA-256. A WorkOS-sent
+ * link's token is WorkOS's own and never reaches the app: its row keeps the hash of a token made
+ * for the row and given to nobody, so that it is told apart like any other link (decision 025).
  */
 
 export { SETUP_LINK_STATUSES, type SetupLinkStatus };
@@ -62,6 +67,7 @@ interface SetupLinkRow {
   reminders_sent: number;
   last_reminded_at: string | null;
   extended_at: string | null;
+  invitation_revoke_due_at: string | null;
 }
 
 type ReadRow = SetupLinkRow & { effective_status: SetupLinkStatus; creator_name: string | null; revoker_name: string | null };
@@ -107,6 +113,8 @@ export interface SetupLink {
   lastRemindedAt: string | null;
   /** When its expiry was last pushed out, if ever. */
   extendedAt: string | null;
+  /** Ended here, while WorkOS has not yet confirmed ending its invitation (WorkOS-sent links). */
+  invitationEndPending: boolean;
 }
 
 /** A new copy-mode link, as shown once: the URL is in this object and nowhere else. */
@@ -121,10 +129,21 @@ export type EmailedSetupLink =
   | { delivery: 'email'; sent: true; link: SetupLink; recipient: string; messageId: string }
   | { delivery: 'email'; sent: false; link: SetupLink; recipient: string; failure: EmailFailure; previousLinkActive: boolean };
 
-export type IssuedSetupLink = CopiedSetupLink | EmailedSetupLink;
+/** A new WorkOS-sent link: WorkOS emailed its own link, which the app never sees. */
+export type InvitedSetupLink =
+  | { delivery: 'workos'; sent: true; link: SetupLink; recipient: string }
+  | { delivery: 'workos'; sent: false; link: SetupLink; recipient: string; problem: WorkOSProblem; previousLinkActive: boolean };
 
-type CopyRequest = SetupLinkRequest & { email?: undefined };
-type EmailRequest = SetupLinkRequest & { email: SetupLinkEmailRequest };
+export type IssuedSetupLink = CopiedSetupLink | EmailedSetupLink | InvitedSetupLink;
+
+/** Why a link was not delivered, in words for the rep: the mail server's failure, or WorkOS's refusal. */
+export function failureReasonOf(issued: Extract<IssuedSetupLink, { sent: false }>): string {
+  return issued.delivery === 'email' ? issued.failure.reason : issued.problem.message;
+}
+
+type CopyRequest = SetupLinkRequest & { email?: undefined; invitation?: undefined };
+type EmailRequest = SetupLinkRequest & { email: SetupLinkEmailRequest; invitation?: undefined };
+type InvitationRequest = SetupLinkRequest & { invitation: SetupLinkInvitationRequest; email?: undefined };
 
 /**
  * How long an emailed link may stay `sending`. Longer than any send can take (each SMTP stage has
@@ -273,6 +292,7 @@ async function toSetupLinks(db: Knex | Knex.Transaction, rows: ReadRow[]): Promi
       remindersSent: row.reminders_sent,
       lastRemindedAt: row.last_reminded_at,
       extendedAt: row.extended_at,
+      invitationEndPending: row.invitation_revoke_due_at !== null,
     };
   });
 }
@@ -332,7 +352,7 @@ export async function settleLapsedLinks(
     ended,
   }: {
     organizationId?: number;
-    /** Collects the ids of the links that expired, for `endPortalSessions` after the commit. */
+    /** Collects the ids of the links that expired, for `endLinksAtWorkOS` after the commit. */
     ended?: number[];
   } = {},
   { db, now = new Date() }: HandleContext,
@@ -373,7 +393,7 @@ export async function settleLapsedLinks(
       const updated = await trx('setup_links')
         .where({ id: row.id, status: 'active' })
         .where('expires_at', '<=', now.toISOString())
-        .update({ status: 'expired' });
+        .update({ status: 'expired', invitation_revoke_due_at: invitationRevokeDue(trx, now) });
       if (updated !== 1) return false;
       const launched = await trx('setup_link_launches').where({ setup_link_id: row.id }).first('feature');
       await recordAuditEvent(
@@ -458,17 +478,19 @@ async function insertLink(
   const tokenHash = hashSetupToken(token);
   const features = SETUP_FEATURES.filter((feature) => input.features.includes(feature));
   const expiresAt = new Date(now.getTime() + input.lifetimeDays * 24 * 3_600_000);
-  const delivery = input.email ? 'email' : 'copy';
+  const delivery: DeliveryMethod = input.email ? 'email' : input.invitation ? 'workos' : 'copy';
+  const recipient = input.email ?? input.invitation;
+  if (delivery === 'workos') refuseNotInvitable(features, expiresAt, now);
   const [row] = await trx('setup_links')
     .insert({
       organization_id: organizationId,
       token_hash: tokenHash,
       features: JSON.stringify(features),
       delivery,
-      recipient_email: input.email?.address ?? null,
-      recipient_name: input.email?.name ?? null,
+      recipient_email: recipient?.address ?? null,
+      recipient_name: recipient?.name ?? null,
       expires_at: expiresAt.toISOString(),
-      status: delivery === 'email' ? 'sending' : 'active',
+      status: delivery === 'copy' ? 'active' : 'sending',
       created_by: actor.type === 'staff' ? (actor.id ?? null) : null,
       created_at: now.toISOString(),
       replaces_link_id: replaces?.id ?? null,
@@ -486,7 +508,7 @@ async function insertLink(
       details: {
         features,
         delivery,
-        ...(input.email ? { recipient: input.email.address } : {}),
+        ...(recipient ? { recipient: recipient.address } : {}),
         expiresAt: expiresAt.toISOString(),
         fingerprint: tokenHash.slice(0, 6),
         ...(replaces ? { replacesFingerprint: replaces.fingerprint } : {}),
@@ -495,6 +517,25 @@ async function insertLink(
     { db: trx },
   );
   return { link: (await readLink(trx, { 'l.id': id }, now))!, url: setupUrl(token) };
+}
+
+/**
+ * The model's own check of what a WorkOS-sent link may be (the form says it first): the features
+ * an invitation carries, and a lifetime within WorkOS's own.
+ */
+function refuseNotInvitable(features: SetupFeature[], expiresAt: Date, now: Date): void {
+  if (!features.every(canBeInvited)) throw new SetupLinkRuleError('WorkOS cannot send an invitation for Audit Logs or certificate renewal: send that link by email.');
+  if (expiresAt.getTime() - now.getTime() > WORKOS_INVITATION_DAYS * 86_400_000) {
+    throw new SetupLinkRuleError(`A WorkOS-sent invitation lasts at most ${WORKOS_INVITATION_DAYS} days.`);
+  }
+}
+
+/**
+ * A WorkOS-sent link that ends here must end at WorkOS too (its invitation would still open):
+ * the row says so until WorkOS confirms (`endLinksAtWorkOS`). Other links: nothing to do.
+ */
+function invitationRevokeDue(trx: Knex.Transaction, now: Date): Knex.Raw {
+  return trx.raw("CASE WHEN delivery = 'workos' AND it_contact_id IS NOT NULL THEN ? ELSE NULL END", [now.toISOString()]);
 }
 
 async function revokeRow(
@@ -511,6 +552,7 @@ async function revokeRow(
     revoked_at: now.toISOString(),
     revoked_by: actor.type === 'staff' ? (actor.id ?? null) : null,
     revoke_reason: reason,
+    invitation_revoke_due_at: invitationRevokeDue(trx, now),
   });
   if (changed !== 1) return false;
   await recordAuditEvent(
@@ -542,6 +584,7 @@ async function deliver(
   { requestId, db, reason }: { requestId?: string; db: Knex; reason?: string },
 ): Promise<IssuedSetupLink> {
   const { link, url } = inserted;
+  if (input.invitation) return inviteThroughWorkOS(inserted, input.invitation, actor, { requestId, db, reason });
   if (!input.email) return { delivery: 'copy', link, url };
   const recipient = input.email.address;
   try {
@@ -561,7 +604,7 @@ async function deliver(
     const outcome = await sendEmail({ to: { address: recipient, name: input.email.name }, ...email }, settings);
     const settled = await transaction(db, (trx) => settleDelivery(trx, inserted, outcome, { actor, requestId, reason, recipient }));
     // The link it replaced was revoked in the swap: its open portal sessions end too.
-    if (settled.sent && settled.link.status === 'active' && inserted.replaces) await endPortalSessions([inserted.replaces.id], { db });
+    if (settled.sent && settled.link.status === 'active' && inserted.replaces) await endLinksAtWorkOS([inserted.replaces.id], { db });
     return settled;
   } catch (error) {
     // Whatever broke after the link was committed, it must not stay `sending` (that blocks every
@@ -572,6 +615,168 @@ async function deliver(
       .catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Has WorkOS send its invitation for a just-committed link, within the person's deadline: the
+ * earlier WorkOS-sent link it replaces ends at WorkOS first (WorkOS keeps one active invitation
+ * per organization), the IT admin is made (or found as) an IT contact, WorkOS is asked to invite
+ * them; then one transaction settles it, as an email's delivery is settled. Refused or unanswered:
+ * this link fails. When WorkOS may have sent it all the same (no answer), or the earlier
+ * invitation was already ended, the failure says so and WorkOS is asked to end what it may hold.
+ */
+async function inviteThroughWorkOS(
+  inserted: InsertedLink,
+  invitation: SetupLinkInvitationRequest,
+  actor: AuditActor,
+  { requestId, db, reason }: { requestId?: string; db: Knex; reason?: string },
+): Promise<InvitedSetupLink> {
+  const { link, replaces } = inserted;
+  const recipient = invitation.address;
+  const organization = (await db('organizations').where({ id: link.organizationId }).first('workos_id')) as { workos_id: string | null } | undefined;
+  let contactId: string | null = null;
+  let earlierEnded = false;
+  try {
+    await withPersonDeadline(async () => {
+      if (!organization?.workos_id) throw new SetupLinkRuleError('Create the organization in WorkOS first (retry above), then send its link.');
+      if (replaces?.delivery === 'workos' && replaces.itContactId) {
+        await revokeInvitation(organization.workos_id, replaces.itContactId);
+        earlierEnded = true;
+      }
+      const contact = await ensureItContact(organization.workos_id, recipient);
+      contactId = contact.id;
+      await inviteItContact(organization.workos_id, contact.id, link.features.filter(canBeInvited));
+    });
+  } catch (error) {
+    const problem = error instanceof SetupLinkRuleError ? null : describeItContactError(error);
+    if (!problem) {
+      await db('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
+      throw error;
+    }
+    const failed = await transaction(db, (trx) =>
+      settleFailedInvitation(trx, inserted, { problem, contactId, earlierEnded, recipient, actor, requestId }),
+    );
+    if (earlierEnded && replaces) await endLinksAtWorkOS([replaces.id], { db });
+    if (failed.link.status === 'failed' && contactId && !problem.refused) await endLinksAtWorkOS([link.id], { db });
+    return failed;
+  }
+  const settledAt = new Date();
+  const invited = await transaction(db, async (trx) => {
+    const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
+    const activation = { it_contact_id: contactId! };
+    if (stillSending) await activateReplacing(trx, { link, replaces }, actor, { requestId, reason, settledAt, via: 'sent by WorkOS', activation });
+    // Ended while WorkOS answered (the organization was archived): WorkOS must end it too.
+    else await trx('setup_links').where({ id: link.id }).update({ ...activation, invitation_revoke_due_at: settledAt.toISOString() });
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'setup_link.invited',
+        organizationId: link.organizationId,
+        setupLinkId: link.id,
+        requestId,
+        details: { recipient, fingerprint: link.fingerprint, contactId: contactId!, ...(replaces ? { replacedFingerprint: replaces.fingerprint } : {}) },
+      },
+      { db: trx },
+    );
+    return { delivery: 'workos' as const, sent: true as const, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient };
+  });
+  const ended = [...(replaces && invited.link.status === 'active' ? [replaces.id] : []), ...(invited.link.status === 'active' ? [] : [link.id])];
+  await endLinksAtWorkOS(ended, { db });
+  return invited;
+}
+
+/**
+ * WorkOS did not send the invitation: this link fails. The link it was to replace keeps working —
+ * unless its invitation was ended at WorkOS already, which leaves the customer without a link:
+ * it is revoked here too, and the rep told. A failure WorkOS may not have meant (no answer) keeps
+ * the contact, so that maintenance can end an invitation WorkOS sent after all.
+ */
+async function settleFailedInvitation(
+  trx: Knex.Transaction,
+  { link, replaces }: InsertedLink,
+  {
+    problem,
+    contactId,
+    earlierEnded,
+    recipient,
+    actor,
+    requestId,
+  }: { problem: WorkOSProblem; contactId: string | null; earlierEnded: boolean; recipient: string; actor: AuditActor; requestId?: string },
+): Promise<InvitedSetupLink> {
+  const settledAt = new Date();
+  const mayHaveBeenSent = contactId !== null && !problem.refused;
+  await trx('setup_links')
+    .where({ id: link.id, status: 'sending' })
+    .update({
+      status: 'failed',
+      ...(contactId ? { it_contact_id: contactId } : {}),
+      ...(mayHaveBeenSent ? { invitation_revoke_due_at: settledAt.toISOString() } : {}),
+    });
+  if (earlierEnded && replaces) {
+    const old = await trx<SetupLinkRow>('setup_links').where({ id: replaces.id }).first('id', 'organization_id', 'token_hash');
+    await revokeRow(trx, old!, SYSTEM_ACTOR, {
+      reason: 'WorkOS ended its invitation to make room for the new one, which it then did not send.',
+      requestId,
+      now: settledAt,
+      from: 'active',
+    });
+  }
+  const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
+  const previousLinkActive = previous?.status === 'active';
+  if (!previousLinkActive) await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
+  await recordAuditEvent(
+    {
+      actor,
+      action: 'setup_link.invite_failed',
+      organizationId: link.organizationId,
+      setupLinkId: link.id,
+      requestId,
+      details: { recipient, fingerprint: link.fingerprint, kind: problem.kind, status: problem.status ?? null, previousLinkActive },
+    },
+    { db: trx },
+  );
+  return { delivery: 'workos', sent: false, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, problem, previousLinkActive };
+}
+
+/**
+ * A delivered link takes its place: lapsed links are recorded first (an old link may have expired
+ * during the delivery), the link it replaces is revoked, then this one becomes active — unless the
+ * old link was revoked or completed meanwhile, a decision that stands: this one is then revoked
+ * too. Old out, then new in: the one-active index holds at every statement. `activation` is what
+ * else the row records (who WorkOS sent it to).
+ */
+async function activateReplacing(
+  trx: Knex.Transaction,
+  { link, replaces }: Pick<InsertedLink, 'link' | 'replaces'>,
+  actor: AuditActor,
+  {
+    requestId,
+    reason,
+    settledAt,
+    via,
+    activation = {},
+  }: { requestId?: string; reason?: string; settledAt: Date; via: 'emailed' | 'sent by WorkOS'; activation?: Record<string, string> },
+): Promise<void> {
+  await settleLapsedLinks({ organizationId: link.organizationId }, { db: trx, now: settledAt });
+  const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
+  if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
+    await trx('setup_links').where({ id: link.id }).update(activation);
+    const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
+    await revokeRow(trx, row!, SYSTEM_ACTOR, {
+      reason: `The link it was to replace was ${replaced.status} while this one was being ${via}.`,
+      requestId,
+      now: settledAt,
+      from: 'sending',
+    });
+    return;
+  }
+  if (replaced?.status === 'active') {
+    const old = await trx<SetupLinkRow>('setup_links').where({ id: replaced.id }).first('id', 'organization_id', 'token_hash');
+    await revokeRow(trx, old!, actor, { reason: reason ?? 'Replaced by a new link.', requestId, now: settledAt, from: 'active', replacedBy: link.fingerprint });
+  }
+  await trx('setup_links')
+    .where({ id: link.id, status: 'sending' })
+    .update({ ...activation, status: 'active', email_sent_at: settledAt.toISOString() });
 }
 
 /**
@@ -591,32 +796,7 @@ async function settleDelivery(
   // Ended while the mail server answered (the organization was archived): it stays ended.
   const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
   if (outcome.ok) {
-    if (stillSending) {
-      await settleLapsedLinks({ organizationId: link.organizationId }, { db: trx, now: settledAt });
-      const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
-      if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
-        const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
-        await revokeRow(trx, row!, SYSTEM_ACTOR, {
-          reason: `The link it was to replace was ${replaced.status} while this one was being emailed.`,
-          requestId,
-          now: settledAt,
-          from: 'sending',
-        });
-      } else {
-        // Old out, then new in: the one-active index holds at every statement.
-        if (replaced?.status === 'active') {
-          const old = await trx<SetupLinkRow>('setup_links').where({ id: replaced.id }).first('id', 'organization_id', 'token_hash');
-          await revokeRow(trx, old!, actor, {
-            reason: reason ?? 'Replaced by a new link.',
-            requestId,
-            now: settledAt,
-            from: 'active',
-            replacedBy: link.fingerprint,
-          });
-        }
-        await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'active', email_sent_at: settledAt.toISOString() });
-      }
-    }
+    if (stillSending) await activateReplacing(trx, { link, replaces }, actor, { requestId, reason, settledAt, via: 'emailed' });
     await recordAuditEvent(
       {
         actor,
@@ -675,6 +855,7 @@ export async function refuseUnconfiguredEmail(input: Pick<SetupLinkRequest, 'ema
  */
 export async function createSetupLink(organizationId: number, input: CopyRequest, actor: AuditActor, ctx?: ModelContext): Promise<CopiedSetupLink>;
 export async function createSetupLink(organizationId: number, input: EmailRequest, actor: AuditActor, ctx?: ModelContext): Promise<EmailedSetupLink>;
+export async function createSetupLink(organizationId: number, input: InvitationRequest, actor: AuditActor, ctx?: ModelContext): Promise<InvitedSetupLink>;
 export async function createSetupLink(organizationId: number, input: SetupLinkRequest, actor: AuditActor, ctx?: ModelContext): Promise<IssuedSetupLink>;
 export async function createSetupLink(
   organizationId: number,
@@ -711,6 +892,12 @@ export async function recreateSetupLink(
 ): Promise<EmailedSetupLink>;
 export async function recreateSetupLink(
   organizationId: number,
+  input: InvitationRequest & Replacing,
+  actor: AuditActor,
+  ctx?: ModelContext,
+): Promise<InvitedSetupLink>;
+export async function recreateSetupLink(
+  organizationId: number,
   input: SetupLinkRequest & Replacing,
   actor: AuditActor,
   ctx?: ModelContext,
@@ -728,7 +915,8 @@ export async function recreateSetupLink(
     if (expectedActiveLinkId !== undefined && links.active?.id !== expectedActiveLinkId) {
       throw new SetupLinkRuleError('That link is no longer the active one: reload the page to see the current link.');
     }
-    if (input.email) {
+    // Emailed or sent by WorkOS: the old link works until the new one is delivered.
+    if (input.email || input.invitation) {
       const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: links.active, action: 'setup_link.recreated' });
       return { link, url, organizationName, replaces: links.active };
     }
@@ -740,48 +928,120 @@ export async function recreateSetupLink(
     const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.recreated' });
     return { link, url, organizationName, replaces: null };
   });
-  if (revokedAtOnce !== null) await endPortalSessions([revokedAtOnce], { db });
+  if (revokedAtOnce !== null) await endLinksAtWorkOS([revokedAtOnce], { db });
   return deliver(inserted, input, actor, { requestId, db, reason });
 }
 
 /**
- * What a resend sends: the active link the rep saw (`linkId`), if it was emailed, again — same
- * features, recipient and lifetime (a maximum lowered since it was issued applies: `maxDays`) —
- * with only the rep's reason and optional message added. Refused (SetupLinkRuleError) when that
- * link is no longer the active one, or was not emailed.
+ * What a resend sends: the active link the rep saw (`linkId`), if it was emailed or sent by
+ * WorkOS, again — same features, recipient and lifetime (a maximum lowered since it was issued
+ * applies: `maxDays`) — with only the rep's reason and optional message (emails only) added.
+ * Refused (SetupLinkRuleError) when that link is no longer the active one, or was copied.
  */
 export function resendRequest(
   active: Pick<SetupLink, 'id' | 'delivery' | 'recipientEmail' | 'recipientName' | 'features' | 'createdAt' | 'expiresAt'> | null,
   { linkId, reason, message, maxDays }: { linkId?: number; reason: string; message?: string; maxDays: number },
-): EmailRequest & Replacing {
+): (EmailRequest | InvitationRequest) & Replacing {
   if (!active || linkId === undefined || active.id !== linkId) {
     throw new SetupLinkRuleError('That link is no longer the active one: reload the page to see the current link.');
   }
-  if (active.delivery !== 'email' || !active.recipientEmail) throw new SetupLinkRuleError('That link was not emailed: recreate it to send it by email.');
-  return {
+  if (active.delivery === 'copy' || !active.recipientEmail) throw new SetupLinkRuleError('That link was copied, not sent: recreate it to send it by email.');
+  const common = {
     features: active.features,
     lifetimeDays: Math.min(lifetimeDaysOf(active), maxDays),
     note: `Resent: ${reason}`,
+    expectedActiveLinkId: active.id,
+  };
+  if (active.delivery === 'workos') {
+    return { ...common, invitation: { address: active.recipientEmail, name: active.recipientName ?? undefined }, reason: `Sent again by WorkOS: ${reason}` };
+  }
+  return {
+    ...common,
     email: { address: active.recipientEmail, name: active.recipientName ?? undefined, message: message || undefined },
     reason: `Resent by email: ${reason}`,
-    expectedActiveLinkId: active.id,
   };
 }
 
 /**
- * Sends the active emailed link again. Its token cannot be re-sent (it was never stored): a new
- * link goes out (`resendRequest`), and the old one works until the mail server accepts the new
- * one. The named link is checked again inside recreate's transaction, so a resend that raced
- * another one is refused. Returns the new link and what was resent.
+ * Sends the active link again. Its token cannot be re-sent (it was never stored): a new link goes
+ * out (`resendRequest`), the same way, and the old one works until the new one is delivered
+ * (WorkOS-sent: WorkOS ends its old invitation first). The named link is checked again inside
+ * recreate's transaction, so a resend that raced another one is refused. Returns the new link and
+ * what was resent.
  */
 export async function resendSetupLink(
   organizationId: number,
   resend: { linkId?: number; reason: string; message?: string; maxDays: number },
   actor: AuditActor,
   ctx: ModelContext = {},
-): Promise<{ issued: EmailedSetupLink; request: EmailRequest }> {
+): Promise<{ issued: EmailedSetupLink | InvitedSetupLink; request: EmailRequest | InvitationRequest }> {
   const request = resendRequest(await getActiveSetupLink(organizationId, ctx), resend);
-  return { issued: await recreateSetupLink(organizationId, request, actor, ctx), request };
+  const issued = (await recreateSetupLink(organizationId, request, actor, ctx)) as EmailedSetupLink | InvitedSetupLink;
+  return { issued, request };
+}
+
+/**
+ * Pushes an active link's expiry out by `days`, without a new token: the IT admin's link keeps
+ * working, longer. Within the maximum lifetime counted from its creation (`maxDays`, the
+ * Configuration page's; a WorkOS-sent invitation also within WorkOS's own). Audited with the
+ * reason; refused (SetupLinkRuleError) with the latest date that is allowed.
+ */
+export async function extendSetupLink(
+  linkId: number,
+  { days, reason, organizationId, maxDays }: { days: number; reason: string; organizationId: number; maxDays: number },
+  actor: AuditActor,
+  { requestId, db = getDb(), now = new Date() }: ModelContext = {},
+): Promise<SetupLink> {
+  return transaction(db, async (trx) => {
+    const link = await readLink(trx, { 'l.id': linkId }, now);
+    if (!link || link.organizationId !== organizationId) throw new SetupLinkRuleError('No such setup link.');
+    if (link.status !== 'active') throw new SetupLinkRuleError(`That link is ${link.status}: only an active link can be extended. Recreate it instead.`);
+    const created = new Date(link.createdAt).getTime();
+    const limitDays = link.delivery === 'workos' ? Math.min(maxDays, WORKOS_INVITATION_DAYS) : maxDays;
+    const latest = new Date(created + limitDays * 86_400_000);
+    const next = new Date(new Date(link.expiresAt).getTime() + days * 86_400_000);
+    if (next.getTime() > latest.getTime()) {
+      throw new ExtensionTooLongError(latest, limitDays, link.expiresAt);
+    }
+    const changed = await trx('setup_links')
+      .where({ id: linkId, status: 'active', expires_at: link.expiresAt })
+      .update({ expires_at: next.toISOString(), extended_at: now.toISOString() });
+    if (changed !== 1) throw new SetupLinkRuleError('That link changed meanwhile: reload the page and try again.');
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'setup_link.extended',
+        organizationId: link.organizationId,
+        setupLinkId: link.id,
+        requestId,
+        note: reason,
+        details: { fingerprint: link.fingerprint, from: link.expiresAt, to: next.toISOString() },
+      },
+      { db: trx },
+    );
+    return (await readLink(trx, { 'l.id': linkId }, now))!;
+  });
+}
+
+/** An extension past the longest a link may last: the message names the latest date allowed. */
+export class ExtensionTooLongError extends SetupLinkRuleError {
+  constructor(
+    readonly latest: Date,
+    readonly limitDays: number,
+    readonly expiresAt: string,
+  ) {
+    super(ExtensionTooLongError.describe(latest, limitDays, expiresAt, (value) => `${value.slice(0, 16).replace('T', ' ')} UTC`));
+    this.name = 'ExtensionTooLongError';
+  }
+
+  private static describe(latest: Date, limitDays: number, expiresAt: string, format: (value: string) => string): string {
+    if (latest.toISOString() <= expiresAt) return `This link already lasts the longest allowed (${limitDays} days from its creation): recreate it for more time.`;
+    return `A link lasts at most ${limitDays} days from its creation: this one can be extended to ${format(latest.toISOString())} at the latest.`;
+  }
+
+  override messageIn(timeZone: string): string {
+    return ExtensionTooLongError.describe(this.latest, this.limitDays, this.expiresAt, (value) => formatDateTime(value, timeZone));
+  }
 }
 
 /** The shared start of create and recreate: the organization may get a link, nothing is being sent. */
@@ -802,7 +1062,7 @@ async function issueInTransaction(
       return { inserted: await issue(trx, organizationName, links), lapsed: ended };
     });
     // A link this recorded as expired ends its portal sessions, as maintenance would have.
-    await endPortalSessions(lapsed, { db });
+    await endLinksAtWorkOS(lapsed, { db });
     return inserted;
   } catch (error) {
     // A race that slipped past the checks met a unique index: say what the winner did.
@@ -821,7 +1081,7 @@ export async function revokeSetupLink(
   { reason, organizationId }: { reason: string; /** The organization whose page asked: another's link is no such link. */ organizationId?: number },
   actor: AuditActor,
   { requestId, db = getDb(), now = new Date() }: ModelContext = {},
-): Promise<{ revoked: boolean; status: SetupLinkStatus }> {
+): Promise<{ revoked: boolean; status: SetupLinkStatus; link: SetupLink | null }> {
   const outcome = await transaction(db, async (trx) => {
     const link = await readLink(trx, { 'l.id': linkId }, now);
     if (!link || (organizationId !== undefined && link.organizationId !== organizationId)) throw new SetupLinkRuleError('No such setup link.');
@@ -830,14 +1090,16 @@ export async function revokeSetupLink(
     const revoked = await revokeRow(trx, row!, actor, { reason, requestId, now, from: 'active' });
     return { revoked, status: revoked ? ('revoked' as const) : link.status };
   });
-  if (outcome.revoked) await endPortalSessions([linkId], { db });
-  return outcome;
+  if (!outcome.revoked) return { ...outcome, link: null };
+  await endLinksAtWorkOS([linkId], { db });
+  // As it stands once WorkOS answered (or did not): a WorkOS-sent link says whether its invitation ended.
+  return { ...outcome, link: await readLink(db, { 'l.id': linkId }, now) };
 }
 
 /**
  * Ends the organization's links inside the caller's transaction (archiving it, WorkOS deleting
  * it): a lapsed one is recorded as such, the active one and one being sent are revoked. Returns
- * the revoked links' ids, for `endPortalSessions` after the commit.
+ * the revoked links' ids, for `endLinksAtWorkOS` after the commit.
  */
 export async function revokeActiveLinkOf(
   organizationId: number,
@@ -898,25 +1160,39 @@ export async function completeSetupLink(
 }
 
 /**
- * Ends the Admin Portal sessions opened through links that ended (revoked, replaced, expired,
- * archived — not completed: WorkOS reports only some features, and the IT admin may still be
- * setting up Audit Logs or a directory when the link completes): every portal link the IT admin's page made carries its setup link's id as
- * `externalUserId`, and `adminPortal.revokeLink` ends them and their open sessions. After the
- * commit, never inside a transaction; best effort within a person's deadline — WorkOS's own
- * rules end a session anyway, so a failure is logged, never raised.
+ * Ends at WorkOS what links that ended here still hold there. After the commit, never inside a
+ * transaction; each call one attempt within a person's deadline, and a failure is logged, never
+ * raised:
+ * - the Admin Portal sessions opened through them (revoked, replaced, expired, archived — not
+ *   completed: WorkOS reports only some features, and the IT admin may still be setting up Audit
+ *   Logs or a directory when the link completes): every portal link the IT admin's page made
+ *   carries its setup link's id as `externalUserId`, and `adminPortal.revokeLink` ends them and
+ *   their open sessions; WorkOS's own rules end a session anyway;
+ * - a WorkOS-sent link's invitation, which would still open (`invitation_revoke_due_at`): once
+ *   WorkOS confirms, the row says so and the audit trail records it; until then maintenance asks
+ *   again (`endDueInvitations`) and the link card says WorkOS has not confirmed.
  */
-export async function endPortalSessions(linkIds: number[], { db = getDb() }: ModelContext = {}): Promise<void> {
+export async function endLinksAtWorkOS(linkIds: number[], { db = getDb() }: ModelContext = {}): Promise<void> {
   if (linkIds.length === 0) return;
   try {
     const rows = (await db('setup_links as l')
       .join('organizations as o', 'o.id', 'l.organization_id')
       .whereIn('l.id', linkIds)
       .whereNotNull('o.workos_id')
-      .select('l.id', 'o.workos_id')) as {
+      .select('l.id', 'l.organization_id', 'l.token_hash', 'l.delivery', 'l.it_contact_id', 'l.invitation_revoke_due_at', 'o.workos_id')) as {
       id: number;
+      organization_id: number;
+      token_hash: string;
+      delivery: DeliveryMethod;
+      it_contact_id: string | null;
+      invitation_revoke_due_at: string | null;
       workos_id: string;
     }[];
     for (const row of rows) {
+      if (row.delivery === 'workos') {
+        if (row.it_contact_id && row.invitation_revoke_due_at) await endInvitation({ ...row, it_contact_id: row.it_contact_id, due: row.invitation_revoke_due_at }, { db });
+        continue;
+      }
       try {
         // One attempt, no retries: it is best effort, and a person or a maintenance run is waiting.
         await withPersonDeadline(() =>
@@ -927,8 +1203,50 @@ export async function endPortalSessions(linkIds: number[], { db = getDb() }: Mod
       }
     }
   } catch (error) {
-    getLogger().warn({ err: error }, 'could not end the Admin Portal sessions of ended setup links');
+    getLogger().warn({ err: error }, 'could not end ended setup links at WorkOS');
   }
+}
+
+async function endInvitation(
+  row: { id: number; organization_id: number; token_hash: string; it_contact_id: string; workos_id: string; due: string },
+  { db }: { db: Knex },
+): Promise<void> {
+  try {
+    await withPersonDeadline(() => revokeInvitation(row.workos_id, row.it_contact_id));
+  } catch (error) {
+    getLogger().warn({ setupLinkId: row.id, kind: describeItContactError(error).kind }, 'WorkOS did not confirm ending the invitation of an ended setup link');
+    return;
+  }
+  await transaction(db, async (trx) => {
+    // Once, whoever confirmed it first (a request and maintenance may both have asked).
+    const confirmed = await trx('setup_links').where({ id: row.id, invitation_revoke_due_at: row.due }).update({ invitation_revoke_due_at: null });
+    if (confirmed !== 1) return;
+    await recordAuditEvent(
+      {
+        actor: { type: 'system', label: 'WorkOS' },
+        action: 'setup_link.invitation_revoked',
+        organizationId: row.organization_id,
+        setupLinkId: row.id,
+        details: { fingerprint: fingerprintOf(row), contactId: row.it_contact_id, confirmed: true },
+      },
+      { db: trx },
+    );
+  });
+}
+
+/**
+ * Maintenance's turn at the invitations WorkOS has not confirmed ending: those due for a minute
+ * or more (a request that ended one asks WorkOS itself, at once). Returns how many it asked about.
+ */
+export async function endDueInvitations({ db = getDb(), now = new Date() }: ModelContext = {}): Promise<number> {
+  const due = (await db('setup_links')
+    .whereNotNull('invitation_revoke_due_at')
+    .where('invitation_revoke_due_at', '<=', new Date(now.getTime() - 60_000).toISOString())
+    .orderBy('invitation_revoke_due_at')
+    .limit(100)
+    .pluck('id')) as number[];
+  await endLinksAtWorkOS(due, { db });
+  return due.length;
 }
 
 /** What the IT admin's page needs about a valid link; null for unknown, revoked or expired. */

@@ -10,6 +10,7 @@ import { newCustomerDraftFrom, readNewCustomerForm, type NewCustomerDraft } from
 import { DEFAULT_DRAFT, setupLinkDraftFrom, type SetupLinkDraft } from '~/forms/setup-link-draft';
 import { listAssignableOwners, OrganizationRuleError } from '~/models/organization.server';
 import { getSettings } from '~/models/settings.server';
+import { failureReasonOf } from '~/models/setup-link.server';
 import { staffActor } from '~/models/staff.server';
 import { requireStaff } from '~/services/auth.server';
 import { createCustomer } from '~/services/new-customer.server';
@@ -120,19 +121,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
           issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features, organizationId, name },
         });
       }
+      const sentBy = issued.delivery === 'workos' ? 'WorkOS’s invitation' : 'the email';
       if (issued.sent && issued.link.status !== 'active') {
         return redirectWithToast(here(organizationId), {
           kind: 'error',
-          message: `${name} was created in WorkOS and the email went to ${issued.recipient}, but its link was ${issued.link.status} while it was being sent: it does not open.`,
+          message: `${name} was created in WorkOS and ${sentBy} went to ${issued.recipient}, but its link was ${issued.link.status} while it was being sent: it does not open.`,
         });
       }
       if (issued.sent) {
         return redirectWithToast(here(organizationId), {
           kind: 'success',
-          message: `${name} was created in WorkOS, and its setup link was emailed to ${issued.recipient}.`,
+          message:
+            issued.delivery === 'workos'
+              ? `${name} was created in WorkOS, and WorkOS is emailing its invitation to ${issued.recipient}.`
+              : `${name} was created in WorkOS, and its setup link was emailed to ${issued.recipient}.`,
         });
       }
-      const message = `${name} was created in WorkOS, but the setup email could not be sent: ${issued.failure.reason} No link is active. Send it again from here (or choose Copy link), or later from the organization’s page.`;
+      const message = `${name} was created in WorkOS, but ${sentBy} could not be sent: ${failureReasonOf(issued)} No link is active. Send it again from here (or choose Copy link), or later from the organization’s page.`;
       return data<ActionData>({ ...formErrors(message), submissionId, values, stage: { kind: 'created', organizationId, name } }, { status: 502 });
     }
   }

@@ -15,7 +15,16 @@ import { rootWorkOSError, WorkOSBusyError, WorkOSDeadlineError, WorkOSUnavailabl
 
 /** What went wrong with a WorkOS call, in words a rep can act on. Never a stack trace. */
 export interface WorkOSProblem {
-  kind: 'invalid_api_key' | 'forbidden' | 'not_found' | 'external_id_taken' | 'domain_conflict' | 'invalid_request' | 'rate_limited' | 'unavailable';
+  kind:
+    | 'invalid_api_key'
+    | 'forbidden'
+    | 'not_found'
+    | 'external_id_taken'
+    | 'domain_conflict'
+    | 'invitation_exists'
+    | 'invalid_request'
+    | 'rate_limited'
+    | 'unavailable';
   message: string;
   /** The form field the problem belongs to, when there is one. */
   field?: 'name' | 'domains' | 'externalId';

@@ -10,6 +10,9 @@ import { isPostgres } from '../../app/utils/dialect.server';
  *   an emailed one, so the one-active and one-sending indexes cover every delivery.
  * - `reminders_sent` / `last_reminded_at`: the reminders an emailed link got (at most two).
  * - `extended_at`: when its expiry was last pushed out (the audit trail has each change).
+ * - `invitation_revoke_due_at`: a WorkOS-sent link that ended here (revoked, replaced, expired,
+ *   archived, or whose invitation's answer was lost) while WorkOS has not yet confirmed ending its
+ *   invitation; maintenance asks again until it does.
  * - `organizations.remind_it_admin` (on unless turned off) and `register_it_contacts` (off
  *   unless turned on: the IT admin becomes a WorkOS IT contact, for WorkOS's own alerts).
  * - The settings `reminder_limit` and `reminder_first_after_days`; the owner notice `link_reminded`.
@@ -54,7 +57,9 @@ const linkTable = (name: string, { current }: { current: boolean }) => `
     reminders_sent INTEGER NOT NULL DEFAULT 0 CHECK (reminders_sent BETWEEN 0 AND 2),
     last_reminded_at TEXT,
     extended_at TEXT,
+    invitation_revoke_due_at TEXT,
     CHECK (delivery = 'workos' OR it_contact_id IS NULL),
+    CHECK (delivery = 'workos' OR invitation_revoke_due_at IS NULL),
     CHECK (delivery = 'email' OR reminders_sent = 0),`
         : ''
     }
@@ -106,6 +111,7 @@ const LINK_COLUMNS = [
   'replaces_link_id',
 ];
 
+const REVOKE_DUE_INDEX = 'CREATE INDEX setup_links_invitation_revoke_due ON setup_links (invitation_revoke_due_at) WHERE invitation_revoke_due_at IS NOT NULL';
 const REMINDABLE_INDEX = "CREATE INDEX setup_links_remindable ON setup_links (expires_at) WHERE status = 'active' AND delivery = 'email' AND reminders_sent < 2";
 
 /**
@@ -143,6 +149,7 @@ export async function up(db: Knex): Promise<void> {
   await withForeignKeysOff(db, async (trx) => {
     await rebuild(trx, 'setup_links', (name) => linkTable(name, { current: true }), LINK_COLUMNS);
     await trx.raw(REMINDABLE_INDEX);
+    await trx.raw(REVOKE_DUE_INDEX);
     await rebuild(trx, 'settings', (name) => settingsTable(name, [...SETTING_KEYS, ...NEW_SETTING_KEYS]), ['key', 'value', 'updated_by', 'updated_at']);
     await rebuild(trx, 'owner_notices', (name) => noticesTable(name, [...NOTICE_KINDS, ...NEW_NOTICE_KINDS]), NOTICE_COLUMNS);
     await trx.raw('ALTER TABLE organizations ADD COLUMN remind_it_admin INTEGER NOT NULL DEFAULT 1 CHECK (remind_it_admin IN (0, 1))');
@@ -160,6 +167,7 @@ export async function down(db: Knex): Promise<void> {
     await trx.raw('ALTER TABLE organizations DROP COLUMN remind_it_admin');
     await refuseWhileWorkOSLinksExist(trx);
     await trx.raw('DROP INDEX setup_links_remindable');
+    await trx.raw('DROP INDEX setup_links_invitation_revoke_due');
     await rebuild(trx, 'setup_links', (name) => linkTable(name, { current: false }), LINK_COLUMNS);
     await rebuild(trx, 'settings', (name) => settingsTable(name, SETTING_KEYS), ['key', 'value', 'updated_by', 'updated_at'], `WHERE key IN (${quoted(SETTING_KEYS)})`);
     await rebuild(trx, 'owner_notices', (name) => noticesTable(name, NOTICE_KINDS), NOTICE_COLUMNS, `WHERE kind IN (${quoted(NOTICE_KINDS)})`);
@@ -199,9 +207,12 @@ async function upPostgres(db: Knex): Promise<void> {
     await trx.raw('ALTER TABLE setup_links ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0 CHECK (reminders_sent BETWEEN 0 AND 2)');
     await trx.raw('ALTER TABLE setup_links ADD COLUMN last_reminded_at TEXT');
     await trx.raw('ALTER TABLE setup_links ADD COLUMN extended_at TEXT');
+    await trx.raw('ALTER TABLE setup_links ADD COLUMN invitation_revoke_due_at TEXT');
+    await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_revoke_due_check CHECK (delivery = 'workos' OR invitation_revoke_due_at IS NULL)");
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_contact_check CHECK (delivery = 'workos' OR it_contact_id IS NULL)");
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_reminders_check CHECK (delivery = 'email' OR reminders_sent = 0)");
     await trx.raw(REMINDABLE_INDEX);
+    await trx.raw(REVOKE_DUE_INDEX);
     await dropChecks(trx, 'settings', 'company_name');
     await trx.raw(`ALTER TABLE settings ADD CONSTRAINT settings_key_check CHECK (key IN (${quoted([...SETTING_KEYS, ...NEW_SETTING_KEYS])}))`);
     await dropChecks(trx, 'owner_notices', 'setup_completed');
@@ -222,7 +233,8 @@ async function downPostgres(db: Knex): Promise<void> {
     await trx.raw(`ALTER TABLE settings ADD CONSTRAINT settings_key_check CHECK (key IN (${quoted(SETTING_KEYS)}))`);
     await refuseWhileWorkOSLinksExist(trx);
     await trx.raw('DROP INDEX setup_links_remindable');
-    await trx.raw('ALTER TABLE setup_links DROP COLUMN extended_at, DROP COLUMN last_reminded_at, DROP COLUMN reminders_sent, DROP COLUMN it_contact_id');
+    await trx.raw('DROP INDEX setup_links_invitation_revoke_due');
+    await trx.raw('ALTER TABLE setup_links DROP COLUMN invitation_revoke_due_at, DROP COLUMN extended_at, DROP COLUMN last_reminded_at, DROP COLUMN reminders_sent, DROP COLUMN it_contact_id');
     await trx.raw('ALTER TABLE setup_links DROP CONSTRAINT setup_links_delivery_check, DROP CONSTRAINT setup_links_recipient_check, DROP CONSTRAINT setup_links_sending_check');
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_delivery_check CHECK (delivery IN ('email', 'copy'))");
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_recipient_check CHECK (delivery = 'copy' OR recipient_email IS NOT NULL)");

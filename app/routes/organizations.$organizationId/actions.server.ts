@@ -43,6 +43,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case 'recreate_link':
       case 'resend_link':
       case 'revoke_link':
+      case 'extend_link':
+      case 'set_link_preferences':
         return await setupLinkAction(args, organization, form, { lifetime: linkLifetime, typed });
       case 'add_note':
       case 'check_progress':

@@ -3,19 +3,31 @@ import { data } from '@remix-run/node';
 import type { OrganizationPageFormOf } from '~/forms/organization-page';
 import { type LinkLifetime } from '~/forms/setup-link';
 import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link-draft';
-import type { OrganizationDetail } from '~/models/organization.server';
-import { createSetupLink, recreateSetupLink, resendSetupLink, revokeSetupLink, type IssuedSetupLink } from '~/models/setup-link.server';
+import { registerItAdmin } from '~/models/it-contacts.server';
+import { setLinkPreferences, type OrganizationDetail } from '~/models/organization.server';
+import {
+  createSetupLink,
+  extendSetupLink,
+  failureReasonOf,
+  recreateSetupLink,
+  resendSetupLink,
+  revokeSetupLink,
+  type IssuedSetupLink,
+} from '~/models/setup-link.server';
+import { withPersonDeadline } from '~/utils/workos.server';
+import { formatDateTime } from '~/utils/format';
 import { requireStaff } from '~/services/auth.server';
 import { formErrors } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { pageAction, refusal, scrubNotice, type PageAnswer } from './page-action.server';
 
-export type SetupLinkForm = OrganizationPageFormOf<'create_link' | 'recreate_link' | 'resend_link' | 'revoke_link'>;
+export type SetupLinkForm = OrganizationPageFormOf<'create_link' | 'recreate_link' | 'resend_link' | 'revoke_link' | 'extend_link' | 'set_link_preferences'>;
 
 /**
  * The setup link: issue one, issue one in place of the active one (recreate, resend), end it
- * (revoke). `lifetime` is what the Configuration page allows; `typed` is the link form as the rep
- * typed it, to refill it with when the email cannot be sent.
+ * (revoke), give it more time (extend), and how links are followed up (preferences). `lifetime`
+ * is what the Configuration page allows; `typed` is the link form as the rep typed it, to refill
+ * it with when the link cannot be delivered.
  */
 export async function setupLinkAction(
   { request, context }: ActionFunctionArgs,
@@ -28,39 +40,81 @@ export async function setupLinkAction(
   switch (form.intent) {
     case 'create_link': {
       const issued = await createSetupLink(organization.id, form.link, actor, options);
-      return answerIssued(issued, form.intent, here, typed, scrubNotice(form.link.note));
+      const registered = await registerIfOptedIn(issued, organization, actor, options);
+      return answerIssued(issued, form.intent, here, typed, scrubNotice(form.link.note) + registered);
     }
     case 'recreate_link': {
       // The link the rep saw as active, when the form named one: a recreate that raced another is refused.
       const replacing = { reason: form.reason, ...(form.linkId === undefined ? {} : { expectedActiveLinkId: form.linkId }) };
       const issued = await recreateSetupLink(organization.id, { ...form.link, ...replacing }, actor, options);
-      return answerIssued(issued, form.intent, here, typed, scrubNotice(form.link.note, form.reason));
+      const registered = await registerIfOptedIn(issued, organization, actor, options);
+      return answerIssued(issued, form.intent, here, typed, scrubNotice(form.link.note, form.reason) + registered);
     }
     case 'resend_link': {
       // The model's rule: the link the rep saw, as it was (a refusal is a SetupLinkRuleError).
       const { issued, request } = await resendSetupLink(organization.id, { ...form, maxDays: lifetime.maxDays }, actor, options);
-      const { email, features, lifetimeDays } = request;
-      const resent = {
+      const recipient = request.email ?? request.invitation;
+      const resent: SetupLinkDraft = {
         ...DEFAULT_DRAFT,
-        recipientEmail: email.address,
-        recipientName: email.name ?? '',
+        delivery: request.invitation ? 'workos' : 'email',
+        recipientEmail: recipient.address,
+        recipientName: recipient.name ?? '',
         message: form.message,
-        features,
-        lifetimeDays: String(lifetimeDays),
+        features: request.features,
+        lifetimeDays: String(request.lifetimeDays),
       };
       return answerIssued(issued, form.intent, here, resent, scrubNotice(form.reason));
     }
     case 'revoke_link': {
       if (form.linkId === undefined) throw new Response('Which link?', { status: 400 });
-      const { revoked } = await revokeSetupLink(form.linkId, { reason: form.reason, organizationId: organization.id }, actor, options);
-      return redirectWithToast(
-        here,
-        revoked
-          ? { kind: 'success', message: `The setup link is revoked: it no longer opens.${scrubNotice(form.reason)}` }
-          : { kind: 'info', message: 'That link was already no longer active.' },
+      const { revoked, link } = await revokeSetupLink(form.linkId, { reason: form.reason, organizationId: organization.id }, actor, options);
+      if (!revoked) return redirectWithToast(here, { kind: 'info', message: 'That link was already no longer active.' });
+      // A WorkOS-sent link is ended at WorkOS after the commit: say whether WorkOS confirmed it.
+      if (link?.invitationEndPending) {
+        return redirectWithToast(here, {
+          kind: 'error',
+          message: `The link is revoked here, but WorkOS has not yet confirmed ending its invitation: Setup Desk keeps asking (every few minutes) and the link card says so until WorkOS does.${scrubNotice(form.reason)}`,
+        });
+      }
+      const where = link?.delivery === 'workos' ? ' WorkOS ended its invitation: its link shows WorkOS’s expired page.' : ' It no longer opens.';
+      return redirectWithToast(here, { kind: 'success', message: `The setup link is revoked.${where}${scrubNotice(form.reason)}` });
+    }
+    case 'extend_link': {
+      if (form.linkId === undefined) throw new Response('Which link?', { status: 400 });
+      const link = await extendSetupLink(
+        form.linkId,
+        { days: form.days, reason: form.reason, organizationId: organization.id, maxDays: lifetime.maxDays },
+        actor,
+        options,
       );
+      return redirectWithToast(here, {
+        kind: 'success',
+        message: `The setup link now expires ${formatDateTime(link.expiresAt, staff.timeZone)}; the same link keeps working.${scrubNotice(form.reason)}`,
+      });
+    }
+    case 'set_link_preferences': {
+      const { changed } = await setLinkPreferences(organization.id, form.preferences, actor, options);
+      return redirectWithToast(here, changed ? { kind: 'success', message: 'Saved how this organization’s links are followed up.' } : { kind: 'info', message: 'Nothing changed.' });
     }
   }
+}
+
+/**
+ * The organization opted in: the IT admin an email reached becomes a WorkOS IT contact (a
+ * WorkOS-sent link made them one already). Within a person's deadline of its own; what happened
+ * is added to the rep's message.
+ */
+async function registerIfOptedIn(
+  issued: IssuedSetupLink,
+  organization: OrganizationDetail,
+  actor: Parameters<typeof registerItAdmin>[2],
+  options: Parameters<typeof registerItAdmin>[3],
+): Promise<string> {
+  if (!organization.registerItContacts || issued.delivery !== 'email' || !issued.sent || issued.link.status !== 'active') return '';
+  const registered = await withPersonDeadline(() => registerItAdmin(organization, issued.recipient, actor, options)).catch(() => false);
+  return registered
+    ? ` ${issued.recipient} is registered as an IT contact in WorkOS.`
+    : ' WorkOS could not register them as an IT contact (see the history).';
 }
 
 /**
@@ -69,6 +123,7 @@ export async function setupLinkAction(
  * message, with the form refilled for another try.
  */
 function answerIssued(issued: IssuedSetupLink, intent: SetupLinkForm['intent'], here: string, draft: SetupLinkDraft, notice = '') {
+  if (issued.delivery === 'workos') return answerInvited(issued, intent, here, draft, notice);
   if (issued.delivery === 'copy') {
     return data<PageAnswer>({
       intent,
@@ -92,14 +147,37 @@ function answerIssued(issued: IssuedSetupLink, intent: SetupLinkForm['intent'], 
   const values = { ...draft, delivery: 'email' as const };
   if (issued.previousLinkActive) {
     // A resend or recreate that could not be sent changed nothing for the IT admin.
-    const formError = `The email could not be sent: ${issued.failure.reason} The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open). Try again, or recreate it to copy.`;
+    const formError = `The email could not be sent: ${failureReasonOf(issued)} The earlier link still works — nothing changed for the IT admin (should this email arrive after all, its link will not open). Try again, or recreate it to copy.`;
     return refusal(intent, formErrors(formError), { values }, 502);
   }
   // A failed send leaves no active link: the create form is the one to refill.
   return refusal(
     'create_link',
-    formErrors(`The email could not be sent: ${issued.failure.reason} No link is active. Try again or use Copy link.`),
+    formErrors(`The email could not be sent: ${failureReasonOf(issued)} No link is active. Try again or use Copy link.`),
     { values },
     502,
   );
+}
+
+/** The answer to a WorkOS-sent link, as an email's: WorkOS sent it, or nothing changed, or no link is active. */
+function answerInvited(issued: Extract<IssuedSetupLink, { delivery: 'workos' }>, intent: SetupLinkForm['intent'], here: string, draft: SetupLinkDraft, notice = '') {
+  if (issued.sent && issued.link.status !== 'active') {
+    return redirectWithToast(here, {
+      kind: 'error',
+      message: `WorkOS sent its invitation to ${issued.recipient}, but the link was ${issued.link.status} meanwhile: Setup Desk is ending the invitation at WorkOS. Recreate it if the customer still needs one.`,
+    });
+  }
+  if (issued.sent) {
+    const replaced = issued.link.replacesLinkId ? ' The earlier link no longer opens.' : '';
+    return redirectWithToast(here, {
+      kind: 'success',
+      message: `WorkOS is emailing its invitation to ${issued.recipient} (from WorkOS, not from us).${replaced}${notice}`,
+    });
+  }
+  const values = { ...draft, delivery: 'workos' as const };
+  const reason = failureReasonOf(issued);
+  if (issued.previousLinkActive) {
+    return refusal(intent, formErrors(`WorkOS did not send the invitation: ${reason} The earlier link still works — nothing changed for the IT admin.`), { values }, 502);
+  }
+  return refusal('create_link', formErrors(`WorkOS did not send the invitation: ${reason} No link is active. Try again, or send it by email.`), { values }, 502);
 }

@@ -1,0 +1,189 @@
+import { ConflictException, GenericServerException, NotFoundException, UnprocessableEntityException } from '@workos-inc/node';
+import { z } from 'zod';
+import { INVITATION_INTENTS, type InvitationFeature } from '~/domain/features';
+import { getDb, type ModelContext } from '~/utils/db.server';
+import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
+import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
+import { recordAuditEvent, type AuditActor } from './audit.server';
+
+/**
+ * WorkOS's IT contacts (decision 025): the people WorkOS itself emails — an Admin Portal
+ * invitation (`inviteItContact`, at most one active per organization), or its own alerts of an
+ * expiring certificate. The one place the app calls these endpoints; every answer is checked
+ * before it is believed. The caller sets the deadline (`withPersonDeadline`, or maintenance's own).
+ */
+
+export interface ItContact {
+  id: string;
+  email: string;
+  createdAt: string | null;
+}
+
+const contactShape = z.object({ id: z.string().min(1).max(100), email: z.string().min(3).max(320), createdAt: z.unknown().optional() });
+
+/** WorkOS answered with something that is not an IT contact: believed nowhere. */
+export class UnexpectedWorkOSAnswerError extends Error {
+  constructor(what: string) {
+    super(`WorkOS answered ${what} with something that is not an IT contact`);
+    this.name = 'UnexpectedWorkOSAnswerError';
+  }
+}
+
+function toContact(value: unknown, what: string): ItContact {
+  const parsed = contactShape.safeParse(value);
+  if (!parsed.success) throw new UnexpectedWorkOSAnswerError(what);
+  return { id: parsed.data.id, email: parsed.data.email, createdAt: isoTimestamp(parsed.data.createdAt) };
+}
+
+const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** The organization's IT contacts, as WorkOS knows them. */
+export async function listItContacts(organizationWorkosId: string): Promise<ItContact[]> {
+  const list = await getWorkOS().organizations.listItContacts({ organizationId: organizationWorkosId });
+  const data = (list as { data?: unknown }).data;
+  if (!Array.isArray(data)) throw new UnexpectedWorkOSAnswerError('the list of IT contacts');
+  return data.map((item) => toContact(item, 'the list of IT contacts'));
+}
+
+/**
+ * The IT contact with this address: made, or — WorkOS answering 409, it exists — found in the
+ * list. `existed` says which.
+ */
+export async function ensureItContact(organizationWorkosId: string, email: string): Promise<ItContact & { existed: boolean }> {
+  try {
+    const created = await getWorkOS().organizations.createItContact({ organizationId: organizationWorkosId, email });
+    return { ...toContact(created, 'the new IT contact'), existed: false };
+  } catch (error) {
+    if (!(rootWorkOSError(error) instanceof ConflictException)) throw error;
+    const existing = (await listItContacts(organizationWorkosId)).find((contact) => sameAddress(contact.email, email));
+    if (!existing) throw error;
+    return { ...existing, existed: true };
+  }
+}
+
+/** WorkOS refused a second invitation: the organization has an active one already. */
+export class InvitationExistsError extends Error {
+  constructor() {
+    super('WorkOS already has an active Admin Portal invitation for this organization');
+    this.name = 'InvitationExistsError';
+  }
+}
+
+/**
+ * Has WorkOS create a setup link for `features` and email it to the contact. A 409 means an
+ * active invitation exists: if it is this contact's (an earlier attempt whose answer was lost, or
+ * one sent from WorkOS's dashboard to the same person), it is revoked and the invitation sent
+ * again, once; if it is someone else's, InvitationExistsError.
+ */
+export async function inviteItContact(organizationWorkosId: string, contactId: string, features: InvitationFeature[]): Promise<void> {
+  const intents = features.map((feature) => INVITATION_INTENTS[feature]);
+  const invite = () => getWorkOS().organizations.inviteItContact({ organizationId: organizationWorkosId, contactId, intents });
+  try {
+    await invite();
+  } catch (error) {
+    if (!(rootWorkOSError(error) instanceof ConflictException)) throw error;
+    await revokeInvitation(organizationWorkosId, contactId);
+    try {
+      await invite();
+    } catch (again) {
+      if (rootWorkOSError(again) instanceof ConflictException) throw new InvitationExistsError();
+      throw again;
+    }
+  }
+}
+
+/**
+ * Ends the contact's active invitation. WorkOS answering 404 — no such invitation (revoked,
+ * completed, expired) or contact — is success: what was to end has ended.
+ */
+export async function revokeInvitation(organizationWorkosId: string, contactId: string): Promise<void> {
+  try {
+    await getWorkOS().organizations.revokeItContact({ organizationId: organizationWorkosId, contactId });
+  } catch (error) {
+    if (rootWorkOSError(error) instanceof NotFoundException) return;
+    throw error;
+  }
+}
+
+/** What went wrong with an IT-contacts call, in words a rep can act on (the organizations' wording does not fit). */
+export function describeItContactError(thrown: unknown): WorkOSProblem {
+  const error = rootWorkOSError(thrown);
+  if (thrown instanceof InvitationExistsError) {
+    return {
+      kind: 'invitation_exists',
+      message:
+        'WorkOS already has an active invitation for this organization, sent to someone else (from the WorkOS dashboard, perhaps). Revoke it in the WorkOS dashboard, or send the link by email or copy it.',
+      refused: true,
+      status: 409,
+    };
+  }
+  if (thrown instanceof UnexpectedWorkOSAnswerError) {
+    return { kind: 'unavailable', message: 'WorkOS answered with something unexpected. Try again in a minute.', refused: false };
+  }
+  if (error instanceof GenericServerException && error.status === 403) {
+    return {
+      kind: 'forbidden',
+      message: 'WorkOS refused: this API key may not manage IT contacts. An admin can give the key that permission in the WorkOS dashboard, or send the link by email.',
+      refused: true,
+      status: 403,
+    };
+  }
+  if (error instanceof NotFoundException) {
+    return {
+      kind: 'not_found',
+      message: 'WorkOS does not know this organization (or its IT contact) any more: run “Sync from WorkOS”, then try again.',
+      refused: true,
+      status: 404,
+    };
+  }
+  if (error instanceof UnprocessableEntityException) {
+    return {
+      kind: 'invalid_request',
+      message: `WorkOS refused the invitation as invalid (${error.message.replace(/\s+/g, ' ').trim()}).`,
+      refused: true,
+      status: 422,
+    };
+  }
+  return describeWorkOSError(thrown);
+}
+
+/**
+ * Registers the IT admin a link was emailed to as the organization's IT contact (the
+ * organization opted in), so that WorkOS's own alerts — an expiring certificate — reach them.
+ * Best effort within the caller's deadline: audited either way, never raised.
+ */
+export async function registerItAdmin(
+  organization: { id: number; workosId: string | null },
+  email: string,
+  actor: AuditActor,
+  { db = getDb(), requestId }: ModelContext = {},
+): Promise<boolean> {
+  if (!organization.workosId) return false;
+  try {
+    const contact = await ensureItContact(organization.workosId, email);
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'organization.it_contact_registered',
+        organizationId: organization.id,
+        requestId,
+        details: { email, contactId: contact.id, existed: contact.existed },
+      },
+      { db },
+    );
+    return true;
+  } catch (error) {
+    const problem = describeItContactError(error);
+    await recordAuditEvent(
+      {
+        actor,
+        action: 'organization.it_contact_register_failed',
+        organizationId: organization.id,
+        requestId,
+        details: { email, kind: problem.kind, status: problem.status ?? null },
+      },
+      { db },
+    );
+    return false;
+  }
+}
