@@ -87,11 +87,11 @@ describe('IT contacts through the SDK', () => {
 
   it('refuses an unknown organization (404), a bad email (422) and the same email twice, whatever its case (409)', async () => {
     await expect(workosNoRetry.organizations.listItContacts({ organizationId: 'org_01NOPE' })).rejects.toBeInstanceOf(NotFoundException);
-    await expect(workosNoRetry.organizations.createItContact({ organizationId: 'org_01NOPE', email: 'a@b.example' })).rejects.toBeInstanceOf(
-      NotFoundException,
-    );
+    await expect(workosNoRetry.organizations.createItContact({ organizationId: 'org_01NOPE', email: 'a@b.example' })).rejects.toBeInstanceOf(NotFoundException);
     const { organization } = await organizationWithContacts('Dup@Acme.example');
-    const invalid = await workosNoRetry.organizations.createItContact({ organizationId: organization.id, email: 'not an email' }).catch((error: unknown) => error);
+    const invalid = await workosNoRetry.organizations
+      .createItContact({ organizationId: organization.id, email: 'not an email' })
+      .catch((error: unknown) => error);
     expect(invalid).toBeInstanceOf(UnprocessableEntityException);
     expect(invalid).toMatchObject({ status: 422, code: 'invalid_request_parameters', message: expect.stringContaining('invalid') });
     expect(lastAnswer('/it_contacts')).toMatchObject({ errors: [{ field: 'email', code: 'invalid' }] });
@@ -99,7 +99,9 @@ describe('IT contacts through the SDK', () => {
       UnprocessableEntityException,
     );
     expect(lastAnswer('/it_contacts')).toMatchObject({ errors: [{ field: 'email', code: 'required' }] });
-    const duplicate = await workosNoRetry.organizations.createItContact({ organizationId: organization.id, email: 'dup@acme.EXAMPLE' }).catch((error: unknown) => error);
+    const duplicate = await workosNoRetry.organizations
+      .createItContact({ organizationId: organization.id, email: 'dup@acme.EXAMPLE' })
+      .catch((error: unknown) => error);
     expect(duplicate).toBeInstanceOf(ConflictException);
     expect(duplicate).toMatchObject({ status: 409, message: expect.stringContaining('already has an IT contact') });
   });
@@ -147,7 +149,13 @@ describe('IT contacts through the SDK', () => {
       workos.organizations.inviteItContact({ ...ids, intents: ['sso', 'directory_sync', 'log_streams', 'domain_verification', 'bring_your_own_key'] }),
     ).resolves.toBeUndefined();
     const [invitation] = await invitationsOf(organization.id);
-    expect(invitation).toMatchObject({ contact_id: ids.contactId, contact_email: 'invitee@acme.example', status: 'active', revoked_at: null, completed_at: null });
+    expect(invitation).toMatchObject({
+      contact_id: ids.contactId,
+      contact_email: 'invitee@acme.example',
+      status: 'active',
+      revoked_at: null,
+      completed_at: null,
+    });
     expect(invitation!.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new Date(invitation!.expires_at).getTime() - new Date(invitation!.created_at).getTime()).toBe(INVITATION_LIFETIME_MS);
     expect(invitation!.url).toBe(`${sandbox.url}/invitation?token=${invitation!.token}`);
@@ -286,7 +294,9 @@ describe('the invitation email', () => {
       const contact = await client.organizations.createItContact({ organizationId: organization.id, email });
       await client.organizations.inviteItContact({ organizationId: organization.id, contactId: contact.id, intents: ['sso'] });
       const listed = (await (await fetch(`${quiet.url}/__sandbox/it-invitations`)).json()) as ListedInvitation[];
-      expect(listed).toMatchObject([{ status: 'active', email_sent_at: null, email_error: null, url: expect.stringContaining(`${quiet.url}/invitation?token=`) }]);
+      expect(listed).toMatchObject([
+        { status: 'active', email_sent_at: null, email_error: null, url: expect.stringContaining(`${quiet.url}/invitation?token=`) },
+      ]);
       expect(catcher.emails.filter((caught) => caught.envelope.to.includes(email))).toEqual([]);
       // A reset forgets contacts and invitations with the rest.
       expect((await fetch(`${quiet.url}/__sandbox/reset`, { method: 'POST' })).status).toBe(204);

@@ -61,9 +61,7 @@ export function itContactsRouter(
   router.post('/organizations/:id/it_contacts', (req, res) => {
     const organization = organizationOf(req.params.id);
     const { email } = parse(createContactSchema, req.body);
-    const taken = store.state.itContacts.some(
-      (contact) => contact.organization_id === organization.id && contact.email.toLowerCase() === email.toLowerCase(),
-    );
+    const taken = store.state.itContacts.some((contact) => contact.organization_id === organization.id && contact.email.toLowerCase() === email.toLowerCase());
     if (taken) throw new ApiError(409, { message: `The organization already has an IT contact with the email '${email}'.` });
     const now = store.clock.iso();
     const contact: ItContact = { object: 'it_contact', id: newId('it_contact'), email, created_at: now, updated_at: now, organization_id: organization.id };

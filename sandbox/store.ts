@@ -303,9 +303,7 @@ export class SandboxStore {
   /** The organization's one active invitation, if it has one. */
   activeInvitation(organizationId: string): ItInvitation | undefined {
     const now = this.clock.now();
-    return this.state.itInvitations.find(
-      (invitation) => invitation.organization_id === organizationId && invitationStatus(invitation, now) === 'active',
-    );
+    return this.state.itInvitations.find((invitation) => invitation.organization_id === organizationId && invitationStatus(invitation, now) === 'active');
   }
 
   /** Revokes an invitation and ends the portal sessions opened from it (WorkOS revokes the contact's setup links). */
