@@ -20,14 +20,16 @@ export default async function globalSetup() {
   assertBuildIsCurrent();
   console.log(`e2e: using ${resolveChromium().source}`);
 
-  // The WorkOS sandbox runs here, in the runner's process; the app and the tests reach it over HTTP.
-  const sandbox = await startSandbox();
   const port = await getFreePort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'setup-desk-e2e-'));
   // The mail catcher, as in development, behind a switch that a test can turn off. Its mail
   // directory is the catcher's storage: outside the app, and not part of the no-leak scan.
   const mail = await startMailCatcher({ smtpPort: await getFreePort(), webPort: await getFreePort(), mailDirectory: path.join(workDir, 'catcher-mail') });
   const smtpSwitch = await startSmtpSwitch({ host: '127.0.0.1', port: mail.smtpPort });
+  // The WorkOS sandbox runs here, in the runner's process; the app and the tests reach it over HTTP.
+  // Its IT-contact invitations go to the catcher directly, not through the switch: turning the
+  // app's mail off must not stop WorkOS's.
+  const sandbox = await startSandbox({ mail: { host: '127.0.0.1', port: mail.smtpPort } });
   const baseURL = `http://localhost:${port}`;
   // The sandbox delivers its events to the app's webhook, as WorkOS would; a test can mute it for one organization.
   const webhookSecret = `whsec_e2e_${crypto.randomBytes(16).toString('hex')}`;
@@ -63,9 +65,10 @@ export default async function globalSetup() {
   const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
 
   const stopServices = async () => {
+    // The sandbox first: it finishes any invitation email under way while the catcher still listens.
+    await sandbox.stop();
     await smtpSwitch.stop();
     await mail.stop();
-    await sandbox.stop();
   };
   await waitForHealthy(baseURL, exited, logPath).catch(async (error: unknown) => {
     server.kill('SIGKILL');

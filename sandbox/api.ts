@@ -26,7 +26,7 @@ function validationError(error: z.ZodError): ApiError {
   });
 }
 
-function parse<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
+export function parse<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error);
   return result.data;
@@ -94,7 +94,7 @@ function listParam(value: unknown): string[] | undefined {
     .filter(Boolean);
 }
 
-function notFound(id: string): ApiError {
+export function notFound(id: string): ApiError {
   return new ApiError(404, { message: `Organization not found: '${id}'.` });
 }
 
@@ -221,6 +221,7 @@ export function apiRouter(store: SandboxStore, { publicUrl }: { publicUrl: () =>
     const index = store.state.organizations.findIndex((organization) => organization.id === req.params.id);
     if (index === -1) throw notFound(req.params.id);
     const [deleted] = store.state.organizations.splice(index, 1);
+    store.dropItContacts(deleted!.id);
     store.emit('organization.deleted', { ...deleted! }, deleted!.id);
     res.status(202).end();
   });

@@ -21,7 +21,7 @@ const sandbox = await startSandbox({ port, persistPath: values.persist, apiKeys:
 console.log(`WorkOS sandbox listening on ${sandbox.url}`);
 console.log(`  API key:      ${sandbox.apiKey}`);
 console.log(`  App settings: WORKOS_API_HOSTNAME=${sandbox.host} WORKOS_API_PORT=${sandbox.port} WORKOS_API_HTTPS=false`);
-console.log(`  Test controls: ${sandbox.url}/__sandbox (faults, requests, webhook-endpoints, clock, events, reset)`);
+console.log(`  Test controls: ${sandbox.url}/__sandbox (faults, requests, webhook-endpoints, clock, events, it-invitations, reset)`);
 const stop = async () => {
   await sandbox.stop();
   process.exit(0);

@@ -1,5 +1,17 @@
+import crypto from 'node:crypto';
 import express, { type Router } from 'express';
-import { newId, type Organization, type PortalIntent, type PortalSession, type SandboxStore } from './store';
+import { IT_INTENT_TITLES } from './mail';
+import {
+  invitationStatus,
+  newId,
+  PORTAL_INTENT_OF,
+  type ItContactIntent,
+  type ItInvitation,
+  type Organization,
+  type PortalIntent,
+  type PortalSession,
+  type SandboxStore,
+} from './store';
 
 /**
  * The simulated Admin Portal: what the IT admin sees after following a generate_link link. A tester
@@ -15,6 +27,8 @@ const KEY_PROVIDERS = ['AWS KMS', 'Azure Key Vault', 'Google Cloud KMS'];
 const KEY_PROVIDER_IDS: Record<string, string> = { 'AWS KMS': 'AWS_KMS', 'Azure Key Vault': 'AZURE_KEY_VAULT', 'Google Cloud KMS': 'GCP_KMS' };
 /** How long a portal session stays usable once its link was opened in time. */
 const SESSION_AFTER_OPEN_MS = 30 * 60_000;
+/** A session opened from an invitation's page: as long as a generate_link link. */
+const INVITATION_SESSION_LIFETIME_MS = 5 * 60_000;
 
 const INTENT_TITLES: Record<PortalIntent, string> = {
   sso: 'Single Sign-On',
@@ -140,6 +154,54 @@ function problemPage(problem: 'invalid' | 'expired' | 'organization_deleted') {
   return page('Invalid link', '<h1>This link is not valid</h1><p>Check that you copied the whole link, or ask for a new one.</p>', 404);
 }
 
+/**
+ * Counts a completed setup towards the invitation the session was opened from; once every invited
+ * feature has completed, the invitation is complete (and its link ends), as WorkOS does. Log
+ * Streams reports no completion, so an invitation that includes it never completes on its own.
+ */
+function recordInvitationProgress(store: SandboxStore, session: PortalSession, completed: ItContactIntent | null): void {
+  if (!completed || !session.it_invitation_id || PORTAL_INTENT_OF[completed] !== session.intent) return;
+  const invitation = store.state.itInvitations.find((candidate) => candidate.id === session.it_invitation_id);
+  if (!invitation || invitationStatus(invitation, store.clock.now()) !== 'active' || !invitation.intents.includes(completed)) return;
+  if (!invitation.completed_intents.includes(completed)) invitation.completed_intents.push(completed);
+  if (invitation.intents.every((intent) => invitation.completed_intents.includes(intent))) invitation.completed_at = store.clock.iso();
+  store.save();
+}
+
+function findInvitation(store: SandboxStore, token: unknown): ItInvitation | undefined {
+  if (typeof token !== 'string') return undefined;
+  return store.state.itInvitations.find((candidate) => candidate.token === token);
+}
+
+/** The invitation's page: which features to set up, each opening its own Admin Portal session. */
+function invitationPage(store: SandboxStore, invitation: ItInvitation | undefined) {
+  if (!invitation) return problemPage('invalid');
+  const status = invitationStatus(invitation, store.clock.now());
+  const organization = store.findOrganization(invitation.organization_id);
+  if (!organization) return problemPage('organization_deleted');
+  if (status === 'revoked' || status === 'expired') return problemPage('expired');
+  if (status === 'completed') {
+    return page(
+      'Setup complete',
+      `<h1>Setup complete</h1><p role="status">Everything ${escapeHtml(organization.name)} was invited to set up is done. This invitation link no longer works.</p>`,
+    );
+  }
+  const action = `/invitation/open?token=${encodeURIComponent(invitation.token)}`;
+  const features = invitation.intents
+    .map((intent) => {
+      const done = invitation.completed_intents.includes(intent) ? ' <span class="badge">Done</span>' : '';
+      return `<form method="post" action="${action}"><input type="hidden" name="intent" value="${intent}">
+        <p><strong>${escapeHtml(IT_INTENT_TITLES[intent])}</strong>${done}</p>
+        <button type="submit">Set up ${escapeHtml(IT_INTENT_TITLES[intent])}</button></form>`;
+    })
+    .join('');
+  return page(
+    'Invitation',
+    `<h1>Set up ${escapeHtml(organization.name)}</h1>
+     <p>You were invited to set up these features for <strong>${escapeHtml(organization.name)}</strong>.</p>${features}`,
+  );
+}
+
 export function portalRouter(store: SandboxStore): Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
@@ -157,9 +219,50 @@ export function portalRouter(store: SandboxStore): Router {
        ${organizations ? `<ul>${organizations}</ul>` : '<p>None yet: create a customer in Setup Desk.</p>'}
        <h2>Test controls</h2>
        <ul><li><a href="/__sandbox/state">/__sandbox/state</a>: everything it holds, as JSON</li>
-       <li><a href="/__sandbox/requests">/__sandbox/requests</a>: every API request it answered</li></ul>`,
+       <li><a href="/__sandbox/requests">/__sandbox/requests</a>: every API request it answered</li>
+       <li><a href="/__sandbox/it-invitations">/__sandbox/it-invitations</a>: IT-contact invitations, with their links</li></ul>`,
     );
     res.status(200).type('html').set('Cache-Control', 'no-store').send(html);
+  });
+
+  // The link in an IT contact's invitation email.
+  router.get('/invitation', (req, res) => {
+    const { status, html } = invitationPage(store, findInvitation(store, req.query.token));
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
+  });
+
+  // One invited feature: a portal session as generate_link would make, tied to the invitation.
+  router.post('/invitation/open', (req, res) => {
+    const invitation = findInvitation(store, req.query.token);
+    const intent = (req.body as Record<string, string | undefined>).intent as ItContactIntent | undefined;
+    if (!invitation || invitationStatus(invitation, store.clock.now()) !== 'active') {
+      // Dead, unknown or complete: what its link shows now.
+      const { status, html } = invitationPage(store, invitation);
+      return void res.status(status).type('html').send(html);
+    }
+    if (!intent || !invitation.intents.includes(intent)) {
+      return void res
+        .status(400)
+        .type('html')
+        .send(page('Not invited', '<h1>This invitation does not include that feature</h1>', 400).html);
+    }
+    const now = store.clock.now();
+    const token = crypto.randomBytes(32).toString('base64url');
+    store.state.portalSessions.push({
+      token,
+      organization_id: invitation.organization_id,
+      intent: PORTAL_INTENT_OF[intent],
+      // Back to the invitation, for the next feature.
+      return_url: `/invitation?token=${encodeURIComponent(invitation.token)}`,
+      success_url: null,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + INVITATION_SESSION_LIFETIME_MS).toISOString(),
+      opened_at: null,
+      external_user_id: null,
+      it_invitation_id: invitation.id,
+    });
+    store.save();
+    res.redirect(303, `/portal/launch?token=${token}`);
   });
 
   router.get('/portal/launch', (req, res) => {
@@ -194,6 +297,8 @@ export function portalRouter(store: SandboxStore): Router {
         .type('html')
         .send(page('Not found', `<h1>No such ${what}</h1>`, 400).html);
     let done: string;
+    /** The invited feature this step completed, if any (for an invitation's progress). */
+    let completed: ItContactIntent | null = null;
     switch (form.step) {
       case 'activate_connection': {
         const provider = IDENTITY_PROVIDERS.includes(form.provider ?? '') ? form.provider! : 'GenericSAML';
@@ -212,6 +317,7 @@ export function portalRouter(store: SandboxStore): Router {
         store.state.connections.push(connection);
         store.emit('connection.activated', { ...connection, domains: [] }, organization.id);
         done = `Single Sign-On with ${provider} is active.`;
+        completed = 'sso';
         break;
       }
       case 'deactivate_connection': {
@@ -243,6 +349,7 @@ export function portalRouter(store: SandboxStore): Router {
           organization.id,
         );
         done = `Directory Sync with ${type} is active.`;
+        completed = 'directory_sync';
         break;
       }
       case 'verify_domain': {
@@ -272,6 +379,7 @@ export function portalRouter(store: SandboxStore): Router {
           domain.updated_at = now;
           store.emit('organization_domain.verified', { ...domain }, organization.id);
           done = `${name} is verified.`;
+          completed = 'domain_verification';
         }
         organization.updated_at = now;
         break;
@@ -317,6 +425,7 @@ export function portalRouter(store: SandboxStore): Router {
             organization.id,
           );
           if (!verified) done = `${INTENT_TITLES[session.intent]}: the ${form.detail ?? ''} key could not be verified.`;
+          else completed = 'bring_your_own_key';
         }
         break;
       }
@@ -326,6 +435,7 @@ export function portalRouter(store: SandboxStore): Router {
           .type('html')
           .send(page('Unknown step', '<h1>Unknown step</h1>', 400).html);
     }
+    recordInvitationProgress(store, session, completed);
     const next = session.success_url ?? session.return_url;
     const { html } = page(
       'Setup complete',

@@ -5,8 +5,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import { apiErrorHandler, apiRouter } from './api';
 import { FaultBook, faultBody, faultRuleSchema, type FaultRule } from './faults';
+import { itContactsRouter } from './it-contacts';
+import { InvitationMailer, type SandboxMailOptions } from './mail';
 import { portalRouter } from './portal';
-import { eventForWire, SandboxClock, SandboxStore } from './store';
+import { eventForWire, invitationStatus, SandboxClock, SandboxStore } from './store';
 import { WebhookDispatcher } from './webhooks';
 
 /** One request as the sandbox saw it, for tests to assert what the app sent. */
@@ -40,6 +42,16 @@ export interface SandboxOptions {
    * its own URL when absent (the simulated portal is served there).
    */
   portalOrigin?: string;
+  /**
+   * API keys that authenticate but lack the IT-contacts permission: every IT-contacts route
+   * answers them 403, everything else works.
+   */
+  limitedApiKeys?: string[];
+  /**
+   * The SMTP server the IT-contact invitation emails go to (a local catcher). Without it
+   * invitations are still made (the control API shows their links) but no email is sent.
+   */
+  mail?: SandboxMailOptions;
 }
 
 export const DEFAULT_SANDBOX_API_KEY = 'sk_test_sandbox_local_development_key';
@@ -65,6 +77,10 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
   const requests: LoggedRequest[] = [];
   const idempotency = new Map<string, CachedResponse>();
   const apiKeys = new Set(options.apiKeys ?? [DEFAULT_SANDBOX_API_KEY]);
+  const limitedApiKeys = new Set(options.limitedApiKeys ?? []);
+  const mailer = new InvitationMailer(store, options.mail);
+  const origin = () => options.portalOrigin ?? options.publicUrl();
+  const invitationUrl = (token: string) => `${origin()}/invitation?token=${encodeURIComponent(token)}`;
   store.onEvent((event) => webhooks.dispatch(event));
   if (store.state.organizations.length === 0) {
     for (const organization of options.seed?.organizations ?? []) store.seedOrganization(organization);
@@ -111,11 +127,12 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
   app.use((req, res, next) => {
     if (!API_PATH.test(req.path)) return next();
     const key = /^Bearer (.+)$/.exec(req.get('Authorization') ?? '')?.[1];
-    if (!key || !apiKeys.has(key)) {
+    if (!key || !(apiKeys.has(key) || limitedApiKeys.has(key))) {
       res.status(401).json({ message: 'Unauthorized: the API key is missing or not valid for this environment.' });
       return;
     }
     (res.locals.logEntry as LoggedRequest).authorized = true;
+    res.locals.limitedApiKey = !apiKeys.has(key);
     next();
   });
 
@@ -206,7 +223,8 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
 
   // Browsers ask for it on every portal page; an empty answer keeps their consoles clean.
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
-  app.use(apiRouter(store, { publicUrl: () => options.portalOrigin ?? options.publicUrl() }));
+  app.use(apiRouter(store, { publicUrl: origin }));
+  app.use(itContactsRouter(store, { mailer, invitationUrl }));
   app.use(portalRouter(store));
   app.use('/__sandbox', controlRouter());
   app.use((req, res) => res.status(404).json({ message: `No route for ${req.method} ${req.path}` }));
@@ -285,6 +303,23 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
       if (!body.success) return void res.status(400).json({ message: body.error.message });
       res.status(201).json(eventForWire(store.emit(body.data.event, body.data.data, body.data.organization_id)));
     });
+    // IT-contact invitations with their links and status, once any email under way has been sent
+    // (or failed): a test follows a link without reading a mail catcher.
+    router.get('/it-invitations', async (req, res) => {
+      await mailer.settle();
+      const organizationId = typeof req.query.organization_id === 'string' ? req.query.organization_id : undefined;
+      const now = clock.now();
+      res.json(
+        store.state.itInvitations
+          .filter((invitation) => !organizationId || invitation.organization_id === organizationId)
+          .map((invitation) => ({
+            ...invitation,
+            contact_email: store.state.itContacts.find((contact) => contact.id === invitation.contact_id)?.email ?? null,
+            url: invitationUrl(invitation.token),
+            status: invitationStatus(invitation, now),
+          })),
+      );
+    });
     router.get('/state', (_req, res) => res.json(store.state));
     router.post('/reset', (_req, res) => {
       store.reset();
@@ -298,7 +333,7 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
     return router;
   }
 
-  return { app, store, faults, webhooks, requests, clock };
+  return { app, store, faults, webhooks, requests, clock, mailer };
 }
 
 export interface RunningSandbox {
@@ -314,6 +349,8 @@ export interface RunningSandbox {
   webhooks: WebhookDispatcher;
   requests: LoggedRequest[];
   clock: SandboxClock;
+  /** Sends the IT-contact invitation emails; `settle()` waits for those under way. */
+  mailer: InvitationMailer;
   stop(): Promise<void>;
 }
 
@@ -339,10 +376,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     webhooks: sandbox.webhooks,
     requests: sandbox.requests,
     clock: sandbox.clock,
+    mailer: sandbox.mailer,
     async stop() {
       // Held requests go on (and finish) rather than keep the server from closing.
       sandbox.faults.clear();
       await sandbox.webhooks.settle();
+      await sandbox.mailer.settle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

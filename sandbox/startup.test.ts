@@ -31,7 +31,7 @@ describe('starting the sandbox', () => {
       expect(html).toContain('<h1>WorkOS sandbox</h1>');
       expect(html).toContain('Home Page Co');
       const links = [...html.matchAll(/href="([^"]+)"/g)].map((match) => match[1]!);
-      expect(links).toEqual(['/__sandbox/state', '/__sandbox/requests']);
+      expect(links).toEqual(['/__sandbox/state', '/__sandbox/requests', '/__sandbox/it-invitations']);
       for (const link of links) expect((await fetch(`${sandbox.url}${link}`)).status, link).toBe(200);
     } finally {
       await sandbox.stop();
@@ -63,6 +63,45 @@ describe('starting the sandbox', () => {
         expect(list.data.map((organization) => organization.id)).toEqual([created.id]);
       } finally {
         await second.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps IT contacts and invitations across a restart, and loads a state file saved before they existed', async () => {
+    const dir = makeTempDir('setup-desk-sandbox-state-');
+    const persistPath = path.join(dir, 'state.json');
+    try {
+      const first = await startSandbox({ persistPath });
+      const workos = new WorkOS(first.apiKey, first.sdkOptions);
+      const organization = await workos.organizations.createOrganization({ name: 'Contacts Survive' });
+      const contact = await workos.organizations.createItContact({ organizationId: organization.id, email: 'it@survive.example' });
+      await workos.organizations.inviteItContact({ organizationId: organization.id, contactId: contact.id, intents: ['sso'] });
+      await first.stop();
+
+      const second = await startSandbox({ persistPath });
+      try {
+        const again = new WorkOS(second.apiKey, second.sdkOptions);
+        expect((await again.organizations.listItContacts({ organizationId: organization.id })).data.map((item) => item.id)).toEqual([contact.id]);
+        const invitations = (await (await fetch(`${second.url}/__sandbox/it-invitations`)).json()) as { status: string }[];
+        expect(invitations.map((invitation) => invitation.status)).toEqual(['active']);
+      } finally {
+        await second.stop();
+      }
+
+      // A file from before IT contacts: no such arrays in it.
+      const { itContacts: _contacts, itInvitations: _invitations, ...older } = JSON.parse(fs.readFileSync(persistPath, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(persistPath, JSON.stringify(older));
+      const third = await startSandbox({ persistPath });
+      try {
+        const client = new WorkOS(third.apiKey, third.sdkOptions);
+        expect((await client.organizations.listItContacts({ organizationId: organization.id })).data).toEqual([]);
+        await expect(client.organizations.createItContact({ organizationId: organization.id, email: 'new@survive.example' })).resolves.toMatchObject({
+          email: 'new@survive.example',
+        });
+      } finally {
+        await third.stop();
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

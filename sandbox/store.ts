@@ -63,6 +63,8 @@ export interface PortalSession {
   external_user_id?: string | null;
   /** Set by `POST /portal/revoke_link`: the link and any session opened from it no longer work. */
   revoked_at?: string | null;
+  /** The IT-contact invitation this session was opened from, if any: its completions count towards the invitation. */
+  it_invitation_id?: string | null;
 }
 
 export interface Connection {
@@ -99,6 +101,61 @@ export interface PortalSetting {
   created_at: string;
 }
 
+/** What an IT contact can be invited to set up (the SDK's `ItContactIntent`; not the portal's own intent names). */
+export const IT_CONTACT_INTENTS = ['sso', 'directory_sync', 'log_streams', 'domain_verification', 'bring_your_own_key'] as const;
+export type ItContactIntent = (typeof IT_CONTACT_INTENTS)[number];
+
+/** The Admin Portal intent a session opened from an invitation uses for each invited feature. */
+export const PORTAL_INTENT_OF: Record<ItContactIntent, PortalIntent> = {
+  sso: 'sso',
+  directory_sync: 'dsync',
+  log_streams: 'log_streams',
+  domain_verification: 'domain_verification',
+  bring_your_own_key: 'bring_your_own_key',
+};
+
+export interface ItContact {
+  object: 'it_contact';
+  id: string;
+  email: string;
+  created_at: string;
+  updated_at: string;
+  /** Not sent on the wire: whose contact it is. */
+  organization_id: string;
+}
+
+/**
+ * An Admin Portal invitation emailed to an IT contact. An organization has at most one active
+ * invitation (not revoked, expired or completed) at a time.
+ */
+export interface ItInvitation {
+  id: string;
+  organization_id: string;
+  contact_id: string;
+  intents: ItContactIntent[];
+  /** The secret in the invitation link. */
+  token: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  /** Set once every invited feature that reports a completion has completed through it. */
+  completed_at: string | null;
+  /** The invited features completed so far through portal sessions opened from the invitation. */
+  completed_intents: ItContactIntent[];
+  /** When the email went out; null while unsent, or when the sandbox has no mail server configured. */
+  email_sent_at: string | null;
+  /** Why the email could not be sent (the invitation stands). */
+  email_error: string | null;
+}
+
+export type ItInvitationStatus = 'active' | 'revoked' | 'expired' | 'completed';
+
+export function invitationStatus(invitation: ItInvitation, now: Date): ItInvitationStatus {
+  if (invitation.completed_at) return 'completed';
+  if (invitation.revoked_at) return 'revoked';
+  return now.getTime() < new Date(invitation.expires_at).getTime() ? 'active' : 'expired';
+}
+
 export interface SandboxState {
   organizations: Organization[];
   events: SandboxEvent[];
@@ -106,10 +163,12 @@ export interface SandboxState {
   connections: Connection[];
   directories: Directory[];
   portalSettings: PortalSetting[];
+  itContacts: ItContact[];
+  itInvitations: ItInvitation[];
 }
 
 export function emptyState(): SandboxState {
-  return { organizations: [], events: [], portalSessions: [], connections: [], directories: [], portalSettings: [] };
+  return { organizations: [], events: [], portalSessions: [], connections: [], directories: [], portalSettings: [], itContacts: [], itInvitations: [] };
 }
 
 const nextUlid = monotonicFactory();
@@ -241,6 +300,29 @@ export class SandboxStore {
     return organization;
   }
 
+  /** The organization's one active invitation, if it has one. */
+  activeInvitation(organizationId: string): ItInvitation | undefined {
+    const now = this.clock.now();
+    return this.state.itInvitations.find((invitation) => invitation.organization_id === organizationId && invitationStatus(invitation, now) === 'active');
+  }
+
+  /** Revokes an invitation and ends the portal sessions opened from it (WorkOS revokes the contact's setup links). */
+  revokeInvitation(invitation: ItInvitation): void {
+    const now = this.clock.iso();
+    invitation.revoked_at = now;
+    for (const session of this.state.portalSessions) {
+      if (session.it_invitation_id === invitation.id) session.revoked_at = now;
+    }
+    this.save();
+  }
+
+  /** Drops an organization's IT contacts and invitations (the organization was deleted). */
+  dropItContacts(organizationId: string): void {
+    this.state.itContacts = this.state.itContacts.filter((contact) => contact.organization_id !== organizationId);
+    this.state.itInvitations = this.state.itInvitations.filter((invitation) => invitation.organization_id !== organizationId);
+    this.save();
+  }
+
   /** Appends an event, notifies listeners (webhooks) and returns it. */
   emit(event: string, data: Record<string, unknown>, organizationId?: string): SandboxEvent {
     const created: SandboxEvent = {
@@ -262,6 +344,12 @@ export class SandboxStore {
 function loadState(file: string): SandboxState {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SandboxState>;
   return { ...emptyState(), ...parsed };
+}
+
+/** The wire form of an IT contact (`ItContactResponse`: without the sandbox's private fields). */
+export function itContactForWire(contact: ItContact): Omit<ItContact, 'organization_id'> {
+  const { organization_id: _organizationId, ...wire } = contact;
+  return wire;
 }
 
 /** The wire form of an event (without the sandbox's private fields). */

@@ -8,7 +8,7 @@ import { runSeed } from '../db/seed';
 import { closeDb, databaseLabel, getDb, migrateToLatest } from '../app/utils/db.server';
 import { EnvError, loadDotEnv, parseEnv } from '../app/utils/env.server';
 import { formatBanner, untilAnswering } from './dev/banner';
-import { developmentServices, type StartedService } from './dev/services';
+import { developmentServices, type DevServiceContext, type StartedService } from './dev/services';
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -21,8 +21,11 @@ async function main(): Promise<void> {
   let banner: string[] = [];
   let env: ReturnType<typeof parseEnv>;
   try {
+    const context: DevServiceContext = {};
     for (const definition of developmentServices) {
-      started.push({ name: definition.name, service: await definition.start() });
+      const service = await definition.start(context);
+      started.push({ name: definition.name, service });
+      if (service.localSmtp) context.localSmtp = service.localSmtp;
     }
     // A variable the developer set explicitly wins over what a service suggests.
     for (const { service } of started) {

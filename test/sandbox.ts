@@ -1,6 +1,6 @@
 import { resetEnvCache } from '~/utils/env.server';
 import { resetWorkOS } from '~/utils/workos.server';
-import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../sandbox/server';
 import { workosSandboxEnv } from './built-server';
 
 /** Points this test process's WorkOS client at the sandbox: the environment is read afresh, and the client made anew. */
@@ -10,9 +10,12 @@ export function pointWorkOSAt(sandbox: RunningSandbox): void {
   resetWorkOS();
 }
 
-/** A sandbox that this test process's own model calls reach (a built server is given workosSandboxEnv instead). */
-export async function startSandboxInProcess(): Promise<RunningSandbox> {
-  const sandbox = await startSandbox();
+/**
+ * A sandbox that this test process's own model calls reach (a built server is given workosSandboxEnv
+ * instead); `options` as startSandbox's (a test of IT-contact invitations passes its SMTP catcher as `mail`).
+ */
+export async function startSandboxInProcess(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const sandbox = await startSandbox(options);
   pointWorkOSAt(sandbox);
   return sandbox;
 }

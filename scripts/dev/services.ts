@@ -5,19 +5,27 @@ import { startMailCatcher } from './maildev';
 /**
  * What `npm run dev` starts beside the app. Each service starts, hands the app the environment
  * that points at it, prints how to reach it, and stops with the launcher. A new development
- * service (the mail catcher, say) plugs in by adding an entry to `developmentServices`.
+ * service plugs in by adding an entry to `developmentServices`; those started before it can hand
+ * it what they offer (the local mail catcher's SMTP port, for the WorkOS sandbox's emails).
  */
 export interface StartedService {
   /** Variables merged into the app's environment (a variable the developer set wins). */
   env: Record<string, string>;
   /** Lines for the start-up banner: where to look, how to sign in. */
   banner: string[];
+  /** A mail catcher on this machine that other services may send to (never a real mail server). */
+  localSmtp?: { host: string; port: number };
   stop(): Promise<void>;
+}
+
+/** What the services started so far offer the next one. */
+export interface DevServiceContext {
+  localSmtp?: { host: string; port: number };
 }
 
 export interface DevService {
   name: string;
-  start(): Promise<StartedService>;
+  start(context: DevServiceContext): Promise<StartedService>;
 }
 
 export const SANDBOX_STATE_FILE = '.data/workos-sandbox.json';
@@ -25,7 +33,7 @@ export const SANDBOX_STATE_FILE = '.data/workos-sandbox.json';
 /** The local WorkOS sandbox, unless the developer configured a real WorkOS key without a host. */
 const workosSandbox: DevService = {
   name: 'WorkOS sandbox',
-  async start(): Promise<StartedService> {
+  async start(context): Promise<StartedService> {
     if (process.env.WORKOS_API_KEY && !process.env.WORKOS_API_HOSTNAME) {
       return {
         env: {},
@@ -38,6 +46,9 @@ const workosSandbox: DevService = {
       port,
       apiKeys: [process.env.WORKOS_API_KEY ?? DEFAULT_SANDBOX_API_KEY],
       persistPath: SANDBOX_STATE_FILE,
+      // Its IT-contact invitations land in the local catcher; with the developer's own SMTP_URL
+      // (no catcher) none is sent: the sandbox must not mail made-up contacts through a real server.
+      mail: context.localSmtp,
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
         throw new Error(`Port ${port} is busy, so the WorkOS sandbox cannot start there. Set WORKOS_SANDBOX_PORT to a free port.`);
@@ -61,6 +72,9 @@ const workosSandbox: DevService = {
       banner: [
         `WorkOS sandbox → ${sandbox.url} (its organizations and test controls; state in ${SANDBOX_STATE_FILE})`,
         `WorkOS events → webhooks to ${appUrl}/webhooks/workos, and the events poller`,
+        context.localSmtp
+          ? `WorkOS IT-contact invitations → emailed to the mail catcher; links at ${sandbox.url}/__sandbox/it-invitations`
+          : `WorkOS IT-contact invitations → not emailed (no local mail catcher); links at ${sandbox.url}/__sandbox/it-invitations`,
       ],
       stop: () => sandbox.stop(),
     };
@@ -84,9 +98,11 @@ const mailCatcher: DevService = {
     return {
       env: { SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}` },
       banner: [`Mail catcher → ${catcher.webUrl} (every email the app sends; none leaves this machine)`],
+      localSmtp: { host: '127.0.0.1', port: catcher.smtpPort },
       stop: () => catcher.stop(),
     };
   },
 };
 
-export const developmentServices: DevService[] = [workosSandbox, mailCatcher];
+/** The mail catcher first: the sandbox sends its invitation emails there. */
+export const developmentServices: DevService[] = [mailCatcher, workosSandbox];
