@@ -4,7 +4,7 @@ import { acquireLease, leaseHolderName } from '../app/models/background-jobs.ser
 import { pollWorkOSEvents } from '../app/models/event-poller.server';
 import { sendOwnerDigests } from '../app/models/owner-digest.server';
 import { pruneLapsedHits } from '../app/models/rate-limit.server';
-import { endLinksAtWorkOS, settleLapsedLinks } from '../app/models/setup-link.server';
+import { endDueInvitations, endLinksAtWorkOS, settleLapsedLinks } from '../app/models/setup-link.server';
 import type { Env } from '../app/utils/env.server';
 
 /**
@@ -57,11 +57,12 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
 export const MAINTENANCE_LEASE_MS = 5 * 60_000;
 
 export type MaintenanceResult =
-  { ran: false; reason: 'busy' | 'not_due'; holder: string | null } | { ran: true; expiredLinks: number; digestsSent: number; prunedRateLimits: number };
+  | { ran: false; reason: 'busy' | 'not_due'; holder: string | null }
+  | { ran: true; expiredLinks: number; invitationsEnded: number; digestsSent: number; prunedRateLimits: number };
 
 /**
  * One maintenance run, if this instance gets the lease: links past their time are settled, their
- * Admin Portal sessions ended, owner digests sent, lapsed rate-limit counts pruned. The lease is
+ * Admin Portal sessions ended, invitations WorkOS has not confirmed ending asked about again, owner digests sent, lapsed rate-limit counts pruned. The lease is
  * renewed between steps. A step that outlasts the lease lets another instance start maintenance
  * beside it, which is safe: each step claims its own rows (a link settles once, a digest is claimed
  * per owner and day); the lease only keeps the work from being done N times over.
@@ -79,11 +80,14 @@ export async function runMaintenance(
     await lease.renew();
     await endLinksAtWorkOS(ended, { db });
     await lease.renew();
+    // WorkOS-sent links that ended here while WorkOS did not confirm ending its invitation: asked again.
+    const invitationsEnded = await endDueInvitations({ db });
+    await lease.renew();
     const digestsSent = await sendOwnerDigests({ db });
     await lease.renew();
     const prunedRateLimits = await pruneLapsedHits({ db });
     await lease.release(null);
-    return { ran: true, expiredLinks, digestsSent, prunedRateLimits };
+    return { ran: true, expiredLinks, invitationsEnded, digestsSent, prunedRateLimits };
   } catch (error) {
     await lease.release(error instanceof Error ? error.message : String(error));
     throw error;

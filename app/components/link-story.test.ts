@@ -12,6 +12,8 @@ const base: LinkStoryLink = {
   completedAt: null,
   recipientEmail: 'it@customer.example',
   createdBy: 'Rita Rep',
+  delivery: 'email',
+  invitationEndPending: false,
 };
 
 describe('the story of the current link', () => {
@@ -55,6 +57,23 @@ describe('the story of the current link', () => {
       tone: 'busy',
       text: 'A link is being emailed to it@customer.example (started by Rita Rep).',
       next: 'This page updates when the mail server answers.',
+    });
+  });
+
+  it('a WorkOS-sent link: WorkOS is the sender, and an invitation WorkOS has not confirmed ending is said', () => {
+    const invited = { ...base, delivery: 'workos' as const };
+    expect(linkStory({ ...invited, status: 'sending' }, { canEdit: true })).toMatchObject({
+      text: 'WorkOS is being asked to send its invitation to it@customer.example (started by Rita Rep).',
+      next: 'This page updates when WorkOS answers.',
+    });
+    expect(linkStory({ ...invited, status: 'failed' }, { canEdit: true })?.text).toBe(
+      'The link (a1b2c3) never reached it@customer.example: WorkOS did not send its invitation.',
+    );
+    const revoked = { ...invited, status: 'revoked' as const, revokedAt: '2026-12-05T10:00:00.000Z', revokedBy: 'Rita Rep' };
+    expect(linkStory(revoked, { canEdit: true })?.tone).toBe('ended');
+    expect(linkStory({ ...revoked, invitationEndPending: true }, { canEdit: true })).toMatchObject({
+      tone: 'busy',
+      next: 'WorkOS has not yet confirmed ending its invitation: Setup Desk keeps asking. Create a new link below when the customer is ready.',
     });
   });
 });

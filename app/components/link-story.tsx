@@ -1,7 +1,7 @@
 import { DEFAULT_TIME_ZONE, formatDateTime } from '~/utils/format';
 import { useTimeZone } from './local-time';
 import { FEATURE_INFO, hasCompletionSignal, type SetupFeature } from '~/domain/features';
-import { type SetupLinkStatus } from '~/domain/setup-links';
+import { type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 
 /** What the story of an organization's current link needs. */
 export interface LinkStoryLink {
@@ -15,6 +15,9 @@ export interface LinkStoryLink {
   completedAt: string | null;
   recipientEmail: string | null;
   createdBy: string | null;
+  delivery: DeliveryMethod;
+  /** Ended here; WorkOS has not yet confirmed ending its invitation (WorkOS-sent links). */
+  invitationEndPending: boolean;
 }
 
 const titles = (features: SetupFeature[]) => features.map((feature) => FEATURE_INFO[feature].title).join(', ');
@@ -29,14 +32,27 @@ export function linkStory(
   { canEdit, timeZone = DEFAULT_TIME_ZONE }: { canEdit: boolean; /** The reader's zone (decision 020). */ timeZone?: string },
 ): { tone: 'done' | 'ended' | 'busy'; text: string; next: string | null } | null {
   if (!link) return null;
+  const story = storyOf(link, { canEdit, timeZone });
+  if (!story || !link.invitationEndPending) return story;
+  // The link has ended here; WorkOS's copy of it may still open until WorkOS confirms.
+  return { ...story, tone: 'busy', next: `WorkOS has not yet confirmed ending its invitation: Setup Desk keeps asking. ${story.next ?? ''}`.trim() };
+}
+
+function storyOf(
+  link: LinkStoryLink,
+  { canEdit, timeZone }: { canEdit: boolean; timeZone: string },
+): { tone: 'done' | 'ended' | 'busy'; text: string; next: string | null } | null {
+  const sentBy = link.delivery === 'workos';
   switch (link.status) {
     case 'active':
       return null;
     case 'sending':
       return {
         tone: 'busy',
-        text: `A link is being emailed to ${link.recipientEmail ?? 'the IT admin'} (started by ${link.createdBy ?? 'someone'}).`,
-        next: 'This page updates when the mail server answers.',
+        text: sentBy
+          ? `WorkOS is being asked to send its invitation to ${link.recipientEmail ?? 'the IT admin'} (started by ${link.createdBy ?? 'someone'}).`
+          : `A link is being emailed to ${link.recipientEmail ?? 'the IT admin'} (started by ${link.createdBy ?? 'someone'}).`,
+        next: sentBy ? 'This page updates when WorkOS answers.' : 'This page updates when the mail server answers.',
       };
     case 'completed':
       return {
@@ -60,7 +76,9 @@ export function linkStory(
     case 'failed':
       return {
         tone: 'ended',
-        text: `The link (${link.fingerprint}) never reached ${link.recipientEmail ?? 'the IT admin'}: its email could not be sent.`,
+        text: sentBy
+          ? `The link (${link.fingerprint}) never reached ${link.recipientEmail ?? 'the IT admin'}: WorkOS did not send its invitation.`
+          : `The link (${link.fingerprint}) never reached ${link.recipientEmail ?? 'the IT admin'}: its email could not be sent.`,
         next: canEdit ? 'Send it again below, or use Copy link.' : null,
       };
   }

@@ -8,7 +8,7 @@ import { buttonClass, Field, FieldError, TextAreaField } from './field';
 import { DateTime, relativeTime, useTimeZone } from './local-time';
 import { FEATURE_INFO, INVITATION_FEATURES, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
 import { NOTE_MAX_LENGTH } from '~/domain/history';
-import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
+import { isExpiringSoon, lifetimeDaysOf, LINK_LIFETIME_DAYS, WORKOS_INVITATION_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 
 export interface SetupLinkSummary {
   id: number;
@@ -27,6 +27,9 @@ export interface SetupLinkSummary {
   launchCount: number;
   launches: Partial<Record<SetupFeature, { count: number }>>;
   fingerprint: string;
+  remindersSent: number;
+  lastRemindedAt: string | null;
+  extendedAt: string | null;
 }
 
 /**
@@ -135,8 +138,8 @@ export function RecipientFields({
       {delivery === 'workos' ? (
         <p className="text-sm text-slate-700" role="note">
           WorkOS emails its own invitation from workos.com and registers this person as the organization’s IT contact. An invitation can carry{' '}
-          {INVITATION_FEATURES.map((feature) => FEATURE_INFO[feature].title).join(', ')} — not Audit Logs or certificate renewal — and no personal message. Setup
-          Desk never sees the link.
+          {INVITATION_FEATURES.map((feature) => FEATURE_INFO[feature].title).join(', ')} — not Audit Logs or certificate renewal — and no personal message.
+          Setup Desk never sees the link.
         </p>
       ) : null}
       <Field
@@ -293,6 +296,7 @@ export function SetupLinkCard({
   draft,
   previewAction,
   lifetimeMaxDays = LINK_LIFETIME_DAYS.max,
+  remindItAdmin = true,
 }: {
   active: SetupLinkSummary | null;
   errors: FieldErrors;
@@ -306,6 +310,8 @@ export function SetupLinkCard({
   previewAction: string;
   /** The longest lifetime the Configuration page allows. */
   lifetimeMaxDays?: number;
+  /** Whether this organization's emailed links get reminders. */
+  remindItAdmin?: boolean;
 }) {
   const errorsOf = (intent: string): FieldErrors => (errorIntent === intent ? errors : {});
   const busy = pendingIntent !== null;
@@ -330,6 +336,8 @@ export function SetupLinkCard({
     );
   }
   const expiresSoon = isExpiringSoon(active.expiresAt, now);
+  // WorkOS's own invitation lasts no longer than WorkOS lets it, whatever the Configuration page allows.
+  const extendLimitDays = active.delivery === 'workos' ? Math.min(lifetimeMaxDays, WORKOS_INVITATION_DAYS) : lifetimeMaxDays;
   const lifetimeDays = String(lifetimeDaysOf(active));
   const activeDraft: SetupLinkDraft = {
     ...DEFAULT_DRAFT,
@@ -350,6 +358,17 @@ export function SetupLinkCard({
         <dd>
           {active.delivery === 'copy' ? (
             'Copied and shared by hand'
+          ) : active.delivery === 'workos' ? (
+            <>
+              Sent by WorkOS to {recipientLabel(active)}, in WorkOS’s own invitation email
+              {active.emailSentAt ? (
+                <>
+                  {' '}
+                  (<DateTime iso={active.emailSentAt} />)
+                </>
+              ) : null}
+              . Setup Desk never sees that link.
+            </>
           ) : (
             <>
               Emailed to {recipientLabel(active)}
@@ -370,22 +389,54 @@ export function SetupLinkCard({
         <dt className="text-slate-600">Expires</dt>
         <dd className={expiresSoon ? 'font-semibold text-amber-800' : undefined}>
           <DateTime iso={active.expiresAt} /> ({relativeTime(active.expiresAt, new Date(now).getTime())})
+          {active.extendedAt ? (
+            <span className="font-normal text-slate-600">
+              {' '}
+              — extended <DateTime iso={active.extendedAt} />
+            </span>
+          ) : null}
         </dd>
-        <dt className="text-slate-600">Opened</dt>
-        <dd>
-          {active.viewCount === 0
-            ? 'Not yet'
-            : `${active.viewCount} time${active.viewCount === 1 ? '' : 's'}, first ${formatDateTime(active.firstViewedAt!, timeZone)}, last ${formatDateTime(active.lastViewedAt!, timeZone)}`}
-        </dd>
-        <dt className="text-slate-600">Launches</dt>
-        <dd>
-          {active.launchCount === 0
-            ? 'None yet'
-            : active.features
-                .filter((feature) => active.launches[feature])
-                .map((feature) => `${FEATURE_INFO[feature].title} ×${active.launches[feature]!.count}`)
-                .join(', ')}
-        </dd>
+        {active.delivery === 'workos' ? (
+          <>
+            <dt className="text-slate-600">Opened</dt>
+            <dd>WorkOS does not say when its invitation is opened: the progress below shows what is set up.</dd>
+          </>
+        ) : (
+          <>
+            <dt className="text-slate-600">Opened</dt>
+            <dd>
+              {active.viewCount === 0
+                ? 'Not yet'
+                : `${active.viewCount} time${active.viewCount === 1 ? '' : 's'}, first ${formatDateTime(active.firstViewedAt!, timeZone)}, last ${formatDateTime(active.lastViewedAt!, timeZone)}`}
+            </dd>
+            <dt className="text-slate-600">Launches</dt>
+            <dd>
+              {active.launchCount === 0
+                ? 'None yet'
+                : active.features
+                    .filter((feature) => active.launches[feature])
+                    .map((feature) => `${FEATURE_INFO[feature].title} ×${active.launches[feature]!.count}`)
+                    .join(', ')}
+            </dd>
+          </>
+        )}
+        {active.delivery === 'email' ? (
+          <>
+            <dt className="text-slate-600">Reminders</dt>
+            <dd data-testid="link-reminders">
+              {active.remindersSent > 0 ? (
+                <>
+                  {active.remindersSent} sent, the last <DateTime iso={active.lastRemindedAt!} />
+                  {remindItAdmin ? '' : ' (now off for this organization)'}
+                </>
+              ) : remindItAdmin ? (
+                'None yet: one goes out if the IT admin has not started after a few days, and a day before it expires'
+              ) : (
+                'Off for this organization'
+              )}
+            </dd>
+          </>
+        ) : null}
         <dt className="text-slate-600">Fingerprint</dt>
         <dd>
           <code>{active.fingerprint}</code>
@@ -401,6 +452,30 @@ export function SetupLinkCard({
           <Field label="Reason" name="reason" required maxLength={NOTE_MAX_LENGTH} errors={errorsOf('revoke_link').reason} />
           <ConfirmButton confirmLabel="Click again to revoke">Revoke link</ConfirmButton>
         </Form>
+        {active.delivery === 'workos' && active.recipientEmail ? (
+          <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" aria-labelledby="resend-link-title">
+            <input type="hidden" name="intent" value="resend_link" />
+            <input type="hidden" name="linkId" value={active.id} />
+            <h3 id="resend-link-title" className="font-semibold">
+              Have WorkOS send it again
+            </h3>
+            <p className="text-xs text-slate-600">
+              WorkOS ends its current invitation (it keeps one at a time) and emails a new one to {recipientLabel(active)}, for the same features. If WorkOS
+              then does not send it, no link is active, and this page says so.
+            </p>
+            <Field
+              label="Reason"
+              name="resendReason"
+              required
+              maxLength={NOTE_MAX_LENGTH}
+              errors={errorsOf('resend_link').resendReason}
+              hint="For the history, e.g. “They cannot find the email”."
+            />
+            <ConfirmButton confirmLabel="Click again to have WorkOS send it again" disabled={busy}>
+              {pendingIntent === 'resend_link' ? 'Asking WorkOS…' : 'Send again'}
+            </ConfirmButton>
+          </Form>
+        ) : null}
         {active.delivery === 'email' && active.recipientEmail ? (
           <Form
             method="post"
@@ -443,6 +518,40 @@ export function SetupLinkCard({
             </div>
           </Form>
         ) : null}
+        <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" noValidate aria-labelledby="extend-link-title">
+          <input type="hidden" name="intent" value="extend_link" />
+          <input type="hidden" name="linkId" value={active.id} />
+          <h3 id="extend-link-title" className="font-semibold">
+            Extend the link
+          </h3>
+          <p className="text-xs text-slate-600">
+            The same link keeps working, longer: nothing new is sent. At most {extendLimitDays} days from its creation (
+            <DateTime iso={new Date(new Date(active.createdAt).getTime() + extendLimitDays * 86_400_000).toISOString()} />
+            ).
+          </p>
+          <Field
+            label="Extend by (days)"
+            name="extendDays"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={lifetimeMaxDays}
+            defaultValue="7"
+            errors={errorsOf('extend_link').extendDays}
+            className="max-w-xs"
+          />
+          <Field
+            label="Reason"
+            name="extendReason"
+            required
+            maxLength={NOTE_MAX_LENGTH}
+            errors={errorsOf('extend_link').extendReason}
+            hint="For the history, e.g. “IT admin is away until Monday”."
+          />
+          <button type="submit" className={buttonClass('secondary')} disabled={busy}>
+            {pendingIntent === 'extend_link' ? 'Extending…' : 'Extend link'}
+          </button>
+        </Form>
         {/* Folded away until wanted: most days the rep revokes or resends; open when it has errors. */}
         <details className="rounded-md border border-slate-200 p-4 md:col-span-2" open={errorIntent === 'recreate_link'}>
           <summary className="cursor-pointer font-semibold">Recreate the link — other features, another recipient, or to copy</summary>
@@ -450,7 +559,8 @@ export function SetupLinkCard({
             <input type="hidden" name="intent" value="recreate_link" />
             <input type="hidden" name="linkId" value={active.id} />
             <p className="text-xs text-slate-600">
-              Issues a new link in place of this one. To copy: this link stops at once. By email: it keeps working until the new email is accepted.
+              Issues a new link in place of this one. To copy: this link stops at once. By email: it keeps working until the new email is accepted. Sent by
+              WorkOS: WorkOS ends its earlier invitation first.
             </p>
             <IssueFields
               draft={errorIntent === 'recreate_link' ? draft : activeDraft}

@@ -154,7 +154,8 @@ export const AUDIT_CATALOG = {
   }),
   'setup_link.invited': entry({
     details: z.object({ recipient: z.string(), fingerprint, contactId: z.string(), replacedFingerprint: fingerprint.optional() }),
-    summary: (d) => `had WorkOS email its invitation to ${d.recipient} (${d.fingerprint})${d.replacedFingerprint ? `, replacing (${d.replacedFingerprint})` : ''}`,
+    summary: (d) =>
+      `had WorkOS email its invitation to ${d.recipient} (${d.fingerprint})${d.replacedFingerprint ? `, replacing (${d.replacedFingerprint})` : ''}`,
   }),
   'setup_link.invite_failed': entry({
     details: z.object({ recipient: z.string(), fingerprint, ...workosProblem, previousLinkActive: z.boolean() }),
@@ -193,8 +194,7 @@ export const AUDIT_CATALOG = {
   }),
   'organization.preferences_changed': entry({
     details: z.object({ remindItAdmin: z.boolean(), registerItContacts: z.boolean() }),
-    summary: (d) =>
-      `set reminders ${d.remindItAdmin ? 'on' : 'off'} and IT contact registration ${d.registerItContacts ? 'on' : 'off'}`,
+    summary: (d) => `set reminders ${d.remindItAdmin ? 'on' : 'off'} and IT contact registration ${d.registerItContacts ? 'on' : 'off'}`,
   }),
   'setup_link.launched': entry({
     details: z.object({ feature, fingerprint }),

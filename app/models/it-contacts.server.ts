@@ -123,7 +123,8 @@ export function describeItContactError(thrown: unknown): WorkOSProblem {
   if (error instanceof GenericServerException && error.status === 403) {
     return {
       kind: 'forbidden',
-      message: 'WorkOS refused: this API key may not manage IT contacts. An admin can give the key that permission in the WorkOS dashboard, or send the link by email.',
+      message:
+        'WorkOS refused: this API key may not manage IT contacts. An admin can give the key that permission in the WorkOS dashboard, or send the link by email.',
       refused: true,
       status: 403,
     };

@@ -1059,7 +1059,9 @@ export async function setLinkPreferences(
     if (!row) throw new OrganizationRuleError('No such organization.');
     const next = { remind_it_admin: preferences.remindItAdmin ? 1 : 0, register_it_contacts: preferences.registerItContacts ? 1 : 0 };
     if (row.remind_it_admin === next.remind_it_admin && row.register_it_contacts === next.register_it_contacts) return { changed: false };
-    await trx('organizations').where({ id }).update({ ...next, updated_at: at.toISOString() });
+    await trx('organizations')
+      .where({ id })
+      .update({ ...next, updated_at: at.toISOString() });
     await recordAuditEvent({ actor, action: 'organization.preferences_changed', organizationId: id, requestId, details: preferences }, { db: trx });
     return { changed: true };
   });

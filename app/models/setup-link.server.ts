@@ -524,7 +524,8 @@ async function insertLink(
  * an invitation carries, and a lifetime within WorkOS's own.
  */
 function refuseNotInvitable(features: SetupFeature[], expiresAt: Date, now: Date): void {
-  if (!features.every(canBeInvited)) throw new SetupLinkRuleError('WorkOS cannot send an invitation for Audit Logs or certificate renewal: send that link by email.');
+  if (!features.every(canBeInvited))
+    throw new SetupLinkRuleError('WorkOS cannot send an invitation for Audit Logs or certificate renewal: send that link by email.');
   if (expiresAt.getTime() - now.getTime() > WORKOS_INVITATION_DAYS * 86_400_000) {
     throw new SetupLinkRuleError(`A WorkOS-sent invitation lasts at most ${WORKOS_INVITATION_DAYS} days.`);
   }
@@ -653,9 +654,7 @@ async function inviteThroughWorkOS(
       await db('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
       throw error;
     }
-    const failed = await transaction(db, (trx) =>
-      settleFailedInvitation(trx, inserted, { problem, contactId, earlierEnded, recipient, actor, requestId }),
-    );
+    const failed = await transaction(db, (trx) => settleFailedInvitation(trx, inserted, { problem, contactId, earlierEnded, recipient, actor, requestId }));
     if (earlierEnded && replaces) await endLinksAtWorkOS([replaces.id], { db });
     if (failed.link.status === 'failed' && contactId && !problem.refused) await endLinksAtWorkOS([link.id], { db });
     return failed;
@@ -666,7 +665,10 @@ async function inviteThroughWorkOS(
     const activation = { it_contact_id: contactId! };
     if (stillSending) await activateReplacing(trx, { link, replaces }, actor, { requestId, reason, settledAt, via: 'sent by WorkOS', activation });
     // Ended while WorkOS answered (the organization was archived): WorkOS must end it too.
-    else await trx('setup_links').where({ id: link.id }).update({ ...activation, invitation_revoke_due_at: settledAt.toISOString() });
+    else
+      await trx('setup_links')
+        .where({ id: link.id })
+        .update({ ...activation, invitation_revoke_due_at: settledAt.toISOString() });
     await recordAuditEvent(
       {
         actor,
@@ -723,7 +725,8 @@ async function settleFailedInvitation(
   }
   const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
   const previousLinkActive = previous?.status === 'active';
-  if (!previousLinkActive) await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
+  if (!previousLinkActive)
+    await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
   await recordAuditEvent(
     {
       actor,
@@ -1035,7 +1038,8 @@ export class ExtensionTooLongError extends SetupLinkRuleError {
   }
 
   private static describe(latest: Date, limitDays: number, expiresAt: string, format: (value: string) => string): string {
-    if (latest.toISOString() <= expiresAt) return `This link already lasts the longest allowed (${limitDays} days from its creation): recreate it for more time.`;
+    if (latest.toISOString() <= expiresAt)
+      return `This link already lasts the longest allowed (${limitDays} days from its creation): recreate it for more time.`;
     return `A link lasts at most ${limitDays} days from its creation: this one can be extended to ${format(latest.toISOString())} at the latest.`;
   }
 
@@ -1190,7 +1194,8 @@ export async function endLinksAtWorkOS(linkIds: number[], { db = getDb() }: Mode
     }[];
     for (const row of rows) {
       if (row.delivery === 'workos') {
-        if (row.it_contact_id && row.invitation_revoke_due_at) await endInvitation({ ...row, it_contact_id: row.it_contact_id, due: row.invitation_revoke_due_at }, { db });
+        if (row.it_contact_id && row.invitation_revoke_due_at)
+          await endInvitation({ ...row, it_contact_id: row.it_contact_id, due: row.invitation_revoke_due_at }, { db });
         continue;
       }
       try {
@@ -1211,8 +1216,19 @@ async function endInvitation(
   row: { id: number; organization_id: number; token_hash: string; it_contact_id: string; workos_id: string; due: string },
   { db }: { db: Knex },
 ): Promise<void> {
+  // WorkOS revokes by contact, not by invitation: "the contact's active invitation" may be a
+  // newer link's. A newer invitation WorkOS accepted means this one was no longer active then
+  // (one per organization: it was revoked to make room); one still being sent, wait for it.
+  const newer = (await db('setup_links')
+    .where({ organization_id: row.organization_id, delivery: 'workos' })
+    .where('id', '>', row.id)
+    .where((query) => query.whereNotNull('it_contact_id').orWhere({ status: 'sending' }))
+    .whereNot({ status: 'failed' })
+    .orderBy('id', 'desc')
+    .first('status')) as { status: SetupLinkStatus } | undefined;
+  if (newer?.status === 'sending') return;
   try {
-    await withPersonDeadline(() => revokeInvitation(row.workos_id, row.it_contact_id));
+    if (!newer) await withPersonDeadline(() => revokeInvitation(row.workos_id, row.it_contact_id));
   } catch (error) {
     getLogger().warn({ setupLinkId: row.id, kind: describeItContactError(error).kind }, 'WorkOS did not confirm ending the invitation of an ended setup link');
     return;

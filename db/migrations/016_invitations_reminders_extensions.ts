@@ -112,7 +112,8 @@ const LINK_COLUMNS = [
 ];
 
 const REVOKE_DUE_INDEX = 'CREATE INDEX setup_links_invitation_revoke_due ON setup_links (invitation_revoke_due_at) WHERE invitation_revoke_due_at IS NOT NULL';
-const REMINDABLE_INDEX = "CREATE INDEX setup_links_remindable ON setup_links (expires_at) WHERE status = 'active' AND delivery = 'email' AND reminders_sent < 2";
+const REMINDABLE_INDEX =
+  "CREATE INDEX setup_links_remindable ON setup_links (expires_at) WHERE status = 'active' AND delivery = 'email' AND reminders_sent < 2";
 
 /**
  * SQLite's twelve steps for one table: the new table under a temporary name, the rows copied,
@@ -169,7 +170,13 @@ export async function down(db: Knex): Promise<void> {
     await trx.raw('DROP INDEX setup_links_remindable');
     await trx.raw('DROP INDEX setup_links_invitation_revoke_due');
     await rebuild(trx, 'setup_links', (name) => linkTable(name, { current: false }), LINK_COLUMNS);
-    await rebuild(trx, 'settings', (name) => settingsTable(name, SETTING_KEYS), ['key', 'value', 'updated_by', 'updated_at'], `WHERE key IN (${quoted(SETTING_KEYS)})`);
+    await rebuild(
+      trx,
+      'settings',
+      (name) => settingsTable(name, SETTING_KEYS),
+      ['key', 'value', 'updated_by', 'updated_at'],
+      `WHERE key IN (${quoted(SETTING_KEYS)})`,
+    );
     await rebuild(trx, 'owner_notices', (name) => noticesTable(name, NOTICE_KINDS), NOTICE_COLUMNS, `WHERE kind IN (${quoted(NOTICE_KINDS)})`);
   });
 }
@@ -234,8 +241,12 @@ async function downPostgres(db: Knex): Promise<void> {
     await refuseWhileWorkOSLinksExist(trx);
     await trx.raw('DROP INDEX setup_links_remindable');
     await trx.raw('DROP INDEX setup_links_invitation_revoke_due');
-    await trx.raw('ALTER TABLE setup_links DROP COLUMN invitation_revoke_due_at, DROP COLUMN extended_at, DROP COLUMN last_reminded_at, DROP COLUMN reminders_sent, DROP COLUMN it_contact_id');
-    await trx.raw('ALTER TABLE setup_links DROP CONSTRAINT setup_links_delivery_check, DROP CONSTRAINT setup_links_recipient_check, DROP CONSTRAINT setup_links_sending_check');
+    await trx.raw(
+      'ALTER TABLE setup_links DROP COLUMN invitation_revoke_due_at, DROP COLUMN extended_at, DROP COLUMN last_reminded_at, DROP COLUMN reminders_sent, DROP COLUMN it_contact_id',
+    );
+    await trx.raw(
+      'ALTER TABLE setup_links DROP CONSTRAINT setup_links_delivery_check, DROP CONSTRAINT setup_links_recipient_check, DROP CONSTRAINT setup_links_sending_check',
+    );
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_delivery_check CHECK (delivery IN ('email', 'copy'))");
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_recipient_check CHECK (delivery = 'copy' OR recipient_email IS NOT NULL)");
     await trx.raw("ALTER TABLE setup_links ADD CONSTRAINT setup_links_sending_is_email CHECK (status <> 'sending' OR delivery = 'email')");

@@ -94,7 +94,10 @@ export async function setupLinkAction(
     }
     case 'set_link_preferences': {
       const { changed } = await setLinkPreferences(organization.id, form.preferences, actor, options);
-      return redirectWithToast(here, changed ? { kind: 'success', message: 'Saved how this organization’s links are followed up.' } : { kind: 'info', message: 'Nothing changed.' });
+      return redirectWithToast(
+        here,
+        changed ? { kind: 'success', message: 'Saved how this organization’s links are followed up.' } : { kind: 'info', message: 'Nothing changed.' },
+      );
     }
   }
 }
@@ -112,9 +115,7 @@ async function registerIfOptedIn(
 ): Promise<string> {
   if (!organization.registerItContacts || issued.delivery !== 'email' || !issued.sent || issued.link.status !== 'active') return '';
   const registered = await withPersonDeadline(() => registerItAdmin(organization, issued.recipient, actor, options)).catch(() => false);
-  return registered
-    ? ` ${issued.recipient} is registered as an IT contact in WorkOS.`
-    : ' WorkOS could not register them as an IT contact (see the history).';
+  return registered ? ` ${issued.recipient} is registered as an IT contact in WorkOS.` : ' WorkOS could not register them as an IT contact (see the history).';
 }
 
 /**
@@ -160,7 +161,13 @@ function answerIssued(issued: IssuedSetupLink, intent: SetupLinkForm['intent'], 
 }
 
 /** The answer to a WorkOS-sent link, as an email's: WorkOS sent it, or nothing changed, or no link is active. */
-function answerInvited(issued: Extract<IssuedSetupLink, { delivery: 'workos' }>, intent: SetupLinkForm['intent'], here: string, draft: SetupLinkDraft, notice = '') {
+function answerInvited(
+  issued: Extract<IssuedSetupLink, { delivery: 'workos' }>,
+  intent: SetupLinkForm['intent'],
+  here: string,
+  draft: SetupLinkDraft,
+  notice = '',
+) {
   if (issued.sent && issued.link.status !== 'active') {
     return redirectWithToast(here, {
       kind: 'error',
@@ -177,7 +184,17 @@ function answerInvited(issued: Extract<IssuedSetupLink, { delivery: 'workos' }>,
   const values = { ...draft, delivery: 'workos' as const };
   const reason = failureReasonOf(issued);
   if (issued.previousLinkActive) {
-    return refusal(intent, formErrors(`WorkOS did not send the invitation: ${reason} The earlier link still works — nothing changed for the IT admin.`), { values }, 502);
+    return refusal(
+      intent,
+      formErrors(`WorkOS did not send the invitation: ${reason} The earlier link still works — nothing changed for the IT admin.`),
+      { values },
+      502,
+    );
   }
-  return refusal('create_link', formErrors(`WorkOS did not send the invitation: ${reason} No link is active. Try again, or send it by email.`), { values }, 502);
+  return refusal(
+    'create_link',
+    formErrors(`WorkOS did not send the invitation: ${reason} No link is active. Try again, or send it by email.`),
+    { values },
+    502,
+  );
 }

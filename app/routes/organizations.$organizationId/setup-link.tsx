@@ -1,3 +1,5 @@
+import { Form, useFetcher } from '@remix-run/react';
+import { buttonClass } from '~/components/field';
 import { LinkStory } from '~/components/link-story';
 import { DateTime } from '~/components/local-time';
 import { OneTimeSecret } from '~/components/one-time-secret';
@@ -7,6 +9,7 @@ import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link-draft';
 import { useShownOnce } from '~/hooks/use-shown-once';
 import { fieldErrorsOf } from '~/utils/forms';
 import { FEATURE_INFO } from '~/domain/features';
+import type { ItContactsAnswer } from '../organizations.$organizationId.it-contacts';
 import type { PageAnswer } from './page-action.server';
 import type { OrganizationPageData } from './route';
 
@@ -86,10 +89,86 @@ export function SetupLinkSection({
             draft={draft}
             previewAction={`/organizations/${organization.id}/email-preview`}
             lifetimeMaxDays={linkLifetime.maxDays}
+            remindItAdmin={organization.remindItAdmin}
           />
         </FoldedWhenCompleted>
       ) : null}
+      <LinkFollowUp organization={organization} canEdit={canEdit} busy={pendingIntent !== null} />
     </section>
+  );
+}
+
+/**
+ * How this organization's links are followed up (reminders, IT contact registration), and the IT
+ * contacts WorkOS knows — read from WorkOS only when the rep opens it.
+ */
+function LinkFollowUp({ organization, canEdit, busy }: { organization: OrganizationPageData['organization']; canEdit: boolean; busy: boolean }) {
+  const contacts = useFetcher<ItContactsAnswer>();
+  const contactsUrl = `/organizations/${organization.id}/it-contacts`;
+  const loadContacts = (event: React.SyntheticEvent<HTMLDetailsElement>) => {
+    if (event.currentTarget.open && contacts.state === 'idle' && !contacts.data) contacts.load(contactsUrl);
+  };
+  return (
+    <details className="mt-4 rounded-md border border-slate-200 p-4" onToggle={loadContacts}>
+      <summary className="cursor-pointer font-semibold">Reminders and IT contacts</summary>
+      {canEdit ? (
+        <Form method="post" className="mt-3 space-y-2 text-sm" aria-label="How links are followed up">
+          <input type="hidden" name="intent" value="set_link_preferences" />
+          <label className="flex items-start gap-2">
+            <input type="checkbox" name="remindItAdmin" defaultChecked={organization.remindItAdmin} className="mt-1 h-4 w-4" />
+            <span>
+              Remind the IT admin of an emailed link they have not started
+              <span className="block text-xs text-slate-600">Setup Desk emails them (no new link) after a few days and a day before it expires.</span>
+            </span>
+          </label>
+          <label className="flex items-start gap-2">
+            <input type="checkbox" name="registerItContacts" defaultChecked={organization.registerItContacts} className="mt-1 h-4 w-4" />
+            <span>
+              Register the IT admin as a WorkOS IT contact
+              <span className="block text-xs text-slate-600">
+                So that WorkOS’s own alerts (an expiring certificate) reach them. A WorkOS-sent link always does.
+              </span>
+            </span>
+          </label>
+          <button type="submit" className={buttonClass('secondary')} disabled={busy}>
+            Save
+          </button>
+        </Form>
+      ) : (
+        <p className="mt-3 text-sm text-slate-700">
+          Reminders are {organization.remindItAdmin ? 'on' : 'off'}; IT contact registration is {organization.registerItContacts ? 'on' : 'off'}.
+        </p>
+      )}
+      <h3 className="mt-4 text-sm font-semibold">IT contacts in WorkOS</h3>
+      <div aria-live="polite" className="mt-1 text-sm" data-testid="it-contacts">
+        {contacts.state !== 'idle' ? (
+          <p className="text-slate-600">Asking WorkOS…</p>
+        ) : !contacts.data ? null : contacts.data.problem !== null ? (
+          <p className="text-amber-900">{contacts.data.problem}</p>
+        ) : contacts.data.contacts.length === 0 ? (
+          <p className="text-slate-600">WorkOS knows no IT contact for this organization.</p>
+        ) : (
+          <ul className="list-disc pl-5">
+            {contacts.data.contacts.map((contact) => (
+              <li key={contact.id}>
+                {contact.email}
+                {contact.createdAt ? (
+                  <span className="text-slate-600">
+                    {' '}
+                    — since <DateTime iso={contact.createdAt} />
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+        {contacts.data ? (
+          <button type="button" className="mt-2 text-xs text-indigo-700 underline" onClick={() => contacts.load(contactsUrl)}>
+            Ask WorkOS again
+          </button>
+        ) : null}
+      </div>
+    </details>
   );
 }
 
