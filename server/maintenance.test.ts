@@ -7,8 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLease, getJobState } from '~/models/background-jobs.server';
 import { countHit, readHits } from '~/models/rate-limit.server';
 import { getDb, openDatabase } from '~/utils/db.server';
+import { resetEnvCache } from '~/utils/env.server';
 import { runMaintenance } from './background';
 import { testDatabaseLocation } from '../test/backend';
+import { createOrganization, issueSetupLink } from '../test/factories';
+import { startSmtpCatcher } from '../test/smtp-catcher';
 
 let other: Knex;
 
@@ -57,5 +60,26 @@ describe('maintenance across instances', () => {
     expect(result).toMatchObject({ ran: true, prunedRateLimits: 1 });
     expect(await readHits({ limit: 'maintenance_test', key: 'open' })).toMatchObject({ hits: 1 });
     expect(await getDb()('rate_limit_hits').pluck('hits')).toEqual([1]);
+  });
+
+  it('sends the setup link reminders due at its clock, once, and counts them', async () => {
+    const catcher = await startSmtpCatcher();
+    process.env.SMTP_URL = catcher.url;
+    resetEnvCache();
+    try {
+      const { id } = await createOrganization();
+      const issued = await issueSetupLink(id, { email: { address: 'it-maintenance@customer.example' } });
+      const threeDaysLater = new Date(Date.parse(issued.link.emailSentAt!) + 3 * 86_400_000);
+      expect(await runMaintenance({ holder: 'instance-a' }, { db: getDb(), now: threeDaysLater })).toMatchObject({ ran: true, remindersSent: 1 });
+      expect(await runMaintenance({ holder: 'instance-b' }, { db: other, now: threeDaysLater })).toMatchObject({ ran: true, remindersSent: 0 });
+      const reminders = catcher.emails.filter(
+        (email) => email.envelope.to.includes('it-maintenance@customer.example') && email.mail.subject?.startsWith('Reminder:'),
+      );
+      expect(reminders).toHaveLength(1);
+    } finally {
+      await catcher.stop();
+      process.env.SMTP_URL = 'smtp://127.0.0.1:9';
+      resetEnvCache();
+    }
   });
 });

@@ -16,7 +16,8 @@ export interface EmailContent {
   paragraphs: string[];
   quote?: { label: string; text: string };
   list?: { heading: string; items: { title: string; description: string }[] };
-  action: { label: string; url: string };
+  /** The button, and its address as text; a reminder (which carries no link) has none. */
+  action?: { label: string; url: string };
   /** Said after the button; an `important` one is set in bold. */
   notices: { text: string; important?: boolean }[];
   help: string;
@@ -48,7 +49,7 @@ function renderText(content: EmailContent): string {
   if (content.list) {
     blocks.push(`${content.list.heading}\n${content.list.items.map((item) => `- ${item.title}: ${item.description}`).join('\n')}`);
   }
-  blocks.push(`${content.action.label}:\n${content.action.url}`);
+  if (content.action) blocks.push(`${content.action.label}:\n${content.action.url}`);
   blocks.push(...content.notices.map((notice) => notice.text));
   blocks.push(content.help);
   blocks.push(`--\n${content.footer}`);
@@ -118,33 +119,7 @@ function renderHtml(content: EmailContent): string {
                             </ul>
                           </>
                         ) : null}
-                        <table role="presentation" cellPadding={0} cellSpacing={0} style={{ margin: '8px 0 24px' }}>
-                          <tbody>
-                            <tr>
-                              <td style={{ borderRadius: '6px', backgroundColor: '#4338ca' }}>
-                                <a
-                                  href={content.action.url}
-                                  style={{
-                                    display: 'inline-block',
-                                    padding: '12px 24px',
-                                    fontSize: '16px',
-                                    fontWeight: 600,
-                                    color: '#ffffff',
-                                    textDecoration: 'none',
-                                    fontFamily: FONT,
-                                  }}
-                                >
-                                  {content.action.label}
-                                </a>
-                              </td>
-                            </tr>
-                          </tbody>
-                        </table>
-                        <p style={{ ...TEXT, fontSize: '13px', lineHeight: '20px', color: '#475569' }}>
-                          If the button does not work, copy this address into your browser:
-                          <br />
-                          <span style={{ wordBreak: 'break-all', color: '#1e293b' }}>{content.action.url}</span>
-                        </p>
+                        {content.action ? <ActionButton action={content.action} /> : null}
                         {content.notices.map((notice) => (
                           <p key={notice.text} style={notice.important ? { ...TEXT, fontWeight: 600 } : TEXT}>
                             {notice.text}
@@ -175,6 +150,41 @@ function renderHtml(content: EmailContent): string {
     </html>,
   );
   return `<!DOCTYPE html>${markup}`;
+}
+
+/** The button and, beneath it, its address to copy. */
+function ActionButton({ action }: { action: { label: string; url: string } }) {
+  return (
+    <>
+      <table role="presentation" cellPadding={0} cellSpacing={0} style={{ margin: '8px 0 24px' }}>
+        <tbody>
+          <tr>
+            <td style={{ borderRadius: '6px', backgroundColor: '#4338ca' }}>
+              <a
+                href={action.url}
+                style={{
+                  display: 'inline-block',
+                  padding: '12px 24px',
+                  fontSize: '16px',
+                  fontWeight: 600,
+                  color: '#ffffff',
+                  textDecoration: 'none',
+                  fontFamily: FONT,
+                }}
+              >
+                {action.label}
+              </a>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <p style={{ ...TEXT, fontSize: '13px', lineHeight: '20px', color: '#475569' }}>
+        If the button does not work, copy this address into your browser:
+        <br />
+        <span style={{ wordBreak: 'break-all', color: '#1e293b' }}>{action.url}</span>
+      </p>
+    </>
+  );
 }
 
 /** The help sentence with its address as a mailto link (the first occurrence). */

@@ -24,10 +24,8 @@ export interface SetupLinkEmailInput {
 export function renderSetupLinkEmail(input: SetupLinkEmailInput): RenderedEmail {
   const titles = input.features.map((feature) => FEATURE_INFO[feature].title);
   const organization = input.organizationName;
-  const subject =
-    titles.length <= 2 ? `Set up ${joinWords(titles)} for ${organization}` : `Set up ${organization} with ${input.companyName}: ${titles.length} steps`;
   return renderEmail({
-    subject: input.replacesEarlierLink ? `New link, replaces the earlier one: ${subject}` : subject,
+    subject: setupLinkEmailSubject(input),
     preheader: `${input.senderName} at ${input.companyName} invites you to set up ${joinWords(titles)}. The link expires ${formatExpiry(input.expiresAt)}.`,
     greeting: input.recipientName ? `Hello ${input.recipientName},` : 'Hello,',
     paragraphs: [
@@ -58,13 +56,23 @@ export function renderSetupLinkEmail(input: SetupLinkEmailInput): RenderedEmail 
   });
 }
 
+/** The setup email's subject: a reminder quotes it, so the IT admin can find that email. */
+export function setupLinkEmailSubject(input: Pick<SetupLinkEmailInput, 'features' | 'organizationName' | 'companyName' | 'replacesEarlierLink'>): string {
+  const titles = input.features.map((feature) => FEATURE_INFO[feature].title);
+  const subject =
+    titles.length <= 2
+      ? `Set up ${joinWords(titles)} for ${input.organizationName}`
+      : `Set up ${input.organizationName} with ${input.companyName}: ${titles.length} steps`;
+  return input.replacesEarlierLink ? `New link, replaces the earlier one: ${subject}` : subject;
+}
+
 /** "Wednesday, 2 December 2026 at 14:05 UTC": the IT admin's zone is unknown, so it is named. */
 export function formatExpiry(iso: string): string {
   const formatted = new Date(iso).toLocaleString('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' });
   return `${formatted} UTC`;
 }
 
-function joinWords(words: string[]): string {
+export function joinWords(words: string[]): string {
   if (words.length <= 1) return words.join('');
   return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }

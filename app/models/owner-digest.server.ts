@@ -7,17 +7,19 @@ import { recordAuditEvent } from './audit.server';
 import { getSettings } from './settings.server';
 
 /**
- * What a CS owner is told by email: a setup completed, a link expired unused, a delivery failed.
+ * What a CS owner is told by email: a setup completed, a link expired unused, a delivery failed,
+ * the IT admin was reminded of a link they had not started.
  * Notices are queued as they happen (inside the transaction that causes them) and sent as one
  * digest per owner per day at most — a UNIQUE (staff_id, day) row makes the limit a database rule.
  */
 
-export type NoticeKind = 'setup_completed' | 'link_expired_unused' | 'delivery_failed';
+export type NoticeKind = 'setup_completed' | 'link_expired_unused' | 'delivery_failed' | 'link_reminded';
 
-const NOTICE_WORDS: Record<NoticeKind, string> = {
-  setup_completed: 'Setup completed: every feature of the link is done.',
-  link_expired_unused: 'The setup link expired without being used.',
-  delivery_failed: 'The setup link’s email could not be delivered: no link is active.',
+const NOTICE_WORDS: Record<NoticeKind, (notice: PendingNotice) => string> = {
+  setup_completed: () => 'Setup completed: every feature of the link is done.',
+  link_expired_unused: () => 'The setup link expired without being used.',
+  delivery_failed: () => 'The setup link’s email could not be delivered: no link is active.',
+  link_reminded: (notice) => `A reminder was sent to ${notice.recipient_email ?? 'the IT admin'}: the setup link has not been used yet.`,
 };
 
 /** Drops what is queued for a staff member and not yet in a digest (they opted out). */
@@ -46,6 +48,8 @@ interface PendingNotice {
   kind: NoticeKind;
   organization_id: number;
   organization_name: string;
+  /** The link's recipient, for the notices that name them (a reminder). */
+  recipient_email: string | null;
   created_at: string;
 }
 
@@ -61,8 +65,14 @@ export function renderOwnerDigest({
   companyName: string;
 }): RenderedEmail {
   const completed = notices.filter((notice) => notice.kind === 'setup_completed').length;
-  const problems = notices.length - completed;
-  const parts = [completed ? `${completed} setup${completed === 1 ? '' : 's'} completed` : null, problems ? `${problems} to follow up` : null].filter(Boolean);
+  // A reminder is news, not a problem: the link still works, and Setup Desk did the following up.
+  const reminded = notices.filter((notice) => notice.kind === 'link_reminded').length;
+  const problems = notices.length - completed - reminded;
+  const parts = [
+    completed ? `${completed} setup${completed === 1 ? '' : 's'} completed` : null,
+    problems ? `${problems} to follow up` : null,
+    reminded ? `${reminded} reminder${reminded === 1 ? '' : 's'} sent` : null,
+  ].filter(Boolean);
   return renderEmail({
     subject: `Setup Desk: ${parts.join(', ')}`,
     preheader: `Your customers’ onboarding since the last digest: ${parts.join(', ')}.`,
@@ -70,7 +80,7 @@ export function renderOwnerDigest({
     paragraphs: ['Here is what happened to the customers you own in Setup Desk since your last digest.'],
     list: {
       heading: 'Updates:',
-      items: notices.map((notice) => ({ title: notice.organization_name, description: NOTICE_WORDS[notice.kind] })),
+      items: notices.map((notice) => ({ title: notice.organization_name, description: NOTICE_WORDS[notice.kind](notice) })),
     },
     action: { label: 'Open Needs attention', url: `${publicUrl}/` },
     notices: [{ text: `You get at most one digest a day. To stop them, turn them off on your account page: ${publicUrl}/account` }],
@@ -107,10 +117,11 @@ export async function sendOwnerDigests({ db = getDb(), now = new Date() }: Model
       if (existing && existing.status !== 'failed') return null;
       const notices = (await trx('owner_notices as n')
         .join('organizations as o', 'o.id', 'n.organization_id')
+        .leftJoin('setup_links as l', 'l.id', 'n.setup_link_id')
         .where('n.staff_id', owner.id)
         .whereNull('n.digest_id')
         .orderBy('n.id')
-        .select('n.id', 'n.kind', 'n.organization_id', 'o.name as organization_name', 'n.created_at')) as PendingNotice[];
+        .select('n.id', 'n.kind', 'n.organization_id', 'o.name as organization_name', 'l.recipient_email', 'n.created_at')) as PendingNotice[];
       if (notices.length === 0) return null;
       let digestId: number;
       if (existing) {

@@ -43,6 +43,8 @@ const form = (values: Record<string, string>) =>
     linkLifetimeMaxDays: '',
     mailFrom: '',
     mailReplyTo: '',
+    reminderLimit: '',
+    reminderFirstAfterDays: '',
     ...values,
   });
 
@@ -53,6 +55,7 @@ describe('settings', () => {
       supportEmail: 'env-support@vendor.example',
       linkLifetime: { defaultDays: 7, maxDays: 30 },
       mailFrom: { name: 'Env Sender', address: 'env@vendor.example' },
+      reminders: { limit: 2, firstAfterDays: 3 },
       overridden: [],
     });
     const saved = await updateSettings(
@@ -97,6 +100,43 @@ describe('settings', () => {
     expect(parsed.success).toBe(false);
     expect(Object.keys(parsed.error!.flatten().fieldErrors).sort()).toEqual(['companyName', 'linkLifetimeMaxDays', 'supportEmail']);
     expect(await getDb()('settings')).toEqual([]);
+  });
+
+  it('set the reminders per link (0 turns them off) and the first reminder’s day, audited; blank returns to the defaults', async () => {
+    expect((await updateSettings(form({ reminderLimit: '0', reminderFirstAfterDays: '5' }), admin)).changed).toEqual([
+      'reminderLimit',
+      'reminderFirstAfterDays',
+    ]);
+    expect(await getSettings()).toMatchObject({ reminders: { limit: 0, firstAfterDays: 5 }, overridden: ['reminderLimit', 'reminderFirstAfterDays'] });
+    const audit = await getDb()('audit_events').where({ action: 'settings.changed' }).orderBy('id', 'desc').first();
+    expect(JSON.parse(audit.details).changes).toEqual([
+      { field: 'Reminders per link', from: '(environment)', to: '0' },
+      { field: 'First reminder after (days)', from: '(environment)', to: '5' },
+    ]);
+    expect((await updateSettings(form({ reminderLimit: '1' }), admin)).changed).toEqual(['reminderLimit', 'reminderFirstAfterDays']);
+    expect((await getSettings()).reminders).toEqual({ limit: 1, firstAfterDays: 3 });
+    await updateSettings(form({}), admin);
+    expect((await getSettings()).reminders).toEqual({ limit: 2, firstAfterDays: 3 });
+  });
+
+  it('refuse a reminder count other than 0, 1 or 2 and a first reminder outside 1–29 days, with the field’s own message', () => {
+    const errorsOf = (values: Record<string, string>) => {
+      const parsed = settingsFormSchema.safeParse(values);
+      return parsed.success ? {} : parsed.error.flatten().fieldErrors;
+    };
+    for (const bad of ['3', '-1', '1.5', 'two']) {
+      expect(errorsOf({ reminderLimit: bad }), bad).toEqual({ reminderLimit: [expect.stringMatching(/^Reminders per link: /)] });
+    }
+    expect(errorsOf({ reminderLimit: '3' }).reminderLimit).toEqual(['Reminders per link: at most 2.']);
+    expect(errorsOf({ reminderFirstAfterDays: '0' }).reminderFirstAfterDays).toEqual(['First reminder: at least 1 day after the email.']);
+    expect(errorsOf({ reminderFirstAfterDays: '30' }).reminderFirstAfterDays).toEqual(['First reminder: at most 29 days after the email.']);
+    expect(errorsOf({ reminderFirstAfterDays: '2.5' }).reminderFirstAfterDays).toEqual(['First reminder: enter a whole number of days.']);
+    expect(errorsOf({ reminderFirstAfterDays: 'soon' }).reminderFirstAfterDays).toEqual(['First reminder: enter a number of days from 1 to 29.']);
+    expect(settingsFormSchema.parse({ reminderLimit: '0', reminderFirstAfterDays: '29' })).toMatchObject({ reminderLimit: 0, reminderFirstAfterDays: 29 });
+    expect(settingsFormSchema.parse({ reminderLimit: ' ', reminderFirstAfterDays: '' })).toMatchObject({
+      reminderLimit: undefined,
+      reminderFirstAfterDays: undefined,
+    });
   });
 
   it('reach the setup email (company, support, sender, reply-to) and the link form’s maximum', async () => {

@@ -3,7 +3,7 @@ import { getDb, transaction, type ModelContext } from '~/utils/db.server';
 import { DEV_COMPANY_NAME, DEV_SUPPORT_EMAIL, getEnv, parseMailbox, type Env } from '~/utils/env.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
-import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
+import { LINK_LIFETIME_DAYS, LINK_REMINDERS } from '~/domain/setup-links';
 
 /**
  * What customers see of the company and how links are issued: set in the environment, and
@@ -16,6 +16,11 @@ export interface Settings {
   linkLifetime: { defaultDays: number; maxDays: number };
   mailFrom: { name: string; address: string };
   mailReplyTo: string;
+  /**
+   * Reminders of an emailed link the IT admin has not started (decision 025): at most `limit` per
+   * link (0: none), the first `firstAfterDays` after the email.
+   */
+  reminders: { limit: number; firstAfterDays: number };
   /** Which fields come from the Configuration page rather than the environment. */
   overridden: SettingField[];
 }
@@ -27,6 +32,8 @@ const KEYS: Record<SettingField, string> = {
   linkLifetimeMaxDays: 'link_lifetime_max_days',
   mailFrom: 'mail_from',
   mailReplyTo: 'mail_reply_to',
+  reminderLimit: 'reminder_limit',
+  reminderFirstAfterDays: 'reminder_first_after_days',
 };
 
 export class SettingsRuleError extends Error {
@@ -47,6 +54,8 @@ export function environmentSettings(env: Env = getEnv()): Omit<Settings, 'overri
     linkLifetime: { defaultDays: LINK_LIFETIME_DAYS.default, maxDays: LINK_LIFETIME_DAYS.max },
     mailFrom: env.MAIL_FROM,
     mailReplyTo: env.MAIL_REPLY_TO,
+    // Not from the environment: the product's defaults, which the Configuration page overrides.
+    reminders: { limit: LINK_REMINDERS.defaultLimit, firstAfterDays: LINK_REMINDERS.firstAfterDays.default },
   };
 }
 
@@ -102,6 +111,10 @@ export async function getSettings({ env = getEnv() }: { env?: Env } = {}, { db =
     linkLifetime: { defaultDays, maxDays },
     mailFrom: (value('mailFrom') && parseMailbox(value('mailFrom')!)) || base.mailFrom,
     mailReplyTo: value('mailReplyTo') ?? base.mailReplyTo,
+    reminders: {
+      limit: Number(value('reminderLimit') ?? base.reminders.limit),
+      firstAfterDays: Number(value('reminderFirstAfterDays') ?? base.reminders.firstAfterDays),
+    },
     overridden,
   };
 }
@@ -130,6 +143,8 @@ export async function updateSettings(
     linkLifetimeMaxDays: input.linkLifetimeMaxDays === undefined ? undefined : String(input.linkLifetimeMaxDays),
     mailFrom: input.mailFrom,
     mailReplyTo: input.mailReplyTo,
+    reminderLimit: input.reminderLimit === undefined ? undefined : String(input.reminderLimit),
+    reminderFirstAfterDays: input.reminderFirstAfterDays === undefined ? undefined : String(input.reminderFirstAfterDays),
   };
   if (next.mailFrom !== undefined) {
     const mailbox = parseMailbox(next.mailFrom);

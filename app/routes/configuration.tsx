@@ -10,7 +10,7 @@ import { getEnv } from '~/utils/env.server';
 import { fieldErrorsOf, formErrors, parseForm } from '~/utils/forms';
 import { redirectWithToast } from '~/utils/toast.server';
 import { SETTING_FIELDS, SETTING_LABELS, type SettingField } from '~/domain/settings';
-import { LINK_LIFETIME_DAYS } from '~/domain/setup-links';
+import { LINK_LIFETIME_DAYS, LINK_REMINDERS } from '~/domain/setup-links';
 
 export const meta: MetaFunction = () => [{ title: 'Configuration · Setup Desk' }];
 
@@ -29,6 +29,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     linkLifetimeMaxDays: String(env.linkLifetime.maxDays),
     mailFrom: mailbox(env.mailFrom),
     mailReplyTo: env.mailReplyTo,
+    reminderLimit: String(env.reminders.limit),
+    reminderFirstAfterDays: String(env.reminders.firstAfterDays),
   };
   // What keeps a production setup email from going out (development shows it as a note).
   const customerProblems = customerFacingProblems(effective);
@@ -62,6 +64,17 @@ const HINTS: Record<SettingField, string> = {
   mailFrom:
     'The sender of setup emails and digests, e.g. "Acme Onboarding <onboarding@acme.com>". Your mail server must accept it: send a test email from System status.',
   mailReplyTo: 'Where replies to setup emails go.',
+  reminderLimit:
+    'Emails reminding the IT admin of an emailed link they have not started: the first after the days below, the next a day before the link expires. 0 sends none; each organization can also turn them off.',
+  reminderFirstAfterDays: `Days after the setup email before the first reminder (${LINK_REMINDERS.firstAfterDays.min} to ${LINK_REMINDERS.firstAfterDays.max}); sooner if the link expires first.`,
+};
+
+/** The number fields' ranges; every other field is text or an email address. */
+const NUMBER_RANGES: Partial<Record<SettingField, { min: number; max: number }>> = {
+  linkLifetimeDefaultDays: LINK_LIFETIME_DAYS,
+  linkLifetimeMaxDays: LINK_LIFETIME_DAYS,
+  reminderLimit: { min: 0, max: LINK_REMINDERS.maxPerLink },
+  reminderFirstAfterDays: LINK_REMINDERS.firstAfterDays,
 };
 
 export default function Configuration() {
@@ -77,8 +90,8 @@ export default function Configuration() {
       <div>
         <h1 className="text-2xl font-bold tracking-tight">Configuration</h1>
         <p className="mt-1 text-slate-600">
-          What customers see of your company, and how long setup links last. A blank field uses the server’s environment (shown under it). Every change is
-          recorded in the audit log and applies at once.
+          What customers see of your company, how long setup links last, and when IT admins are reminded of them. A blank field uses the server’s environment
+          (shown under it). Every change is recorded in the audit log and applies at once.
         </p>
       </div>
       {customerProblems.length > 0 ? (
@@ -108,10 +121,10 @@ export default function Configuration() {
             key={field}
             label={SETTING_LABELS[field]}
             name={field}
-            type={field.startsWith('linkLifetime') ? 'number' : field === 'supportEmail' || field === 'mailReplyTo' ? 'email' : 'text'}
-            inputMode={field.startsWith('linkLifetime') ? 'numeric' : undefined}
-            min={field.startsWith('linkLifetime') ? LINK_LIFETIME_DAYS.min : undefined}
-            max={field.startsWith('linkLifetime') ? LINK_LIFETIME_DAYS.max : undefined}
+            type={NUMBER_RANGES[field] ? 'number' : field === 'supportEmail' || field === 'mailReplyTo' ? 'email' : 'text'}
+            inputMode={NUMBER_RANGES[field] ? 'numeric' : undefined}
+            min={NUMBER_RANGES[field]?.min}
+            max={NUMBER_RANGES[field]?.max}
             defaultValue={shown[field]}
             placeholder={environment[field]}
             errors={errors[field]}
