@@ -12,7 +12,7 @@ import { describePostgresOnly, testDatabaseLocation } from '../../test/backend';
 import { restoreEnv, useProductionEnv } from '../../test/env';
 import { createOrganization, createTestStaff, FACTORY_ACTOR, issueSetupLink, uniqueSuffix } from '../../test/factories';
 import { startSmtpCatcher, type CaughtEmail, type SmtpCatcher } from '../../test/smtp-catcher';
-import { archiveOrganization } from './organization.server';
+import { archiveOrganization, setLinkPreferences } from './organization.server';
 import { sendOwnerDigests } from './owner-digest.server';
 import { completeSetupLink, confirmSetupLinkLaunch, flushSetupLinkViews, recordSetupLinkView, revokeSetupLink, type SetupLink } from './setup-link.server';
 import { sendDueReminders } from './setup-link-reminders.server';
@@ -185,9 +185,7 @@ describe('who is never reminded', () => {
     expect(await confirmSetupLinkLaunch(launched.link, 'sso')).toEqual({ ok: true });
 
     const remindersOff = await emailedLink();
-    // Written directly: the organization's preference has no model function yet (the organization
-    // page's change brings it); the column is what the rule reads.
-    await getDb()('organizations').where({ id: remindersOff.organizationId }).update({ remind_it_admin: 0 });
+    await setLinkPreferences(remindersOff.organizationId, { remindItAdmin: false, registerItContacts: false }, FACTORY_ACTOR);
 
     const archived = await emailedLink();
     await archiveOrganization(archived.organizationId, { reason: 'Customer left.' }, FACTORY_ACTOR);
