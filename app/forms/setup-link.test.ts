@@ -60,7 +60,7 @@ describe('the setup-link form', () => {
     ).toEqual({
       recipientEmail: ['Enter the IT admin’s email address, such as it-admin@customer.com.'],
     });
-    expect(errorsOf([['features', 'sso']])).toEqual({ delivery: ['Choose how the link reaches the IT admin: by email, or copied.'] });
+    expect(errorsOf([['features', 'sso']])).toEqual({ delivery: ['Choose how the link reaches the IT admin: by email, copied, or sent by WorkOS.'] });
     expect(
       errorsOf([
         ['delivery', 'email'],

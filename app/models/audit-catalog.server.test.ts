@@ -128,9 +128,9 @@ describe('the audit catalog', () => {
     }
   });
 
-  it('labels the note of a revocation or an archive "Reason", every other "Note"', () => {
+  it('labels the note of a revocation, an extension or an archive "Reason", every other "Note"', () => {
     const reasons = AUDIT_ACTIONS.filter((action) => noteLabelOf(action) === 'Reason');
-    expect(reasons).toEqual(['organization.archived', 'setup_link.revoked']);
+    expect(reasons).toEqual(['organization.archived', 'setup_link.extended', 'setup_link.revoked']);
     expect(noteLabelOf('organization.noted')).toBe('Note');
     expect(noteLabelOf('no.such_action')).toBe('Note');
   });

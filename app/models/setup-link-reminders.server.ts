@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { claimReminder } from './setup-link.server';
 import { renderSetupLinkReminderEmail } from '~/emails/setup-link-reminder';
 import { transaction, type HandleContext } from '~/utils/db.server';
 import { sendEmail } from '~/utils/email.server';
@@ -135,11 +136,7 @@ export async function sendDueReminders({ db, now = new Date() }: HandleContext):
       // The guard: of two runs that both read it as due, one claims it — SQLite runs one writer at a
       // time; PostgreSQL re-checks the condition after the row lock, or aborts the serializable loser,
       // whose re-run reads it claimed.
-      const claimed = await trx('setup_links')
-        .where({ id: row.id, status: 'active', reminders_sent: reminder - 1 })
-        .where('expires_at', '>', now.toISOString())
-        .update({ reminders_sent: reminder, last_reminded_at: now.toISOString() });
-      return claimed === 1 ? { row, reminder } : null;
+      return (await claimReminder(row.id, reminder, { db: trx, now })) ? { row, reminder } : null;
     });
     if (!claim) continue;
     if (await remind(claim.row, claim.reminder, settings, { db, now })) sent += 1;

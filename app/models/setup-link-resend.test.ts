@@ -36,7 +36,18 @@ describe('the resend rule', () => {
     expect(() => resendRequest(emailed, { reason: 'x', maxDays: 30 })).toThrow(stale);
     expect(() => resendRequest(null, { linkId: 7, reason: 'x', maxDays: 30 })).toThrow(stale);
     expect(() => resendRequest({ ...emailed, delivery: 'copy', recipientEmail: null }, { linkId: 7, reason: 'x', maxDays: 30 })).toThrow(
-      'That link was not emailed: recreate it to send it by email.',
+      'That link was copied, not sent: recreate it to send it by email.',
     );
+  });
+
+  it('a WorkOS-sent link is sent again by WorkOS: same recipient and features, no message (WorkOS carries none)', () => {
+    expect(resendRequest({ ...emailed, delivery: 'workos' }, { linkId: 7, reason: 'Lost it', message: 'ignored', maxDays: 30 })).toEqual({
+      features: ['sso', 'dsync'],
+      lifetimeDays: 14,
+      note: 'Resent: Lost it',
+      invitation: { address: 'it@customer.example', name: 'Pat Admin' },
+      reason: 'Sent again by WorkOS: Lost it',
+      expectedActiveLinkId: 7,
+    });
   });
 });

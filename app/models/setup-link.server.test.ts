@@ -139,7 +139,7 @@ describe('redeeming a token', () => {
     await expect(revokeSetupLink(link.id, { reason: 'Wrong page', organizationId: other }, actor)).rejects.toThrow('No such setup link.');
     expect(await findRedeemableLink(tokenOf(url))).not.toBeNull();
     expect(await getDb()('audit_events').where({ setup_link_id: link.id }).count({ n: '*' }).first()).toEqual(before);
-    await expect(revokeSetupLink(link.id, { reason: 'Right page', organizationId }, actor)).resolves.toEqual({ revoked: true, status: 'revoked' });
+    await expect(revokeSetupLink(link.id, { reason: 'Right page', organizationId }, actor)).resolves.toMatchObject({ revoked: true, status: 'revoked' });
   });
 
   it('unknown, malformed, revoked and expired tokens are all just null', async () => {
@@ -197,8 +197,12 @@ describe('revoking and recreating', () => {
   it('revoke is immediate and idempotent', async () => {
     const organizationId = await activeOrganization();
     const { link } = await createSetupLink(organizationId, input, actor);
-    expect(await revokeSetupLink(link.id, { reason: 'Sent to the wrong person' }, actor)).toEqual({ revoked: true, status: 'revoked' });
-    expect(await revokeSetupLink(link.id, { reason: 'Again' }, actor)).toEqual({ revoked: false, status: 'revoked' });
+    expect(await revokeSetupLink(link.id, { reason: 'Sent to the wrong person' }, actor)).toMatchObject({
+      revoked: true,
+      status: 'revoked',
+      link: { id: link.id, status: 'revoked' },
+    });
+    expect(await revokeSetupLink(link.id, { reason: 'Again' }, actor)).toEqual({ revoked: false, status: 'revoked', link: null });
     const row = await getDb()('setup_links').where({ id: link.id }).first();
     expect(row).toMatchObject({ status: 'revoked', revoke_reason: 'Sent to the wrong person', revoked_by: rep.id });
     expect(await getDb()('audit_events').where({ setup_link_id: link.id, action: 'setup_link.revoked' })).toHaveLength(1);

@@ -763,7 +763,7 @@ async function activateReplacing(
   await settleLapsedLinks({ organizationId: link.organizationId }, { db: trx, now: settledAt });
   const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
   if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
-    await trx('setup_links').where({ id: link.id }).update(activation);
+    if (Object.keys(activation).length > 0) await trx('setup_links').where({ id: link.id }).update(activation);
     const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
     await revokeRow(trx, row!, SYSTEM_ACTOR, {
       reason: `The link it was to replace was ${replaced.status} while this one was being ${via}.`,
@@ -1282,6 +1282,18 @@ export async function findRedeemableLink(token: string, { db = getDb(), now = ne
   const organization = await db('organizations').where({ id: link.organizationId }).first('id', 'name', 'workos_id', 'status');
   if (!organization || organization.status !== 'active' || !organization.workos_id) return null;
   return { link, organization: { id: organization.id, name: organization.name, workosId: organization.workos_id } };
+}
+
+/**
+ * Claims reminder `reminder` of an active link (its counter from `reminder - 1`), in the caller's
+ * transaction: true for the one caller that moved it (setup-link-reminders.server.ts sends it).
+ */
+export async function claimReminder(linkId: number, reminder: 1 | 2, { db: trx, now = new Date() }: TransactionContext): Promise<boolean> {
+  const claimed = await trx('setup_links')
+    .where({ id: linkId, status: 'active', delivery: 'email', reminders_sent: reminder - 1 })
+    .where('expires_at', '>', now.toISOString())
+    .update({ reminders_sent: reminder, last_reminded_at: now.toISOString() });
+  return claimed === 1;
 }
 
 /** Views of one link waiting to be written. */

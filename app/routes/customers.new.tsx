@@ -121,11 +121,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
           issued: { url: issued.url, expiresAt: issued.link.expiresAt, features: issued.link.features, organizationId, name },
         });
       }
-      const sentBy = issued.delivery === 'workos' ? 'WorkOS’s invitation' : 'the email';
+      const sentBy = issued.delivery === 'workos' ? 'WorkOS’s invitation' : 'the setup email';
       if (issued.sent && issued.link.status !== 'active') {
         return redirectWithToast(here(organizationId), {
           kind: 'error',
-          message: `${name} was created in WorkOS and ${sentBy} went to ${issued.recipient}, but its link was ${issued.link.status} while it was being sent: it does not open.`,
+          message: `${name} was created in WorkOS and ${sentBy === 'the setup email' ? 'the email' : sentBy} went to ${issued.recipient}, but its link was ${issued.link.status} while it was being sent: it does not open.`,
         });
       }
       if (issued.sent) {
