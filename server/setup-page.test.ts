@@ -4,7 +4,8 @@
  */
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeSetupLink } from '~/models/setup-link.server';
+import { extendSetupLink, revokeSetupLink } from '~/models/setup-link.server';
+import { formatDateTime } from '~/utils/format';
 import { openDatabase } from '~/utils/db.server';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { startBuiltServer, workosSandboxEnv, type RunningServer } from '../test/built-server';
@@ -75,6 +76,16 @@ describe('the IT admin’s setup page', () => {
     expect(html).not.toContain('Domain Verification');
     expect(html).toContain('help@vendor.example');
     expect(response.headers.get('set-cookie')).toMatch(/^sd_setup=.*Path=\/setup; .*HttpOnly; SameSite=Lax/);
+  });
+
+  it('an extended link: the same link shows its new expiry, and still opens past the old one', async () => {
+    const { organizationId, token, linkId } = await organizationWithLink();
+    const before = (await (await fetch(`${server.url}/setup/${token}`)).text()).replace(/<!-- -->/g, '');
+    const extended = await extendSetupLink(linkId, { days: 10, reason: 'IT admin away', organizationId, maxDays: 30 }, actor, { db });
+    const after = (await (await fetch(`${server.url}/setup/${token}`)).text()).replace(/<!-- -->/g, '');
+    const shown = (html: string) => /expires on <time[^>]*>([^<]+)<\/time>/.exec(html)?.[1];
+    expect(shown(before)).toBe(formatDateTime(new Date(new Date(extended.expiresAt).getTime() - 10 * 86_400_000).toISOString(), 'UTC'));
+    expect(shown(after)).toBe(formatDateTime(extended.expiresAt, 'UTC'));
   });
 
   it('staff pages keep form-action to themselves', async () => {

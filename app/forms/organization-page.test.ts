@@ -151,4 +151,57 @@ describe('the organization page’s forms', () => {
     });
     expect(parsed([['intent', 'check_progress']])).toEqual({ intent: 'check_progress' });
   });
+
+  it('extend: how many days (within the configured maximum) and why, for the link the rep saw', () => {
+    expect(
+      parsed([
+        ['intent', 'extend_link'],
+        ['linkId', '7'],
+        ['extendDays', '3'],
+        ['extendReason', 'Away until Monday'],
+      ]),
+    ).toEqual({ intent: 'extend_link', linkId: 7, days: 3, reason: 'Away until Monday' });
+    expect(
+      errorsOf([
+        ['intent', 'extend_link'],
+        ['linkId', '7'],
+        ['extendDays', '11'],
+        ['extendReason', ''],
+      ]),
+    ).toEqual({ extendDays: ['A link lasts at most 10 days here (set on the Configuration page).'], extendReason: ['Say why the link is extended.'] });
+    expect(
+      errorsOf([
+        ['intent', 'extend_link'],
+        ['extendDays', '1.5'],
+        ['extendReason', 'x'],
+      ]),
+    ).toEqual({ extendDays: ['Enter a whole number of days from 1 to 10.'] });
+    expect(
+      errorsOf([
+        ['intent', 'extend_link'],
+        ['extendDays', '0'],
+        ['extendReason', 'x'],
+      ]),
+    ).toEqual({ extendDays: ['Extend by at least 1 day.'] });
+  });
+
+  it('link preferences: a ticked box is on, a missing one off, anything else refused', () => {
+    expect(parsed([['intent', 'set_link_preferences']])).toEqual({
+      intent: 'set_link_preferences',
+      preferences: { remindItAdmin: false, registerItContacts: false },
+    });
+    expect(
+      parsed([
+        ['intent', 'set_link_preferences'],
+        ['remindItAdmin', 'on'],
+        ['registerItContacts', 'on'],
+      ]),
+    ).toEqual({ intent: 'set_link_preferences', preferences: { remindItAdmin: true, registerItContacts: true } });
+    expect(
+      errorsOf([
+        ['intent', 'set_link_preferences'],
+        ['remindItAdmin', 'yes please'],
+      ]),
+    ).toEqual({ remindItAdmin: ['Tick the box, or leave it empty.'] });
+  });
 });

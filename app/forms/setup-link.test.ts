@@ -35,6 +35,49 @@ describe('the setup-link form', () => {
     });
   });
 
+  it('sent by WorkOS: the recipient is the IT contact WorkOS invites; no personal message travels', () => {
+    const result = readSetupLinkForm(
+      form([
+        ['delivery', 'workos'],
+        ['recipientEmail', 'it-admin@customer.example'],
+        ['recipientName', 'Pat Admin'],
+        ['message', 'Not carried by WorkOS'],
+        ['features', 'sso'],
+        ['features', 'dsync'],
+        ['lifetimeDays', '14'],
+      ]),
+    );
+    expect(result.success && result.data).toEqual({
+      features: ['sso', 'dsync'],
+      lifetimeDays: 14,
+      invitation: { address: 'it-admin@customer.example', name: 'Pat Admin' },
+    });
+  });
+
+  it('sent by WorkOS: features an invitation cannot carry are refused on the features field, naming them; a recipient is required', () => {
+    expect(
+      errorsOf([
+        ['delivery', 'workos'],
+        ['recipientEmail', 'it-admin@customer.example'],
+        ['features', 'sso'],
+        ['features', 'audit_logs'],
+        ['features', 'certificate_renewal'],
+        ['lifetimeDays', '7'],
+      ]),
+    ).toEqual({
+      features: [
+        'WorkOS can send an invitation for Single Sign-On, Directory Sync, Domain Verification, Log Streams and Bring Your Own Key only: untick Audit Logs and Certificate renewal, or send the link by email.',
+      ],
+    });
+    expect(
+      errorsOf([
+        ['delivery', 'workos'],
+        ['features', 'sso'],
+        ['lifetimeDays', '7'],
+      ]),
+    ).toEqual({ recipientEmail: ['Enter the IT admin’s email address, or choose Copy link.'] });
+  });
+
   it('copy delivery: recipient fields are ignored, and no email is asked for', () => {
     const result = readSetupLinkForm(
       form([

@@ -46,7 +46,10 @@ const copyLink = z.object({ ...linkFields, delivery: z.literal('copy') });
 export function notInvitable(features: readonly SetupFeature[]): string | null {
   const refused = features.filter((feature) => !canBeInvited(feature));
   if (refused.length === 0) return null;
-  const titles = (list: readonly SetupFeature[]) => list.map((feature) => FEATURE_INFO[feature].title).join(', ');
+  const titles = (list: readonly SetupFeature[]) => {
+    const words = list.map((feature) => FEATURE_INFO[feature].title);
+    return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
+  };
   return `WorkOS can send an invitation for ${titles(INVITATION_FEATURES)} only: untick ${titles(refused)}, or send the link by email.`;
 }
 

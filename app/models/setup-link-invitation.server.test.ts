@@ -172,7 +172,11 @@ describe('a link WorkOS sends', () => {
     const organization = await createOrganizationInSandbox(sandbox);
     const { link: old } = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
     const to = address('second');
-    const renewed = await recreateSetupLink(organization.id, { ...invited(['sso', 'log_streams'], to), reason: 'New IT admin', expectedActiveLinkId: old.id }, actor);
+    const renewed = await recreateSetupLink(
+      organization.id,
+      { ...invited(['sso', 'log_streams'], to), reason: 'New IT admin', expectedActiveLinkId: old.id },
+      actor,
+    );
     expect(renewed).toMatchObject({ sent: true, link: { status: 'active', replacesLinkId: old.id } });
     const invitations = await invitationsOf(organization.workosId);
     expect(invitations.map((invitation) => [invitation.contact_email, invitation.status])).toEqual([
@@ -235,7 +239,14 @@ describe('a link WorkOS sends', () => {
 
   it('an answer lost after WorkOS invited: the link fails here, and WorkOS is asked to end the invitation it may have sent', async () => {
     const organization = await createOrganizationInSandbox(sandbox);
-    sandbox.faults.add({ method: 'POST', path: `/organizations/${organization.workosId}/it_contacts/*`, bodyIncludes: 'intents', status: 502, phase: 'after', times: 10 });
+    sandbox.faults.add({
+      method: 'POST',
+      path: `/organizations/${organization.workosId}/it_contacts/*`,
+      bodyIncludes: 'intents',
+      status: 502,
+      phase: 'after',
+      times: 10,
+    });
     const issued = await createSetupLink(organization.id, invited(['sso'], address('it')), actor);
     expect(issued).toMatchObject({ sent: false, link: { status: 'failed' } });
     // The answer was lost, but WorkOS did send it: the failed link must not leave a working invitation behind.
@@ -249,7 +260,13 @@ describe('a link WorkOS sends', () => {
 
   it('archived while WorkOS was inviting: the link ends, and WorkOS ends the invitation it sent', async () => {
     const organization = await createOrganizationInSandbox(sandbox);
-    const hold = sandbox.faults.add({ method: 'POST', path: `/organizations/${organization.workosId}/it_contacts/*`, bodyIncludes: 'intents', hold: true, phase: 'after' });
+    const hold = sandbox.faults.add({
+      method: 'POST',
+      path: `/organizations/${organization.workosId}/it_contacts/*`,
+      bodyIncludes: 'intents',
+      hold: true,
+      phase: 'after',
+    });
     const issuing = createSetupLink(organization.id, invited(['sso'], address('it')), actor);
     await sandbox.faults.reached(hold.id);
     await archiveOrganization(organization.id, { reason: 'Churned' }, actor);
