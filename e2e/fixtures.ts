@@ -95,6 +95,16 @@ export function rememberIssuedLink(url: string): void {
   fs.appendFileSync(path.join(process.env.E2E_WORK_DIR!, 'issued-tokens.txt'), `${token}\n`);
 }
 
+/**
+ * Remembers the link in a WorkOS invitation email (`<sandbox>/invitation?token=…`): Setup Desk
+ * never sees it, and global teardown proves its token is nowhere in the app's database files or log.
+ */
+export function rememberWorkOSInvitationLink(url: string): void {
+  const token = new URL(url).searchParams.get('token');
+  if (!new URL(url).pathname.endsWith('/invitation') || !token) throw new Error(`not a WorkOS invitation link: ${url}`);
+  fs.appendFileSync(path.join(process.env.E2E_WORK_DIR!, 'invitation-tokens.txt'), `${token}\n`);
+}
+
 /** The e2e WorkOS sandbox: its test controls, and the real SDK pointed at it. */
 export function e2eSandbox(): { client: SandboxClient; workos: WorkOS; url: string } {
   const url = process.env.E2E_SANDBOX_URL;

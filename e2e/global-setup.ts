@@ -138,11 +138,15 @@ function decodedUntilStable(text: string): string {
 
 /**
  * After the whole run: the app's database files (WAL included; the sign-in attempts table among them) and the server's log must hold no
- * setup token — neither the prefix anywhere, nor the body of any token a test saw issued.
+ * setup token — neither the prefix anywhere, nor the body of any token a test saw issued — nor the token of any
+ * WorkOS invitation link a test saw in the mail catcher.
  */
 function assertNoLinkValueLeaked(workDir: string): void {
   const issuedFile = path.join(workDir, 'issued-tokens.txt');
   const issued = fs.existsSync(issuedFile) ? fs.readFileSync(issuedFile, 'utf8').split('\n').filter(Boolean) : [];
+  // WorkOS's own invitation links (the tests saw them in the mail catcher; the app never should).
+  const invitationFile = path.join(workDir, 'invitation-tokens.txt');
+  const invitations = fs.existsSync(invitationFile) ? fs.readFileSync(invitationFile, 'utf8').split('\n').filter(Boolean) : [];
   const scanned = fs.readdirSync(workDir).filter((file) => /^e2e\.sqlite(-wal|-shm)?$|^server\.log$/.test(file));
   const leaks: string[] = [];
   for (const file of scanned) {
@@ -151,8 +155,11 @@ function assertNoLinkValueLeaked(workDir: string): void {
     for (const content of [raw, decodedUntilStable(raw)]) {
       if (/sdl_/i.test(content)) leaks.push(`${file} contains the token prefix`);
       for (const token of issued) if (content.includes(token.slice(4))) leaks.push(`${file} contains an issued token`);
+      for (const token of invitations) if (content.includes(token)) leaks.push(`${file} contains a WorkOS invitation token`);
     }
   }
-  console.log(`e2e: no-leak scan of ${scanned.join(', ')} for the prefix and ${issued.length} issued token(s): ${leaks.length ? 'LEAKS FOUND' : 'clean'}`);
+  console.log(
+    `e2e: no-leak scan of ${scanned.join(', ')} for the prefix, ${issued.length} issued token(s) and ${invitations.length} WorkOS invitation token(s): ${leaks.length ? 'LEAKS FOUND' : 'clean'}`,
+  );
   if (leaks.length) throw new Error(`Setup-link values leaked:\n${leaks.join('\n')}`);
 }
