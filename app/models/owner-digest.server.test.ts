@@ -67,7 +67,7 @@ describe('owner digests', () => {
     expect(digests[0]!.mail.subject).toBe('Setup Desk: 1 setup completed, 2 to follow up');
     expect(text).toContain('Alpha Completed: Setup completed: every feature of the link is done.');
     expect(text).toContain('Alpha Expired: The setup link expired without being used.');
-    expect(text).toContain('Alpha Failed: The setup link’s email could not be delivered: no link is active.');
+    expect(text).toContain('Alpha Failed: The setup link was never delivered (its email, or WorkOS’s invitation, failed): no link is active.');
     expect(text).toContain('/account');
 
     // A new notice the same day waits for tomorrow.

@@ -18,7 +18,7 @@ export type NoticeKind = 'setup_completed' | 'link_expired_unused' | 'delivery_f
 const NOTICE_WORDS: Record<NoticeKind, (notice: PendingNotice) => string> = {
   setup_completed: () => 'Setup completed: every feature of the link is done.',
   link_expired_unused: () => 'The setup link expired without being used.',
-  delivery_failed: () => 'The setup link’s email could not be delivered: no link is active.',
+  delivery_failed: () => 'The setup link was never delivered (its email, or WorkOS’s invitation, failed): no link is active.',
   link_reminded: (notice) => `A reminder was sent to ${notice.recipient_email ?? 'the IT admin'}: the setup link has not been used yet.`,
 };
 
