@@ -20,6 +20,8 @@ export const faultRuleSchema = z.object({
   latencyMs: z.number().int().min(0).max(60_000).optional(),
   /** Held until the test releases the rule (`release(id)`): "WorkOS is answering" for exactly as long as a race needs. */
   hold: z.boolean().optional(),
+  /** After the hold or latency, the request goes on and succeeds: WorkOS answering slowly, not failing. */
+  pass: z.boolean().optional(),
   drop: z.boolean().optional(),
   phase: z.enum(['before', 'after']).default('before'),
   times: z.number().int().min(1).default(1),

@@ -146,6 +146,7 @@ export function createSandbox(options: SandboxOptions & { publicUrl: () => strin
     (res.locals.logEntry as LoggedRequest).fault = ruleSummary;
     if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
     if (rule.hold) await faults.held(rule.id);
+    if (rule.pass) return next();
     if (rule.phase === 'after') {
       res.locals.afterFault = rule;
       return next();

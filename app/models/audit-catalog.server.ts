@@ -130,8 +130,11 @@ export const AUDIT_CATALOG = {
     },
   }),
   'setup_link.email_unconfirmed': entry({
-    details: z.object({ fingerprint, recipient: z.string().nullable() }),
-    summary: (d) => `failed the setup link: its email${d.recipient === null ? '' : ` to ${d.recipient}`} was never confirmed sent (${d.fingerprint})`,
+    details: z.object({ fingerprint, recipient: z.string().nullable(), delivery: z.literal('workos').optional() }),
+    summary: (d) =>
+      d.delivery === 'workos'
+        ? `failed the setup link: WorkOS's invitation${d.recipient === null ? '' : ` to ${d.recipient}`} was never confirmed sent (${d.fingerprint})`
+        : `failed the setup link: its email${d.recipient === null ? '' : ` to ${d.recipient}`} was never confirmed sent (${d.fingerprint})`,
   }),
   'setup_link.revoked': entry({
     details: z.object({ fingerprint, replacedBy: fingerprint.optional() }),
@@ -165,11 +168,11 @@ export const AUDIT_CATALOG = {
         : `could not have WorkOS send its invitation to ${d.recipient} (${words(d.kind)}); it is not active (${d.fingerprint})`,
   }),
   'setup_link.invitation_revoked': entry({
-    details: z.object({ fingerprint, contactId: z.string(), confirmed: z.boolean() }),
+    details: z.object({ fingerprint, contactId: z.string(), confirmed: z.literal(true), superseded: z.literal(true).optional() }),
     summary: (d) =>
-      d.confirmed
-        ? `had WorkOS revoke its invitation (${d.fingerprint})`
-        : `could not get WorkOS to confirm the revoke of its invitation (${d.fingerprint}): retried by maintenance`,
+      d.superseded
+        ? `saw WorkOS's invitation (${d.fingerprint}) ended: WorkOS accepted a newer one since`
+        : `had WorkOS end its invitation (${d.fingerprint})`,
   }),
   'setup_link.reminded': entry({
     details: z.object({ recipient: z.string(), fingerprint, reminder: z.number().int().min(1).max(2), messageId: z.string(), expiresAt: z.string() }),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { INVITATION_INTENTS, type InvitationFeature } from '~/domain/features';
 import { getDb, type ModelContext } from '~/utils/db.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
-import { getWorkOS, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
+import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 
 /**
@@ -70,25 +70,19 @@ export class InvitationExistsError extends Error {
 }
 
 /**
- * Has WorkOS create a setup link for `features` and email it to the contact. A 409 means an
- * active invitation exists: if it is this contact's (an earlier attempt whose answer was lost, or
- * one sent from WorkOS's dashboard to the same person), it is revoked and the invitation sent
- * again, once; if it is someone else's, InvitationExistsError.
+ * Has WorkOS create a setup link for `features` and email it to the contact — one attempt: a
+ * retry of a POST whose answer was lost would be refused as a second invitation (WorkOS keeps one
+ * per organization), and the caller treats no answer as "may have been sent". A 409 is
+ * InvitationExistsError: Setup Desk revokes only the invitations of its own links, never one it
+ * cannot tell apart (WorkOS's dashboard may have sent it).
  */
 export async function inviteItContact(organizationWorkosId: string, contactId: string, features: InvitationFeature[]): Promise<void> {
   const intents = features.map((feature) => INVITATION_INTENTS[feature]);
-  const invite = () => getWorkOS().organizations.inviteItContact({ organizationId: organizationWorkosId, contactId, intents });
   try {
-    await invite();
+    await getWorkOSWithoutRetries().organizations.inviteItContact({ organizationId: organizationWorkosId, contactId, intents });
   } catch (error) {
-    if (!(rootWorkOSError(error) instanceof ConflictException)) throw error;
-    await revokeInvitation(organizationWorkosId, contactId);
-    try {
-      await invite();
-    } catch (again) {
-      if (rootWorkOSError(again) instanceof ConflictException) throw new InvitationExistsError();
-      throw again;
-    }
+    if (rootWorkOSError(error) instanceof ConflictException) throw new InvitationExistsError();
+    throw error;
   }
 }
 
@@ -112,7 +106,15 @@ export function describeItContactError(thrown: unknown): WorkOSProblem {
     return {
       kind: 'invitation_exists',
       message:
-        'WorkOS already has an active invitation for this organization, sent to someone else (from the WorkOS dashboard, perhaps). Revoke it in the WorkOS dashboard, or send the link by email or copy it.',
+        'WorkOS already has an active invitation for this organization: one sent from the WorkOS dashboard, or an earlier WorkOS-sent link’s that WorkOS keeps open after its setup completed. Revoke it in the WorkOS dashboard, or send the link by email or copy it.',
+      refused: true,
+      status: 409,
+    };
+  }
+  if (error instanceof ConflictException) {
+    return {
+      kind: 'invalid_request',
+      message: 'WorkOS says this IT contact exists but did not list it: try again in a minute, or send the link by email.',
       refused: true,
       status: 409,
     };

@@ -123,7 +123,7 @@ describe('a link WorkOS sends', () => {
 
   it('while WorkOS is answering, the link is being sent: a second rep is refused, and the one-active rule holds when it lands', async () => {
     const organization = await createOrganizationInSandbox(sandbox);
-    const hold = sandbox.faults.add({ method: 'POST', path: `/organizations/${organization.workosId}/it_contacts/*`, hold: true });
+    const hold = sandbox.faults.add({ method: 'POST', path: `/organizations/${organization.workosId}/it_contacts/*`, hold: true, pass: true });
     const first = createSetupLink(organization.id, invited(['sso'], address('it')), actor);
     await sandbox.faults.reached(hold.id);
     const during = await getSetupLinkOverview(organization.id);
@@ -268,7 +268,7 @@ describe('a link WorkOS sends', () => {
       path: `/organizations/${organization.workosId}/it_contacts/*`,
       bodyIncludes: 'intents',
       hold: true,
-      phase: 'after',
+      pass: true,
     });
     const issuing = createSetupLink(organization.id, invited(['sso'], address('it')), actor);
     await sandbox.faults.reached(hold.id);
@@ -277,5 +277,70 @@ describe('a link WorkOS sends', () => {
     const issued = await issuing;
     expect(issued.link.status).toBe('revoked');
     expect((await invitationsOf(organization.workosId)).map((invitation) => invitation.status)).toEqual(['revoked']);
+  });
+
+  it('a recreate whose end of the earlier invitation goes unanswered: the earlier link may be dead at WorkOS, so it is revoked here, the rep is told no link is active, and maintenance ends it', async () => {
+    const organization = await createOrganizationInSandbox(sandbox);
+    const { link: old } = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
+    const revokePath = `/organizations/${organization.workosId}/it_contacts/${old.itContactId}/revoke`;
+    // WorkOS ends it, and every answer is lost.
+    sandbox.faults.add({ method: 'POST', path: revokePath, status: 502, phase: 'after', times: 10 });
+    const renewed = await recreateSetupLink(organization.id, { ...invited(['sso'], address('second')), reason: 'New IT admin' }, actor);
+    expect(renewed).toMatchObject({ sent: false, previousLinkActive: false, link: { status: 'failed' } });
+    const earlier = await getDb()('setup_links').where({ id: old.id }).first('status', 'invitation_revoke_due_at');
+    expect(earlier.status).toBe('revoked');
+    expect(earlier.invitation_revoke_due_at).not.toBeNull();
+    expect((await getSetupLinkOverview(organization.id)).active).toBeNull();
+    sandbox.faults.clear();
+    await endDueInvitations({ now: new Date(Date.now() + 120_000) });
+    expect((await getDb()('setup_links').where({ id: old.id }).first('invitation_revoke_due_at')).invitation_revoke_due_at).toBeNull();
+    expect((await invitationsOf(organization.workosId)).filter((invitation) => invitation.status === 'active')).toEqual([]);
+  });
+
+  it('while WorkOS is ending an earlier invitation, a new WorkOS-sent link waits its turn: refused in words, then sent — the late revoke never lands on it', async () => {
+    const organization = await createOrganizationInSandbox(sandbox);
+    const { link: first } = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
+    const hold = sandbox.faults.add({
+      method: 'POST',
+      path: `/organizations/${organization.workosId}/it_contacts/${first.itContactId}/revoke`,
+      hold: true,
+      pass: true,
+    });
+    const revoking = revokeSetupLink(first.id, { reason: 'Wrong person', organizationId: organization.id }, actor);
+    await sandbox.faults.reached(hold.id);
+    await expect(createSetupLink(organization.id, invited(['sso'], address('first')), actor)).rejects.toThrow(
+      'Setup Desk is ending an earlier WorkOS invitation of this organization right now: try again in a few seconds.',
+    );
+    sandbox.faults.release(hold.id);
+    expect(await revoking).toMatchObject({ revoked: true, link: { invitationEndPending: false } });
+    const next = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
+    expect(next).toMatchObject({ sent: true, link: { status: 'active' } });
+    const invitations = await invitationsOf(organization.workosId);
+    expect(invitations.map((invitation) => invitation.status)).toEqual(['revoked', 'active']);
+  });
+
+  it('an earlier invitation WorkOS has not confirmed ending is ended before the next one is sent, to anyone', async () => {
+    const organization = await createOrganizationInSandbox(sandbox);
+    const { link: first } = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
+    sandbox.faults.add({
+      method: 'POST',
+      path: `/organizations/${organization.workosId}/it_contacts/${first.itContactId}/revoke`,
+      status: 503,
+      retryAfter: 0,
+      times: 20,
+    });
+    expect(await revokeSetupLink(first.id, { reason: 'Wrong person', organizationId: organization.id }, actor)).toMatchObject({
+      link: { invitationEndPending: true },
+    });
+    sandbox.faults.clear();
+    const to = address('second');
+    const next = await createSetupLink(organization.id, invited(['dsync'], to), actor);
+    expect(next).toMatchObject({ sent: true, link: { status: 'active' } });
+    expect((await getDb()('setup_links').where({ id: first.id }).first('invitation_revoke_due_at')).invitation_revoke_due_at).toBeNull();
+    const invitations = await invitationsOf(organization.workosId);
+    expect(invitations.map((invitation) => [invitation.contact_email, invitation.status])).toEqual([
+      [first.recipientEmail, 'revoked'],
+      [to, 'active'],
+    ]);
   });
 });

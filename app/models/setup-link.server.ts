@@ -363,12 +363,13 @@ export async function settleLapsedLinks(
   let settled = 0;
   const unconfirmed = db<SetupLinkRow>('setup_links').where({ status: 'sending' }).where('created_at', '<=', unconfirmedBefore(now));
   if (organizationId !== undefined) unconfirmed.where({ organization_id: organizationId });
-  for (const row of await unconfirmed.select('id', 'organization_id', 'token_hash', 'recipient_email', 'created_at')) {
+  for (const row of await unconfirmed.select('id', 'organization_id', 'token_hash', 'recipient_email', 'created_at', 'delivery')) {
     const changed = await transaction(db, async (trx) => {
+      // A WorkOS-sent link whose process died while WorkOS was asked: WorkOS may have sent it.
       const updated = await trx('setup_links')
         .where({ id: row.id, status: 'sending' })
         .where('created_at', '<=', unconfirmedBefore(now))
-        .update({ status: 'failed' });
+        .update({ status: 'failed', invitation_revoke_due_at: invitationRevokeDue(trx, now) });
       if (updated !== 1) return false;
       await recordAuditEvent(
         {
@@ -376,7 +377,7 @@ export async function settleLapsedLinks(
           action: 'setup_link.email_unconfirmed',
           organizationId: row.organization_id,
           setupLinkId: row.id,
-          details: { fingerprint: fingerprintOf(row), recipient: row.recipient_email },
+          details: { fingerprint: fingerprintOf(row), recipient: row.recipient_email, ...(row.delivery === 'workos' ? { delivery: 'workos' as const } : {}) },
         },
         { db: trx },
       );
@@ -427,8 +428,37 @@ interface InsertedLink {
   link: SetupLink;
   url: string;
   organizationName: string;
-  /** The active link it replaces once delivered (emailed replacements only). */
+  /** The active link it replaces once delivered (emailed and WorkOS-sent replacements only). */
   replaces: SetupLink | null;
+  /** WorkOS-sent: the organization's invitation turn, taken with the insert (`takeInvitationTurn`). */
+  invitationTurn?: string;
+}
+
+/**
+ * How long a turn at an organization's invitation lasts at most: WorkOS revokes by contact and
+ * keeps one invitation per organization, so two calls about one organization's invitation at once
+ * could end the wrong one (a late revoke landing on a newer invitation). A holder gives it back
+ * when done; one that died lets it lapse. Longer than a person's deadline, so that it never lapses
+ * under a call still waiting on WorkOS.
+ */
+const invitationTurnMs = () => getEnv().WORKOS_PERSON_DEADLINE_MS * 2 + 5_000;
+
+/** Takes the organization's invitation turn if nobody holds it (a lapsed one is free): the holder's token, or null. */
+async function takeInvitationTurn(db: Knex | Knex.Transaction, organizationId: number): Promise<string | null> {
+  // Real time, as leases keep: a turn bounds calls that really take time.
+  const now = new Date();
+  const holder = crypto.randomBytes(12).toString('base64url');
+  await db.raw(
+    `INSERT INTO invitation_turns (organization_id, holder, until) VALUES (?, ?, ?)
+     ON CONFLICT (organization_id) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE invitation_turns.until <= ?`,
+    [organizationId, holder, new Date(now.getTime() + invitationTurnMs()).toISOString(), now.toISOString()],
+  );
+  const row = (await db('invitation_turns').where({ organization_id: organizationId }).first('holder')) as { holder: string } | undefined;
+  return row?.holder === holder ? holder : null;
+}
+
+async function giveBackInvitationTurn(db: Knex, organizationId: number, holder: string): Promise<void> {
+  await db('invitation_turns').where({ organization_id: organizationId, holder }).delete();
 }
 
 async function requireLinkableOrganization(trx: Knex.Transaction, organizationId: number): Promise<string> {
@@ -473,14 +503,21 @@ async function insertLink(
   input: SetupLinkRequest,
   actor: AuditActor,
   { requestId, now, replaces, action }: { requestId?: string; now: Date; replaces: SetupLink | null; action: 'setup_link.created' | 'setup_link.recreated' },
-): Promise<{ link: SetupLink; url: string }> {
+): Promise<{ link: SetupLink; url: string; invitationTurn?: string }> {
   const token = generateSetupToken();
   const tokenHash = hashSetupToken(token);
   const features = SETUP_FEATURES.filter((feature) => input.features.includes(feature));
   const expiresAt = new Date(now.getTime() + input.lifetimeDays * 24 * 3_600_000);
   const delivery: DeliveryMethod = input.email ? 'email' : input.invitation ? 'workos' : 'copy';
   const recipient = input.email ?? input.invitation;
-  if (delivery === 'workos') refuseNotInvitable(features, expiresAt, now);
+  let invitationTurn: string | undefined;
+  if (delivery === 'workos') {
+    refuseNotInvitable(features, expiresAt, now);
+    invitationTurn = (await takeInvitationTurn(trx, organizationId)) ?? undefined;
+    if (!invitationTurn) {
+      throw new SetupLinkRuleError('Setup Desk is ending an earlier WorkOS invitation of this organization right now: try again in a few seconds.');
+    }
+  }
   const [row] = await trx('setup_links')
     .insert({
       organization_id: organizationId,
@@ -516,7 +553,7 @@ async function insertLink(
     },
     { db: trx },
   );
-  return { link: (await readLink(trx, { 'l.id': id }, now))!, url: setupUrl(token) };
+  return { link: (await readLink(trx, { 'l.id': id }, now))!, url: setupUrl(token), ...(invitationTurn ? { invitationTurn } : {}) };
 }
 
 /**
@@ -619,14 +656,47 @@ async function deliver(
 }
 
 /**
- * Has WorkOS send its invitation for a just-committed link, within the person's deadline: the
- * earlier WorkOS-sent link it replaces ends at WorkOS first (WorkOS keeps one active invitation
- * per organization), the IT admin is made (or found as) an IT contact, WorkOS is asked to invite
- * them; then one transaction settles it, as an email's delivery is settled. Refused or unanswered:
- * this link fails. When WorkOS may have sent it all the same (no answer), or the earlier
- * invitation was already ended, the failure says so and WorkOS is asked to end what it may hold.
+ * Has WorkOS send its invitation for a just-committed link, holding the organization's invitation
+ * turn (taken with the insert) and within the person's deadline, in this order:
+ * 1. invitations of the organization's links that ended here and WorkOS has not confirmed ending
+ *    are ended first (they would block this one: one per organization);
+ * 2. the earlier WorkOS-sent link it replaces ends at WorkOS (one at a time);
+ * 3. the IT admin is made (or found as) an IT contact — recorded on the row before step 4, so that
+ *    whatever happens next, Setup Desk knows whom WorkOS may have invited;
+ * 4. WorkOS is asked to invite them, once (a retry of a POST whose answer was lost would be
+ *    refused as a second invitation).
+ * Then one transaction settles it, as an email's delivery is settled. Refused or unanswered: this
+ * link fails. When WorkOS may have sent it all the same (no answer at step 4), or the earlier link's
+ * invitation may be gone (asked at step 2), the failure says so, and the invitation is due to end
+ * at WorkOS (maintenance asks).
  */
 async function inviteThroughWorkOS(
+  inserted: InsertedLink,
+  invitation: SetupLinkInvitationRequest,
+  actor: AuditActor,
+  context: { requestId?: string; db: Knex; reason?: string },
+): Promise<InvitedSetupLink> {
+  const { db } = context;
+  const turn = inserted.invitationTurn;
+  if (!turn) throw new Error('a WorkOS-sent link is delivered holding its organization’s invitation turn');
+  let invited: InvitedSetupLink;
+  try {
+    invited = await inviteHoldingTurn(inserted, invitation, actor, context);
+  } finally {
+    await giveBackInvitationTurn(db, inserted.link.organizationId, turn);
+  }
+  // Ended while WorkOS answered (the organization was archived): its invitation ends at WorkOS now.
+  if (invited.sent && invited.link.status !== 'active') await endLinksAtWorkOS([invited.link.id], { db });
+  // The link it replaced was an email or a copy: its portal sessions end (a WorkOS-sent one ended at step 2).
+  else if (invited.sent && inserted.replaces && inserted.replaces.delivery !== 'workos') await endLinksAtWorkOS([inserted.replaces.id], { db });
+  return invited;
+}
+
+type InvitationStep = 'pending' | 'earlier' | 'contact' | 'invite';
+/** Where the earlier WorkOS-sent link's invitation stands: not asked about, asked (no clear answer), ended. */
+type EarlierInvitation = 'untouched' | 'asked' | 'ended';
+
+async function inviteHoldingTurn(
   inserted: InsertedLink,
   invitation: SetupLinkInvitationRequest,
   actor: AuditActor,
@@ -634,41 +704,57 @@ async function inviteThroughWorkOS(
 ): Promise<InvitedSetupLink> {
   const { link, replaces } = inserted;
   const recipient = invitation.address;
-  const organization = (await db('organizations').where({ id: link.organizationId }).first('workos_id')) as { workos_id: string | null } | undefined;
+  const organization = (await db('organizations').where({ id: link.organizationId }).first('workos_id')) as { workos_id: string | null };
+  // An active organization has its WorkOS id (a CHECK of organizations), and only active ones get links.
+  const workosId = organization.workos_id!;
+  const pending = await invitationsDueToEnd(db, link.organizationId, [link.id, ...(replaces ? [replaces.id] : [])]);
+  const ended: DueInvitation[] = [];
+  let step: InvitationStep = 'pending';
+  let earlier: EarlierInvitation = 'untouched';
   let contactId: string | null = null;
-  let earlierEnded = false;
   try {
     await withPersonDeadline(async () => {
-      if (!organization?.workos_id) throw new SetupLinkRuleError('Create the organization in WorkOS first (retry above), then send its link.');
-      if (replaces?.delivery === 'workos' && replaces.itContactId) {
-        await revokeInvitation(organization.workos_id, replaces.itContactId);
-        earlierEnded = true;
+      for (const due of pending) {
+        await revokeInvitation(workosId, due.it_contact_id);
+        ended.push(due);
       }
-      const contact = await ensureItContact(organization.workos_id, recipient);
+      if (replaces?.delivery === 'workos' && replaces.itContactId) {
+        step = 'earlier';
+        earlier = 'asked';
+        await revokeInvitation(workosId, replaces.itContactId);
+        earlier = 'ended';
+      }
+      step = 'contact';
+      const contact = await ensureItContact(workosId, recipient);
       contactId = contact.id;
-      await inviteItContact(organization.workos_id, contact.id, link.features.filter(canBeInvited));
+      await recordInvitedContact(db, link.id, contact.id);
+      step = 'invite';
+      await inviteItContact(workosId, contact.id, link.features.filter(canBeInvited));
     });
   } catch (error) {
-    const problem = error instanceof SetupLinkRuleError ? null : describeItContactError(error);
-    if (!problem) {
-      await db('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
-      throw error;
-    }
-    const failed = await transaction(db, (trx) => settleFailedInvitation(trx, inserted, { problem, contactId, earlierEnded, recipient, actor, requestId }));
-    if (earlierEnded && replaces) await endLinksAtWorkOS([replaces.id], { db });
-    if (failed.link.status === 'failed' && contactId && !problem.refused) await endLinksAtWorkOS([link.id], { db });
-    return failed;
+    const problem = describeItContactError(error);
+    return transaction(db, (trx) =>
+      settleFailedInvitation(trx, inserted, {
+        problem,
+        // WorkOS refused the earlier invitation's revoke outright: it still works. Asked and no answer: it may be gone.
+        earlier: earlier === 'asked' && problem.refused ? 'untouched' : earlier,
+        mayHaveBeenSent: step === 'invite' && !problem.refused,
+        ended,
+        recipient,
+        actor,
+        requestId,
+      }),
+    );
   }
   const settledAt = new Date();
-  const invited = await transaction(db, async (trx) => {
+  return transaction(db, async (trx) => {
+    for (const due of ended) await confirmInvitationEnded(trx, due);
     const stillSending = Boolean(await trx('setup_links').where({ id: link.id, status: 'sending' }).first('id'));
-    const activation = { it_contact_id: contactId! };
-    if (stillSending) await activateReplacing(trx, { link, replaces }, actor, { requestId, reason, settledAt, via: 'sent by WorkOS', activation });
+    if (stillSending) await activateReplacing(trx, { link, replaces }, actor, { requestId, reason, settledAt, via: 'sent by WorkOS' });
     // Ended while WorkOS answered (the organization was archived): WorkOS must end it too.
-    else
-      await trx('setup_links')
-        .where({ id: link.id })
-        .update({ ...activation, invitation_revoke_due_at: settledAt.toISOString() });
+    else await trx('setup_links').where({ id: link.id }).update({ email_sent_at: settledAt.toISOString(), invitation_revoke_due_at: settledAt.toISOString() });
+    // WorkOS ended the earlier link's invitation at step 2: nothing is left to ask.
+    if (earlier === 'ended' && replaces) await confirmInvitationEnded(trx, await dueInvitationOf(trx, replaces.id));
     await recordAuditEvent(
       {
         actor,
@@ -682,51 +768,61 @@ async function inviteThroughWorkOS(
     );
     return { delivery: 'workos' as const, sent: true as const, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient };
   });
-  const ended = [...(replaces && invited.link.status === 'active' ? [replaces.id] : []), ...(invited.link.status === 'active' ? [] : [link.id])];
-  await endLinksAtWorkOS(ended, { db });
-  return invited;
+}
+
+/** The contact WorkOS is about to invite, on the link's row: committed before WorkOS is asked. */
+async function recordInvitedContact(db: Knex, linkId: number, contactId: string): Promise<void> {
+  await db('setup_links').where({ id: linkId }).update({ it_contact_id: contactId });
 }
 
 /**
  * WorkOS did not send the invitation: this link fails. The link it was to replace keeps working —
- * unless its invitation was ended at WorkOS already, which leaves the customer without a link:
- * it is revoked here too, and the rep told. A failure WorkOS may not have meant (no answer) keeps
- * the contact, so that maintenance can end an invitation WorkOS sent after all.
+ * unless its invitation was (or may have been) ended at WorkOS already, which leaves the customer
+ * without a link: it is revoked here too, and the rep told. A failure WorkOS may not have meant
+ * (no answer to the invitation) leaves this link's invitation due to end at WorkOS.
  */
 async function settleFailedInvitation(
   trx: Knex.Transaction,
   { link, replaces }: InsertedLink,
   {
     problem,
-    contactId,
-    earlierEnded,
+    earlier,
+    mayHaveBeenSent,
+    ended,
     recipient,
     actor,
     requestId,
-  }: { problem: WorkOSProblem; contactId: string | null; earlierEnded: boolean; recipient: string; actor: AuditActor; requestId?: string },
+  }: {
+    problem: WorkOSProblem;
+    earlier: EarlierInvitation;
+    mayHaveBeenSent: boolean;
+    ended: DueInvitation[];
+    recipient: string;
+    actor: AuditActor;
+    requestId?: string;
+  },
 ): Promise<InvitedSetupLink> {
   const settledAt = new Date();
-  const mayHaveBeenSent = contactId !== null && !problem.refused;
-  await trx('setup_links')
-    .where({ id: link.id, status: 'sending' })
-    .update({
-      status: 'failed',
-      ...(contactId ? { it_contact_id: contactId } : {}),
-      ...(mayHaveBeenSent ? { invitation_revoke_due_at: settledAt.toISOString() } : {}),
-    });
-  if (earlierEnded && replaces) {
+  for (const due of ended) await confirmInvitationEnded(trx, due);
+  await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'failed' });
+  // Whatever its status now (archived meanwhile: revoked), an invitation WorkOS may have sent must end.
+  if (mayHaveBeenSent) await trx('setup_links').where({ id: link.id }).update({ invitation_revoke_due_at: settledAt.toISOString() });
+  if (earlier !== 'untouched' && replaces) {
     const old = await trx<SetupLinkRow>('setup_links').where({ id: replaces.id }).first('id', 'organization_id', 'token_hash');
     await revokeRow(trx, old!, SYSTEM_ACTOR, {
-      reason: 'WorkOS ended its invitation to make room for the new one, which it then did not send.',
+      reason:
+        earlier === 'ended'
+          ? 'WorkOS ended its invitation to make room for the new one, which it then did not send.'
+          : 'WorkOS was asked to end its invitation to make room for the new one and did not answer: it may no longer open.',
       requestId,
       now: settledAt,
       from: 'active',
     });
+    if (earlier === 'ended') await confirmInvitationEnded(trx, await dueInvitationOf(trx, replaces.id));
   }
   const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
   const previousLinkActive = previous?.status === 'active';
-  if (!previousLinkActive)
-    await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
+  if (!previousLinkActive) await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
   await recordAuditEvent(
     {
       actor,
@@ -745,8 +841,7 @@ async function settleFailedInvitation(
  * A delivered link takes its place: lapsed links are recorded first (an old link may have expired
  * during the delivery), the link it replaces is revoked, then this one becomes active — unless the
  * old link was revoked or completed meanwhile, a decision that stands: this one is then revoked
- * too. Old out, then new in: the one-active index holds at every statement. `activation` is what
- * else the row records (who WorkOS sent it to).
+ * too. Old out, then new in: the one-active index holds at every statement.
  */
 async function activateReplacing(
   trx: Knex.Transaction,
@@ -757,13 +852,13 @@ async function activateReplacing(
     reason,
     settledAt,
     via,
-    activation = {},
-  }: { requestId?: string; reason?: string; settledAt: Date; via: 'emailed' | 'sent by WorkOS'; activation?: Record<string, string> },
+  }: { requestId?: string; reason?: string; settledAt: Date; via: 'emailed' | 'sent by WorkOS' },
 ): Promise<void> {
   await settleLapsedLinks({ organizationId: link.organizationId }, { db: trx, now: settledAt });
   const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
   if (replaced && (replaced.status === 'revoked' || replaced.status === 'completed')) {
-    if (Object.keys(activation).length > 0) await trx('setup_links').where({ id: link.id }).update(activation);
+    // Delivered all the same: the time it was accepted is true, whatever follows.
+    await trx('setup_links').where({ id: link.id }).update({ email_sent_at: settledAt.toISOString() });
     const row = await trx<SetupLinkRow>('setup_links').where({ id: link.id }).first('id', 'organization_id', 'token_hash');
     await revokeRow(trx, row!, SYSTEM_ACTOR, {
       reason: `The link it was to replace was ${replaced.status} while this one was being ${via}.`,
@@ -779,7 +874,7 @@ async function activateReplacing(
   }
   await trx('setup_links')
     .where({ id: link.id, status: 'sending' })
-    .update({ ...activation, status: 'active', email_sent_at: settledAt.toISOString() });
+    .update({ status: 'active', email_sent_at: settledAt.toISOString() });
 }
 
 /**
@@ -869,8 +964,8 @@ export async function createSetupLink(
   await refuseUnconfiguredEmail(input, { db });
   const inserted = await issueInTransaction(db, organizationId, now, async (trx, organizationName, links) => {
     if (links.active) throw new ActiveLinkExistsError(links.active);
-    const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.created' });
-    return { link, url, organizationName, replaces: null };
+    const inserted = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: null, action: 'setup_link.created' });
+    return { ...inserted, organizationName, replaces: null };
   });
   return deliver(inserted, input, actor, { requestId, db });
 }
@@ -920,8 +1015,8 @@ export async function recreateSetupLink(
     }
     // Emailed or sent by WorkOS: the old link works until the new one is delivered.
     if (input.email || input.invitation) {
-      const { link, url } = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: links.active, action: 'setup_link.recreated' });
-      return { link, url, organizationName, replaces: links.active };
+      const delivered = await insertLink(trx, organizationId, input, actor, { requestId, now, replaces: links.active, action: 'setup_link.recreated' });
+      return { ...delivered, organizationName, replaces: links.active };
     }
     if (links.active) {
       const old = await trx<SetupLinkRow>('setup_links').where({ id: links.active.id }).first('id', 'organization_id', 'token_hash');
@@ -1183,19 +1278,11 @@ export async function endLinksAtWorkOS(linkIds: number[], { db = getDb() }: Mode
       .join('organizations as o', 'o.id', 'l.organization_id')
       .whereIn('l.id', linkIds)
       .whereNotNull('o.workos_id')
-      .select('l.id', 'l.organization_id', 'l.token_hash', 'l.delivery', 'l.it_contact_id', 'l.invitation_revoke_due_at', 'o.workos_id')) as {
-      id: number;
-      organization_id: number;
-      token_hash: string;
-      delivery: DeliveryMethod;
-      it_contact_id: string | null;
-      invitation_revoke_due_at: string | null;
-      workos_id: string;
-    }[];
+      .select('l.id', 'l.delivery', 'o.workos_id')) as { id: number; delivery: DeliveryMethod; workos_id: string }[];
     for (const row of rows) {
       if (row.delivery === 'workos') {
-        if (row.it_contact_id && row.invitation_revoke_due_at)
-          await endInvitation({ ...row, it_contact_id: row.it_contact_id, due: row.invitation_revoke_due_at }, { db });
+        const due = await dueInvitationOf(db, row.id);
+        if (due) await endInvitation(due, { db });
         continue;
       }
       try {
@@ -1212,57 +1299,112 @@ export async function endLinksAtWorkOS(linkIds: number[], { db = getDb() }: Mode
   }
 }
 
-async function endInvitation(
-  row: { id: number; organization_id: number; token_hash: string; it_contact_id: string; workos_id: string; due: string },
-  { db }: { db: Knex },
-): Promise<void> {
-  // WorkOS revokes by contact, not by invitation: "the contact's active invitation" may be a
-  // newer link's. A newer invitation WorkOS accepted means this one was no longer active then
-  // (one per organization: it was revoked to make room); one still being sent, wait for it.
-  const newer = (await db('setup_links')
-    .where({ organization_id: row.organization_id, delivery: 'workos' })
-    .where('id', '>', row.id)
-    .where((query) => query.whereNotNull('it_contact_id').orWhere({ status: 'sending' }))
-    .whereNot({ status: 'failed' })
-    .orderBy('id', 'desc')
-    .first('status')) as { status: SetupLinkStatus } | undefined;
-  if (newer?.status === 'sending') return;
-  try {
-    if (!newer) await withPersonDeadline(() => revokeInvitation(row.workos_id, row.it_contact_id));
-  } catch (error) {
-    getLogger().warn({ setupLinkId: row.id, kind: describeItContactError(error).kind }, 'WorkOS did not confirm ending the invitation of an ended setup link');
-    return;
-  }
-  await transaction(db, async (trx) => {
-    // Once, whoever confirmed it first (a request and maintenance may both have asked).
-    const confirmed = await trx('setup_links').where({ id: row.id, invitation_revoke_due_at: row.due }).update({ invitation_revoke_due_at: null });
-    if (confirmed !== 1) return;
-    await recordAuditEvent(
-      {
-        actor: { type: 'system', label: 'WorkOS' },
-        action: 'setup_link.invitation_revoked',
-        organizationId: row.organization_id,
-        setupLinkId: row.id,
-        details: { fingerprint: fingerprintOf(row), contactId: row.it_contact_id, confirmed: true },
-      },
-      { db: trx },
-    );
-  });
+/** A WorkOS-sent link whose invitation is due to end at WorkOS. */
+interface DueInvitation {
+  id: number;
+  organization_id: number;
+  token_hash: string;
+  it_contact_id: string;
+  invitation_revoke_due_at: string;
+  workos_id: string;
+}
+
+function dueInvitations(db: Knex | Knex.Transaction) {
+  return db('setup_links as l')
+    .join('organizations as o', 'o.id', 'l.organization_id')
+    .whereNotNull('l.invitation_revoke_due_at')
+    .whereNotNull('l.it_contact_id')
+    .whereNotNull('o.workos_id')
+    .select('l.id', 'l.organization_id', 'l.token_hash', 'l.it_contact_id', 'l.invitation_revoke_due_at', 'o.workos_id');
+}
+
+async function dueInvitationOf(db: Knex | Knex.Transaction, linkId: number): Promise<DueInvitation | null> {
+  return ((await dueInvitations(db).where('l.id', linkId).first()) as DueInvitation | undefined) ?? null;
+}
+
+/** The organization's invitations due to end, but for the links named (the caller's own). */
+async function invitationsDueToEnd(db: Knex, organizationId: number, except: number[]): Promise<DueInvitation[]> {
+  return (await dueInvitations(db).where('l.organization_id', organizationId).whereNotIn('l.id', except).orderBy('l.id')) as DueInvitation[];
 }
 
 /**
- * Maintenance's turn at the invitations WorkOS has not confirmed ending: those due for a minute
- * or more (a request that ended one asks WorkOS itself, at once). Returns how many it asked about.
+ * WorkOS no longer holds the link's invitation: the row says so, once (whoever learnt it first), and
+ * the audit trail records it — `superseded` when WorkOS was not asked because it accepted a newer
+ * invitation of the organization since (it keeps one: this one had been ended to make room).
+ */
+async function confirmInvitationEnded(trx: Knex.Transaction, due: DueInvitation | null, { superseded = false } = {}): Promise<void> {
+  if (!due) return;
+  const confirmed = await trx('setup_links').where({ id: due.id }).whereNotNull('invitation_revoke_due_at').update({ invitation_revoke_due_at: null });
+  if (confirmed !== 1) return;
+  await recordAuditEvent(
+    {
+      actor: { type: 'system', label: 'WorkOS' },
+      action: 'setup_link.invitation_revoked',
+      organizationId: due.organization_id,
+      setupLinkId: due.id,
+      details: { fingerprint: fingerprintOf(due), contactId: due.it_contact_id, confirmed: true, ...(superseded ? { superseded } : {}) },
+    },
+    { db: trx },
+  );
+}
+
+/**
+ * Asks WorkOS to end one link's invitation, holding the organization's invitation turn (another
+ * holder: not now — maintenance asks again). WorkOS revokes by contact, not by invitation: while
+ * holding the turn, a newer invitation WorkOS accepted for the organization means this one was
+ * ended to make room, and revoking now could end the newer one — it is then recorded as ended
+ * without asking. Unanswered: logged, and moved to the back of maintenance's queue.
+ */
+async function endInvitation(due: DueInvitation, { db }: { db: Knex }): Promise<void> {
+  const turn = await takeInvitationTurn(db, due.organization_id);
+  if (!turn) return;
+  try {
+    // Accepted: WorkOS answered its invitation (`email_sent_at`), whatever became of it since.
+    const newer = await db('setup_links')
+      .where({ organization_id: due.organization_id, delivery: 'workos' })
+      .where('id', '>', due.id)
+      .whereNotNull('email_sent_at')
+      .first('id');
+    if (newer) {
+      await transaction(db, (trx) => confirmInvitationEnded(trx, due, { superseded: true }));
+      return;
+    }
+    try {
+      await withPersonDeadline(() => revokeInvitation(due.workos_id, due.it_contact_id));
+    } catch (error) {
+      getLogger().warn({ setupLinkId: due.id, kind: describeItContactError(error).kind }, 'WorkOS did not confirm ending the invitation of an ended setup link');
+      await db('setup_links').where({ id: due.id, invitation_revoke_due_at: due.invitation_revoke_due_at }).update({ invitation_revoke_due_at: new Date().toISOString() });
+      return;
+    }
+    await transaction(db, (trx) => confirmInvitationEnded(trx, due));
+  } finally {
+    await giveBackInvitationTurn(db, due.organization_id, turn);
+  }
+}
+
+/** How many invitations one maintenance run asks about, and for how long at most (each call has its deadline). */
+const DUE_INVITATIONS_PER_RUN = 20;
+const DUE_INVITATIONS_BUDGET_MS = 60_000;
+
+/**
+ * Maintenance's turn at the invitations WorkOS has not confirmed ending: those due for a minute or
+ * more (a request that ended one asks WorkOS itself, at once), oldest first — one that WorkOS
+ * keeps refusing goes to the back each time, so it never starves the rest. Returns how many it
+ * asked about.
  */
 export async function endDueInvitations({ db = getDb(), now = new Date() }: ModelContext = {}): Promise<number> {
-  const due = (await db('setup_links')
-    .whereNotNull('invitation_revoke_due_at')
-    .where('invitation_revoke_due_at', '<=', new Date(now.getTime() - 60_000).toISOString())
-    .orderBy('invitation_revoke_due_at')
-    .limit(100)
-    .pluck('id')) as number[];
-  await endLinksAtWorkOS(due, { db });
-  return due.length;
+  const started = Date.now();
+  const due = (await dueInvitations(db)
+    .where('l.invitation_revoke_due_at', '<=', new Date(now.getTime() - 60_000).toISOString())
+    .orderBy('l.invitation_revoke_due_at')
+    .limit(DUE_INVITATIONS_PER_RUN)) as DueInvitation[];
+  let asked = 0;
+  for (const row of due) {
+    if (Date.now() - started > DUE_INVITATIONS_BUDGET_MS) break;
+    await endInvitation(row, { db });
+    asked += 1;
+  }
+  return asked;
 }
 
 /** What the IT admin's page needs about a valid link; null for unknown, revoked or expired. */

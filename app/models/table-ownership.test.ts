@@ -16,6 +16,7 @@ const OWNERS: Record<string, string> = {
   audit_events: 'app/models/audit.server.ts',
   background_jobs: 'app/models/background-jobs.server.ts',
   feature_status: 'app/models/setup-progress.server.ts',
+  invitation_turns: 'app/models/setup-link.server.ts',
   organization_domains: 'app/models/organization.server.ts',
   organization_search: 'app/models/organization.server.ts',
   organization_syncs: 'app/models/organization-sync.server.ts',

@@ -15,6 +15,9 @@ import { isPostgres } from '../../app/utils/dialect.server';
  *   invitation; maintenance asks again until it does.
  * - `organizations.remind_it_admin` (on unless turned off) and `register_it_contacts` (off
  *   unless turned on: the IT admin becomes a WorkOS IT contact, for WorkOS's own alerts).
+ * - `invitation_turns`: WorkOS revokes invitations by contact and keeps one per organization, so
+ *   the app's calls about one organization's invitation go one at a time: a row per organization
+ *   while someone holds the turn, until `until` (or until they give it back).
  * - The settings `reminder_limit` and `reminder_first_after_days`; the owner notice `link_reminded`.
  *
  * SQLite cannot change a CHECK in place: the three tables are rebuilt (foreign keys off, which
@@ -155,8 +158,16 @@ export async function up(db: Knex): Promise<void> {
     await rebuild(trx, 'owner_notices', (name) => noticesTable(name, [...NOTICE_KINDS, ...NEW_NOTICE_KINDS]), NOTICE_COLUMNS);
     await trx.raw('ALTER TABLE organizations ADD COLUMN remind_it_admin INTEGER NOT NULL DEFAULT 1 CHECK (remind_it_admin IN (0, 1))');
     await trx.raw('ALTER TABLE organizations ADD COLUMN register_it_contacts INTEGER NOT NULL DEFAULT 0 CHECK (register_it_contacts IN (0, 1))');
+    await trx.raw(INVITATION_TURNS);
   });
 }
+
+const INVITATION_TURNS = `
+  CREATE TABLE invitation_turns (
+    organization_id INTEGER PRIMARY KEY REFERENCES organizations (id),
+    holder TEXT NOT NULL CHECK (length(holder) BETWEEN 1 AND 100),
+    until TEXT NOT NULL
+  )`;
 
 const NOTICE_COLUMNS = ['id', 'staff_id', 'organization_id', 'setup_link_id', 'kind', 'created_at', 'digest_id'];
 
@@ -164,6 +175,7 @@ const NOTICE_COLUMNS = ['id', 'staff_id', 'organization_id', 'setup_link_id', 'k
 export async function down(db: Knex): Promise<void> {
   if (isPostgres(db)) return downPostgres(db);
   await withForeignKeysOff(db, async (trx) => {
+    await trx.raw('DROP TABLE invitation_turns');
     await trx.raw('ALTER TABLE organizations DROP COLUMN register_it_contacts');
     await trx.raw('ALTER TABLE organizations DROP COLUMN remind_it_admin');
     await refuseWhileWorkOSLinksExist(trx);
@@ -226,11 +238,13 @@ async function upPostgres(db: Knex): Promise<void> {
     await trx.raw(`ALTER TABLE owner_notices ADD CONSTRAINT owner_notices_kind_check CHECK (kind IN (${quoted([...NOTICE_KINDS, ...NEW_NOTICE_KINDS])}))`);
     await trx.raw('ALTER TABLE organizations ADD COLUMN remind_it_admin INTEGER NOT NULL DEFAULT 1 CHECK (remind_it_admin IN (0, 1))');
     await trx.raw('ALTER TABLE organizations ADD COLUMN register_it_contacts INTEGER NOT NULL DEFAULT 0 CHECK (register_it_contacts IN (0, 1))');
+    await trx.raw(INVITATION_TURNS);
   });
 }
 
 async function downPostgres(db: Knex): Promise<void> {
   await db.transaction(async (trx) => {
+    await trx.raw('DROP TABLE invitation_turns');
     await trx.raw('ALTER TABLE organizations DROP COLUMN register_it_contacts, DROP COLUMN remind_it_admin');
     await trx.raw(`DELETE FROM owner_notices WHERE kind NOT IN (${quoted(NOTICE_KINDS)})`);
     await trx.raw('ALTER TABLE owner_notices DROP CONSTRAINT owner_notices_kind_check');
