@@ -310,7 +310,7 @@ export function SetupLinkCard({
   previewAction: string;
   /** The longest lifetime the Configuration page allows. */
   lifetimeMaxDays?: number;
-  /** Whether this organization's emailed links get reminders. */
+  /** Whether this organization's emailed links get reminders (on for it, and on the Configuration page). */
   remindItAdmin?: boolean;
 }) {
   const errorsOf = (intent: string): FieldErrors => (errorIntent === intent ? errors : {});
@@ -367,7 +367,7 @@ export function SetupLinkCard({
                   (<DateTime iso={active.emailSentAt} />)
                 </>
               ) : null}
-              . Setup Desk never sees that link.
+              . Setup Desk never sees that link. WorkOS may end its invitation sooner than the expiry here: it does not report its own.
             </>
           ) : (
             <>
@@ -426,13 +426,13 @@ export function SetupLinkCard({
             <dd data-testid="link-reminders">
               {active.remindersSent > 0 ? (
                 <>
-                  {active.remindersSent} sent, the last <DateTime iso={active.lastRemindedAt!} />
-                  {remindItAdmin ? '' : ' (now off for this organization)'}
+                  {active.remindersSent} sent (or tried: the history says), the last <DateTime iso={active.lastRemindedAt!} />
+                  {remindItAdmin ? '' : ' — reminders are now off'}
                 </>
               ) : remindItAdmin ? (
                 'None yet: one goes out if the IT admin has not started after a few days, and a day before it expires'
               ) : (
-                'Off for this organization'
+                'Off (for this organization, or on the Configuration page)'
               )}
             </dd>
           </>
@@ -535,7 +535,7 @@ export function SetupLinkCard({
             type="number"
             inputMode="numeric"
             min={1}
-            max={lifetimeMaxDays}
+            max={extendLimitDays}
             defaultValue="7"
             errors={errorsOf('extend_link').extendDays}
             className="max-w-xs"

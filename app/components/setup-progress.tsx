@@ -17,7 +17,18 @@ const SOURCE_WORDS = { webhook: 'by webhook', poller: 'by events poll' } as cons
  * and how it arrived) and, for features WorkOS reports nothing about, the IT admin's launches —
  * "launched", never "done", since nobody knows more.
  */
-export function SetupProgressList({ features, now, linkStatus }: { features: FeatureProgress[]; now: string; linkStatus: SetupLinkStatus | null }) {
+export function SetupProgressList({
+  features,
+  now,
+  linkStatus,
+  sentByWorkOS = false,
+}: {
+  features: FeatureProgress[];
+  now: string;
+  linkStatus: SetupLinkStatus | null;
+  /** WorkOS's own invitation: its launches are WorkOS's portal's, unknown here. */
+  sentByWorkOS?: boolean;
+}) {
   const nowMs = new Date(now).getTime();
   // Once the link no longer opens, "not opened yet" would promise a visit that cannot come.
   const ended = linkStatus === 'revoked' || linkStatus === 'expired' || linkStatus === 'failed';
@@ -49,7 +60,9 @@ export function SetupProgressList({ features, now, linkStatus }: { features: Fea
                     ? `Launched ${item.launches === 1 ? 'once' : `${item.launches} times`}${item.lastLaunchedAt ? `, last ${relativeTime(item.lastLaunchedAt, nowMs)}` : ''}.`
                     : ended
                       ? `Not opened before the link ${linkStatus === 'failed' ? 'failed to send' : `was ${linkStatus}`}.`
-                      : 'The IT admin has not opened it yet.'}{' '}
+                      : sentByWorkOS
+                        ? 'Set up through WorkOS’s invitation: WorkOS does not say when it is opened.'
+                        : 'The IT admin has not opened it yet.'}{' '}
                   <span className="text-slate-500">WorkOS reports no completion for it.</span>
                 </p>
               )}

@@ -42,6 +42,7 @@ interface Row {
   detail?: string | null;
   features?: string | null;
   recipient_email?: string | null;
+  delivery?: string;
   still_active?: number | null;
 }
 
@@ -123,6 +124,7 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
         ...SELECT,
         'l.created_at as at',
         'l.recipient_email',
+        'l.delivery',
         db.raw(
           `EXISTS (SELECT 1 FROM setup_links other WHERE other.organization_id = l.organization_id AND ${otherActive.sql}) AS still_active`,
           otherActive.bindings,
@@ -166,8 +168,8 @@ export async function listNeedsAttention({ ownerId }: OwnerFilter, { db = getDb(
     ),
     group('delivery_failed', failed as Row[], (row) =>
       row.still_active
-        ? `a new link for ${row.recipient_email ?? 'the IT admin'} could not be emailed; the earlier link still works`
-        : `the email to ${row.recipient_email ?? 'the IT admin'} could not be sent; no link is active`,
+        ? `a new link for ${row.recipient_email ?? 'the IT admin'} could not be ${row.delivery === 'workos' ? 'sent by WorkOS' : 'emailed'}; the earlier link still works`
+        : `the ${row.delivery === 'workos' ? 'WorkOS invitation' : 'email'} to ${row.recipient_email ?? 'the IT admin'} could not be sent; no link is active`,
     ),
     group('expiring', expiring as Row[], (row) => `the link for ${featureTitles(row.features)} expires soon`),
     group('unopened', unopened as Row[], (row) => `emailed to ${row.recipient_email ?? 'the IT admin'}, never opened`),

@@ -170,9 +170,7 @@ export const AUDIT_CATALOG = {
   'setup_link.invitation_revoked': entry({
     details: z.object({ fingerprint, contactId: z.string(), confirmed: z.literal(true), superseded: z.literal(true).optional() }),
     summary: (d) =>
-      d.superseded
-        ? `saw WorkOS's invitation (${d.fingerprint}) ended: WorkOS accepted a newer one since`
-        : `had WorkOS end its invitation (${d.fingerprint})`,
+      d.superseded ? `saw WorkOS's invitation (${d.fingerprint}) ended: WorkOS accepted a newer one since` : `had WorkOS end its invitation (${d.fingerprint})`,
   }),
   'setup_link.reminded': entry({
     details: z.object({ recipient: z.string(), fingerprint, reminder: z.number().int().min(1).max(2), messageId: z.string(), expiresAt: z.string() }),

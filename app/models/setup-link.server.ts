@@ -478,7 +478,7 @@ async function requireLinkableOrganization(trx: Knex.Transaction, organizationId
 export class LinkBeingSentError extends SetupLinkRuleError {
   constructor(readonly sending: SetupLink) {
     super(
-      `A new link is being emailed to ${sending.recipientEmail ?? 'the IT admin'} right now (started by ${sending.createdBy ?? 'someone'}): wait a moment, then reload the page.`,
+      `A new link is being ${sending.delivery === 'workos' ? 'sent by WorkOS' : 'emailed'} to ${sending.recipientEmail ?? 'the IT admin'} right now (started by ${sending.createdBy ?? 'someone'}): wait a moment, then reload the page.`,
     );
     this.name = 'LinkBeingSentError';
   }
@@ -822,7 +822,8 @@ async function settleFailedInvitation(
   }
   const previous = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
   const previousLinkActive = previous?.status === 'active';
-  if (!previousLinkActive) await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
+  if (!previousLinkActive)
+    await queueOwnerNotice({ organizationId: link.organizationId, setupLinkId: link.id, kind: 'delivery_failed' }, { db: trx, now: settledAt });
   await recordAuditEvent(
     {
       actor,
@@ -847,12 +848,7 @@ async function activateReplacing(
   trx: Knex.Transaction,
   { link, replaces }: Pick<InsertedLink, 'link' | 'replaces'>,
   actor: AuditActor,
-  {
-    requestId,
-    reason,
-    settledAt,
-    via,
-  }: { requestId?: string; reason?: string; settledAt: Date; via: 'emailed' | 'sent by WorkOS' },
+  { requestId, reason, settledAt, via }: { requestId?: string; reason?: string; settledAt: Date; via: 'emailed' | 'sent by WorkOS' },
 ): Promise<void> {
   await settleLapsedLinks({ organizationId: link.organizationId }, { db: trx, now: settledAt });
   const replaced = replaces ? await readLink(trx, { 'l.id': replaces.id }, settledAt) : null;
@@ -872,9 +868,7 @@ async function activateReplacing(
     const old = await trx<SetupLinkRow>('setup_links').where({ id: replaced.id }).first('id', 'organization_id', 'token_hash');
     await revokeRow(trx, old!, actor, { reason: reason ?? 'Replaced by a new link.', requestId, now: settledAt, from: 'active', replacedBy: link.fingerprint });
   }
-  await trx('setup_links')
-    .where({ id: link.id, status: 'sending' })
-    .update({ status: 'active', email_sent_at: settledAt.toISOString() });
+  await trx('setup_links').where({ id: link.id, status: 'sending' }).update({ status: 'active', email_sent_at: settledAt.toISOString() });
 }
 
 /**
@@ -1372,8 +1366,13 @@ async function endInvitation(due: DueInvitation, { db }: { db: Knex }): Promise<
     try {
       await withPersonDeadline(() => revokeInvitation(due.workos_id, due.it_contact_id));
     } catch (error) {
-      getLogger().warn({ setupLinkId: due.id, kind: describeItContactError(error).kind }, 'WorkOS did not confirm ending the invitation of an ended setup link');
-      await db('setup_links').where({ id: due.id, invitation_revoke_due_at: due.invitation_revoke_due_at }).update({ invitation_revoke_due_at: new Date().toISOString() });
+      getLogger().warn(
+        { setupLinkId: due.id, kind: describeItContactError(error).kind },
+        'WorkOS did not confirm ending the invitation of an ended setup link',
+      );
+      await db('setup_links')
+        .where({ id: due.id, invitation_revoke_due_at: due.invitation_revoke_due_at })
+        .update({ invitation_revoke_due_at: new Date().toISOString() });
       return;
     }
     await transaction(db, (trx) => confirmInvitationEnded(trx, due));

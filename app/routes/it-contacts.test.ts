@@ -56,7 +56,12 @@ describe('the IT contacts of an organization', () => {
     expect(refused.status).toBe(502);
     expect(refused.answer.problem).toMatch(/this API key may not manage IT contacts/);
 
-    sandbox.faults.add({ method: 'GET', path: `/organizations/${organization.workosId}/it_contacts`, status: 200, body: { object: 'list', data: [{ id: 7 }], list_metadata: {} } });
+    sandbox.faults.add({
+      method: 'GET',
+      path: `/organizations/${organization.workosId}/it_contacts`,
+      status: 200,
+      body: { object: 'list', data: [{ id: 7 }], list_metadata: {} },
+    });
     const nonsense = await contactsOf(organization.id);
     expect(nonsense.status).toBe(502);
     expect(nonsense.answer.problem).toMatch(/something unexpected/);

@@ -16,7 +16,7 @@ export const meta: MetaFunction = () => [{ title: 'Organizations · Setup Desk' 
 
 const LINK_STATE_LABELS: Record<LinkState, string> = {
   none: '—',
-  sending: 'Being emailed',
+  sending: 'Being sent',
   active: 'Active',
   expired: 'Expired',
   revoked: 'Revoked',

@@ -7,15 +7,22 @@ type Page = Pick<OrganizationPageData, 'organization' | 'activeLink' | 'sendingL
 export function nextAction({ organization, activeLink, sendingLink, progress, canEdit }: Page): string {
   if (organization.status === 'archived') return 'Archived: nothing to do. It is hidden from the default list; WorkOS keeps it.';
   if (organization.status === 'pending') return canEdit ? 'Retry the creation in WorkOS (below).' : 'Waiting for the creation in WorkOS to be retried.';
-  if (sendingLink) return 'Wait: the setup link is being emailed. This page updates when the mail server answers.';
+  if (sendingLink) {
+    return sendingLink.delivery === 'workos'
+      ? 'Wait: WorkOS is being asked to send its invitation. This page updates when WorkOS answers.'
+      : 'Wait: the setup link is being emailed. This page updates when the mail server answers.';
+  }
   if (activeLink) {
     const done = progress.total > 0 ? ` ${progress.done} of ${progress.total} done.` : '';
-    const opened = activeLink.viewCount === 0 ? ' They have not opened the link yet.' : '';
+    // WorkOS does not say when its invitation is opened: no word about it rather than a wrong one.
+    const opened = activeLink.delivery !== 'workos' && activeLink.viewCount === 0 ? ' They have not opened the link yet.' : '';
     const help = !canEdit
       ? ''
       : activeLink.delivery === 'email'
         ? ' If they cannot find the email, resend it below.'
-        : ' If they lost the link, recreate it below.';
+        : activeLink.delivery === 'workos'
+          ? ' If they cannot find WorkOS’s email, have WorkOS send it again below.'
+          : ' If they lost the link, recreate it below.';
     return `Waiting for the IT admin.${done}${opened}${help}`;
   }
   const story = linkStory(progress.link, { canEdit });

@@ -49,7 +49,7 @@ export function ProgressSection({
         />
       ) : null}
       {linkEnded && currentLink.status !== 'completed' ? <LinkStory link={currentLink} canEdit={canEdit} /> : null}
-      <SetupProgressList features={progress.features} now={now} linkStatus={currentLink?.status ?? null} />
+      <SetupProgressList features={progress.features} now={now} linkStatus={currentLink?.status ?? null} sentByWorkOS={currentLink?.delivery === 'workos'} />
       {canEdit ? (
         <Form method="post" className="mt-3 flex flex-wrap items-center gap-3">
           <input type="hidden" name="intent" value="check_progress" />

@@ -37,7 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const historyBefore = decodeAuditCursor(new URL(request.url).searchParams.get('history'));
   // One "now" for every read: a link past its expiry reads as expired everywhere on the page.
   const now = new Date();
-  const [owners, timeline, links, launchFailure, failedEmail, { linkLifetime }] = await Promise.all([
+  const [owners, timeline, links, launchFailure, failedEmail, { linkLifetime, reminders }] = await Promise.all([
     listAssignableOwners(),
     listOrganizationTimeline(organization.id, { before: historyBefore }),
     getSetupLinkOverview(organization.id, { now }),
@@ -56,6 +56,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     launchFailure,
     progress,
     linkLifetime,
+    reminderLimit: reminders.limit,
     // The last email that could not be sent: the create form starts from it, so a retry is one click.
     failedEmail: links.active || links.sending ? null : failedEmail,
     now: now.toISOString(),

@@ -14,6 +14,7 @@ import {
   revokeSetupLink,
   type IssuedSetupLink,
 } from '~/models/setup-link.server';
+import { getLogger } from '~/utils/logger.server';
 import { withPersonDeadline } from '~/utils/workos.server';
 import { formatDateTime } from '~/utils/format';
 import { requireStaff } from '~/services/auth.server';
@@ -40,14 +41,14 @@ export async function setupLinkAction(
   switch (form.intent) {
     case 'create_link': {
       const issued = await createSetupLink(organization.id, form.link, actor, options);
-      const registered = await registerIfOptedIn(issued, organization, actor, options);
+      const registered = registerIfOptedIn(issued, organization, actor, options);
       return answerIssued(issued, form.intent, here, typed, scrubNotice(form.link.note) + registered);
     }
     case 'recreate_link': {
       // The link the rep saw as active, when the form named one: a recreate that raced another is refused.
       const replacing = { reason: form.reason, ...(form.linkId === undefined ? {} : { expectedActiveLinkId: form.linkId }) };
       const issued = await recreateSetupLink(organization.id, { ...form.link, ...replacing }, actor, options);
-      const registered = await registerIfOptedIn(issued, organization, actor, options);
+      const registered = registerIfOptedIn(issued, organization, actor, options);
       return answerIssued(issued, form.intent, here, typed, scrubNotice(form.link.note, form.reason) + registered);
     }
     case 'resend_link': {
@@ -104,18 +105,20 @@ export async function setupLinkAction(
 
 /**
  * The organization opted in: the IT admin an email reached becomes a WorkOS IT contact (a
- * WorkOS-sent link made them one already). Within a person's deadline of its own; what happened
- * is added to the rep's message.
+ * WorkOS-sent link made them one already). After the answer, not before it: the rep has waited on
+ * the mail server already, and the registration is audited either way, never the link's concern.
  */
-async function registerIfOptedIn(
+function registerIfOptedIn(
   issued: IssuedSetupLink,
   organization: OrganizationDetail,
   actor: Parameters<typeof registerItAdmin>[2],
   options: Parameters<typeof registerItAdmin>[3],
-): Promise<string> {
+): string {
   if (!organization.registerItContacts || issued.delivery !== 'email' || !issued.sent || issued.link.status !== 'active') return '';
-  const registered = await withPersonDeadline(() => registerItAdmin(organization, issued.recipient, actor, options)).catch(() => false);
-  return registered ? ` ${issued.recipient} is registered as an IT contact in WorkOS.` : ' WorkOS could not register them as an IT contact (see the history).';
+  void withPersonDeadline(() => registerItAdmin(organization, issued.recipient, actor, options)).catch((error: unknown) =>
+    getLogger().warn({ err: error, organizationId: organization.id }, 'could not record the IT contact registration'),
+  );
+  return ` ${issued.recipient} is being registered as a WorkOS IT contact (the history says when it is done).`;
 }
 
 /**

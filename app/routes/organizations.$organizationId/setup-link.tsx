@@ -34,7 +34,10 @@ export function SetupLinkSection({
   answer,
   pendingIntent,
 }: {
-  page: Pick<OrganizationPageData, 'organization' | 'activeLink' | 'sendingLink' | 'failedEmail' | 'progress' | 'linkLifetime' | 'canEdit' | 'now'>;
+  page: Pick<
+    OrganizationPageData,
+    'organization' | 'activeLink' | 'sendingLink' | 'failedEmail' | 'progress' | 'linkLifetime' | 'reminderLimit' | 'canEdit' | 'now'
+  >;
   answer: PageAnswer | undefined;
   pendingIntent: string | null;
 }) {
@@ -89,7 +92,7 @@ export function SetupLinkSection({
             draft={draft}
             previewAction={`/organizations/${organization.id}/email-preview`}
             lifetimeMaxDays={linkLifetime.maxDays}
-            remindItAdmin={organization.remindItAdmin}
+            remindItAdmin={organization.remindItAdmin && page.reminderLimit > 0}
           />
         </FoldedWhenCompleted>
       ) : null}
