@@ -120,7 +120,7 @@ export function itContactsRouter(
 
   router.post('/organizations/:id/it_contacts/:contactId/revoke', (req, res) => {
     const contact = contactOf(req.params.id, req.params.contactId);
-    const active = activeInvitationOf(contact);
+    const active = store.readings.itContactRevoke === 'organization' ? store.activeInvitation(contact.organization_id) : activeInvitationOf(contact);
     if (!active) throw new ApiError(404, { message: `The IT contact '${contact.id}' has no active invitation.` });
     store.revokeInvitation(active);
     res.status(200).json({});

@@ -217,11 +217,23 @@ export interface SandboxReadings {
    * the sandbox has always answered); `pending` — accepted, unverified here (the spec is silent).
    */
   domainVerifiedElsewhere: 'conflict' | 'pending';
+  /**
+   * `POST …/it_contacts/:contactId/revoke`: `contact` — ends that contact's active invitation,
+   * 404 when they have none; `organization` — ends the organization's active invitation whoever
+   * it went to (the SDK's words: "Revoke the Organization's active Admin Portal invitation").
+   */
+  itContactRevoke: 'contact' | 'organization';
 }
 
 export class SandboxStore {
   state: SandboxState;
-  readings: SandboxReadings = { eventsOrder: 'spec', putDomainData: 'replace', idempotencyKeys: 'replayed', domainVerifiedElsewhere: 'conflict' };
+  readings: SandboxReadings = {
+    eventsOrder: 'spec',
+    putDomainData: 'replace',
+    idempotencyKeys: 'replayed',
+    domainVerifiedElsewhere: 'conflict',
+    itContactRevoke: 'contact',
+  };
   private readonly listeners: ((event: SandboxEvent) => void)[] = [];
 
   constructor(

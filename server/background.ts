@@ -40,11 +40,11 @@ export function startBackgroundJobs({ env, logger, db }: { env: Env; logger: Log
     loop('maintenance', env.MAINTENANCE_INTERVAL_MS, logger, async () => {
       const result = await runMaintenance({ holder, everyMs: env.MAINTENANCE_INTERVAL_MS }, { db });
       if (!result.ran) logger.debug({ reason: result.reason, holder: result.holder }, 'maintenance: not run here');
-      else if (result.expiredLinks > 0 || result.invitationsEnded > 0 || result.remindersSent > 0 || result.digestsSent > 0 || result.prunedRateLimits > 0)
+      else if (result.expiredLinks > 0 || result.invitationsAsked > 0 || result.remindersSent > 0 || result.digestsSent > 0 || result.prunedRateLimits > 0)
         logger.info(
           {
             expiredLinks: result.expiredLinks,
-            invitationsEnded: result.invitationsEnded,
+            invitationsAsked: result.invitationsAsked,
             remindersSent: result.remindersSent,
             digestsSent: result.digestsSent,
             prunedRateLimits: result.prunedRateLimits,
@@ -69,7 +69,7 @@ export const MAINTENANCE_LEASE_MS = 5 * 60_000;
 
 export type MaintenanceResult =
   | { ran: false; reason: 'busy' | 'not_due'; holder: string | null }
-  | { ran: true; expiredLinks: number; invitationsEnded: number; remindersSent: number; digestsSent: number; prunedRateLimits: number };
+  | { ran: true; expiredLinks: number; invitationsAsked: number; remindersSent: number; digestsSent: number; prunedRateLimits: number };
 
 /**
  * One maintenance run, if this instance gets the lease: links past their time are settled, their
@@ -100,7 +100,7 @@ export async function runMaintenance(
     await endLinksAtWorkOS(ended, { db });
     await lease.renew();
     // WorkOS-sent links that ended here while WorkOS did not confirm ending its invitation: asked again.
-    const invitationsEnded = await endDueInvitations({ db, now });
+    const invitationsAsked = await endDueInvitations({ db, now });
     await lease.renew();
     // After settling: a link that has just expired is no longer remindable. Before the digests: the
     // owner's digest can already list the reminders sent now.
@@ -110,7 +110,7 @@ export async function runMaintenance(
     await lease.renew();
     const prunedRateLimits = await pruneLapsedHits({ db, now });
     await lease.release(null);
-    return { ran: true, expiredLinks, invitationsEnded, remindersSent, digestsSent, prunedRateLimits };
+    return { ran: true, expiredLinks, invitationsAsked, remindersSent, digestsSent, prunedRateLimits };
   } catch (error) {
     await lease.release(error instanceof Error ? error.message : String(error));
     throw error;

@@ -4,7 +4,7 @@
  * WorkOS's invitation, what happens while WorkOS is answering, and when it does not answer.
  */
 import { WorkOS } from '@workos-inc/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import type { RunningSandbox } from '../../sandbox/server';
@@ -78,7 +78,16 @@ async function auditActions(organizationId: number): Promise<string[]> {
   return actions.filter((action) => action.startsWith('setup_link.'));
 }
 
-describe('a link WorkOS sends', () => {
+// WorkOS's revoke is named for a contact, and its SDK describes it as ending the organization's
+// invitation: the app must be right under either reading.
+describe.each(['contact', 'organization'] as const)('a link WorkOS sends (revoke ends the %s’s invitation)', (reading) => {
+  beforeEach(() => {
+    sandbox.store.readings.itContactRevoke = reading;
+  });
+  afterEach(() => {
+    sandbox.store.readings.itContactRevoke = 'contact';
+  });
+
   it('WorkOS invites the IT admin for the chosen features; the link is active, sent by WorkOS, and no link value reaches the app', async () => {
     const organization = await createOrganizationInSandbox(sandbox);
     const to = address('it');

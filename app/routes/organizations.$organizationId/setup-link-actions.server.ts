@@ -64,7 +64,8 @@ export async function setupLinkAction(
         features: request.features,
         lifetimeDays: String(request.lifetimeDays),
       };
-      return answerIssued(issued, form.intent, here, resent, scrubNotice(form.reason));
+      const registered = registerIfOptedIn(issued, organization, actor, options);
+      return answerIssued(issued, form.intent, here, resent, scrubNotice(form.reason) + registered);
     }
     case 'revoke_link': {
       if (form.linkId === undefined) throw new Response('Which link?', { status: 400 });
