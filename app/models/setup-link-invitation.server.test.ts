@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { getDb } from '~/utils/db.server';
 import { resetEnvCache } from '~/utils/env.server';
 import type { RunningSandbox } from '../../sandbox/server';
-import { createOrganizationInSandbox, createTestStaff } from '../../test/factories';
+import { createOrganizationInSandbox, createTestStaff, deliverWorkOSEvent } from '../../test/factories';
 import { startSandboxInProcess } from '../../test/sandbox';
 import { startSmtpCatcher, type SmtpCatcher } from '../../test/smtp-catcher';
 import { archiveOrganization } from './organization.server';
@@ -351,5 +351,26 @@ describe.each(['contact', 'organization'] as const)('a link WorkOS sends (revoke
       [first.recipientEmail, 'revoked'],
       [to, 'active'],
     ]);
+  });
+
+  it('progress completes a WorkOS-sent link the same way: WorkOS reports SSO and Directory Sync done, the link completes once', async () => {
+    const organization = await createOrganizationInSandbox(sandbox);
+    const { link } = await createSetupLink(organization.id, invited(['sso', 'dsync'], address('it')), actor);
+    const at = new Date().toISOString();
+    const sso = { object: 'connection', id: `conn_${link.id}`, organizationId: organization.workosId, type: 'OktaSAML', name: 'Okta', state: 'active' };
+    const directory = {
+      object: 'directory',
+      id: `directory_${link.id}`,
+      organizationId: organization.workosId,
+      type: 'okta scim v2.0',
+      name: 'Dir',
+      state: 'active',
+    };
+    expect((await deliverWorkOSEvent('connection.activated', sso, { at })).completedLinkId).toBeNull();
+    expect((await deliverWorkOSEvent('dsync.activated', directory, { at })).completedLinkId).toBe(link.id);
+    const row = await getDb()('setup_links').where({ id: link.id }).first('status', 'invitation_revoke_due_at');
+    // Completed, not ended: WorkOS ends its own invitation when setup completes, as for its dashboard's.
+    expect(row).toEqual({ status: 'completed', invitation_revoke_due_at: null });
+    expect((await auditActions(organization.id)).filter((action) => action === 'setup_link.completed')).toHaveLength(1);
   });
 });
