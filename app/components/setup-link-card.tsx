@@ -518,40 +518,41 @@ export function SetupLinkCard({
             </div>
           </Form>
         ) : null}
-        <Form method="post" className="space-y-3 rounded-md border border-slate-200 p-4" noValidate aria-labelledby="extend-link-title">
-          <input type="hidden" name="intent" value="extend_link" />
-          <input type="hidden" name="linkId" value={active.id} />
-          <h3 id="extend-link-title" className="font-semibold">
-            Extend the link
-          </h3>
-          <p className="text-xs text-slate-600">
-            The same link keeps working, longer: nothing new is sent. At most {extendLimitDays} days from its creation (
-            <DateTime iso={new Date(new Date(active.createdAt).getTime() + extendLimitDays * 86_400_000).toISOString()} />
-            ).
-          </p>
-          <Field
-            label="Extend by (days)"
-            name="extendDays"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={extendLimitDays}
-            defaultValue="7"
-            errors={errorsOf('extend_link').extendDays}
-            className="max-w-xs"
-          />
-          <Field
-            label="Reason"
-            name="extendReason"
-            required
-            maxLength={NOTE_MAX_LENGTH}
-            errors={errorsOf('extend_link').extendReason}
-            hint="For the history, e.g. “IT admin is away until Monday”."
-          />
-          <button type="submit" className={buttonClass('secondary')} disabled={busy}>
-            {pendingIntent === 'extend_link' ? 'Extending…' : 'Extend link'}
-          </button>
-        </Form>
+        {/* Folded like recreate: an extension is the exception; open when it has errors. */}
+        <details className="rounded-md border border-slate-200 p-4 md:col-span-2" open={errorIntent === 'extend_link'}>
+          <summary className="cursor-pointer font-semibold">Extend the link — more time, the same link</summary>
+          <Form method="post" className="mt-3 space-y-3" noValidate aria-label="Extend the link">
+            <input type="hidden" name="intent" value="extend_link" />
+            <input type="hidden" name="linkId" value={active.id} />
+            <p className="text-xs text-slate-600">
+              The same link keeps working, longer: nothing new is sent. At most {extendLimitDays} days from its creation (
+              <DateTime iso={new Date(new Date(active.createdAt).getTime() + extendLimitDays * 86_400_000).toISOString()} />
+              ).
+            </p>
+            <Field
+              label="Extend by (days)"
+              name="extendDays"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={extendLimitDays}
+              defaultValue="7"
+              errors={errorsOf('extend_link').extendDays}
+              className="max-w-xs"
+            />
+            <Field
+              label="Reason"
+              name="extendReason"
+              required
+              maxLength={NOTE_MAX_LENGTH}
+              errors={errorsOf('extend_link').extendReason}
+              hint="For the history, e.g. “IT admin is away until Monday”."
+            />
+            <button type="submit" className={buttonClass('secondary')} disabled={busy}>
+              {pendingIntent === 'extend_link' ? 'Extending…' : 'Extend link'}
+            </button>
+          </Form>
+        </details>
         {/* Folded away until wanted: most days the rep revokes or resends; open when it has errors. */}
         <details className="rounded-md border border-slate-200 p-4 md:col-span-2" open={errorIntent === 'recreate_link'}>
           <summary className="cursor-pointer font-semibold">Recreate the link — other features, another recipient, or to copy</summary>

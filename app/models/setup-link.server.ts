@@ -154,7 +154,11 @@ export const UNCONFIRMED_EMAIL_GRACE_MS = 15 * 60_000;
 
 /** A request the setup link's rules refuse; the message says why, and what to do. */
 export class SetupLinkRuleError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The form field the refusal is about, when there is one. */
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'SetupLinkRuleError';
   }
@@ -1122,7 +1126,10 @@ export class ExtensionTooLongError extends SetupLinkRuleError {
     readonly limitDays: number,
     readonly expiresAt: string,
   ) {
-    super(ExtensionTooLongError.describe(latest, limitDays, expiresAt, (value) => `${value.slice(0, 16).replace('T', ' ')} UTC`));
+    super(
+      ExtensionTooLongError.describe(latest, limitDays, expiresAt, (value) => `${value.slice(0, 16).replace('T', ' ')} UTC`),
+      'extendDays',
+    );
     this.name = 'ExtensionTooLongError';
   }
 

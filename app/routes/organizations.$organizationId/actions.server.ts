@@ -52,7 +52,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof OrganizationRuleError) return refusal(intent, formErrors(error.message, { field: error.field }));
-    if (error instanceof SetupLinkRuleError) return refusal(intent, formErrors(error.messageIn(staff.timeZone)));
+    if (error instanceof SetupLinkRuleError) return refusal(intent, formErrors(error.messageIn(staff.timeZone), { field: error.field }));
     throw error;
   }
 }
