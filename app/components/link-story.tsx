@@ -77,7 +77,9 @@ function storyOf(
       return {
         tone: 'ended',
         text: sentBy
-          ? `The link (${link.fingerprint}) never reached ${link.recipientEmail ?? 'the IT admin'}: WorkOS did not send its invitation.`
+          ? link.invitationEndPending
+            ? `WorkOS did not answer whether it sent the invitation (${link.fingerprint}) to ${link.recipientEmail ?? 'the IT admin'}: it may have, and Setup Desk is ending it.`
+            : `The link (${link.fingerprint}) never reached ${link.recipientEmail ?? 'the IT admin'}: WorkOS did not send its invitation.`
           : `The link (${link.fingerprint}) never reached ${link.recipientEmail ?? 'the IT admin'}: its email could not be sent.`,
         next: canEdit ? 'Send it again below, or use Copy link.' : null,
       };

@@ -183,6 +183,23 @@ describe('the organization page’s forms', () => {
         ['extendReason', 'x'],
       ]),
     ).toEqual({ extendDays: ['Extend by at least 1 day.'] });
+    for (const spelling of ['0x7', '1e1', '7.0', '-1', '+7', '', '7 days']) {
+      expect(
+        errorsOf([
+          ['intent', 'extend_link'],
+          ['extendDays', spelling],
+          ['extendReason', 'x'],
+        ]),
+        spelling,
+      ).toEqual({ extendDays: ['Enter a whole number of days from 1 to 10.'] });
+    }
+    expect(
+      parsed([
+        ['intent', 'extend_link'],
+        ['extendDays', ' 7 '],
+        ['extendReason', 'x'],
+      ]),
+    ).toMatchObject({ days: 7 });
   });
 
   it('link preferences: a ticked box is on, a missing one off, anything else refused', () => {

@@ -62,11 +62,19 @@ export function organizationPageSchema(lifetime: LinkLifetime) {
       .object({
         intent: z.literal('extend_link'),
         linkId: namedLinkId,
-        extendDays: z.coerce
-          .number({ error: `Enter a number of days from 1 to ${lifetime.maxDays}.` })
-          .int(`Enter a whole number of days from 1 to ${lifetime.maxDays}.`)
-          .min(1, 'Extend by at least 1 day.')
-          .max(lifetime.maxDays, `A link lasts at most ${lifetime.maxDays} days here (set on the Configuration page).`),
+        // Digits only: "0x7", "1e1" or "7.0" are not how a person writes a number of days.
+        extendDays: z
+          .string({ error: `Enter a number of days from 1 to ${lifetime.maxDays}.` })
+          .trim()
+          .regex(/^\d{1,4}$/, `Enter a whole number of days from 1 to ${lifetime.maxDays}.`)
+          .transform(Number)
+          .pipe(
+            z
+              .number()
+              .int(`Enter a whole number of days from 1 to ${lifetime.maxDays}.`)
+              .min(1, 'Extend by at least 1 day.')
+              .max(lifetime.maxDays, `A link lasts at most ${lifetime.maxDays} days here (set on the Configuration page).`),
+          ),
         extendReason: historyText('Say why the link is extended.'),
       })
       .transform(({ intent, linkId, extendDays, extendReason }) => ({ intent, linkId, days: extendDays, reason: extendReason })),

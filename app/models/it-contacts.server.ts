@@ -56,8 +56,19 @@ export async function ensureItContact(organizationWorkosId: string, email: strin
   } catch (error) {
     if (!(rootWorkOSError(error) instanceof ConflictException)) throw error;
     const existing = (await listItContacts(organizationWorkosId)).find((contact) => sameAddress(contact.email, email));
-    if (!existing) throw error;
+    if (!existing) throw new ContactNotListedError();
     return { ...existing, existed: true };
+  }
+}
+
+/**
+ * WorkOS refused the contact as existing, and its list (SDK 12 reads its first page only) does
+ * not have it.
+ */
+export class ContactNotListedError extends Error {
+  constructor() {
+    super('WorkOS says the IT contact exists but does not list it');
+    this.name = 'ContactNotListedError';
   }
 }
 
@@ -111,10 +122,18 @@ export function describeItContactError(thrown: unknown): WorkOSProblem {
       status: 409,
     };
   }
-  if (error instanceof ConflictException) {
+  if (thrown instanceof ContactNotListedError) {
     return {
       kind: 'invalid_request',
       message: 'WorkOS says this IT contact exists but did not list it: try again in a minute, or send the link by email.',
+      refused: true,
+      status: 409,
+    };
+  }
+  if (error instanceof ConflictException) {
+    return {
+      kind: 'invalid_request',
+      message: `WorkOS refused the request as conflicting with what it holds (${error.message.replace(/\s+/g, ' ').trim()}). Try again in a minute, or send the link by email.`,
       refused: true,
       status: 409,
     };

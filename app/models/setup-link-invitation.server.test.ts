@@ -318,7 +318,7 @@ describe.each(['contact', 'organization'] as const)('a link WorkOS sends (revoke
     const revoking = revokeSetupLink(first.id, { reason: 'Wrong person', organizationId: organization.id }, actor);
     await sandbox.faults.reached(hold.id);
     await expect(createSetupLink(organization.id, invited(['sso'], address('first')), actor)).rejects.toThrow(
-      'Setup Desk is ending an earlier WorkOS invitation of this organization right now: try again in a few seconds.',
+      'Setup Desk is talking to WorkOS about this organization’s invitation right now, or waiting out a call WorkOS did not answer: try again in a minute or two.',
     );
     sandbox.faults.release(hold.id);
     expect(await revoking).toMatchObject({ revoked: true, link: { invitationEndPending: false } });
@@ -372,5 +372,38 @@ describe.each(['contact', 'organization'] as const)('a link WorkOS sends (revoke
     // Completed, not ended: WorkOS ends its own invitation when setup completes, as for its dashboard's.
     expect(row).toEqual({ status: 'completed', invitation_revoke_due_at: null });
     expect((await auditActions(organization.id)).filter((action) => action === 'setup_link.completed')).toHaveLength(1);
+  });
+
+  it('a revoke WorkOS does not answer in time keeps the turn: WorkOS may still act on it, so no new invitation is sent until then — the late revoke cannot end it', async () => {
+    const organization = await createOrganizationInSandbox(sandbox);
+    const { link: first } = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
+    process.env.WORKOS_PERSON_DEADLINE_MS = '1000';
+    resetEnvCache();
+    try {
+      // WorkOS acts on the revoke, but only after the rep stopped waiting.
+      sandbox.faults.add({
+        method: 'POST',
+        path: `/organizations/${organization.workosId}/it_contacts/${first.itContactId}/revoke`,
+        latencyMs: 1_500,
+        pass: true,
+      });
+      expect(await revokeSetupLink(first.id, { reason: 'Wrong person', organizationId: organization.id }, actor)).toMatchObject({
+        link: { status: 'revoked', invitationEndPending: true },
+      });
+      await expect(createSetupLink(organization.id, invited(['sso'], address('first')), actor)).rejects.toThrow('try again in a minute or two');
+      await expect.poll(async () => (await invitationsOf(organization.workosId))[0]!.status, { timeout: 5_000 }).toBe('revoked');
+    } finally {
+      delete process.env.WORKOS_PERSON_DEADLINE_MS;
+      resetEnvCache();
+    }
+    // Two minutes pass: the turn lapses.
+    await getDb()('invitation_turns')
+      .where({ organization_id: organization.id })
+      .update({ until: new Date(Date.now() - 1).toISOString() });
+    const next = await createSetupLink(organization.id, invited(['sso'], address('first')), actor);
+    expect(next).toMatchObject({ sent: true, link: { status: 'active' } });
+    expect((await invitationsOf(organization.workosId)).map((invitation) => invitation.status)).toEqual(['revoked', 'active']);
+    // The first link's end was asked about again before the new invitation went out, and confirmed.
+    expect((await getDb()('setup_links').where({ id: first.id }).first('invitation_revoke_due_at')).invitation_revoke_due_at).toBeNull();
   });
 });

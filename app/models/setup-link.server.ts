@@ -9,7 +9,7 @@ import { getEnv } from '~/utils/env.server';
 import { getLogger } from '~/utils/logger.server';
 import { singleton } from '~/utils/singleton.server';
 import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
-import { getWorkOSWithoutRetries, portalUserIdOf, withPersonDeadline } from '~/utils/workos.server';
+import { getWorkOSWithoutRetries, portalUserIdOf, rootWorkOSError, withPersonDeadline, WorkOSBusyError, WorkOSDeadlineError } from '~/utils/workos.server';
 import { formatDateTime } from '~/utils/format';
 import { SETUP_TOKEN_PREFIX } from '~/utils/link-secrets';
 import { latestEventOf, recordAuditEvent, type AuditActor } from './audit.server';
@@ -17,7 +17,14 @@ import { queueOwnerNotice } from './owner-digest.server';
 import { customerFacingProblems, getSettings } from './settings.server';
 import { lifetimeDaysOf, SETUP_LINK_STATUSES, WORKOS_INVITATION_DAYS, type DeliveryMethod, type SetupLinkStatus } from '~/domain/setup-links';
 import { canBeInvited, SETUP_FEATURES, type SetupFeature } from '~/domain/features';
-import { describeItContactError, ensureItContact, inviteItContact, revokeInvitation } from './it-contacts.server';
+import {
+  describeItContactError,
+  ensureItContact,
+  InvitationExistsError,
+  inviteItContact,
+  revokeInvitation,
+  UnexpectedWorkOSAnswerError,
+} from './it-contacts.server';
 
 /**
  * Setup links: the app's own long-lived link to the Admin Portal (decision 004), and the one
@@ -132,7 +139,20 @@ export type EmailedSetupLink =
 /** A new WorkOS-sent link: WorkOS emailed its own link, which the app never sees. */
 export type InvitedSetupLink =
   | { delivery: 'workos'; sent: true; link: SetupLink; recipient: string }
-  | { delivery: 'workos'; sent: false; link: SetupLink; recipient: string; problem: WorkOSProblem; previousLinkActive: boolean };
+  | {
+      delivery: 'workos';
+      sent: false;
+      link: SetupLink;
+      recipient: string;
+      problem: WorkOSProblem;
+      previousLinkActive: boolean;
+      /** WorkOS gave no answer (rather than refusing): it may still act on the call. */
+      unanswered: boolean;
+      /** WorkOS may have sent this invitation all the same: Setup Desk is ending it. */
+      mayHaveBeenSent: boolean;
+      /** What became of the invitation of the WorkOS-sent link this one was to replace. */
+      earlierInvitation: 'untouched' | 'asked' | 'ended';
+    };
 
 export type IssuedSetupLink = CopiedSetupLink | EmailedSetupLink | InvitedSetupLink;
 
@@ -316,6 +336,11 @@ export interface SetupLinkOverview {
   sending: SetupLink | null;
   /** The newest link of any state: when nothing is active, it says why (completed, revoked…). */
   latest: SetupLink | null;
+  /**
+   * A WorkOS-sent link of the organization ended here while its invitation may still open at
+   * WorkOS: WorkOS has not confirmed ending it, or it lapsed and maintenance has not yet asked.
+   */
+  endingAtWorkOS: boolean;
 }
 
 /** The organization's links as they read now. Writes nothing. */
@@ -332,10 +357,19 @@ export async function getSetupLinkOverview(organizationId: number, { db = getDb(
     )
     .orderBy('l.id', 'desc')) as ReadRow[];
   const links = await toSetupLinks(db, rows);
+  const ending = await db('setup_links')
+    .where({ organization_id: organizationId })
+    .where((query) =>
+      query
+        .whereNotNull('invitation_revoke_due_at')
+        .orWhere((lapsed) => lapsed.where({ delivery: 'workos', status: 'active' }).where('expires_at', '<=', now.toISOString())),
+    )
+    .first('id');
   return {
     active: links.find((link) => link.status === 'active') ?? null,
     sending: links.find((link) => link.status === 'sending') ?? null,
     latest: links[0] ?? null,
+    endingAtWorkOS: Boolean(ending),
   };
 }
 
@@ -465,6 +499,31 @@ async function giveBackInvitationTurn(db: Knex, organizationId: number, holder: 
   await db('invitation_turns').where({ organization_id: organizationId, holder }).delete();
 }
 
+/**
+ * How long a turn is kept after a call WorkOS did not answer (the deadline stopped the wait, or
+ * the connection broke): WorkOS may still be working on it, and a call that lands late could end a
+ * newer invitation — or an invitation could appear after the app was told it did not exist. The
+ * turn is left to lapse then, not given back.
+ */
+const UNANSWERED_TURN_MS = 2 * 60_000;
+
+/** A call that got no answer from WorkOS (as opposed to an answer that refused or failed). */
+function unanswered(error: unknown): boolean {
+  const root = rootWorkOSError(error);
+  if (root instanceof WorkOSDeadlineError) return true;
+  // WorkOS's own answers, as the app read them: a 409, a body that was not an IT contact, a busy signal.
+  if (root instanceof InvitationExistsError || root instanceof UnexpectedWorkOSAnswerError || root instanceof WorkOSBusyError) return false;
+  return typeof (root as { status?: unknown } | null)?.status !== 'number';
+}
+
+/** Ends a turn after its calls: given back, or — one went unanswered — kept until WorkOS cannot still be acting on it. */
+async function endInvitationTurn(db: Knex, organizationId: number, holder: string, { unansweredCall }: { unansweredCall: boolean }): Promise<void> {
+  if (!unansweredCall) return giveBackInvitationTurn(db, organizationId, holder);
+  await db('invitation_turns')
+    .where({ organization_id: organizationId, holder })
+    .update({ until: new Date(Date.now() + UNANSWERED_TURN_MS).toISOString() });
+}
+
 async function requireLinkableOrganization(trx: Knex.Transaction, organizationId: number): Promise<string> {
   const organization = await trx('organizations').where({ id: organizationId }).first('status', 'name');
   if (!organization) throw new SetupLinkRuleError('No such organization.');
@@ -519,7 +578,9 @@ async function insertLink(
     refuseNotInvitable(features, expiresAt, now);
     invitationTurn = (await takeInvitationTurn(trx, organizationId)) ?? undefined;
     if (!invitationTurn) {
-      throw new SetupLinkRuleError('Setup Desk is ending an earlier WorkOS invitation of this organization right now: try again in a few seconds.');
+      throw new SetupLinkRuleError(
+        'Setup Desk is talking to WorkOS about this organization’s invitation right now, or waiting out a call WorkOS did not answer: try again in a minute or two.',
+      );
     }
   }
   const [row] = await trx('setup_links')
@@ -683,11 +744,12 @@ async function inviteThroughWorkOS(
   const { db } = context;
   const turn = inserted.invitationTurn;
   if (!turn) throw new Error('a WorkOS-sent link is delivered holding its organization’s invitation turn');
-  let invited: InvitedSetupLink;
+  let invited: InvitedSetupLink | null = null;
   try {
     invited = await inviteHoldingTurn(inserted, invitation, actor, context);
   } finally {
-    await giveBackInvitationTurn(db, inserted.link.organizationId, turn);
+    const unansweredCall = invited === null || (!invited.sent && invited.unanswered);
+    await endInvitationTurn(db, inserted.link.organizationId, turn, { unansweredCall });
   }
   // Ended while WorkOS answered (the organization was archived): its invitation ends at WorkOS now.
   if (invited.sent && invited.link.status !== 'active') await endLinksAtWorkOS([invited.link.id], { db });
@@ -737,9 +799,11 @@ async function inviteHoldingTurn(
     });
   } catch (error) {
     const problem = describeItContactError(error);
+    const noAnswer = unanswered(error);
     return transaction(db, (trx) =>
       settleFailedInvitation(trx, inserted, {
         problem,
+        noAnswer,
         // WorkOS refused the earlier invitation's revoke outright: it still works. Asked and no answer: it may be gone.
         earlier: earlier === 'asked' && problem.refused ? 'untouched' : earlier,
         mayHaveBeenSent: step === 'invite' && !problem.refused,
@@ -790,6 +854,7 @@ async function settleFailedInvitation(
   { link, replaces }: InsertedLink,
   {
     problem,
+    noAnswer,
     earlier,
     mayHaveBeenSent,
     ended,
@@ -798,6 +863,7 @@ async function settleFailedInvitation(
     requestId,
   }: {
     problem: WorkOSProblem;
+    noAnswer: boolean;
     earlier: EarlierInvitation;
     mayHaveBeenSent: boolean;
     ended: DueInvitation[];
@@ -839,7 +905,17 @@ async function settleFailedInvitation(
     },
     { db: trx },
   );
-  return { delivery: 'workos', sent: false, link: (await readLink(trx, { 'l.id': link.id }, settledAt))!, recipient, problem, previousLinkActive };
+  return {
+    delivery: 'workos',
+    sent: false,
+    link: (await readLink(trx, { 'l.id': link.id }, settledAt))!,
+    recipient,
+    problem,
+    previousLinkActive,
+    unanswered: noAnswer,
+    mayHaveBeenSent,
+    earlierInvitation: earlier,
+  };
 }
 
 /**
@@ -1359,6 +1435,7 @@ async function confirmInvitationEnded(trx: Knex.Transaction, due: DueInvitation 
 async function endInvitation(due: DueInvitation, { db }: { db: Knex }): Promise<void> {
   const turn = await takeInvitationTurn(db, due.organization_id);
   if (!turn) return;
+  let unansweredCall = false;
   try {
     // Accepted: WorkOS answered its invitation (`email_sent_at`), whatever became of it since.
     const newer = await db('setup_links')
@@ -1373,6 +1450,7 @@ async function endInvitation(due: DueInvitation, { db }: { db: Knex }): Promise<
     try {
       await withPersonDeadline(() => revokeInvitation(due.workos_id, due.it_contact_id));
     } catch (error) {
+      unansweredCall = unanswered(error);
       getLogger().warn(
         { setupLinkId: due.id, kind: describeItContactError(error).kind },
         'WorkOS did not confirm ending the invitation of an ended setup link',
@@ -1384,7 +1462,7 @@ async function endInvitation(due: DueInvitation, { db }: { db: Knex }): Promise<
     }
     await transaction(db, (trx) => confirmInvitationEnded(trx, due));
   } finally {
-    await giveBackInvitationTurn(db, due.organization_id, turn);
+    await endInvitationTurn(db, due.organization_id, turn, { unansweredCall });
   }
 }
 

@@ -53,6 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // Never the link's URL: it was shown once, when it was created.
     activeLink: links.active,
     sendingLink: links.sending,
+    endingAtWorkOS: links.endingAtWorkOS,
     launchFailure,
     progress,
     linkLifetime,

@@ -195,10 +195,20 @@ function answerInvited(
       502,
     );
   }
-  return refusal(
-    'create_link',
-    formErrors(`WorkOS did not send the invitation: ${reason} No link is active. Try again, or send it by email.`),
-    { values },
-    502,
-  );
+  return refusal('create_link', formErrors(invitationFailure(issued)), { values }, 502);
+}
+
+/** What a WorkOS-sent link that was not delivered left behind, in the rep's words: never "nothing is lost" when something was. */
+function invitationFailure(issued: Extract<IssuedSetupLink, { delivery: 'workos'; sent: false }>): string {
+  const sent = issued.mayHaveBeenSent
+    ? 'WorkOS did not answer in time, and may have sent its invitation all the same: Setup Desk is ending it at WorkOS.'
+    : `WorkOS did not send the invitation: ${issued.unanswered ? 'WorkOS did not answer in time.' : failureReasonOf(issued)}`;
+  const earlier =
+    issued.earlierInvitation === 'ended'
+      ? ' The earlier link’s invitation was ended at WorkOS to make room (WorkOS keeps one at a time).'
+      : issued.earlierInvitation === 'asked'
+        ? ' WorkOS was asked to end the earlier link’s invitation and did not answer: it may still open until WorkOS confirms (Setup Desk keeps asking).'
+        : '';
+  const retry = issued.unanswered ? ' Try again in a minute or two (WorkOS may still be acting on the last call),' : ' Try again,';
+  return `${sent}${earlier} No link is active.${retry} or send it by email.`;
 }

@@ -36,7 +36,7 @@ export function SetupLinkSection({
 }: {
   page: Pick<
     OrganizationPageData,
-    'organization' | 'activeLink' | 'sendingLink' | 'failedEmail' | 'progress' | 'linkLifetime' | 'reminderLimit' | 'canEdit' | 'now'
+    'organization' | 'activeLink' | 'sendingLink' | 'endingAtWorkOS' | 'failedEmail' | 'progress' | 'linkLifetime' | 'reminderLimit' | 'canEdit' | 'now'
   >;
   answer: PageAnswer | undefined;
   pendingIntent: string | null;
@@ -68,6 +68,11 @@ export function SetupLinkSection({
       ) : (
         <p className="mt-1 text-sm text-slate-600">No active link. {canEdit ? 'Create one for the IT admin:' : ''}</p>
       )}
+      {page.endingAtWorkOS && !currentLink?.invitationEndPending ? (
+        <p role="status" className="mt-2 rounded-md border border-sky-300 bg-sky-50 px-3 py-2 text-sm text-sky-900" data-testid="ending-at-workos">
+          An earlier WorkOS-sent link has ended here, and WorkOS has not yet confirmed ending its invitation: it may still open. Setup Desk keeps asking.
+        </p>
+      ) : null}
       {failedEmail && !answer?.formError ? (
         <p role="status" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
           The last email, to {failedEmail.recipientEmail} on <DateTime iso={failedEmail.at} />, could not be sent: {failedEmail.reason} No link is active.
