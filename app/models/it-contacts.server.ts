@@ -2,7 +2,7 @@ import { ConflictException, GenericServerException, NotFoundException, Unprocess
 import { z } from 'zod';
 import { INVITATION_INTENTS, type InvitationFeature } from '~/domain/features';
 import { getDb, type ModelContext } from '~/utils/db.server';
-import { describeWorkOSError, type WorkOSProblem } from '~/utils/workos-errors.server';
+import { describeWorkOSError, workosWords, type WorkOSProblem } from '~/utils/workos-errors.server';
 import { getWorkOS, getWorkOSWithoutRetries, isoTimestamp, rootWorkOSError } from '~/utils/workos.server';
 import { recordAuditEvent, type AuditActor } from './audit.server';
 
@@ -133,7 +133,7 @@ export function describeItContactError(thrown: unknown): WorkOSProblem {
   if (error instanceof ConflictException) {
     return {
       kind: 'invalid_request',
-      message: `WorkOS refused the request as conflicting with what it holds (${error.message.replace(/\s+/g, ' ').trim()}). Try again in a minute, or send the link by email.`,
+      message: `WorkOS refused the request as conflicting with what it holds (${workosWords(error)}). Try again in a minute, or send the link by email.`,
       refused: true,
       status: 409,
     };
@@ -161,7 +161,7 @@ export function describeItContactError(thrown: unknown): WorkOSProblem {
   if (error instanceof UnprocessableEntityException) {
     return {
       kind: 'invalid_request',
-      message: `WorkOS refused the invitation as invalid (${error.message.replace(/\s+/g, ' ').trim()}).`,
+      message: `WorkOS refused the invitation as invalid (${workosWords(error)}).`,
       refused: true,
       status: 422,
     };

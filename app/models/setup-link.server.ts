@@ -336,11 +336,6 @@ export interface SetupLinkOverview {
   sending: SetupLink | null;
   /** The newest link of any state: when nothing is active, it says why (completed, revoked…). */
   latest: SetupLink | null;
-  /**
-   * A WorkOS-sent link of the organization ended here while its invitation may still open at
-   * WorkOS: WorkOS has not confirmed ending it, or it lapsed and maintenance has not yet asked.
-   */
-  endingAtWorkOS: boolean;
 }
 
 /** The organization's links as they read now. Writes nothing. */
@@ -357,6 +352,20 @@ export async function getSetupLinkOverview(organizationId: number, { db = getDb(
     )
     .orderBy('l.id', 'desc')) as ReadRow[];
   const links = await toSetupLinks(db, rows);
+  return {
+    active: links.find((link) => link.status === 'active') ?? null,
+    sending: links.find((link) => link.status === 'sending') ?? null,
+    latest: links[0] ?? null,
+  };
+}
+
+/**
+ * Whether a WorkOS-sent link of the organization ended here while its invitation may still open
+ * at WorkOS: WorkOS has not confirmed ending it, or it lapsed and maintenance has not yet asked.
+ * For the organization's page only — not part of the overview, which issuing reads inside its
+ * transaction. Writes nothing.
+ */
+export async function invitationMayStillOpen(organizationId: number, { db = getDb(), now = new Date() }: ModelContext = {}): Promise<boolean> {
   const ending = await db('setup_links')
     .where({ organization_id: organizationId })
     .where((query) =>
@@ -365,12 +374,7 @@ export async function getSetupLinkOverview(organizationId: number, { db = getDb(
         .orWhere((lapsed) => lapsed.where({ delivery: 'workos', status: 'active' }).where('expires_at', '<=', now.toISOString())),
     )
     .first('id');
-  return {
-    active: links.find((link) => link.status === 'active') ?? null,
-    sending: links.find((link) => link.status === 'sending') ?? null,
-    latest: links[0] ?? null,
-    endingAtWorkOS: Boolean(ending),
-  };
+  return Boolean(ending);
 }
 
 /** The organization's active link, or null. Writes nothing. */

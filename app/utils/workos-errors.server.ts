@@ -36,6 +36,11 @@ export interface WorkOSProblem {
   status?: number;
 }
 
+/** WorkOS's own message on one line, to quote inside ours. */
+export function workosWords(error: Error): string {
+  return error.message.replace(/\s+/g, ' ').trim();
+}
+
 /** WorkOS's field names in `errors[]`, as this app's form fields. */
 function formFieldOf(errors: unknown): WorkOSProblem['field'] | undefined {
   if (!Array.isArray(errors)) return undefined;
@@ -109,7 +114,7 @@ export function describeWorkOSError(thrown: unknown, subject?: { organizationId?
   if (error instanceof UnprocessableEntityException) {
     return {
       kind: 'invalid_request',
-      message: `WorkOS refused the data as invalid (${error.message.replace(/\s+/g, ' ').trim()}). Check the fields and try again.`,
+      message: `WorkOS refused the data as invalid (${workosWords(error)}). Check the fields and try again.`,
       refused: true,
       requestId,
       status: 422,

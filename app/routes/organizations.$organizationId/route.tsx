@@ -5,7 +5,7 @@ import { useProgressRefresh } from '~/hooks/use-progress-refresh';
 import { decodeAuditCursor, encodeAuditCursor, listOrganizationTimeline } from '~/models/audit.server';
 import { listAssignableOwners } from '~/models/organization.server';
 import { getSettings } from '~/models/settings.server';
-import { getSetupLinkOverview, latestFailedEmail, latestLaunchFailure } from '~/models/setup-link.server';
+import { getSetupLinkOverview, invitationMayStillOpen, latestFailedEmail, latestLaunchFailure } from '~/models/setup-link.server';
 import { getOrganizationProgress } from '~/models/setup-progress.server';
 import { requireStaff } from '~/services/auth.server';
 import { organizationFromParams } from '~/services/route-params.server';
@@ -37,12 +37,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const historyBefore = decodeAuditCursor(new URL(request.url).searchParams.get('history'));
   // One "now" for every read: a link past its expiry reads as expired everywhere on the page.
   const now = new Date();
-  const [owners, timeline, links, launchFailure, failedEmail, { linkLifetime, reminders }] = await Promise.all([
+  const [owners, timeline, links, launchFailure, failedEmail, endingAtWorkOS, { linkLifetime, reminders }] = await Promise.all([
     listAssignableOwners(),
     listOrganizationTimeline(organization.id, { before: historyBefore }),
     getSetupLinkOverview(organization.id, { now }),
     latestLaunchFailure(organization.id),
     latestFailedEmail(organization.id, { now }),
+    invitationMayStillOpen(organization.id, { now }),
     getSettings(),
   ]);
   const progress = await getOrganizationProgress(organization, links);
@@ -53,7 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // Never the link's URL: it was shown once, when it was created.
     activeLink: links.active,
     sendingLink: links.sending,
-    endingAtWorkOS: links.endingAtWorkOS,
+    endingAtWorkOS,
     launchFailure,
     progress,
     linkLifetime,

@@ -3,6 +3,7 @@ import { data } from '@remix-run/node';
 import type { OrganizationPageFormOf } from '~/forms/organization-page';
 import { type LinkLifetime } from '~/forms/setup-link';
 import { DEFAULT_DRAFT, type SetupLinkDraft } from '~/forms/setup-link-draft';
+import type { AuditActor } from '~/models/audit.server';
 import { registerItAdmin } from '~/models/it-contacts.server';
 import { setLinkPreferences, type OrganizationDetail } from '~/models/organization.server';
 import {
@@ -14,6 +15,7 @@ import {
   revokeSetupLink,
   type IssuedSetupLink,
 } from '~/models/setup-link.server';
+import type { ModelContext } from '~/utils/db.server';
 import { getLogger } from '~/utils/logger.server';
 import { withPersonDeadline } from '~/utils/workos.server';
 import { formatDateTime } from '~/utils/format';
@@ -109,12 +111,7 @@ export async function setupLinkAction(
  * WorkOS-sent link made them one already). After the answer, not before it: the rep has waited on
  * the mail server already, and the registration is audited either way, never the link's concern.
  */
-function registerIfOptedIn(
-  issued: IssuedSetupLink,
-  organization: OrganizationDetail,
-  actor: Parameters<typeof registerItAdmin>[2],
-  options: Parameters<typeof registerItAdmin>[3],
-): string {
+function registerIfOptedIn(issued: IssuedSetupLink, organization: OrganizationDetail, actor: AuditActor, options: ModelContext): string {
   if (!organization.registerItContacts || issued.delivery !== 'email' || !issued.sent || issued.link.status !== 'active') return '';
   void withPersonDeadline(() => registerItAdmin(organization, issued.recipient, actor, options)).catch((error: unknown) =>
     getLogger().warn({ err: error, organizationId: organization.id }, 'could not record the IT contact registration'),
